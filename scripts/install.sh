@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install everything motcua needs into .venv from uv.lock. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export UV_PYTHON_DOWNLOADS=never
+
+python=""
+for candidate in python3.11 python3; do
+  if command -v "$candidate" >/dev/null && "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+    python=$(command -v "$candidate"); break
+  fi
+done
+if [ -z "$python" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq python3.11 python3.11-venv >/dev/null
+    python=$(command -v python3.11)
+  else
+    echo "motcua needs Python 3.11 (python3.11 on PATH)." >&2; exit 1
+  fi
+fi
+
+if ! command -v uv >/dev/null; then
+  "$python" -m pip install --quiet --disable-pip-version-check uv 2>/dev/null \
+    || "$python" -m pip install --quiet --user --disable-pip-version-check uv
+  export PATH="$HOME/.local/bin:$PATH"
+fi
+uv sync --frozen --quiet --python "$python"

@@ -1,0 +1,1 @@
+"""motcua — hệ thống thông tin giải quyết thủ tục hành chính."""

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from motcua.catalog.models import Procedure
+from motcua.catalog.selectors import procedure_search
+from motcua.core.errors import NotFound, ValidationFailed
+
+router = Router(tags=["Thủ tục hành chính"])
+
+
+class ProcedureItem(Schema):
+    code: str
+    name: str
+    sector: str
+    online: str
+    time_limit: str | None
+
+
+class ProcedureList(Schema):
+    count: int
+    items: list[ProcedureItem]
+
+
+class SearchParams(Schema):
+    q: str = ""
+    limit: int = 20
+
+
+class DocumentOut(Schema):
+    name: str
+    optional: bool
+    form: str
+
+
+class FeeOut(Schema):
+    name: str
+    amount: int
+
+
+class AgencyOut(Schema):
+    code: str
+    name: str
+
+
+class ProcedureDetail(ProcedureItem):
+    level: str
+    legal_basis: str
+    accepts_online_payment: bool
+    registry_connected: bool
+    documents: list[DocumentOut]
+    fees: list[FeeOut]
+    agencies: list[AgencyOut]
+
+
+def _item(procedure: Procedure) -> dict:
+    return {
+        "code": procedure.code,
+        "name": procedure.name,
+        "sector": procedure.sector.name,
+        "online": procedure.online,
+        "time_limit": procedure.time_limit,
+    }
+
+
+@router.get("", response=ProcedureList, summary="Tìm thủ tục hành chính")
+def list_procedures(request: HttpRequest, params: Query[SearchParams]) -> dict:
+    if not 1 <= params.limit <= 200:
+        raise ValidationFailed("Tham số limit phải từ 1 đến 200.", fields={"limit": "out_of_range"})
+    found = procedure_search(params.q)
+    return {"count": len(found), "items": [_item(p) for p in found[: params.limit]]}
+
+
+@router.get("/{code}", response=ProcedureDetail, summary="Chi tiết thủ tục hành chính")
+def get_procedure(request: HttpRequest, code: str) -> dict:
+    procedure = (
+        Procedure.objects.select_related("sector")
+        .prefetch_related("documents", "fees", "agencies")
+        .filter(code=code, is_active=True)
+        .first()
+    )
+    if procedure is None:
+        raise NotFound(f"Không có thủ tục mã {code}.")
+    return {
+        **_item(procedure),
+        "level": procedure.level,
+        "legal_basis": procedure.legal_basis,
+        "accepts_online_payment": procedure.accepts_online_payment,
+        "registry_connected": procedure.registry_connected,
+        "documents": [
+            {"name": d.name, "optional": d.optional, "form": d.form}
+            for d in procedure.documents.all()
+        ],
+        "fees": [{"name": f.name, "amount": f.amount} for f in procedure.fees.all()],
+        "agencies": [{"code": a.code, "name": a.name} for a in procedure.agencies.all()],
+    }

@@ -1,0 +1,211 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from motcua.core.errors import ValidationFailed
+from motcua.core.text import fold
+from motcua.core.worktime import WorkDuration, parse_duration
+from motcua.directory.models import Agency, Role
+
+
+def validate_time_limit(value: str) -> None:
+    try:
+        parse_duration(value)
+    except ValidationFailed as error:
+        raise ValidationError(error.message) from error
+
+
+class Sector(models.Model):
+    name = models.CharField(_("tên lĩnh vực"), max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("lĩnh vực")
+        verbose_name_plural = _("lĩnh vực")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Procedure(models.Model):
+    class Level(models.TextChoices):
+        MINISTRY = "ministry", _("Cấp bộ")
+        PROVINCE = "province", _("Cấp tỉnh")
+        COMMUNE = "commune", _("Cấp xã")
+
+    class Online(models.TextChoices):
+        FULL = "full", _("Trực tuyến toàn trình")
+        PARTIAL = "partial", _("Trực tuyến một phần")
+        NONE = "none", _("Không trực tuyến")
+
+    code = models.CharField(_("mã thủ tục"), max_length=32, unique=True)
+    name = models.CharField(_("tên thủ tục"), max_length=500)
+    # Kept in step with `name` by the catalog services, so search needs no function index.
+    name_folded = models.CharField(max_length=500, editable=False, db_index=True)
+    sector = models.ForeignKey(
+        Sector, on_delete=models.PROTECT, related_name="procedures", verbose_name=_("lĩnh vực")
+    )
+    level = models.CharField(_("cấp thực hiện"), max_length=16, choices=Level.choices)
+    time_limit = models.CharField(
+        _("thời hạn giải quyết"),
+        max_length=16,
+        null=True,
+        blank=True,
+        validators=[validate_time_limit],
+        help_text=_("'N d' ngày làm việc hoặc 'N h' giờ làm việc; để trống nếu chưa công bố."),
+    )
+    online = models.CharField(
+        _("mức độ trực tuyến"), max_length=8, choices=Online.choices, default=Online.NONE
+    )
+    accepts_online_payment = models.BooleanField(_("thanh toán trực tuyến"), default=False)
+    registry_connected = models.BooleanField(_("kết nối CSDL dân cư"), default=False)
+    legal_basis = models.TextField(_("căn cứ pháp lý"), blank=True)
+    agencies = models.ManyToManyField(
+        Agency, related_name="procedures", verbose_name=_("cơ quan thực hiện")
+    )
+    eform = models.JSONField(_("biểu mẫu điện tử"), null=True, blank=True)
+    is_active = models.BooleanField(_("đang áp dụng"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("thủ tục hành chính")
+        verbose_name_plural = _("thủ tục hành chính")
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+    def save(self, *args, **kwargs):
+        # Derived, not business logic: the folded copy must never drift from the name.
+        self.name_folded = fold(self.name)
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_folded"}
+        super().save(*args, **kwargs)
+
+    @property
+    def duration(self) -> WorkDuration | None:
+        return parse_duration(self.time_limit) if self.time_limit else None
+
+    @property
+    def offers_online(self) -> bool:
+        return self.online in (self.Online.FULL, self.Online.PARTIAL)
+
+
+class RequiredDocument(models.Model):
+    class Form(models.TextChoices):
+        ORIGINAL = "original", _("Bản chính")
+        COPY = "copy", _("Bản sao")
+        ANY = "any", _("Bản chính hoặc bản sao")
+
+    procedure = models.ForeignKey(
+        Procedure,
+        on_delete=models.CASCADE,
+        related_name="documents",
+        verbose_name=_("thủ tục"),
+    )
+    position = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+    name = models.CharField(_("tên giấy tờ"), max_length=500)
+    form = models.CharField(_("hình thức"), max_length=8, choices=Form.choices, default=Form.ANY)
+    optional = models.BooleanField(_("không bắt buộc"), default=False)
+    template = models.FileField(_("mẫu đơn, tờ khai"), upload_to="templates/", blank=True)
+
+    class Meta:
+        ordering = ["procedure", "position", "id"]
+        verbose_name = _("thành phần hồ sơ")
+        verbose_name_plural = _("thành phần hồ sơ")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FeeLine(models.Model):
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.CASCADE, related_name="fees", verbose_name=_("thủ tục")
+    )
+    name = models.CharField(_("tên phí, lệ phí"), max_length=300)
+    amount = models.BigIntegerField(_("số tiền (đồng)"), validators=[MinValueValidator(0)])
+
+    class Meta:
+        ordering = ["procedure", "id"]
+        verbose_name = _("phí, lệ phí")
+        verbose_name_plural = _("phí, lệ phí")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="fee_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.amount:,} đồng".replace(",", ".")
+
+
+class Publication(models.Model):
+    """A decision that published (new) or amended a procedure, and when it was made public."""
+
+    class Kind(models.TextChoices):
+        NEW = "new", _("Công bố mới")
+        AMENDED = "amended", _("Sửa đổi, bổ sung")
+
+    procedure = models.ForeignKey(
+        Procedure,
+        on_delete=models.CASCADE,
+        related_name="publications",
+        verbose_name=_("thủ tục"),
+    )
+    kind = models.CharField(_("loại"), max_length=8, choices=Kind.choices)
+    decision = models.CharField(_("quyết định"), max_length=200)
+    decided_on = models.DateField(_("ngày quyết định"))
+    public_on = models.DateField(_("ngày công khai"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["procedure", "decided_on", "id"]
+        verbose_name = _("quyết định công bố")
+        verbose_name_plural = _("quyết định công bố")
+
+    def __str__(self) -> str:
+        return f"{self.decision} ({self.decided_on:%d/%m/%Y})"
+
+
+class WorkflowStep(models.Model):
+    """One step of a procedure's internal workflow, with its share of the time limit."""
+
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.CASCADE, related_name="steps", verbose_name=_("thủ tục")
+    )
+    position = models.PositiveSmallIntegerField(_("bước"))
+    name = models.CharField(_("tên bước"), max_length=200)
+    role = models.CharField(
+        _("vai trò thực hiện"),
+        max_length=16,
+        choices=[
+            (Role.SPECIALIST.value, Role.SPECIALIST.label),
+            (Role.APPROVER.value, Role.APPROVER.label),
+            (Role.RECEPTION.value, Role.RECEPTION.label),
+        ],
+    )
+    agency = models.ForeignKey(
+        Agency,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("cơ quan thực hiện"),
+        help_text=_("Để trống: cơ quan tiếp nhận hồ sơ."),
+    )
+    share_percent = models.PositiveSmallIntegerField(
+        _("tỷ lệ thời hạn (%)"), validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+
+    class Meta:
+        ordering = ["procedure", "position"]
+        verbose_name = _("bước quy trình nội bộ")
+        verbose_name_plural = _("quy trình nội bộ")
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "position"], name="step_position_unique"),
+            models.CheckConstraint(
+                condition=models.Q(share_percent__gte=1, share_percent__lte=100),
+                name="step_share_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.name}"

@@ -1,0 +1,345 @@
+"""Catalog writes: the `import-catalog` contract (domain.md §9) and the default workflow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from motcua.catalog.models import (
+    FeeLine,
+    Procedure,
+    Publication,
+    RequiredDocument,
+    Sector,
+    WorkflowStep,
+)
+from motcua.core.audit import audit_record
+from motcua.core.errors import ValidationFailed
+from motcua.core.worktime import parse_duration
+from motcua.directory.models import Agency, Division, Role
+
+# Given to a procedure that arrives without an internal workflow, so that its dossiers can be
+# processed at once; the admin refines it per procedure.
+DEFAULT_WORKFLOW = (
+    ("Thẩm định hồ sơ", Role.SPECIALIST, 70),
+    ("Phê duyệt kết quả", Role.APPROVER, 30),
+)
+
+
+@dataclass
+class ImportReport:
+    agencies_created: int = 0
+    agencies_updated: int = 0
+    procedures_created: int = 0
+    procedures_updated: int = 0
+
+
+class CatalogErrors(ValidationFailed):
+    """Every problem of a rejected file, each with its location (`procedures[3].time_limit`)."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__(
+            _("Tệp danh mục có %(n)d lỗi; không có dữ liệu nào được ghi.") % {"n": len(problems)},
+            code="invalid_catalog",
+            fields=dict(problems),
+        )
+
+
+def division_code_normal(code: str) -> str:
+    """Province codes are two digits, commune codes five (as `vietnam-provinces` numbers them)."""
+    code = code.strip()
+    if code.isdigit():
+        return code.zfill(2) if len(code) <= 2 else code.zfill(5)
+    return code
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.problems: list[tuple[str, str]] = []
+
+    def fail(self, where: str, why: str) -> None:
+        self.problems.append((where, why))
+
+    def text(self, record: dict, key: str, where: str, *, required: bool = True) -> str:
+        value = record.get(key)
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or (required and not value.strip()):
+            self.fail(f"{where}.{key}", _("phải là chuỗi ký tự không rỗng"))
+            return ""
+        return value.strip()
+
+    def boolean(self, record: dict, key: str, where: str) -> bool:
+        value = record.get(key, False)
+        if not isinstance(value, bool):
+            self.fail(f"{where}.{key}", _("phải là true hoặc false"))
+            return False
+        return value
+
+    def items(self, record: dict, key: str, where: str) -> list:
+        value = record.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(f"{where}.{key}", _("phải là một danh sách"))
+            return []
+        return value
+
+    def day(self, record: dict, key: str, where: str, *, required: bool = True) -> date | None:
+        value = record.get(key)
+        if value is None and not required:
+            return None
+        if isinstance(value, str) and len(value) == 10:
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        self.fail(f"{where}.{key}", _("phải là ngày dạng YYYY-MM-DD"))
+        return None
+
+
+def catalog_validate(data: Any) -> tuple[list[dict], list[dict]]:
+    """Check the whole file; raise `CatalogErrors` listing every problem with its location."""
+    check = _Checker()
+    if not isinstance(data, dict):
+        raise CatalogErrors([("$", _("tệp phải là một đối tượng JSON"))])
+    agencies = check.items(data, "agencies", "$")
+    procedures = check.items(data, "procedures", "$")
+    known_agencies = set(Agency.objects.values_list("code", flat=True))
+    known_divisions = set(Division.objects.values_list("code", flat=True))
+    seen: dict[str, int] = {}
+    parents: dict[str, str] = {}
+    for index, record in enumerate(agencies):
+        where = f"agencies[{index}]"
+        if not isinstance(record, dict):
+            check.fail(where, _("phải là một đối tượng"))
+            continue
+        code = check.text(record, "code", where)
+        check.text(record, "name", where)
+        if record.get("level") not in Agency.Level.values:
+            check.fail(f"{where}.level", _("phải là một trong: ") + ", ".join(Agency.Level.values))
+        if code in seen:
+            check.fail(
+                f"{where}.code",
+                _("mã '%(code)s' trùng với agencies[%(i)d]") % {"code": code, "i": seen[code]},
+            )
+        elif code:
+            seen[code] = index
+        parent = record.get("parent")
+        if parent is not None:
+            if not isinstance(parent, str) or not parent.strip():
+                check.fail(f"{where}.parent", _("phải là mã cơ quan hoặc null"))
+            else:
+                parents[code] = parent
+        division = record.get("division_code")
+        if division is not None and (
+            not isinstance(division, str) or division_code_normal(division) not in known_divisions
+        ):
+            check.fail(
+                f"{where}.division_code",
+                _("không có đơn vị hành chính mã '%(code)s'") % {"code": division},
+            )
+    all_agencies = known_agencies | set(seen)
+    for index, record in enumerate(agencies):
+        if not isinstance(record, dict):
+            continue
+        parent = parents.get(record.get("code", ""))
+        if parent and parent not in all_agencies:
+            check.fail(
+                f"agencies[{index}].parent",
+                _("không có cơ quan cấp trên mã '%(code)s'") % {"code": parent},
+            )
+    for code in parents:
+        chain, current = {code}, parents.get(code)
+        while current is not None:
+            if current in chain:
+                check.fail(f"agencies[{seen[code]}].parent", _("cây cơ quan bị vòng lặp"))
+                break
+            chain.add(current)
+            current = parents.get(current)
+
+    seen_procedures: dict[str, int] = {}
+    for index, record in enumerate(procedures):
+        where = f"procedures[{index}]"
+        if not isinstance(record, dict):
+            check.fail(where, _("phải là một đối tượng"))
+            continue
+        code = check.text(record, "code", where)
+        if code in seen_procedures:
+            check.fail(
+                f"{where}.code",
+                _("mã '%(code)s' trùng với procedures[%(i)d]")
+                % {"code": code, "i": seen_procedures[code]},
+            )
+        elif code:
+            seen_procedures[code] = index
+        check.text(record, "name", where)
+        check.text(record, "sector", where)
+        if record.get("level") not in Procedure.Level.values:
+            check.fail(
+                f"{where}.level", _("phải là một trong: ") + ", ".join(Procedure.Level.values)
+            )
+        limit = record.get("time_limit")
+        if limit is not None:
+            try:
+                parse_duration(limit if isinstance(limit, str) else "")
+            except ValidationFailed:
+                check.fail(
+                    f"{where}.time_limit",
+                    _("'%(v)s' không hợp lệ: phải là 'N d' hoặc 'N h'") % {"v": limit},
+                )
+        if record.get("online", "none") not in Procedure.Online.values:
+            check.fail(f"{where}.online", _("phải là full, partial hoặc none"))
+        check.boolean(record, "accepts_online_payment", where)
+        check.boolean(record, "registry_connected", where)
+        if record.get("legal_basis") is not None and not isinstance(record["legal_basis"], str):
+            check.fail(f"{where}.legal_basis", _("phải là chuỗi ký tự"))
+        for i, fee in enumerate(check.items(record, "fees", where)):
+            fee_where = f"{where}.fees[{i}]"
+            if not isinstance(fee, dict):
+                check.fail(fee_where, _("phải là một đối tượng"))
+                continue
+            check.text(fee, "name", fee_where)
+            amount = fee.get("amount")
+            if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+                check.fail(f"{fee_where}.amount", _("phải là số nguyên đồng, không âm"))
+        handled_by = check.items(record, "agencies", where)
+        if not handled_by:
+            check.fail(f"{where}.agencies", _("phải có ít nhất một cơ quan thực hiện"))
+        for i, agency in enumerate(handled_by):
+            if agency not in all_agencies:
+                check.fail(
+                    f"{where}.agencies[{i}]", _("không có cơ quan mã '%(code)s'") % {"code": agency}
+                )
+        for i, doc in enumerate(check.items(record, "required_documents", where)):
+            doc_where = f"{where}.required_documents[{i}]"
+            if not isinstance(doc, dict):
+                check.fail(doc_where, _("phải là một đối tượng"))
+                continue
+            check.text(doc, "name", doc_where)
+            check.boolean(doc, "optional", doc_where)
+        for i, pub in enumerate(check.items(record, "publications", where)):
+            pub_where = f"{where}.publications[{i}]"
+            if not isinstance(pub, dict):
+                check.fail(pub_where, _("phải là một đối tượng"))
+                continue
+            if pub.get("kind") not in Publication.Kind.values:
+                check.fail(f"{pub_where}.kind", _("phải là new hoặc amended"))
+            check.text(pub, "decision", pub_where)
+            decided = check.day(pub, "decided_on", pub_where)
+            public = check.day(pub, "public_on", pub_where, required=False)
+            if decided and public and public < decided:
+                check.fail(f"{pub_where}.public_on", _("không được trước ngày quyết định"))
+    if check.problems:
+        raise CatalogErrors(check.problems)
+    return agencies, procedures
+
+
+def catalog_import(*, actor, data: Any) -> ImportReport:
+    """Upsert agencies and procedures by code, all or nothing."""
+    agencies, procedures = catalog_validate(data)
+    report = ImportReport()
+    with transaction.atomic():
+        by_code = {a.code: a for a in Agency.objects.all()}
+        divisions = dict(Division.objects.values_list("code", "id"))
+        for record in agencies:
+            division = record.get("division_code")
+            agency = by_code.get(record["code"].strip())
+            values = {
+                "name": record["name"].strip(),
+                "level": record["level"],
+                "division_id": divisions[division_code_normal(division)] if division else None,
+            }
+            if agency is None:
+                agency = Agency.objects.create(code=record["code"].strip(), **values)
+                report.agencies_created += 1
+            else:
+                for key, value in values.items():
+                    setattr(agency, key, value)
+                agency.save(update_fields=list(values))
+                report.agencies_updated += 1
+            by_code[agency.code] = agency
+        for record in agencies:
+            parent = record.get("parent")
+            agency = by_code[record["code"].strip()]
+            parent_id = by_code[parent].pk if parent else None
+            if agency.parent_id != parent_id:
+                agency.parent_id = parent_id
+                agency.save(update_fields=["parent"])
+        sectors = {s.name: s for s in Sector.objects.all()}
+        existing = {p.code: p for p in Procedure.objects.all()}
+        for record in procedures:
+            sector_name = record["sector"].strip()
+            if sector_name not in sectors:
+                sectors[sector_name] = Sector.objects.create(name=sector_name)
+            procedure = existing.get(record["code"].strip())
+            created = procedure is None
+            procedure = procedure or Procedure(code=record["code"].strip())
+            procedure.name = record["name"].strip()
+            procedure.sector = sectors[sector_name]
+            procedure.level = record["level"]
+            procedure.time_limit = (
+                parse_duration(record["time_limit"]).text if record.get("time_limit") else None
+            )
+            procedure.online = record.get("online", Procedure.Online.NONE)
+            procedure.accepts_online_payment = record.get("accepts_online_payment", False)
+            procedure.registry_connected = record.get("registry_connected", False)
+            procedure.legal_basis = (record.get("legal_basis") or "").strip()
+            procedure.save()
+            procedure.agencies.set([by_code[c] for c in record.get("agencies", [])])
+            _replace_children(procedure, record)
+            if created:
+                report.procedures_created += 1
+                procedure_add_default_workflow(procedure=procedure)
+            else:
+                report.procedures_updated += 1
+        audit_record(
+            actor=actor,
+            action="catalog.import",
+            object_type="catalog",
+            data={"agencies": len(agencies), "procedures": len(procedures), **report.__dict__},
+        )
+    return report
+
+
+def _replace_children(procedure: Procedure, record: dict) -> None:
+    procedure.documents.all().delete()
+    RequiredDocument.objects.bulk_create(
+        RequiredDocument(
+            procedure=procedure,
+            position=i,
+            name=d["name"].strip(),
+            optional=d.get("optional", False),
+        )
+        for i, d in enumerate(record.get("required_documents") or [], start=1)
+    )
+    procedure.fees.all().delete()
+    FeeLine.objects.bulk_create(
+        FeeLine(procedure=procedure, name=f["name"].strip(), amount=f["amount"])
+        for f in record.get("fees") or []
+    )
+    procedure.publications.all().delete()
+    Publication.objects.bulk_create(
+        Publication(
+            procedure=procedure,
+            kind=p["kind"],
+            decision=p["decision"].strip(),
+            decided_on=date.fromisoformat(p["decided_on"]),
+            public_on=date.fromisoformat(p["public_on"]) if p.get("public_on") else None,
+        )
+        for p in record.get("publications") or []
+    )
+
+
+def procedure_add_default_workflow(*, procedure: Procedure) -> None:
+    if procedure.steps.exists():
+        return
+    WorkflowStep.objects.bulk_create(
+        WorkflowStep(procedure=procedure, position=i, name=name, role=role, share_percent=share)
+        for i, (name, role, share) in enumerate(DEFAULT_WORKFLOW, start=1)
+    )

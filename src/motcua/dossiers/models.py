@@ -1,0 +1,258 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from motcua.catalog.models import Procedure, WorkflowStep
+from motcua.directory.models import Agency, Office
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", _("Bản nháp")
+    SUBMITTED = "submitted", _("Đã nộp trực tuyến, chờ tiếp nhận")
+    RECEIVED = "received", _("Đã tiếp nhận")
+    IN_PROGRESS = "in_progress", _("Đang xử lý")
+    SUPPLEMENT_REQUESTED = "supplement_requested", _("Yêu cầu bổ sung")
+    SUSPENDED = "suspended", _("Tạm dừng")
+    TRANSFERRED = "transferred", _("Đang liên thông")
+    RESULT_READY = "result_ready", _("Đã có kết quả")
+    RETURNED = "returned", _("Đã trả kết quả")
+    REFUSED = "refused", _("Từ chối giải quyết")
+    WITHDRAWN = "withdrawn", _("Đã rút hồ sơ")
+    CANCELLED = "cancelled", _("Đã hủy")
+
+
+TERMINAL_STATES = frozenset({State.RETURNED, State.REFUSED, State.WITHDRAWN, State.CANCELLED})
+OPEN_AFTER_RECEPTION = frozenset(
+    {
+        State.RECEIVED,
+        State.IN_PROGRESS,
+        State.SUPPLEMENT_REQUESTED,
+        State.SUSPENDED,
+        State.TRANSFERRED,
+    }
+)
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("Trực tuyến")
+    DIRECT = "direct", _("Trực tiếp")
+    POSTAL = "postal", _("Bưu chính công ích")
+
+
+class ApplicantKind(models.IntegerChoices):
+    CITIZEN = 1, _("Công dân")
+    ENTERPRISE = 2, _("Doanh nghiệp")
+    STATE_AGENCY = 3, _("Cơ quan nhà nước")
+    OTHER = 4, _("Tổ chức khác")
+
+
+class Dossier(models.Model):
+    """A dossier (hồ sơ). `state` and the derived clock fields are written only by
+    `dossiers.lifecycle.dossier_transition`."""
+
+    class RefusedStage(models.TextChoices):
+        NONE = "", _("—")
+        RECEPTION = "reception", _("Khi tiếp nhận")
+        PROCESSING = "processing", _("Sau khi xử lý")
+
+    class SuspendKind(models.TextChoices):
+        NONE = "", _("—")
+        FINANCIAL = "financial", _("Chờ thực hiện nghĩa vụ tài chính")
+        OTHER = "other", _("Lý do khác")
+
+    reference = models.CharField(_("mã tham chiếu"), max_length=32, unique=True)
+    code = models.CharField(_("mã hồ sơ"), max_length=96, unique=True, null=True, blank=True)
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("thủ tục")
+    )
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+        verbose_name=_("cơ quan giải quyết"),
+    )
+    office = models.ForeignKey(
+        Office, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("nơi tiếp nhận")
+    )
+    channel = models.CharField(_("kênh nộp"), max_length=8, choices=Channel.choices)
+    state = models.CharField(
+        _("trạng thái"), max_length=24, choices=State.choices, default=State.DRAFT, editable=False
+    )
+    # The state to go back to after a supplement, a suspension or a transfer.
+    state_before_pause = models.CharField(max_length=24, blank=True, editable=False)
+
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+        verbose_name=_("tài khoản người nộp"),
+    )
+    applicant_kind = models.PositiveSmallIntegerField(
+        _("loại người nộp"), choices=ApplicantKind.choices, default=ApplicantKind.CITIZEN
+    )
+    applicant_name = models.CharField(_("họ tên / tên tổ chức"), max_length=255)
+    applicant_id_number = models.CharField(
+        _("số định danh / mã số doanh nghiệp"), max_length=13, blank=True
+    )
+    applicant_address = models.CharField(_("địa chỉ"), max_length=500, blank=True)
+    applicant_email = models.EmailField(_("thư điện tử"), blank=True)
+    applicant_phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
+    summary = models.CharField(_("trích yếu"), max_length=500, blank=True)
+    form_data = models.JSONField(_("dữ liệu tờ khai"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người tạo"),
+    )
+
+    created_at = models.DateTimeField(_("tạo lúc"))
+    submitted_at = models.DateTimeField(_("nộp lúc"), null=True, blank=True, editable=False)
+    received_at = models.DateTimeField(_("tiếp nhận lúc"), null=True, blank=True, editable=False)
+    due_at = models.DateTimeField(_("hạn trả kết quả"), null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(_("có kết quả lúc"), null=True, blank=True, editable=False)
+    returned_at = models.DateTimeField(_("trả kết quả lúc"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(_("kết thúc lúc"), null=True, blank=True, editable=False)
+    refused_stage = models.CharField(
+        max_length=12, choices=RefusedStage.choices, blank=True, editable=False
+    )
+    suspend_kind = models.CharField(
+        max_length=12, choices=SuspendKind.choices, blank=True, editable=False
+    )
+    paused_at = models.DateTimeField(null=True, blank=True, editable=False)
+    supplement_count = models.PositiveSmallIntegerField(
+        _("số lần yêu cầu bổ sung sau tiếp nhận"), default=0, editable=False
+    )
+    supplement_due_at = models.DateTimeField(
+        _("hạn nộp bổ sung"), null=True, blank=True, editable=False
+    )
+    current_step = models.ForeignKey(
+        WorkflowStep,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("bước hiện tại"),
+    )
+    step_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    step_due_at = models.DateTimeField(_("hạn của bước"), null=True, blank=True, editable=False)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_dossiers",
+        editable=False,
+        verbose_name=_("người đang xử lý"),
+    )
+    transfer_agency = models.ForeignKey(
+        Agency,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("cơ quan liên thông"),
+    )
+
+    fee_amount = models.BigIntegerField(_("phí, lệ phí (đồng)"), default=0)
+    paid_online = models.BooleanField(_("đã thanh toán trực tuyến"), default=False)
+    digitized = models.BooleanField(_("đã số hóa"), default=False)
+    e_result = models.BooleanField(_("có kết quả điện tử"), default=False)
+    result_to_store = models.BooleanField(_("kết quả đưa vào kho dữ liệu"), default=False)
+    reused_data = models.BooleanField(_("tái sử dụng dữ liệu"), default=False)
+    registry_used = models.BooleanField(_("khai thác CSDL dân cư"), default=False)
+    synced = models.BooleanField(_("đã đồng bộ Cổng DVC quốc gia"), default=False)
+
+    version = models.PositiveIntegerField(default=0, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("hồ sơ")
+        verbose_name_plural = _("hồ sơ")
+        indexes = [
+            models.Index(fields=["agency", "state", "due_at"], name="dossier_agency_state_due"),
+            models.Index(fields=["agency", "received_at"], name="dossier_agency_received"),
+            models.Index(fields=["agency", "finished_at"], name="dossier_agency_finished"),
+            models.Index(fields=["applicant", "-created_at"], name="dossier_applicant"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(fee_amount__gte=0), name="dossier_fee_gte_0"),
+            models.CheckConstraint(
+                condition=models.Q(code__isnull=True) | models.Q(received_at__isnull=False),
+                name="dossier_code_only_when_received",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code or self.reference
+
+    @property
+    def public_code(self) -> str:
+        return self.code or self.reference
+
+    @property
+    def is_finished(self) -> bool:
+        return self.finished_at is not None
+
+
+class DossierEvent(models.Model):
+    """The immutable audit trail of a dossier: one row per transition."""
+
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="events", verbose_name=_("hồ sơ")
+    )
+    seq = models.PositiveIntegerField(_("thứ tự"))
+    at = models.DateTimeField(_("thời điểm"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("người thực hiện"),
+    )
+    action = models.CharField(_("hành động"), max_length=32)
+    from_state = models.CharField(_("từ trạng thái"), max_length=24, blank=True)
+    to_state = models.CharField(_("sang trạng thái"), max_length=24)
+    note = models.TextField(_("ghi chú"), blank=True)
+    payload = models.JSONField(_("chi tiết"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["dossier", "seq"]
+        verbose_name = _("nhật ký hồ sơ")
+        verbose_name_plural = _("nhật ký hồ sơ")
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "seq"], name="dossier_event_seq_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}#{self.seq} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Dossier events are immutable.")
+        super().save(*args, **kwargs)
+
+
+class DailySequence(models.Model):
+    """The last dossier number issued by an agency on a day (codes are gap-free, §6)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "day"], name="daily_sequence_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.day}: {self.last}"

@@ -1,0 +1,41 @@
+"""Dossier reads. `dossier_get_for_actor` is the only way a view obtains a dossier, so the
+permission check (§1, §10) and the audit of staff reads cannot be forgotten."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from motcua.core.audit import audit_record
+from motcua.core.errors import NotFound
+from motcua.directory.models import User
+from motcua.directory.selectors import user_readable_agency_ids
+from motcua.dossiers.models import Dossier
+
+
+def dossiers_visible_to(actor: User | None) -> QuerySet[Dossier]:
+    if actor is None or not actor.is_authenticated:
+        return Dossier.objects.none()
+    agencies = user_readable_agency_ids(actor)
+    return Dossier.objects.filter(
+        Q(applicant=actor)
+        | Q(agency_id__in=agencies)
+        | Q(transfer_agency_id__in=agencies)
+        | Q(current_step__agency_id__in=agencies)
+    )
+
+
+def dossier_get_for_actor(actor: User | None, code: str, *, lock: bool = False) -> Dossier:
+    """The dossier by code or temporary reference, if the actor may read it; else NotFound
+    (the same answer whether it exists or not, so codes cannot be probed)."""
+    queryset = dossiers_visible_to(actor).select_related("procedure", "agency", "current_step")
+    if lock:
+        queryset = queryset.select_for_update()
+    dossier = queryset.filter(Q(code=code) | Q(reference=code)).first()
+    if dossier is None:
+        raise NotFound(_("Không tìm thấy hồ sơ %(code)s.") % {"code": code})
+    if actor is not None and dossier.applicant_id != actor.pk:
+        audit_record(
+            actor=actor, action="dossier.read", object_type="dossier", object_id=dossier.pk
+        )
+    return dossier

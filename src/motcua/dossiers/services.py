@@ -1,0 +1,202 @@
+"""Dossier writes. Creation is here; every later change is `lifecycle.dossier_transition`,
+wrapped under names that read like the officer's verbs."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from motcua.catalog.models import Procedure
+from motcua.core.errors import PermissionDenied, ValidationFailed
+from motcua.directory.models import Agency, Office, Role, User
+from motcua.directory.selectors import user_has_role
+from motcua.dossiers.lifecycle import Action, dossier_transition
+from motcua.dossiers.models import ApplicantKind, Channel, Dossier, DossierEvent, State
+
+_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def _new_reference(at: datetime) -> str:
+    tail = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+    return f"TN-{timezone.localdate(at):%y%m%d}-{tail}"
+
+
+def dossier_create(
+    *,
+    actor: User,
+    procedure: Procedure,
+    agency: Agency,
+    channel: str,
+    applicant_name: str,
+    applicant_id_number: str = "",
+    applicant_kind: int = ApplicantKind.CITIZEN,
+    applicant_address: str = "",
+    applicant_email: str = "",
+    applicant_phone: str = "",
+    summary: str = "",
+    form_data: dict[str, Any] | None = None,
+    office: Office | None = None,
+    at: datetime | None = None,
+) -> Dossier:
+    """A draft dossier: a citizen's own online application, or a walk-in entered by the counter."""
+    moment = at or timezone.now()
+    if channel not in Channel.values:
+        raise ValidationFailed(_("Kênh nộp hồ sơ không hợp lệ."), fields={"channel": "invalid"})
+    if not procedure.is_active:
+        raise ValidationFailed(
+            _("Thủ tục này không còn áp dụng."), fields={"procedure": "inactive"}
+        )
+    if not procedure.agencies.filter(pk=agency.pk).exists():
+        raise ValidationFailed(
+            _("%(agency)s không giải quyết thủ tục này.") % {"agency": agency.name},
+            fields={"agency": "invalid"},
+        )
+    if not applicant_name.strip():
+        raise ValidationFailed(
+            _("Phải ghi họ tên người nộp hồ sơ."), fields={"applicant_name": "required"}
+        )
+    is_counter = user_has_role(actor, Role.RECEPTION, agency.pk)
+    if channel == Channel.ONLINE:
+        if not procedure.offers_online:
+            raise ValidationFailed(
+                _("Thủ tục này chưa cung cấp dịch vụ công trực tuyến."),
+                fields={"channel": "not_online"},
+            )
+        if not actor.personal_id:
+            raise PermissionDenied(_("Cần đăng nhập bằng tài khoản công dân để nộp trực tuyến."))
+        applicant: User | None = actor
+    else:
+        if not is_counter:
+            raise PermissionDenied(
+                _("Chỉ cán bộ một cửa của %(agency)s được nhập hồ sơ trực tiếp.")
+                % {"agency": agency.name}
+            )
+        applicant = (
+            User.objects.filter(personal_id=applicant_id_number).first()
+            if applicant_id_number
+            else None
+        )
+    fee = sum(procedure.fees.values_list("amount", flat=True))
+    with transaction.atomic():
+        dossier = Dossier.objects.create(
+            reference=_new_reference(moment),
+            procedure=procedure,
+            agency=agency,
+            office=office,
+            channel=channel,
+            applicant=applicant,
+            applicant_kind=applicant_kind,
+            applicant_name=applicant_name.strip(),
+            applicant_id_number=applicant_id_number,
+            applicant_address=applicant_address,
+            applicant_email=applicant_email,
+            applicant_phone=applicant_phone,
+            summary=summary or procedure.name,
+            form_data=form_data or {},
+            created_by=actor,
+            created_at=moment,
+            fee_amount=fee,
+        )
+        DossierEvent.objects.create(
+            dossier=dossier,
+            seq=1,
+            at=moment,
+            actor=actor,
+            action="create",
+            from_state="",
+            to_state=State.DRAFT,
+            payload={"channel": channel, "procedure": procedure.code},
+        )
+    return dossier
+
+
+def dossier_submit(*, actor: User, dossier: Dossier, at: datetime | None = None) -> Dossier:
+    return dossier_transition(actor=actor, dossier=dossier, action=Action.SUBMIT, at=at)
+
+
+def dossier_receive(
+    *,
+    actor: User,
+    dossier: Dossier,
+    at: datetime | None = None,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Dossier:
+    return dossier_transition(
+        actor=actor,
+        dossier=dossier,
+        action=Action.RECEIVE,
+        at=at,
+        note=note,
+        expected_version=expected_version,
+    )
+
+
+def dossier_request_supplement(
+    *,
+    actor: User,
+    dossier: Dossier,
+    missing: list[str],
+    due_at: datetime | None = None,
+    at: datetime | None = None,
+    note: str = "",
+) -> Dossier:
+    if not missing:
+        raise ValidationFailed(
+            _("Phải liệt kê giấy tờ cần bổ sung."), fields={"missing": "required"}
+        )
+    payload: dict[str, Any] = {"missing": missing}
+    if due_at is not None:
+        payload["supplement_due_at"] = due_at
+    return dossier_transition(
+        actor=actor,
+        dossier=dossier,
+        action=Action.REQUEST_SUPPLEMENT,
+        at=at,
+        note=note,
+        payload=payload,
+    )
+
+
+def dossier_forward(
+    *,
+    actor: User,
+    dossier: Dossier,
+    assignee: User | None = None,
+    at: datetime | None = None,
+    note: str = "",
+) -> Dossier:
+    return dossier_transition(
+        actor=actor,
+        dossier=dossier,
+        action=Action.FORWARD,
+        at=at,
+        note=note,
+        payload={"assignee": assignee.pk} if assignee else {},
+    )
+
+
+def dossier_approve(*, actor: User, dossier: Dossier, at: datetime | None = None) -> Dossier:
+    return dossier_transition(actor=actor, dossier=dossier, action=Action.APPROVE, at=at)
+
+
+def dossier_return(
+    *,
+    actor: User,
+    dossier: Dossier,
+    method: str = "in_person",
+    receiver: str = "",
+    at: datetime | None = None,
+) -> Dossier:
+    return dossier_transition(
+        actor=actor,
+        dossier=dossier,
+        action=Action.RETURN,
+        at=at,
+        payload={"method": method, "receiver": receiver},
+    )

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+
+from motcua.directory.models import Role
+from tests.factories import AgencyFactory, CitizenFactory, ProcedureFactory, staff
+
+
+@pytest.fixture(autouse=True)
+def _immediate_tasks():
+    """Tasks run inline in tests so outbox delivery is observable without a worker."""
+    with override_settings(
+        TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    ):
+        yield
+
+
+@pytest.fixture
+def agency(db):
+    return AgencyFactory(code="000.00.11.H99", name="Sở Tư pháp thử nghiệm")
+
+
+@pytest.fixture
+def other_agency(db):
+    return AgencyFactory(code="000.00.12.H99", name="Sở Xây dựng thử nghiệm")
+
+
+@pytest.fixture
+def procedure(agency):
+    return ProcedureFactory(code="2.000488", name="Cấp Phiếu lý lịch tư pháp", agencies=[agency])
+
+
+@pytest.fixture
+def reception(agency):
+    return staff(Role.RECEPTION, agency, username="motcua_reception")
+
+
+@pytest.fixture
+def specialist(agency):
+    return staff(Role.SPECIALIST, agency, username="motcua_specialist")
+
+
+@pytest.fixture
+def approver(agency):
+    return staff(Role.APPROVER, agency, username="motcua_approver")
+
+
+@pytest.fixture
+def citizen(db):
+    return CitizenFactory(username="001090000001", personal_id="001090000001")
