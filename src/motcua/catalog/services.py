@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -28,6 +29,15 @@ DEFAULT_WORKFLOW = (
     ("Thẩm định hồ sơ", Role.SPECIALIST, 70),
     ("Phê duyệt kết quả", Role.APPROVER, 30),
 )
+
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The largest amount a fee line's BigIntegerField holds.
+_MAX_AMOUNT = 2**63 - 1
+
+
+def _max_length(model, field: str) -> int:
+    return model._meta.get_field(field).max_length
 
 
 @dataclass
@@ -65,12 +75,18 @@ class _Checker:
     def fail(self, where: str, why: str) -> None:
         self.problems.append((where, why))
 
-    def text(self, record: dict, key: str, where: str, *, required: bool = True) -> str:
+    def text(
+        self, record: dict, key: str, where: str, *, max_length: int, required: bool = True
+    ) -> str:
         value = record.get(key)
         if value is None and not required:
             return ""
         if not isinstance(value, str) or (required and not value.strip()):
             self.fail(f"{where}.{key}", _("phải là chuỗi ký tự không rỗng"))
+            return ""
+        # Checked here so that a long value is reported, not cut or refused by the database.
+        if len(value.strip()) > max_length:
+            self.fail(f"{where}.{key}", _("dài quá %(n)d ký tự") % {"n": max_length})
             return ""
         return value.strip()
 
@@ -94,7 +110,8 @@ class _Checker:
         value = record.get(key)
         if value is None and not required:
             return None
-        if isinstance(value, str) and len(value) == 10:
+        # `date.fromisoformat` also takes `2025-W39-5` and `20250926`; the contract does not.
+        if isinstance(value, str) and _ISO_DAY.match(value):
             try:
                 return date.fromisoformat(value)
             except ValueError:
@@ -113,16 +130,20 @@ def catalog_validate(data: Any) -> tuple[list[dict], list[dict]]:
     known_agencies = set(Agency.objects.values_list("code", flat=True))
     known_divisions = set(Division.objects.values_list("code", flat=True))
     seen: dict[str, int] = {}
-    parents: dict[str, str] = {}
+    # The parent each agency record names (by record index), and by code for the first record
+    # of each code — what the tree will look like after the import.
+    named_parents: dict[int, str] = {}
+    parents: dict[str, str | None] = {}
     for index, record in enumerate(agencies):
         where = f"agencies[{index}]"
         if not isinstance(record, dict):
             check.fail(where, _("phải là một đối tượng"))
             continue
-        code = check.text(record, "code", where)
-        check.text(record, "name", where)
+        code = check.text(record, "code", where, max_length=_max_length(Agency, "code"))
+        check.text(record, "name", where, max_length=_max_length(Agency, "name"))
         if record.get("level") not in Agency.Level.values:
             check.fail(f"{where}.level", _("phải là một trong: ") + ", ".join(Agency.Level.values))
+        first = False
         if code in seen:
             check.fail(
                 f"{where}.code",
@@ -130,12 +151,15 @@ def catalog_validate(data: Any) -> tuple[list[dict], list[dict]]:
             )
         elif code:
             seen[code] = index
+            first = True
         parent = record.get("parent")
+        if parent is not None and (not isinstance(parent, str) or not parent.strip()):
+            check.fail(f"{where}.parent", _("phải là mã cơ quan hoặc null"))
+            parent = None
         if parent is not None:
-            if not isinstance(parent, str) or not parent.strip():
-                check.fail(f"{where}.parent", _("phải là mã cơ quan hoặc null"))
-            else:
-                parents[code] = parent
+            named_parents[index] = parent
+        if first:
+            parents[code] = parent
         division = record.get("division_code")
         if division is not None and (
             not isinstance(division, str) or division_code_normal(division) not in known_divisions
@@ -145,23 +169,24 @@ def catalog_validate(data: Any) -> tuple[list[dict], list[dict]]:
                 _("không có đơn vị hành chính mã '%(code)s'") % {"code": division},
             )
     all_agencies = known_agencies | set(seen)
-    for index, record in enumerate(agencies):
-        if not isinstance(record, dict):
-            continue
-        parent = parents.get(record.get("code", ""))
-        if parent and parent not in all_agencies:
+    for index, parent in named_parents.items():
+        if parent not in all_agencies:
             check.fail(
                 f"agencies[{index}].parent",
                 _("không có cơ quan cấp trên mã '%(code)s'") % {"code": parent},
             )
-    for code in parents:
-        chain, current = {code}, parents.get(code)
-        while current is not None:
-            if current in chain:
-                check.fail(f"agencies[{seen[code]}].parent", _("cây cơ quan bị vòng lặp"))
-                break
-            chain.add(current)
-            current = parents.get(current)
+    # Agencies the file does not mention keep their parent, so a cycle may run through them.
+    links: dict[str, str | None] = dict(
+        Agency.objects.filter(parent__isnull=False).values_list("code", "parent__code")
+    )
+    links.update(parents)
+    for code, index in seen.items():
+        # Only the agencies on the loop are blamed, not those hanging below it.
+        current, steps = links.get(code), 0
+        while current is not None and current != code and steps <= len(links):
+            current, steps = links.get(current), steps + 1
+        if current == code:
+            check.fail(f"agencies[{index}].parent", _("cây cơ quan bị vòng lặp"))
 
     seen_procedures: dict[str, int] = {}
     for index, record in enumerate(procedures):
@@ -169,7 +194,7 @@ def catalog_validate(data: Any) -> tuple[list[dict], list[dict]]:
         if not isinstance(record, dict):
             check.fail(where, _("phải là một đối tượng"))
             continue
-        code = check.text(record, "code", where)
+        code = check.text(record, "code", where, max_length=_max_length(Procedure, "code"))
         if code in seen_procedures:
             check.fail(
                 f"{where}.code",
@@ -178,8 +203,8 @@ def catalog_validate(data: Any) -> tuple[list[dict], list[dict]]:
             )
         elif code:
             seen_procedures[code] = index
-        check.text(record, "name", where)
-        check.text(record, "sector", where)
+        check.text(record, "name", where, max_length=_max_length(Procedure, "name"))
+        check.text(record, "sector", where, max_length=_max_length(Sector, "name"))
         if record.get("level") not in Procedure.Level.values:
             check.fail(
                 f"{where}.level", _("phải là một trong: ") + ", ".join(Procedure.Level.values)
@@ -204,15 +229,19 @@ def catalog_validate(data: Any) -> tuple[list[dict], list[dict]]:
             if not isinstance(fee, dict):
                 check.fail(fee_where, _("phải là một đối tượng"))
                 continue
-            check.text(fee, "name", fee_where)
+            check.text(fee, "name", fee_where, max_length=_max_length(FeeLine, "name"))
             amount = fee.get("amount")
-            if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+            if (
+                not isinstance(amount, int)
+                or isinstance(amount, bool)
+                or not 0 <= amount <= _MAX_AMOUNT
+            ):
                 check.fail(f"{fee_where}.amount", _("phải là số nguyên đồng, không âm"))
         handled_by = check.items(record, "agencies", where)
         if not handled_by:
             check.fail(f"{where}.agencies", _("phải có ít nhất một cơ quan thực hiện"))
         for i, agency in enumerate(handled_by):
-            if agency not in all_agencies:
+            if not isinstance(agency, str) or agency not in all_agencies:
                 check.fail(
                     f"{where}.agencies[{i}]", _("không có cơ quan mã '%(code)s'") % {"code": agency}
                 )
@@ -221,7 +250,7 @@ def catalog_validate(data: Any) -> tuple[list[dict], list[dict]]:
             if not isinstance(doc, dict):
                 check.fail(doc_where, _("phải là một đối tượng"))
                 continue
-            check.text(doc, "name", doc_where)
+            check.text(doc, "name", doc_where, max_length=_max_length(RequiredDocument, "name"))
             check.boolean(doc, "optional", doc_where)
         for i, pub in enumerate(check.items(record, "publications", where)):
             pub_where = f"{where}.publications[{i}]"
@@ -230,7 +259,7 @@ def catalog_validate(data: Any) -> tuple[list[dict], list[dict]]:
                 continue
             if pub.get("kind") not in Publication.Kind.values:
                 check.fail(f"{pub_where}.kind", _("phải là new hoặc amended"))
-            check.text(pub, "decision", pub_where)
+            check.text(pub, "decision", pub_where, max_length=_max_length(Publication, "decision"))
             decided = check.day(pub, "decided_on", pub_where)
             public = check.day(pub, "public_on", pub_where, required=False)
             if decided and public and public < decided:

@@ -29,10 +29,29 @@ def outbox_handler(topic: str):
 
 
 def outbox_write(*, topic: str, payload: dict) -> OutboxMessage:
-    """Must run inside the transaction of the change it reports."""
+    """Must run inside the transaction of the change it reports.
+
+    One delivery task is enqueued per committed transaction, not per message, so a batch
+    (an import, the demo) does not flood the queue; the task delivers whatever is pending.
+    """
     message = OutboxMessage.objects.create(topic=topic, payload=payload)
-    transaction.on_commit(lambda: outbox_deliver.enqueue(message.pk))
+    connection = transaction.get_connection()
+    already = any(
+        getattr(callback, "__name__", "") == _enqueue_delivery.__name__
+        for _, callback, *_ in connection.run_on_commit
+    )
+    if not already:
+        transaction.on_commit(_enqueue_delivery)
     return message
+
+
+def _enqueue_delivery() -> None:
+    outbox_deliver_batch.enqueue()
+
+
+@task()
+def outbox_deliver_batch() -> dict[str, int]:
+    return outbox_deliver_pending()
 
 
 @task()
@@ -63,10 +82,12 @@ def outbox_deliver(message_id: int) -> str:
 
 
 def outbox_deliver_pending(*, limit: int = 1000) -> dict[str, int]:
-    """Deliver pending and failed messages now (the catch-up path and the CLI)."""
+    """Deliver pending and failed messages whose topic has a handler in this deployment
+    (the catch-up path, the per-transaction task and `motcua outbox-deliver`)."""
     counts: dict[str, int] = {}
     ids = list(
         OutboxMessage.objects.exclude(status=OutboxMessage.Status.SENT)
+        .filter(topic__in=list(_HANDLERS))
         .order_by("id")
         .values_list("id", flat=True)[:limit]
     )

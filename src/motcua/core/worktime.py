@@ -183,6 +183,8 @@ class WorkingCalendar:
 
     def add_working_days(self, day: date, count: int) -> date:
         """The `count`-th working day after `day` (used for publication deadlines, §7)."""
+        if count < 1:
+            raise ValueError(f"count must be at least 1, not {count}")
         found = 0
         current = day
         for _ in range(_MAX_DAYS_SCANNED):

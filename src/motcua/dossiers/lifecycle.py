@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import models, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -239,8 +240,8 @@ def dossier_transition(
                 }
             )
         moment = at or timezone.now()
-        last_at = locked.events.order_by("-seq").values_list("at", flat=True).first()
-        if last_at is not None and moment < last_at:
+        last = locked.events.aggregate(at=Max("at"), seq=Max("seq"))
+        if last["at"] is not None and moment < last["at"]:
             raise ValidationFailed(_("Thời điểm thao tác không được trước thao tác gần nhất."))
         change = _Change(
             dossier=locked,
@@ -256,10 +257,9 @@ def dossier_transition(
         _EFFECTS.get(action, _no_effect)(change)
         change.set(state=to_state, version=locked.version + 1)
         locked.save(update_fields=[*change.fields, "updated_at"])
-        seq = (locked.events.count()) + 1
         event = DossierEvent.objects.create(
             dossier=locked,
-            seq=seq,
+            seq=(last["seq"] or 0) + 1,
             at=moment,
             actor=actor if actor and actor.pk else None,
             action=action,

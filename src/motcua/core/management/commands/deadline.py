@@ -41,11 +41,16 @@ class Command(BaseCommand):
             )
         duration = parse_duration(duration_text)
         hours = ""
-        if agency_code:
+        if agency_code is not None:
             from motcua.directory.models import Agency
 
             agency = Agency.objects.filter(code=agency_code).first()
             if agency is None:
                 raise ValidationFailed(f"Không có cơ quan mã '{agency_code}'.")
             hours = agency.office_hours
-        return working_calendar(hours).add(start, duration.delta)
+        try:
+            return working_calendar(hours).add(start, duration.delta)
+        except OverflowError as error:
+            raise ValidationFailed(
+                f"Thời điểm '{start_text}' nằm ngoài phạm vi của lịch làm việc."
+            ) from error
