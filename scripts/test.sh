@@ -8,7 +8,7 @@ export MOTCUA_VAR_DIR=$(mktemp -d)
 trap 'rm -rf "$MOTCUA_VAR_DIR"' EXIT
 
 echo "== pytest on SQLite"
-env -u DATABASE_URL .venv/bin/pytest -q -p no:cacheprovider "$@"
+env -u DATABASE_URL .venv/bin/pytest -q -p no:cacheprovider -n 2 "$@"
 
 echo "== pytest on PostgreSQL"
-bash scripts/with-postgres.sh .venv/bin/pytest -q -p no:cacheprovider "$@"
+bash scripts/with-postgres.sh .venv/bin/pytest -q -p no:cacheprovider -n 2 "$@"

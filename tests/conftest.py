@@ -9,9 +9,14 @@ from tests.factories import AgencyFactory, CitizenFactory, ProcedureFactory, sta
 
 @pytest.fixture(autouse=True)
 def _immediate_tasks():
-    """Tasks run inline in tests so outbox delivery is observable without a worker."""
+    """Tasks run inline in tests so outbox delivery is observable without a worker; a fast
+    password hasher, since PBKDF2 would cost a second for every few users a test makes."""
     with override_settings(
-        TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+        TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+        PASSWORD_HASHERS=[
+            "django.contrib.auth.hashers.MD5PasswordHasher",
+            "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        ],
     ):
         yield
 

@@ -85,6 +85,8 @@ def _database() -> dict[str, Any]:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
         config["CONN_MAX_AGE"] = 0
+        # A file, not shared-cache memory, so that threaded tests meet real WAL locking.
+        config["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
     return dict(config)
 
 

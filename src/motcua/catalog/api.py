@@ -74,8 +74,11 @@ def list_procedures(request: HttpRequest, params: Query[SearchParams]) -> dict:
 
 @router.get("/{code}", response=ProcedureDetail, summary="Chi tiết thủ tục hành chính")
 def get_procedure(request: HttpRequest, code: str) -> dict:
+    # A NUL cannot be sent to PostgreSQL (it would be a 500); no code holds one anyway.
     procedure = (
-        Procedure.objects.select_related("sector")
+        None
+        if "\x00" in code
+        else Procedure.objects.select_related("sector")
         .prefetch_related("documents", "fees", "agencies")
         .filter(code=code, is_active=True)
         .first()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import Q, QuerySet
 
 from motcua.catalog.models import Procedure
 from motcua.core.text import fold
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def procedure_search(
@@ -30,6 +34,9 @@ def procedure_search(
         queryset = queryset.filter(level=level)
     if agency_id:
         queryset = queryset.filter(agencies__id=agency_id)
+    # Control characters (a NUL from `?q=%00`) are no text: PostgreSQL refuses a NUL in a
+    # string and SQLite's LIKE stops at it, so they are read as spaces.
+    query = _CONTROL.sub(" ", query)
     folded = fold(query)
     words = folded.split()
     if not words:

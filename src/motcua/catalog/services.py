@@ -84,7 +84,11 @@ class _Checker:
         if not isinstance(value, str) or (required and not value.strip()):
             self.fail(f"{where}.{key}", _("phải là chuỗi ký tự không rỗng"))
             return ""
-        # Checked here so that a long value is reported, not cut or refused by the database.
+        # Checked here so that a bad value is reported, not cut or refused by the database
+        # (PostgreSQL refuses a NUL in text).
+        if "\x00" in value:
+            self.fail(f"{where}.{key}", _("chứa ký tự NUL"))
+            return ""
         if len(value.strip()) > max_length:
             self.fail(f"{where}.{key}", _("dài quá %(n)d ký tự") % {"n": max_length})
             return ""
@@ -222,7 +226,8 @@ def catalog_validate(data: Any) -> tuple[list[dict], list[dict]]:
             check.fail(f"{where}.online", _("phải là full, partial hoặc none"))
         check.boolean(record, "accepts_online_payment", where)
         check.boolean(record, "registry_connected", where)
-        if record.get("legal_basis") is not None and not isinstance(record["legal_basis"], str):
+        legal_basis = record.get("legal_basis")
+        if legal_basis is not None and (not isinstance(legal_basis, str) or "\x00" in legal_basis):
             check.fail(f"{where}.legal_basis", _("phải là chuỗi ký tự"))
         for i, fee in enumerate(check.items(record, "fees", where)):
             fee_where = f"{where}.fees[{i}]"

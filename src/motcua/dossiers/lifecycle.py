@@ -213,7 +213,7 @@ def dossier_transition(
     dossier_id = dossier.pk if isinstance(dossier, Dossier) else dossier
     with transaction.atomic():
         locked = (
-            Dossier.objects.select_for_update()
+            Dossier.objects.select_for_update(of=("self",))
             .select_related("procedure", "agency", "current_step")
             .filter(pk=dossier_id)
             .first()

@@ -30,7 +30,7 @@ def dossier_get_for_actor(actor: User | None, code: str, *, lock: bool = False) 
     (the same answer whether it exists or not, so codes cannot be probed)."""
     queryset = dossiers_visible_to(actor).select_related("procedure", "agency", "current_step")
     if lock:
-        queryset = queryset.select_for_update()
+        queryset = queryset.select_for_update(of=("self",))
     dossier = queryset.filter(Q(code=code) | Q(reference=code)).first()
     if dossier is None:
         raise NotFound(_("Không tìm thấy hồ sơ %(code)s.") % {"code": code})

@@ -1,0 +1,77 @@
+"""The demo province is built through the services, so its rows agree with the rules."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from django.db import transaction
+from django.db.models import Count, F
+
+from motcua.core.worktime import TZ
+from motcua.demo.services import demo_load
+from motcua.directory.models import Agency, Office, Role, StaffRole, User
+from motcua.dossiers.models import Dossier, DossierEvent, State
+
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=TZ)
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """One demo build for the module, rolled back afterwards so later tests start clean."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield demo_load(dossiers=150, seed=7, now=NOW)
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+def test_the_demo_province_has_its_centre_departments_and_communes(demo):
+    levels = dict(Agency.objects.values_list("level").annotate(n=Count("id")))
+    assert levels["department"] >= 8
+    assert levels["commune"] >= 10
+    assert Office.objects.filter(name__contains="Trung tâm Phục vụ hành chính công").exists()
+
+
+@pytest.mark.django_db
+def test_every_state_is_present(demo):
+    present = set(Dossier.objects.values_list("state", flat=True))
+    assert present == set(State.values)
+
+
+@pytest.mark.django_db
+def test_derived_fields_agree_with_the_events(demo):
+    for dossier in Dossier.objects.all():
+        events = list(DossierEvent.objects.filter(dossier=dossier).order_by("seq"))
+        assert [e.seq for e in events] == list(range(1, len(events) + 1))
+        assert events[-1].to_state == dossier.state
+        receive = [e for e in events if e.action == "receive"]
+        assert (dossier.received_at is not None) == bool(receive)
+        if receive:
+            assert receive[0].at == dossier.received_at
+            assert dossier.code == receive[0].payload["code"]
+        assert all(e.at <= NOW for e in events)
+
+
+@pytest.mark.django_db
+def test_some_dossiers_are_late(demo):
+    finished_late = Dossier.objects.filter(finished_at__gt=F("due_at")).count()
+    open_overdue = Dossier.objects.filter(
+        due_at__lt=NOW, finished_at__isnull=True, closed_at__isnull=True
+    ).count()
+    assert finished_late > 0
+    assert open_overdue > 0
+
+
+@pytest.mark.django_db
+def test_the_documented_accounts_exist(demo):
+    assert User.objects.get(username="quantri").is_superuser
+    assert User.objects.get(username="quantri").check_password("motcua2026")
+    for username, role in (
+        ("tiepnhan", Role.RECEPTION),
+        ("chuyenvien", Role.SPECIALIST),
+        ("pheduyet", Role.APPROVER),
+        ("lanhdao", Role.LEADER),
+    ):
+        assert StaffRole.objects.filter(user__username=username, role=role).exists()
+    for personal_id in ("046085001234", "046192005678"):
+        assert User.objects.get(username=personal_id).personal_id == personal_id
