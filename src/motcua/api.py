@@ -33,7 +33,7 @@ def _bad_input(request: HttpRequest, error: NinjaValidationError) -> HttpRespons
     return api.create_response(
         request,
         {"code": "invalid", "message": "Dữ liệu gửi lên không hợp lệ.", "fields": fields},
-        status=422,
+        status=400,
     )
 
 

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
+from django.views.defaults import page_not_found
 
 from motcua.api import api
 
@@ -12,3 +14,16 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("motcua.portal.urls")),
 ]
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Under /api/ even an unknown path answers in the API's error shape (§11)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"code": "not_found", "message": "Không tìm thấy địa chỉ này.", "fields": {}},
+            status=404,
+        )
+    return page_not_found(request, exception)
+
+
+handler404 = not_found

@@ -140,8 +140,7 @@ def test_limit_out_of_range(client, birth, limit):
 def test_limit_not_an_integer(client, birth, limit):
     response = client.get(URL, {"limit": limit})
 
-    assert 400 <= response.status_code < 500
-    body = assert_error(response, response.status_code, "invalid")
+    body = assert_error(response, 400, "invalid")
     assert "limit" in body["fields"]
 
 
@@ -245,3 +244,14 @@ def test_openapi_document_loads(client, db):
     paths = response.json()["paths"]
     assert set(paths) >= {"/api/v1/procedures", "/api/v1/procedures/{code}"}
     assert set(paths["/api/v1/procedures"]["get"]["responses"]) >= {"200"}
+
+
+@pytest.mark.django_db
+def test_an_unknown_api_path_answers_in_the_error_shape(client):
+    response = client.get("/api/v1/khong-co/")
+    assert response.status_code == 404
+    assert response.json() == {
+        "code": "not_found",
+        "message": "Không tìm thấy địa chỉ này.",
+        "fields": {},
+    }

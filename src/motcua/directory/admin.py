@@ -31,11 +31,17 @@ class AgencyAdmin(admin.ModelAdmin):
     list_select_related = ["parent"]
     inlines = [ChildAgencyInline]
 
+    def changelist_view(self, request, extra_context=None):
+        # One query for the whole tree, so the indentation costs nothing per row.
+        self._parents = dict(Agency.objects.values_list("id", "parent_id"))
+        return super().changelist_view(request, extra_context)
+
     @admin.display(description=_("tên cơ quan (theo cây)"))
     def tree_name(self, agency: Agency) -> str:
-        depth, current = 0, agency
-        while current.parent_id and depth < 6:
-            current = current.parent  # type: ignore[assignment]
+        parents = getattr(self, "_parents", {})
+        depth, current = 0, parents.get(agency.pk)
+        while current is not None and depth < 10:
+            current = parents.get(current)
             depth += 1
         return "— " * depth + agency.name
 

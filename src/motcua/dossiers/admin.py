@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from motcua.core.audit import audit_record
 from motcua.dossiers.models import Dossier, DossierEvent
 
 
@@ -24,8 +25,18 @@ class DossierAdmin(admin.ModelAdmin):
     list_select_related = ["procedure", "agency"]
     inlines = [DossierEventInline]
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Personal data on this page: every staff read is audited (§10).
+        audit_record(
+            actor=request.user, action="dossier.read", object_type="dossier", object_id=object_id
+        )
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def has_add_permission(self, request):
         return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
 
     def has_change_permission(self, request, obj=None):
         return False
