@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "motcua.directory",
     "motcua.catalog",
     "motcua.dossiers",
+    "motcua.index",
     "motcua.portal",
     "motcua.demo",
 ]

@@ -35,6 +35,7 @@ from motcua.directory.models import Agency, Role, User
 from motcua.directory.selectors import user_has_role
 from motcua.dossiers.codes import dossier_code_next
 from motcua.dossiers.models import Dossier, DossierEvent, State
+from motcua.index.metrics import contributions, counters_move
 
 
 class Action(models.TextChoices):
@@ -253,10 +254,12 @@ def dossier_transition(
             fields=set(),
         )
         from_state = locked.state
+        counted_before = contributions(locked)
         to_state = locked.state_before_pause if rule.to == PREVIOUS else rule.to
         _EFFECTS.get(action, _no_effect)(change)
         change.set(state=to_state, version=locked.version + 1)
         locked.save(update_fields=[*change.fields, "updated_at"])
+        counters_move(counted_before, contributions(locked))
         event = DossierEvent.objects.create(
             dossier=locked,
             seq=(last["seq"] or 0) + 1,

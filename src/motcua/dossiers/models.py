@@ -48,6 +48,12 @@ class ApplicantKind(models.IntegerChoices):
     OTHER = 4, _("Tổ chức khác")
 
 
+class Rating(models.TextChoices):
+    VERY_SATISFIED = "very_satisfied", _("Rất hài lòng")
+    SATISFIED = "satisfied", _("Hài lòng")
+    UNSATISFIED = "unsatisfied", _("Không hài lòng")
+
+
 class Dossier(models.Model):
     """A dossier (hồ sơ). `state` and the derived clock fields are written only by
     `dossiers.lifecycle.dossier_transition`."""
@@ -170,6 +176,10 @@ class Dossier(models.Model):
     reused_data = models.BooleanField(_("tái sử dụng dữ liệu"), default=False)
     registry_used = models.BooleanField(_("khai thác CSDL dân cư"), default=False)
     synced = models.BooleanField(_("đã đồng bộ Cổng DVC quốc gia"), default=False)
+    rating = models.CharField(
+        _("đánh giá mức độ hài lòng"), max_length=16, choices=Rating.choices, blank=True
+    )
+    rated_at = models.DateTimeField(_("đánh giá lúc"), null=True, blank=True)
 
     version = models.PositiveIntegerField(default=0, editable=False)
     updated_at = models.DateTimeField(auto_now=True)

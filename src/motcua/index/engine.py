@@ -1,0 +1,263 @@
+"""The service index (§7) and operating KPIs (§8) for an agency and everything below it.
+
+Dossier metrics are sums of `DailyCounter` rows over the agency subtree and the period; the
+catalog and publication metrics are counted from the catalog. The definition in force is
+data (`IndexDefinition`); `evaluate` turns metric values into scores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+
+from motcua.catalog.models import Procedure, Publication, RequiredDocument
+from motcua.core.calendar import working_calendar
+from motcua.core.errors import ValidationFailed
+from motcua.core.worktime import TZ
+from motcua.directory.models import Agency
+from motcua.directory.selectors import agency_subtree_ids
+from motcua.dossiers.models import Channel, Dossier
+from motcua.index.definition import DEFAULT_SPEC
+from motcua.index.models import DailyCounter, IndexDefinition
+
+BAND_LABELS = {
+    "xuat_sac": "Xuất sắc",
+    "tot": "Tốt",
+    "kha": "Khá",
+    "trung_binh": "Trung bình",
+    "yeu": "Yếu",
+}
+PUBLICATION_DEADLINE_WORKING_DAYS = 5
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValidationFailed(
+                "Ngày kết thúc kỳ không được trước ngày bắt đầu.", fields={"to": "before_from"}
+            )
+
+    @property
+    def start_moment(self) -> datetime:
+        return datetime.combine(self.start, time(0), tzinfo=TZ)
+
+    @property
+    def end_moment(self) -> datetime:
+        """00:00 after the last day (exclusive), Asia/Ho_Chi_Minh (§7)."""
+        return datetime.combine(self.end + timedelta(days=1), time(0), tzinfo=TZ)
+
+
+def period_from(start: str | date | None, end: str | date | None, *, today: date) -> Period:
+    """Parse `--from/--to`; the default is the year so far."""
+
+    def parse(value: str | date | None, name: str, default: date) -> date:
+        if value is None or value == "":
+            return default
+        if isinstance(value, date):
+            return value
+        if len(value) == 10:
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise ValidationFailed(
+            f"Ngày '{value}' không hợp lệ: dùng dạng YYYY-MM-DD.", fields={name: "invalid"}
+        )
+
+    return Period(parse(start, "from", date(today.year, 1, 1)), parse(end, "to", today))
+
+
+def agency_by_code(code: str) -> Agency:
+    agency = Agency.objects.filter(code=code).first() if code else None
+    if agency is None:
+        raise ValidationFailed(f"Không có cơ quan mã '{code}'.", fields={"agency": "unknown"})
+    return agency
+
+
+def definition_for(period: Period) -> dict[str, Any]:
+    found = (
+        IndexDefinition.objects.filter(valid_from__lte=period.start)
+        .order_by("-valid_from")
+        .values_list("spec", flat=True)
+        .first()
+    )
+    return found or DEFAULT_SPEC
+
+
+def dossier_metrics(agency_ids: set[int], period: Period) -> dict[str, int]:
+    rows = (
+        DailyCounter.objects.filter(
+            agency_id__in=agency_ids, day__gte=period.start, day__lte=period.end
+        )
+        .values("metric")
+        .annotate(total=Sum("value"))
+        .order_by()
+    )
+    return {row["metric"]: row["total"] for row in rows}
+
+
+def procedures_of(agency_ids: set[int]):
+    """§7: procedures whose agencies include the agency or any agency below it."""
+    return Procedure.objects.filter(
+        Exists(
+            Procedure.agencies.through.objects.filter(
+                procedure_id=OuterRef("pk"), agency_id__in=agency_ids
+            )
+        )
+    )
+
+
+def catalog_metrics(agency_ids: set[int], period: Period) -> dict[str, int]:
+    procedures = procedures_of(agency_ids)
+    has_documents = Exists(RequiredDocument.objects.filter(procedure_id=OuterRef("pk")))
+    counts = procedures.aggregate(
+        procedures=Count("id"),
+        procedures_online=Count("id", filter=Q(online__in=("full", "partial"))),
+        procedures_registry=Count("id", filter=Q(registry_connected=True)),
+        procedures_complete=Count(
+            "id", filter=Q(time_limit__isnull=False) & ~Q(legal_basis="") & Q(has_documents)
+        ),
+    )
+    calendar = working_calendar()
+    for kind in (Publication.Kind.NEW, Publication.Kind.AMENDED):
+        publications = Publication.objects.filter(
+            procedure__in=procedures,
+            kind=kind,
+            decided_on__gte=period.start,
+            decided_on__lte=period.end,
+        ).values_list("decided_on", "public_on")
+        total = on_time = 0
+        for decided, public in publications:
+            total += 1
+            deadline = calendar.add_working_days(decided, PUBLICATION_DEADLINE_WORKING_DAYS)
+            on_time += public is not None and public <= deadline
+        counts[f"publications_{kind}"] = total
+        counts[f"publications_{kind}_on_time"] = on_time
+    return counts
+
+
+def evaluate(spec: dict[str, Any], metrics: dict[str, int]) -> dict[str, Any]:
+    """Scores per §7: points = max × min(1, r / full_at); a zero denominator scores full max
+    and is marked not applicable."""
+    groups = []
+    total = 0.0
+    for group in spec["groups"]:
+        indicators = []
+        group_score = 0.0
+        for item in group["indicators"]:
+            numerator = int(metrics.get(item["numerator"], 0) or 0)
+            denominator = int(metrics.get(item["denominator"], 0) or 0)
+            applicable = denominator > 0
+            if applicable:
+                ratio = numerator / denominator
+                score = item["max"] * min(1.0, ratio / item.get("full_at", 1))
+            else:
+                score = float(item["max"])
+            indicators.append(
+                {
+                    "key": item["key"],
+                    "numerator": numerator,
+                    "denominator": denominator,
+                    "score": score,
+                    "max": item["max"],
+                    "applicable": applicable,
+                }
+            )
+            group_score += score
+        groups.append(
+            {
+                "key": group["key"],
+                "score": group_score,
+                "max": group["max"],
+                "indicators": indicators,
+            }
+        )
+        total += group_score
+    return {"total": total, "band": band_of(total, spec["bands"]), "groups": groups}
+
+
+def band_of(total: float, bands: list[list]) -> str:
+    for key, threshold in bands:
+        if total >= threshold:
+            return key
+    return bands[-1][0]
+
+
+def index_compute(*, agency: Agency, period: Period) -> dict[str, Any]:
+    """`motcua index` (§7): one JSON-ready object, rolled up over the agency's subtree."""
+    ids = agency_subtree_ids([agency.pk])
+    metrics = {**dossier_metrics(ids, period), **catalog_metrics(ids, period)}
+    return {
+        "agency": agency.code,
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        **evaluate(definition_for(period), metrics),
+    }
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def kpi_compute(*, agency: Agency, period: Period) -> dict[str, Any]:
+    """`motcua kpi` (§8): operating figures, rates as fractions (None when undefined)."""
+    ids = agency_subtree_ids([agency.pk])
+    m = dossier_metrics(ids, period)
+    procedures = procedures_of(ids)
+    procedures_total = procedures.count()
+    procedures_online = procedures.filter(online__in=("full", "partial")).count()
+    with_dossiers = (
+        Dossier.objects.filter(
+            agency_id__in=ids,
+            channel=Channel.ONLINE,
+            received_at__gte=period.start_moment,
+            received_at__lt=period.end_moment,
+            procedure__online__in=("full", "partial"),
+        )
+        .values("procedure_id")
+        .distinct()
+        .count()
+    )
+    end = period.end_moment
+    open_overdue = (
+        Dossier.objects.filter(
+            agency_id__in=ids,
+            received_at__lt=end,
+            due_at__lt=end,
+        )
+        .filter(
+            Q(finished_at__isnull=True) | Q(finished_at__gte=end),
+            Q(closed_at__isnull=True) | Q(closed_at__gte=end),
+        )
+        .count()
+    )
+    received, finished = m.get("received", 0), m.get("finished", 0)
+    on_time = m.get("finished_on_time", 0)
+    return {
+        "agency": agency.code,
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "procedures_total": procedures_total,
+        "procedures_online": procedures_online,
+        "procedures_online_share": _rate(procedures_online, procedures_total),
+        "procedures_with_dossiers": with_dossiers,
+        "procedures_with_dossiers_share": _rate(with_dossiers, procedures_online),
+        "dossiers_received": received,
+        "dossiers_online": m.get("received_online", 0),
+        "online_rate": _rate(m.get("received_online", 0), received),
+        "dossiers_finished": finished,
+        "on_time_rate": _rate(on_time, finished),
+        "overdue_rate": _rate(finished - on_time, finished),
+        "open_overdue": open_overdue,
+        "digitized_rate": _rate(m.get("digitized", 0), received),
+        "e_result_rate": _rate(m.get("e_result", 0), finished),
+        "payments_online_count": m.get("with_fee_paid_online", 0),
+        "payments_online_amount": m.get("paid_online_amount", 0),
+    }
