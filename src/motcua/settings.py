@@ -113,7 +113,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/dang-nhap/"
+LOGIN_REDIRECT_URL = "/chi-so/"
+LOGOUT_REDIRECT_URL = "/"
 
 TASKS = {
     "default": {

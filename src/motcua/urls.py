@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
 from django.views.defaults import page_not_found
@@ -12,6 +13,13 @@ admin.site.index_title = "Quản trị"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path(
+        "dang-nhap/",
+        auth_views.LoginView.as_view(template_name="portal/login.html"),
+        name="login",
+    ),
+    path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("chi-so/", include("motcua.index.urls")),
     path("", include("motcua.portal.urls")),
 ]
 

@@ -1,0 +1,6 @@
+"""Leaders' pages: each module owns its routes; this file only joins them."""
+
+from motcua.index import views_dashboard, views_drilldown
+
+app_name = "index"
+urlpatterns = [*views_dashboard.urlpatterns, *views_drilldown.urlpatterns]
