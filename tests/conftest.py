@@ -6,6 +6,8 @@ from django.test import override_settings
 from motcua.directory.models import Role
 from tests.factories import AgencyFactory, CitizenFactory, ProcedureFactory, staff
 
+pytest_plugins = ["tests.walker"]
+
 
 @pytest.fixture(autouse=True)
 def _immediate_tasks():
