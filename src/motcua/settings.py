@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "motcua.catalog",
     "motcua.dossiers",
     "motcua.index",
+    "motcua.integration",
     "motcua.portal",
     "motcua.demo",
 ]
@@ -129,6 +130,13 @@ EMAIL_BACKEND = os.environ.get(
     "MOTCUA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("MOTCUA_FROM_EMAIL", "motcua@localhost")
+
+MOTCUA_REGISTRY_BACKEND = os.environ.get(
+    "MOTCUA_REGISTRY_BACKEND", "motcua.integration.registry.LocalRegistry"
+)
+MOTCUA_REGISTRY_FILE = os.environ.get("MOTCUA_REGISTRY_FILE", "")
+MOTCUA_PUBLIC_URL = os.environ.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000")
+MOTCUA_MAX_UPLOAD_BYTES = int(os.environ.get("MOTCUA_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
 
 LOGGING = {
     "version": 1,

@@ -27,6 +27,7 @@ from motcua.directory.models import Agency, Office, Role, StaffRole, User
 from motcua.dossiers.lifecycle import Action, dossier_transition
 from motcua.dossiers.models import Channel, Dossier, State
 from motcua.dossiers.services import dossier_create
+from motcua.integration.registry import LocalRegistry
 
 CATALOG = Path(__file__).parent / "data" / "catalog.json"
 DEMO_PASSWORD = "motcua2026"
@@ -180,7 +181,17 @@ def _accounts(world: _World) -> DemoAccounts:
             phone="0914765432",
         ),
     ]
-    world.people = [random_person(rng, 5000 + i, wards) for i in range(400)]
+    # Citizens are the local registry's people, so the registry knows every demo applicant.
+    world.people = [
+        Person(
+            full_name=p.full_name,
+            personal_id=p.personal_id,
+            female=p.sex == "nữ",
+            birth_year=p.birth_date.year,
+            address=p.permanent_address,
+        )
+        for p in LocalRegistry().people()[2:]
+    ]
     for person in world.people[:60]:
         citizens.append(_user(person.personal_id, person.full_name, personal_id=person.personal_id))
     world.citizens = citizens

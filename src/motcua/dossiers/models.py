@@ -181,6 +181,10 @@ class Dossier(models.Model):
     )
     rated_at = models.DateTimeField(_("đánh giá lúc"), null=True, blank=True)
 
+    apology_appointment_at = models.DateTimeField(
+        _("hẹn lại ngày trả (văn bản xin lỗi)"), null=True, blank=True, editable=False
+    )
+
     version = models.PositiveIntegerField(default=0, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -212,6 +216,12 @@ class Dossier(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.finished_at is not None
+
+    @property
+    def appointment_at(self):
+        """The appointment the applicant holds: an apology's new date, else the due moment.
+        The index always judges by `due_at` (§6)."""
+        return self.apology_appointment_at or self.due_at
 
 
 class DossierEvent(models.Model):
@@ -266,3 +276,61 @@ class DailySequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} {self.day}: {self.last}"
+
+
+def _document_path(document: DossierDocument, filename: str) -> str:
+    # Never the applicant's file name on disk: it may hold personal data.
+    return f"dossiers/{document.dossier_id}/{document.sha256[:16]}-{document.kind}"
+
+
+class DossierDocument(models.Model):
+    """A file of a dossier: what the applicant submitted, the counter's scans, the result.
+    Files are served only through permission-checked views, never as public media."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", _("Người nộp gửi")
+        SCAN = "scan", _("Bản quét (số hóa)")
+        RESULT = "result", _("Kết quả giải quyết")
+
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="documents", verbose_name=_("hồ sơ")
+    )
+    kind = models.CharField(_("loại"), max_length=12, choices=Kind.choices)
+    required_document = models.ForeignKey(
+        "catalog.RequiredDocument",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("thành phần hồ sơ"),
+    )
+    file = models.FileField(_("tệp"), upload_to=_document_path)
+    name = models.CharField(_("tên tệp"), max_length=255)
+    content_type = models.CharField(_("kiểu tệp"), max_length=100)
+    size = models.PositiveIntegerField(_("dung lượng (byte)"))
+    sha256 = models.CharField(max_length=64)
+    reused_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reuses",
+        verbose_name=_("tái sử dụng từ"),
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người tải lên"),
+    )
+    created_at = models.DateTimeField(_("tải lên lúc"))
+
+    class Meta:
+        ordering = ["dossier", "id"]
+        verbose_name = _("tài liệu hồ sơ")
+        verbose_name_plural = _("tài liệu hồ sơ")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.name}"

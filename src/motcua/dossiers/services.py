@@ -15,7 +15,7 @@ from motcua.catalog.models import Procedure
 from motcua.core.errors import PermissionDenied, ValidationFailed
 from motcua.directory.models import Agency, Office, Role, User
 from motcua.directory.selectors import user_has_role
-from motcua.dossiers.lifecycle import Action, dossier_transition
+from motcua.dossiers.lifecycle import Action, dossier_record, dossier_transition
 from motcua.dossiers.models import ApplicantKind, Channel, Dossier, DossierEvent, State
 
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -200,3 +200,46 @@ def dossier_return(
         at=at,
         payload={"method": method, "receiver": receiver},
     )
+
+
+def dossier_issue_apology(
+    *,
+    actor: User,
+    dossier: Dossier,
+    new_appointment: datetime,
+    reason: str,
+    at: datetime | None = None,
+) -> Dossier:
+    """The apology letter with a new appointment (§6). The index keeps judging by `due_at`."""
+    moment = at or timezone.now()
+    allowed = any(
+        user_has_role(actor, role, agency_id)
+        for role in (Role.RECEPTION, Role.SPECIALIST, Role.APPROVER)
+        for agency_id in {dossier.agency_id, getattr(dossier.current_step, "agency_id", None)}
+        if agency_id
+    )
+    if not allowed:
+        raise PermissionDenied(_("Chỉ cán bộ của cơ quan giải quyết được gửi phiếu xin lỗi."))
+    if dossier.received_at is None or dossier.finished_at is not None or dossier.closed_at:
+        raise ValidationFailed(
+            _("Chỉ gửi phiếu xin lỗi cho hồ sơ đang giải quyết."), fields={"state": "invalid"}
+        )
+    if dossier.due_at is None:
+        raise ValidationFailed(_("Hồ sơ không có hạn giải quyết."), fields={"state": "invalid"})
+    if not reason.strip():
+        raise ValidationFailed(_("Phải nêu lý do chậm trễ."), fields={"reason": "required"})
+    if new_appointment.tzinfo is None or new_appointment <= max(moment, dossier.due_at):
+        raise ValidationFailed(
+            _("Ngày hẹn mới phải sau hạn giải quyết ban đầu và sau thời điểm hiện tại."),
+            fields={"new_appointment": "invalid"},
+        )
+    with transaction.atomic():
+        return dossier_record(
+            actor=actor,
+            dossier=dossier,
+            action="apology",
+            at=moment,
+            note=reason.strip(),
+            payload={"new_appointment": new_appointment.isoformat(), "reason": reason.strip()},
+            changes={"apology_appointment_at": new_appointment},
+        )

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from motcua.catalog.models import Procedure, Sector
 from motcua.catalog.selectors import procedure_search
+from motcua.core.errors import NotFound
+from motcua.dossiers.letters import letter_pdf
+from motcua.dossiers.public import dossier_public
+from motcua.dossiers.selectors import dossier_get_for_actor
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -39,3 +44,34 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
     if procedure is None:
         raise Http404("Không có thủ tục này.")
     return render(request, "portal/procedure.html", {"procedure": procedure})
+
+
+def tracking_lookup(request: HttpRequest) -> HttpResponse:
+    code = request.GET.get("ma", "").strip()[:96]
+    if code:
+        return redirect("portal:tracking", code=code)
+    return render(request, "portal/tracking.html", {"dossier": None, "code": ""})
+
+
+def tracking(request: HttpRequest, code: str) -> HttpResponse:
+    """Public tracking: anyone with the code sees progress, never personal data (§10)."""
+    try:
+        dossier = dossier_public(code)
+    except NotFound:
+        return render(request, "portal/tracking.html", {"dossier": None, "code": code,
+                                                        "not_found": True}, status=404)
+    return render(request, "portal/tracking.html", {"dossier": dossier, "code": code})
+
+
+@login_required
+def letter(request: HttpRequest, code: str, kind: str) -> HttpResponse:
+    """A receipt, supplement request, refusal or apology — to the applicant and their
+    agency's staff only."""
+    try:
+        dossier = dossier_get_for_actor(request.user, code)  # type: ignore[arg-type]
+        pdf = letter_pdf(dossier, kind)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{kind}-{dossier.public_code}.pdf"'
+    return response

@@ -1,0 +1,214 @@
+"""Files of a dossier: upload with type sniffed from content, digitisation, reuse of earlier
+results from the applicant's data store (§7 `digitized`, `reused`)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+import filetype
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from motcua.catalog.models import RequiredDocument
+from motcua.core.errors import PermissionDenied, ValidationFailed
+from motcua.directory.models import Role, User
+from motcua.directory.selectors import user_has_role
+from motcua.dossiers.lifecycle import dossier_record
+from motcua.dossiers.models import Dossier, DossierDocument, State
+
+ALLOWED_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
+APPLICANT_EDITABLE = (State.DRAFT, State.SUPPLEMENT_REQUESTED)
+
+
+def _is_staff_of(actor: User | None, dossier: Dossier, *roles: str) -> bool:
+    return any(user_has_role(actor, role, dossier.agency_id) for role in roles)
+
+
+def upload_check(upload: UploadedFile) -> tuple[bytes, str]:
+    """The bytes and the content type sniffed from them; refuses what is too big or not a
+    PDF/JPEG/PNG whatever its name says."""
+    limit = settings.MOTCUA_MAX_UPLOAD_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise ValidationFailed(
+            _("Tệp “%(name)s” dung lượng %(size).1f MB, vượt giới hạn %(limit)d MB.")
+            % {"name": upload.name, "size": upload.size / 1048576, "limit": limit // 1048576},
+            fields={"file": "too_large"},
+        )
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationFailed(
+            _("Tệp “%(name)s” vượt giới hạn %(limit)d MB.")
+            % {"name": upload.name, "limit": limit // 1048576},
+            fields={"file": "too_large"},
+        )
+    if not data:
+        raise ValidationFailed(
+            _("Tệp “%(name)s” rỗng.") % {"name": upload.name}, fields={"file": "empty"}
+        )
+    kind = filetype.guess(data)
+    if kind is None or kind.mime not in ALLOWED_TYPES:
+        raise ValidationFailed(
+            _(
+                "Tệp “%(name)s” không phải PDF, JPEG hoặc PNG (nội dung tệp được kiểm tra, "
+                "không dựa vào tên tệp)."
+            )
+            % {"name": upload.name},
+            fields={"file": "type"},
+        )
+    return data, kind.mime
+
+
+def document_attach(
+    *,
+    actor: User,
+    dossier: Dossier,
+    upload: UploadedFile,
+    kind: str,
+    required_document: RequiredDocument | None = None,
+    at: datetime | None = None,
+) -> DossierDocument:
+    """Attach a file: the applicant while the dossier is theirs to edit, the counter's scans,
+    or the result by the specialist or approver."""
+    if kind == DossierDocument.Kind.SUBMITTED:
+        allowed = (dossier.applicant_id == actor.pk and dossier.state in APPLICANT_EDITABLE) or (
+            _is_staff_of(actor, dossier, Role.RECEPTION)
+            and dossier.state in (*APPLICANT_EDITABLE, State.SUBMITTED)
+        )
+    elif kind == DossierDocument.Kind.SCAN:
+        allowed = _is_staff_of(actor, dossier, Role.RECEPTION)
+    elif kind == DossierDocument.Kind.RESULT:
+        allowed = (
+            _is_staff_of(actor, dossier, Role.SPECIALIST, Role.APPROVER)
+            and dossier.state == State.IN_PROGRESS
+        )
+    else:
+        raise ValidationFailed(_("Loại tài liệu không hợp lệ."), fields={"kind": "invalid"})
+    if not allowed:
+        raise PermissionDenied(_("Bạn không được đính kèm tài liệu này vào hồ sơ."))
+    if required_document is not None and required_document.procedure_id != dossier.procedure_id:
+        raise ValidationFailed(
+            _("Thành phần hồ sơ không thuộc thủ tục này."), fields={"required_document": "invalid"}
+        )
+    data, content_type = upload_check(upload)
+    moment = at or timezone.now()
+    digest = hashlib.sha256(data).hexdigest()
+    with transaction.atomic():
+        document = DossierDocument(
+            dossier=dossier,
+            kind=kind,
+            required_document=required_document,
+            name=(upload.name or "tep")[:255],
+            content_type=content_type,
+            size=len(data),
+            sha256=digest,
+            uploaded_by=actor,
+            created_at=moment,
+        )
+        document.file.save(f"{digest[:16]}", ContentFile(data), save=False)
+        document.save()
+        dossier_record(
+            actor=actor,
+            dossier=dossier,
+            at=moment,
+            action="result_attached" if kind == DossierDocument.Kind.RESULT else "attach",
+            payload={
+                "document_id": document.pk,
+                "kind": kind,
+                "required_document_id": required_document.pk if required_document else None,
+            },
+            changes={"e_result": True} if kind == DossierDocument.Kind.RESULT else None,
+        )
+    return document
+
+
+def missing_for_digitization(dossier: Dossier) -> list[RequiredDocument]:
+    """Required (non-optional) documents without a scan or a reused result."""
+    covered = set(
+        dossier.documents.filter(kind=DossierDocument.Kind.SCAN).values_list(
+            "required_document_id", flat=True
+        )
+    )
+    return [d for d in dossier.procedure.documents.all() if not d.optional and d.pk not in covered]
+
+
+def dossier_mark_digitized(*, actor: User, dossier: Dossier, at: datetime | None = None) -> Dossier:
+    if not _is_staff_of(actor, dossier, Role.RECEPTION):
+        raise PermissionDenied(_("Chỉ cán bộ một cửa của cơ quan được số hóa hồ sơ."))
+    if dossier.received_at is None:
+        raise ValidationFailed(_("Chỉ số hóa hồ sơ đã tiếp nhận."), fields={"state": "invalid"})
+    missing = missing_for_digitization(dossier)
+    if missing:
+        raise ValidationFailed(
+            _("Còn thiếu bản quét: %(names)s.") % {"names": "; ".join(d.name for d in missing)},
+            fields={"documents": "missing"},
+        )
+    with transaction.atomic():
+        return dossier_record(
+            actor=actor, dossier=dossier, action="digitize", at=at, changes={"digitized": True}
+        )
+
+
+def store_documents_of(applicant_id_number: str):
+    """The applicant's personal data store: results of their earlier dossiers."""
+    return DossierDocument.objects.filter(
+        kind=DossierDocument.Kind.RESULT,
+        dossier__applicant_id_number=applicant_id_number,
+        reused_from__isnull=True,
+    ).select_related("dossier", "dossier__procedure")
+
+
+def document_reuse(
+    *,
+    actor: User,
+    dossier: Dossier,
+    source: DossierDocument,
+    required_document: RequiredDocument,
+    at: datetime | None = None,
+) -> DossierDocument:
+    """Link an earlier result of the same person instead of a new scan or upload."""
+    is_owner = dossier.applicant_id == actor.pk and dossier.state in APPLICANT_EDITABLE
+    if not (is_owner or _is_staff_of(actor, dossier, Role.RECEPTION)):
+        raise PermissionDenied(_("Bạn không được sử dụng lại tài liệu cho hồ sơ này."))
+    if (
+        source.kind != DossierDocument.Kind.RESULT
+        or not dossier.applicant_id_number
+        or source.dossier.applicant_id_number != dossier.applicant_id_number
+        or source.dossier_id == dossier.pk
+    ):
+        raise ValidationFailed(
+            _("Chỉ sử dụng lại kết quả của hồ sơ trước của chính người nộp."),
+            fields={"source": "invalid"},
+        )
+    if required_document.procedure_id != dossier.procedure_id:
+        raise ValidationFailed(
+            _("Thành phần hồ sơ không thuộc thủ tục này."), fields={"required_document": "invalid"}
+        )
+    moment = at or timezone.now()
+    with transaction.atomic():
+        document = DossierDocument.objects.create(
+            dossier=dossier,
+            kind=DossierDocument.Kind.SCAN if not is_owner else DossierDocument.Kind.SUBMITTED,
+            required_document=required_document,
+            file=source.file.name,
+            name=source.name,
+            content_type=source.content_type,
+            size=source.size,
+            sha256=source.sha256,
+            reused_from=source,
+            uploaded_by=actor,
+            created_at=moment,
+        )
+        dossier_record(
+            actor=actor,
+            dossier=dossier,
+            action="reuse",
+            at=moment,
+            payload={"document_id": document.pk, "source_dossier": source.dossier.public_code},
+            changes={"reused_data": True},
+        )
+    return document

@@ -1,0 +1,157 @@
+"""The PDFs an applicant holds (§6): the receipt-and-appointment slip, the supplement
+request, the refusal letter and the apology letter, each with a QR code to the public
+tracking page. Rendered on demand from the dossier and its events, so a letter always says
+what the record says."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+import segno
+from django.conf import settings
+from django.utils import timezone
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from motcua.core.errors import NotFound
+from motcua.dossiers.models import Dossier, DossierEvent
+
+FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu")]
+TITLES = {
+    "receipt": "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+    "supplement": "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ",
+    "refusal": "PHIẾU TỪ CHỐI GIẢI QUYẾT HỒ SƠ",
+    "apology": "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ",
+}
+EVENT_OF = {
+    "receipt": "receive",
+    "supplement": "request_supplement",
+    "refusal": "refuse",
+    "apology": "apology",
+}
+
+
+@cache
+def _fonts() -> tuple[str, str]:
+    """DejaVu Sans carries every Vietnamese letter; Helvetica does not."""
+    for folder in FONT_DIRS:
+        regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
+        if regular.exists() and bold.exists():
+            pdfmetrics.registerFont(TTFont("DejaVu", str(regular)))
+            pdfmetrics.registerFont(TTFont("DejaVu-Bold", str(bold)))
+            return "DejaVu", "DejaVu-Bold"
+    raise RuntimeError("Thiếu phông chữ DejaVu Sans (gói Debian fonts-dejavu-core).")
+
+
+def tracking_url(dossier: Dossier) -> str:
+    base = getattr(settings, "MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    return f"{base}/tra-cuu/{dossier.public_code}/"
+
+
+def _when(moment: datetime | None) -> str:
+    if moment is None:
+        return "—"
+    return timezone.localtime(moment).strftime("%H giờ %M, ngày %d/%m/%Y")
+
+
+def letter_kinds(dossier: Dossier) -> list[str]:
+    """The letters this dossier has, in the order they were issued."""
+    actions = set(dossier.events.values_list("action", flat=True))
+    return [kind for kind, action in EVENT_OF.items() if action in actions]
+
+
+def letter_pdf(dossier: Dossier, kind: str) -> bytes:
+    if kind not in TITLES:
+        raise NotFound("Không có loại văn bản này.")
+    event = (
+        DossierEvent.objects.filter(dossier=dossier, action=EVENT_OF[kind])
+        .select_related("actor")
+        .order_by("-seq")
+        .first()
+    )
+    if event is None:
+        raise NotFound("Hồ sơ chưa có văn bản này.")
+    regular, bold = _fonts()
+    text = ParagraphStyle("text", fontName=regular, fontSize=11, leading=15)
+    head = ParagraphStyle("head", parent=text, fontName=bold, fontSize=13, alignment=1, leading=18)
+    center = ParagraphStyle("center", parent=text, alignment=1)
+    payload = event.payload or {}
+    rows = [
+        ["Cơ quan giải quyết", dossier.agency.name],
+        ["Mã hồ sơ", dossier.public_code],
+        ["Thủ tục", f"{dossier.procedure.name} ({dossier.procedure.code})"],
+        ["Người nộp", dossier.applicant_name],
+        ["Thời điểm", _when(event.at)],
+    ]
+    body: list[str] = []
+    if kind == "receipt":
+        documents = list(dossier.procedure.documents.all())
+        rows.append(["Hẹn trả kết quả", _when(dossier.due_at)])
+        body.append("Thành phần hồ sơ đã nhận:")
+        body += [f"{i}. {d.name}" for i, d in enumerate(documents, start=1)] or ["(không có)"]
+    elif kind == "supplement":
+        body.append("Đề nghị bổ sung, hoàn thiện các giấy tờ sau:")
+        body += [f"{i}. {m}" for i, m in enumerate(payload.get("missing", []), start=1)]
+        if payload.get("supplement_due_at"):
+            body.append(
+                f"Thời hạn bổ sung: {_when(datetime.fromisoformat(payload['supplement_due_at']))}"
+            )
+        body.append("Thời gian chờ bổ sung không tính vào thời hạn giải quyết.")
+    elif kind == "refusal":
+        body.append(f"Lý do từ chối: {payload.get('reason') or payload.get('reasons') or ''}")
+    elif kind == "apology":
+        rows.append(["Hạn trả ban đầu", _when(dossier.due_at)])
+        rows.append(["Hẹn lại ngày trả", _when(datetime.fromisoformat(payload["new_appointment"]))])
+        body.append(f"Lý do chậm trễ: {payload.get('reason', '')}")
+        body.append(
+            f"{dossier.agency.name} xin lỗi ông/bà vì sự chậm trễ này và hẹn trả kết "
+            "quả vào thời điểm trên."
+        )
+    officer = (event.actor.full_name or event.actor.username) if event.actor else ""
+    qr = segno.make(tracking_url(dossier), error="m")
+    qr_png = io.BytesIO()
+    qr.save(qr_png, kind="png", scale=4, border=2)
+    qr_png.seek(0)
+    table = Table(
+        [[Paragraph(a, text), Paragraph(b, text)] for a, b in rows], colWidths=[45 * mm, 120 * mm]
+    )
+    table.setStyle(
+        TableStyle(
+            [("GRID", (0, 0), (-1, -1), 0.5, "#999999"), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+        )
+    )
+    story = [
+        Paragraph("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", center),
+        Paragraph("Độc lập - Tự do - Hạnh phúc", center),
+        Spacer(1, 6 * mm),
+        Paragraph(TITLES[kind], head),
+        Spacer(1, 4 * mm),
+        table,
+        Spacer(1, 4 * mm),
+        *[Paragraph(line, text) for line in body],
+        Spacer(1, 6 * mm),
+        Paragraph(f"Cán bộ: {officer}", text),
+        Spacer(1, 4 * mm),
+        Image(qr_png, width=30 * mm, height=30 * mm),
+        Paragraph(f"Tra cứu: {tracking_url(dossier)}", text),
+    ]
+    out = io.BytesIO()
+    document = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        title=f"{TITLES[kind]} {dossier.public_code}",
+        author="motcua",
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+    )
+    document.build(story)
+    return out.getvalue()

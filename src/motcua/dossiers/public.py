@@ -1,0 +1,51 @@
+"""The public view of a dossier (§10, §11): procedure, agency, state, dates and events —
+never a name, an ID number, an address or a file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from motcua.core.errors import NotFound
+from motcua.dossiers.lifecycle import Action
+from motcua.dossiers.models import Dossier, State
+
+EVENT_TEXT = {
+    "create": "Hồ sơ được tạo",
+    "import": "Hồ sơ được chuyển từ hệ thống cũ",
+    "import_update": "Hồ sơ được cập nhật từ hệ thống cũ",
+    "attach": "Bổ sung tài liệu",
+    "reuse": "Sử dụng lại giấy tờ từ kho dữ liệu",
+    "digitize": "Hồ sơ được số hóa",
+    "apology": "Cơ quan gửi phiếu xin lỗi và hẹn lại ngày trả kết quả",
+    "result_attached": "Đã có kết quả điện tử",
+    **{a.value: str(a.label) for a in Action},
+}
+
+
+def dossier_public(code: str) -> dict[str, Any]:
+    dossier = (
+        Dossier.objects.select_related("procedure", "agency")
+        .filter(Q(code=code) | Q(reference=code))
+        .exclude(state=State.DRAFT)
+        .first()
+    )
+    if dossier is None or not code:
+        raise NotFound(f"Không tìm thấy hồ sơ {code}.")
+    events = list(dossier.events.order_by("seq").values_list("action", "at"))
+    return {
+        "code": dossier.public_code,
+        "procedure": {"code": dossier.procedure.code, "name": dossier.procedure.name},
+        "agency": {"code": dossier.agency.code, "name": dossier.agency.name},
+        "state": dossier.state,
+        "state_label": str(State(dossier.state).label),
+        "received_at": dossier.received_at,
+        "due_at": dossier.due_at,
+        "appointment_at": dossier.appointment_at,
+        "finished_at": dossier.finished_at,
+        "events": [
+            {"action": action, "text": EVENT_TEXT.get(action, action), "at": at}
+            for action, at in events
+        ],
+    }
