@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "motcua.dossiers",
     "motcua.index",
     "motcua.integration",
+    "motcua.office",
     "motcua.portal",
     "motcua.demo",
 ]

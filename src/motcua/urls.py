@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("chi-so/", include("motcua.index.urls")),
+    path("mot-cua/", include("motcua.office.urls")),
     path("", include("motcua.portal.urls")),
 ]
 
