@@ -1,8 +1,7 @@
-"""Real-browser tests: Playwright driving Debian's Chromium (never a downloaded browser)
-against pytest-django's live server on 127.0.0.1.
+"""Real-browser fixtures: Debian's Chromium driven by Playwright, never a downloaded browser.
 
-Fixtures: `browser` (one Chromium per session), `page` (a fresh context per test, 1280 px
-wide; `mobile_page` is 360 px), and `sign_in(page, live_server, username, password)`.
+A missing /usr/bin/chromium fails the tests (with how to install it) instead of skipping them:
+a journey that cannot be checked is not a journey that works.
 """
 
 from __future__ import annotations
@@ -13,68 +12,88 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
-# test around it are still synchronous and safe.
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make beside
+# it are synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = Path(os.environ.get("MOTCUA_CHROMIUM", "/usr/bin/chromium"))
-ARGS = [
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
 ]
-PASSWORD = "matkhau-thu-nghiem"  # tests.factories.UserFactory's password
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
     if not CHROMIUM.exists():
         pytest.fail(
-            f"Chromium not found at {CHROMIUM}: `make install` installs Debian's "
-            "chromium package (as root)."
+            f"{CHROMIUM} is missing: the browser tests need Debian's chromium package "
+            "(run scripts/install.sh as root, or `apt-get install chromium`).",
+            pytrace=False,
         )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=ARGS, headless=True
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
-        yield chromium
-        chromium.close()
+        yield browser
+        browser.close()
 
 
 @pytest.fixture
-def page(browser):
+def viewport_width() -> int:
+    return 1280
+
+
+@pytest.fixture
+def page(browser, viewport_width: int) -> Iterator:
     context = browser.new_context(
-        viewport={"width": 1280, "height": 900},
         locale="vi-VN",
         timezone_id="Asia/Ho_Chi_Minh",
+        viewport={"width": viewport_width, "height": 900},
         accept_downloads=True,
     )
+    context.set_default_timeout(15_000)
     page = context.new_page()
-    page.set_default_timeout(15000)
     yield page
     context.close()
 
 
 @pytest.fixture
-def mobile_page(browser):
+def screenshot(page, viewport_width: int):
+    """`screenshot("name")` saves a full-page PNG under $MOTCUA_SCREENSHOTS, when it is set,
+    so a person can look at the pages the journey went through."""
+    folder = os.environ.get("MOTCUA_SCREENSHOTS", "")
+
+    def take(name: str) -> None:
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=f"{folder}/{name}-{viewport_width}.png", full_page=True)
+
+    return take
+
+
+@pytest.fixture
+def mobile_page(browser) -> Iterator:
+    """A 360 px phone: the width the portal must work at."""
     context = browser.new_context(
-        viewport={"width": 360, "height": 740},
         locale="vi-VN",
         timezone_id="Asia/Ho_Chi_Minh",
+        viewport={"width": 360, "height": 740},
         is_mobile=True,
         accept_downloads=True,
     )
+    context.set_default_timeout(15_000)
     page = context.new_page()
-    page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+PASSWORD = "matkhau-thu-nghiem"  # tests.factories.UserFactory's password
 
 
 def sign_in(page, live_server, username: str, password: str = PASSWORD) -> None:
@@ -87,4 +106,5 @@ def sign_in(page, live_server, username: str, password: str = PASSWORD) -> None:
 
 @pytest.fixture
 def signed_in():
+    """`signed_in(page, live_server, username)` signs in through the staff sign-in page."""
     return sign_in

@@ -58,8 +58,12 @@ def tracking(request: HttpRequest, code: str) -> HttpResponse:
     try:
         dossier = dossier_public(code)
     except NotFound:
-        return render(request, "portal/tracking.html", {"dossier": None, "code": code,
-                                                        "not_found": True}, status=404)
+        return render(
+            request,
+            "portal/tracking.html",
+            {"dossier": None, "code": code, "not_found": True},
+            status=404,
+        )
     return render(request, "portal/tracking.html", {"dossier": dossier, "code": code})
 
 

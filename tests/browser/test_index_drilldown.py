@@ -1,0 +1,49 @@
+"""A leader follows an indicator down to the officer who held a late dossier too long."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.index.test_drilldown import build_scenario
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("viewport_width", [1280, 360])
+def test_a_leader_finds_who_delayed_a_late_dossier(live_server, page, screenshot):
+    s = build_scenario()
+
+    page.goto(f"{live_server.url}/dang-nhap/")
+    page.get_by_label("Tên đăng nhập").fill(s.leader.username)
+    page.get_by_label("Mật khẩu").fill("matkhau-thu-nghiem")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(f"{live_server.url}/chi-so/**")
+
+    query = urlencode(s.query())
+    page.goto(f"{live_server.url}/chi-so/chi-tieu/on_time/?{query}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hồ sơ giải quyết đúng hạn")
+    expect(page.get_by_test_id("lost-count")).to_have_text("2")
+    expect(page.get_by_role("link", name=s.on_time.code)).to_have_count(0)
+    screenshot("indicator")
+
+    page.get_by_role("link", name=s.late.code).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Hồ sơ {s.late.code}")
+    expect(page.get_by_test_id("lateness")).to_have_text("Trễ hạn 1 giờ làm việc")
+    over = page.locator("table.steps tr.over-row")
+    expect(over).to_have_count(1)
+    expect(over).to_contain_text("Thẩm định")
+    expect(over).to_contain_text("Vượt định mức 4 giờ 30 phút")
+    screenshot("dossier")
+
+    over.get_by_role("link", name="Trần Văn Chậm").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Trần Văn Chậm")
+    expect(page.get_by_test_id("over")).to_have_text("1")
+    expect(page.get_by_test_id("over-total")).to_have_text("4 giờ 30 phút")
+    expect(page.locator("ul.delayed").get_by_role("link", name=s.late.code)).to_be_visible()
+    screenshot("officer")
+
+    page.goto(f"{live_server.url}/chi-so/trach-nhiem/?{query}")
+    expect(page.locator("table.officers tbody tr").first).to_contain_text("Trần Văn Chậm")
+    screenshot("responsibility")
