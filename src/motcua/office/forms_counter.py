@@ -1,0 +1,328 @@
+"""Forms of the one-stop counter. They parse and check what the officer typed; the writes are
+the dossier services' (views_counter calls them). Every message is Vietnamese."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Any, cast
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from motcua.catalog.models import RequiredDocument
+from motcua.core.errors import ValidationFailed
+from motcua.core.ids import personal_id_parse
+from motcua.core.worktime import WorkingCalendar
+from motcua.dossiers.models import Channel
+
+DATE_INPUT = "%d/%m/%Y"
+SUPPLEMENT_DAYS_DEFAULT = 5  # working days the applicant gets unless the officer says otherwise
+SUPPLEMENT_DAYS_MAX = 366
+_PHONE = re.compile(r"^(?:\+84|0)\d{9,10}$")
+_PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
+
+
+def personal_id_clean(value: str) -> str:
+    """The 12-digit personal ID, or the structure error `core.ids` explains in Vietnamese."""
+    try:
+        return personal_id_parse(value).number
+    except ValidationFailed as error:
+        raise forms.ValidationError(error.message, code="invalid") from error
+
+
+class _Form(forms.Form):
+    """Labels without Django's trailing colon, as on every other page."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class _Versioned(_Form):
+    """Every action carries the version of the dossier the page showed (two officers acting
+    at once: the second gets a conflict, not a double action)."""
+
+    version = forms.IntegerField(
+        min_value=0,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": gettext_lazy("Thiếu phiên bản hồ sơ; hãy tải lại trang rồi thao tác lại."),
+            "invalid": gettext_lazy("Phiên bản hồ sơ không hợp lệ; hãy tải lại trang."),
+            "min_value": gettext_lazy("Phiên bản hồ sơ không hợp lệ; hãy tải lại trang."),
+        },
+    )
+
+    def payload(self) -> dict[str, Any]:
+        return {}
+
+    def note(self) -> str:
+        return ""
+
+
+class PersonalIdForm(_Form):
+    """The registry look-up: only the personal ID is needed."""
+
+    applicant_id_number = forms.CharField(
+        label=gettext_lazy("Số định danh cá nhân"),
+        max_length=32,
+        error_messages={"required": gettext_lazy("Phải nhập số định danh cá nhân.")},
+    )
+
+    def clean_applicant_id_number(self) -> str:
+        return personal_id_clean(self.cleaned_data["applicant_id_number"])
+
+
+class WalkInForm(_Form):
+    """A walk-in or postal dossier, entered at the counter."""
+
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Hình thức nộp"),
+        choices=[
+            (Channel.DIRECT.value, gettext_lazy("Trực tiếp tại quầy")),
+            (Channel.POSTAL.value, gettext_lazy("Qua bưu chính công ích")),
+        ],
+        initial=Channel.DIRECT.value,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": gettext_lazy("Phải chọn hình thức nộp."),
+            "invalid_choice": gettext_lazy("Hình thức nộp không hợp lệ."),
+        },
+    )
+    applicant_id_number = forms.CharField(
+        label=gettext_lazy("Số định danh cá nhân"),
+        max_length=32,
+        error_messages={"required": gettext_lazy("Phải nhập số định danh cá nhân.")},
+    )
+    applicant_name = forms.CharField(
+        label=gettext_lazy("Họ và tên người nộp"),
+        max_length=255,
+        error_messages={"required": gettext_lazy("Phải nhập họ và tên người nộp.")},
+    )
+    applicant_address = forms.CharField(
+        label=gettext_lazy("Địa chỉ"), max_length=500, required=False
+    )
+    applicant_phone = forms.CharField(
+        label=gettext_lazy("Số điện thoại"), max_length=20, required=False
+    )
+    applicant_email = forms.EmailField(
+        label=gettext_lazy("Thư điện tử"),
+        max_length=254,
+        required=False,
+        error_messages={"invalid": gettext_lazy("Địa chỉ thư điện tử không hợp lệ.")},
+    )
+
+    def clean_applicant_id_number(self) -> str:
+        return personal_id_clean(self.cleaned_data["applicant_id_number"])
+
+    def clean_applicant_name(self) -> str:
+        name = " ".join(self.cleaned_data["applicant_name"].split())
+        if not name:
+            raise forms.ValidationError(_("Phải nhập họ và tên người nộp."), code="required")
+        return name
+
+    def clean_applicant_phone(self) -> str:
+        phone = _PHONE_SEPARATORS.sub("", self.cleaned_data["applicant_phone"])
+        if phone and not _PHONE.match(phone):
+            raise forms.ValidationError(
+                _("Số điện thoại không hợp lệ: nhập 10 chữ số, ví dụ 0912 345 678."),
+                code="invalid",
+            )
+        return phone
+
+
+class ReceiveForm(_Versioned):
+    """Receive (or take in a supplement, or hand over to processing): only the version."""
+
+    note_text = forms.CharField(
+        label=gettext_lazy("Ghi chú"), max_length=1000, required=False, widget=forms.Textarea
+    )
+
+    def note(self) -> str:
+        return self.cleaned_data.get("note_text", "").strip()
+
+
+class SupplementForm(_Versioned):
+    """What is missing, exactly, and by when."""
+
+    missing_documents = forms.MultipleChoiceField(
+        label=gettext_lazy("Giấy tờ cần bổ sung"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": gettext_lazy("Giấy tờ đã chọn không thuộc thủ tục.")},
+    )
+    other_missing = forms.CharField(
+        label=gettext_lazy("Nội dung khác cần bổ sung (mỗi dòng một nội dung)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    due_on = forms.DateField(
+        label=gettext_lazy("Hạn nộp bổ sung (dd/mm/yyyy)"),
+        input_formats=[DATE_INPUT],
+        widget=forms.DateInput(
+            format=DATE_INPUT, attrs={"placeholder": "dd/mm/yyyy", "class": "short"}
+        ),
+        error_messages={
+            "required": gettext_lazy("Phải nhập hạn nộp bổ sung."),
+            "invalid": gettext_lazy("Hạn nộp bổ sung phải viết theo dạng dd/mm/yyyy."),
+        },
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        documents: list[RequiredDocument],
+        calendar: WorkingCalendar,
+        **kwargs: Any,
+    ):
+        super().__init__(*args, **kwargs)
+        self.documents = {str(d.pk): d for d in documents}
+        self.calendar = calendar
+        self._choices("missing_documents").choices = [(str(d.pk), d.name) for d in documents]
+        if not self.is_bound:
+            today = timezone.localdate()
+            self.initial.setdefault(
+                "due_on", calendar.add_working_days(today, SUPPLEMENT_DAYS_DEFAULT)
+            )
+
+    def _choices(self, name: str) -> forms.ChoiceField:
+        return cast(forms.ChoiceField, self.fields[name])
+
+    def clean_due_on(self) -> date:
+        day: date = self.cleaned_data["due_on"]
+        today = timezone.localdate()
+        if day < today:
+            raise forms.ValidationError(
+                _("Hạn nộp bổ sung %(day)s đã qua.") % {"day": f"{day:%d/%m/%Y}"}, code="past"
+            )
+        if day > today + timedelta(days=SUPPLEMENT_DAYS_MAX):
+            raise forms.ValidationError(
+                _("Hạn nộp bổ sung không được quá một năm kể từ hôm nay."), code="too_far"
+            )
+        if not self.calendar.is_working_day(day):
+            raise forms.ValidationError(
+                _("Ngày %(day)s là ngày nghỉ; hãy chọn một ngày làm việc.")
+                % {"day": f"{day:%d/%m/%Y}"},
+                code="day_off",
+            )
+        return day
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        chosen = [self.documents[pk].name for pk in cleaned.get("missing_documents", [])]
+        others = [
+            " ".join(line.split())
+            for line in cleaned.get("other_missing", "").splitlines()
+            if line.strip()
+        ]
+        cleaned["missing"] = chosen + others
+        if not cleaned["missing"]:
+            raise forms.ValidationError(
+                _("Phải chọn hoặc ghi rõ ít nhất một giấy tờ cần bổ sung."), code="empty"
+            )
+        return cleaned
+
+    def due_at(self) -> datetime:
+        """The end of the last office period of the chosen day."""
+        day: date = self.cleaned_data["due_on"]
+        return self.calendar.periods_on(day)[-1][1]
+
+    def payload(self) -> dict[str, Any]:
+        return {"missing": self.cleaned_data["missing"], "supplement_due_at": self.due_at()}
+
+
+class RefuseForm(_Versioned):
+    reason = forms.CharField(
+        label=gettext_lazy("Lý do từ chối"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": gettext_lazy("Phải nhập lý do từ chối.")},
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Phải nhập lý do từ chối."), code="required")
+        return reason
+
+    def payload(self) -> dict[str, Any]:
+        return {"reason": self.cleaned_data["reason"]}
+
+
+class ReturnForm(_Versioned):
+    METHODS = [
+        ("in_person", gettext_lazy("Trực tiếp tại quầy")),
+        ("post", gettext_lazy("Qua bưu chính công ích")),
+    ]
+
+    method = forms.ChoiceField(
+        label=gettext_lazy("Hình thức trả"),
+        choices=METHODS,
+        initial="in_person",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": gettext_lazy("Phải chọn hình thức trả kết quả."),
+            "invalid_choice": gettext_lazy("Hình thức trả kết quả không hợp lệ."),
+        },
+    )
+    receiver = forms.CharField(
+        label=gettext_lazy("Người nhận kết quả"),
+        max_length=255,
+        error_messages={"required": gettext_lazy("Phải nhập người nhận kết quả.")},
+    )
+    note_text = forms.CharField(
+        label=gettext_lazy("Ghi chú (giấy tờ người nhận xuất trình, số hiệu bưu gửi…)"),
+        max_length=1000,
+        required=False,
+    )
+
+    def clean_receiver(self) -> str:
+        receiver = " ".join(self.cleaned_data["receiver"].split())
+        if not receiver:
+            raise forms.ValidationError(_("Phải nhập người nhận kết quả."), code="required")
+        return receiver
+
+    def payload(self) -> dict[str, Any]:
+        return {"method": self.cleaned_data["method"], "receiver": self.cleaned_data["receiver"]}
+
+    def note(self) -> str:
+        return self.cleaned_data.get("note_text", "").strip()
+
+
+class ReuseForm(_Form):
+    """Link an earlier result of the same person instead of a new scan."""
+
+    required_document = forms.TypedChoiceField(
+        label=gettext_lazy("Thành phần hồ sơ"),
+        coerce=int,
+        error_messages={
+            "required": gettext_lazy("Phải chọn thành phần hồ sơ."),
+            "invalid_choice": gettext_lazy("Thành phần hồ sơ không thuộc thủ tục này."),
+        },
+    )
+    source = forms.TypedChoiceField(
+        label=gettext_lazy("Tài liệu trong kho dữ liệu"),
+        coerce=int,
+        error_messages={
+            "required": gettext_lazy("Phải chọn tài liệu trong kho dữ liệu."),
+            "invalid_choice": gettext_lazy(
+                "Tài liệu đã chọn không có trong kho dữ liệu của người nộp."
+            ),
+        },
+    )
+
+    def __init__(self, *args: Any, documents: list[Any], sources: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["required_document"]).choices = [("", "—")] + [
+            (d.pk, d.name) for d in documents
+        ]
+        cast(forms.ChoiceField, self.fields["source"]).choices = [("", "—")] + [
+            (
+                s.pk,
+                f"{s.dossier.public_code} · {s.dossier.procedure.name} · {s.name}",
+            )
+            for s in sources
+        ]
