@@ -1,5 +1,708 @@
-"""Specialists' and approvers' work queue, dossier actions, apology, the agency's day."""
+"""Specialists' and approvers' work queue, dossier actions, apology, the agency's day.
 
-from django.urls import URLPattern
+Each view parses its input, calls one service or selector and renders. Anonymous people are
+sent to sign in; a refusal is a 403 page, a dossier the user may not read a 404 (the same
+answer whether it exists or not, so codes cannot be probed), bad input a 400 page with a
+Vietnamese message, a stale screen a 409 — never a 500.
+"""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from motcua.catalog.models import WorkflowStep
+from motcua.core.errors import (
+    Conflict,
+    MotcuaError,
+    NotFound,
+    PermissionDenied,
+    TransitionNotAllowed,
+    ValidationFailed,
+)
+from motcua.directory.models import Agency, Role, User
+from motcua.directory.selectors import user_has_role, user_readable_agency_ids, user_roles
+from motcua.dossiers.documents import document_attach
+from motcua.dossiers.lifecycle import (
+    TABLE,
+    Action,
+    allowed_actions,
+    dossier_record,
+    dossier_transition,
+)
+from motcua.dossiers.models import Dossier, DossierDocument, State
+from motcua.dossiers.selectors import dossier_get_for_actor
+from motcua.dossiers.services import dossier_issue_apology
+from motcua.office import forms_processing as f
+from motcua.office import queues
+from motcua.office.queues import Calendars, DeadlineStatus, Thresholds
+
+PAGE_SIZE = 50
+APOLOGY = "apology"
+ASK_SUPPLEMENT = "ask_supplement"
+ATTACH_RESULT = "attach_result"
+
+# URL slug → action key. Transitions use the lifecycle's action names.
+SLUGS: dict[str, str] = {
+    "chuyen-buoc": Action.FORWARD,
+    "phe-duyet": Action.APPROVE,
+    "tra-lai": Action.SEND_BACK,
+    "de-nghi-bo-sung": ASK_SUPPLEMENT,
+    "tam-dung": Action.SUSPEND,
+    "tiep-tuc": Action.RESUME,
+    "lien-thong": Action.TRANSFER,
+    "nhan-lai": Action.TRANSFER_BACK,
+    "ket-qua": ATTACH_RESULT,
+    "tu-choi": Action.REFUSE,
+    "xin-loi": APOLOGY,
+}
+SLUG_OF = {key: slug for slug, key in SLUGS.items()}
+CHIP_CSS: dict[str, str] = {State.SUSPENDED.value: "paused", State.TRANSFERRED.value: "transferred"}
+
+
+def _page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed-in only; a refusal or bad input becomes a page with its status, not a 500."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except MotcuaError as error:
+            return render(
+                request,
+                "office/processing_error.html",
+                {"message": error.message, "status": error.status},
+                status=error.status,
+            )
+
+    return login_required(wrapper)
+
+
+def _staff(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    if not user_roles(user):
+        raise PermissionDenied(_("Trang này chỉ dành cho cán bộ của cơ quan giải quyết."))
+    return user
+
+
+# --- 1. the personal work queue ------------------------------------------------------------
+
+
+def _querystring(params: dict[str, Any], **changes: Any) -> str:
+    merged = {k: v for k, v in {**params, **changes}.items() if v not in (None, "")}
+    return urlencode(merged)
+
+
+@_page
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """The dossiers at a step the user holds, nearest due moment first."""
+    user = _staff(request)
+    if not any(role in queues.STEP_ROLES for _agency, role in user_roles(user)):
+        raise PermissionDenied(
+            _("Danh sách hồ sơ cần xử lý dành cho chuyên viên xử lý và lãnh đạo phê duyệt.")
+        )
+    agencies = queues.queue_agencies(user)
+    form = f.QueueFilterForm(
+        request.GET or None, agencies=agencies, procedures=queues.queue_procedures(agencies)
+    )
+    errors: list[str] = []
+    flt = queues.QueueFilter()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        flt = queues.QueueFilter(
+            status=data["status"],
+            procedure=form.procedures.get(data["procedure"]),
+            agency=form.agencies.get(data["agency"]),
+            q=data["q"],
+        )
+    elif form.is_bound:
+        errors = [str(message) for field in form.errors.values() for message in field]
+    now = timezone.now()
+    calendars = Calendars()
+    thresholds = Thresholds.at(now, calendars)
+    condition = queues.queue_filter(flt, thresholds)
+    counts = queues.queue_counts(user, thresholds, condition)
+    page = queues.CountedPaginator(
+        queues.queue_ids(user, condition), PAGE_SIZE, count=counts["matching"]
+    ).get_page(request.GET.get("page"))
+    dossiers = queues.queue_fetch(list(page.object_list))
+    params = {k: request.GET.get(k, "") for k in ("q", "status", "procedure", "agency")}
+    chips = [
+        {
+            "key": key,
+            "label": label,
+            "count": counts[key],
+            "css": CHIP_CSS.get(key, key),
+            "query": urlencode({"status": key}),
+        }
+        for key, label in queues.QUEUE_FILTERS.items()
+    ]
+    return render(
+        request,
+        "office/processing_queue.html",
+        {
+            "form": form,
+            "errors": errors,
+            "page": page,
+            "rows": queues.queue_rows(dossiers, now, calendars),
+            "chips": chips,
+            "total": counts["total"],
+            "filtered": any(params.values()),
+            "params": params,
+            "query": _querystring(params),
+            "now": now,
+        },
+        status=400 if errors else 200,
+    )
+
+
+# --- 2. one dossier and its actions --------------------------------------------------------
+
+
+@dataclass
+class Block:
+    """One action offered on the dossier page: a small form posting to its own URL."""
+
+    key: str
+    title: str
+    button: str
+    form: f.ActionForm
+    hint: str = ""
+    tone: str = ""
+    open: bool = False
+    multipart: bool = False
+
+    @property
+    def slug(self) -> str:
+        return SLUG_OF[self.key]
+
+
+@dataclass
+class Context:
+    """What the dossier page needs to decide which actions to offer."""
+
+    dossier: Dossier
+    user: User
+    actions: list[str]
+    steps: list[WorkflowStep]
+
+    @property
+    def holds_step(self) -> bool:
+        """The user holds the current step (so may act on the dossier's content)."""
+        return self.dossier.state == State.IN_PROGRESS and Action.SUSPEND in self.actions
+
+    @property
+    def at_last_step(self) -> bool:
+        current = self.dossier.current_step
+        return current is not None and bool(self.steps) and current == self.steps[-1]
+
+    @property
+    def next_step(self) -> WorkflowStep | None:
+        return queues.next_step(self.dossier, self.steps)
+
+    @property
+    def previous_step(self) -> WorkflowStep | None:
+        return queues.previous_step(self.dossier, self.steps)
+
+    @property
+    def may_apologize(self) -> bool:
+        dossier = self.dossier
+        agencies = {dossier.agency_id, getattr(dossier.current_step, "agency_id", None)}
+        return (
+            dossier.received_at is not None
+            and dossier.due_at is not None
+            and dossier.finished_at is None
+            and dossier.closed_at is None
+            and any(
+                user_has_role(self.user, role, agency_id)
+                for role in (Role.RECEPTION, Role.SPECIALIST, Role.APPROVER)
+                for agency_id in agencies
+                if agency_id
+            )
+        )
+
+    def offers(self, key: str) -> bool:
+        if key == Action.FORWARD:
+            return key in self.actions and self.next_step is not None
+        if key == Action.APPROVE:
+            return key in self.actions and self.at_last_step
+        if key == Action.SEND_BACK:
+            return key in self.actions and self.previous_step is not None
+        if key in (ASK_SUPPLEMENT, ATTACH_RESULT):
+            return self.holds_step
+        if key == APOLOGY:
+            return self.may_apologize
+        if key == Action.RETURN:
+            return False  # the counter's page returns results (office:counter_return)
+        return key in self.actions
+
+    def refuse(self, key: str) -> MotcuaError:
+        """Why `key` is not offered: not in this state, or not this user's to take."""
+        if key == APOLOGY:
+            return PermissionDenied(
+                _(
+                    "Chỉ cán bộ của cơ quan giải quyết được gửi phiếu xin lỗi cho hồ sơ "
+                    "đang giải quyết."
+                )
+            )
+        if key in (ASK_SUPPLEMENT, ATTACH_RESULT):
+            if self.dossier.state != State.IN_PROGRESS:
+                return TransitionNotAllowed(
+                    _("Hồ sơ không ở bước xử lý nên không thể thực hiện thao tác này.")
+                )
+            return PermissionDenied(
+                _("Chỉ cán bộ được giao bước xử lý hiện tại được thực hiện thao tác này.")
+            )
+        label = Action(key).label.lower()
+        if (self.dossier.state, key) not in TABLE:
+            return TransitionNotAllowed(
+                _("Không thể %(action)s khi hồ sơ đang ở trạng thái “%(state)s”.")
+                % {"action": label, "state": State(self.dossier.state).label}
+            )
+        if key in self.actions:
+            if key == Action.APPROVE:
+                return TransitionNotAllowed(
+                    _("Chỉ phê duyệt kết quả ở bước cuối của quy trình; hãy chuyển bước trước.")
+                )
+            if key == Action.FORWARD:
+                return TransitionNotAllowed(
+                    _(
+                        "Đây là bước cuối của quy trình: hãy phê duyệt hoặc từ chối thay vì "
+                        "chuyển bước."
+                    )
+                )
+            return TransitionNotAllowed(
+                _("Hồ sơ đang ở bước đầu tiên, không có bước trước để trả lại.")
+            )
+        return PermissionDenied(
+            _("Bạn không có quyền %(action)s đối với hồ sơ này.") % {"action": label}
+        )
+
+
+def _context(dossier: Dossier, user: User) -> Context:
+    return Context(
+        dossier=dossier,
+        user=user,
+        actions=allowed_actions(dossier, user),
+        steps=list(dossier.procedure.steps.select_related("agency").order_by("position")),
+    )
+
+
+def _form(key: str, ctx: Context, data: Any = None, files: Any = None) -> f.ActionForm:
+    dossier = ctx.dossier
+    if key == Action.FORWARD:
+        return f.ForwardForm(
+            data,
+            dossier=dossier,
+            key=key,
+            candidates=queues.step_candidates(dossier, ctx.next_step),
+        )
+    classes: dict[str, type[f.ActionForm]] = {
+        Action.SEND_BACK: f.SendBackForm,
+        ASK_SUPPLEMENT: f.AskSupplementForm,
+        Action.SUSPEND: f.SuspendForm,
+        Action.TRANSFER: f.TransferForm,
+        ATTACH_RESULT: f.ResultForm,
+        Action.REFUSE: f.RefuseForm,
+        APOLOGY: f.ApologyForm,
+    }
+    form_class = classes.get(key, f.NoteForm)
+    if form_class is f.ResultForm:
+        return form_class(data, files, dossier=dossier, key=key)
+    return form_class(data, dossier=dossier, key=key)
+
+
+def _apology_initial(dossier: Dossier, calendar: Any, now: Any) -> dict[str, str]:
+    """Suggest one working day after the later of now and the original due moment."""
+    start = max(now, dossier.due_at)
+    moment = timezone.localtime(calendar.add(start, queues.DUE_SOON))
+    return {"new_date": f"{moment:%d/%m/%Y}", "new_time": f"{moment:%H:%M}"}
+
+
+def _blocks(ctx: Context, bound: f.ActionForm | None, bound_key: str) -> list[Block]:
+    nxt, prev = ctx.next_step, ctx.previous_step
+    specs: list[tuple[str, str, str, str, str]] = [
+        (
+            Action.FORWARD,
+            _("Chuyển bước tiếp theo: %(step)s") % {"step": nxt.name} if nxt else "",
+            _("Chuyển bước"),
+            _("Hồ sơ chuyển sang bước “%(step)s” (%(role)s).")
+            % {"step": nxt.name, "role": Role(nxt.role).label}
+            if nxt
+            else "",
+            "primary",
+        ),
+        (
+            Action.APPROVE,
+            _("Phê duyệt kết quả"),
+            _("Phê duyệt"),
+            _("Hồ sơ chuyển sang “Đã có kết quả”; bộ phận một cửa trả kết quả cho người nộp."),
+            "primary",
+        ),
+        (
+            Action.SEND_BACK,
+            _("Trả lại bước trước: %(step)s") % {"step": prev.name} if prev else "",
+            _("Trả lại"),
+            "",
+            "",
+        ),
+        (
+            ATTACH_RESULT,
+            _("Đính kèm kết quả giải quyết"),
+            _("Đính kèm"),
+            _("Tệp PDF, JPEG hoặc PNG; kết quả điện tử được lưu cùng hồ sơ."),
+            "",
+        ),
+        (
+            ASK_SUPPLEMENT,
+            _("Đề nghị bộ phận một cửa yêu cầu bổ sung"),
+            _("Gửi đề nghị"),
+            _(
+                "Cán bộ một cửa gửi yêu cầu bổ sung cho người nộp; thời hạn chỉ tạm dừng khi "
+                "một cửa gửi yêu cầu."
+            ),
+            "",
+        ),
+        (
+            Action.SUSPEND,
+            _("Tạm dừng xử lý"),
+            _("Tạm dừng"),
+            _("Thời hạn giải quyết tạm dừng cho đến khi tiếp tục xử lý."),
+            "",
+        ),
+        (Action.RESUME, _("Tiếp tục xử lý"), _("Tiếp tục"), "", "primary"),
+        (
+            Action.TRANSFER,
+            _("Chuyển liên thông sang cơ quan khác"),
+            _("Chuyển liên thông"),
+            "",
+            "",
+        ),
+        (
+            Action.TRANSFER_BACK,
+            _("Nhận lại hồ sơ liên thông"),
+            _("Nhận lại"),
+            _("Khi cơ quan nhận liên thông đã giải quyết xong phần việc của mình."),
+            "primary",
+        ),
+        (Action.REFUSE, _("Từ chối giải quyết"), _("Từ chối"), "", "danger"),
+    ]
+    blocks = []
+    for key, title, button, hint, tone in specs:
+        if not ctx.offers(key):
+            continue
+        form = bound if bound is not None and bound_key == key else _form(key, ctx)
+        blocks.append(
+            Block(
+                key=key,
+                title=title,
+                button=button,
+                form=form,
+                hint=hint,
+                tone=tone,
+                open=tone == "primary" or bound_key == key,
+                multipart=key == ATTACH_RESULT,
+            )
+        )
+    return blocks
+
+
+def _render_dossier(
+    request: HttpRequest,
+    dossier: Dossier,
+    user: User,
+    *,
+    bound: f.ActionForm | None = None,
+    bound_key: str = "",
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    ctx = _context(dossier, user)
+    now = timezone.now()
+    calendar = Calendars().for_agency(dossier.agency)
+    left = queues.dossier_time_left(dossier, calendar, now)
+    events = list(dossier.events.select_related("actor").order_by("seq"))
+    blocks = _blocks(ctx, bound, bound_key)
+    apology_form = None
+    if ctx.may_apologize:
+        apology_form = (
+            bound
+            if bound is not None and bound_key == APOLOGY
+            else f.ApologyForm(
+                dossier=dossier, key=APOLOGY, initial=_apology_initial(dossier, calendar, now)
+            )
+        )
+    late = left is not None and left.status in (DeadlineStatus.OVERDUE, DeadlineStatus.DUE_SOON)
+    transfer_targets: list[Agency] = []
+    if any(b.key == Action.TRANSFER for b in blocks):
+        transfer_targets = list(
+            Agency.objects.exclude(pk=dossier.agency_id).order_by("code").only("code", "name")[:500]
+        )
+    return_url = ""
+    if Action.RETURN in ctx.actions:
+        try:
+            return_url = reverse("office:counter_return", args=[dossier.public_code])
+        except NoReverseMatch:
+            return_url = ""
+    return render(
+        request,
+        "office/processing_dossier.html",
+        {
+            "dossier": dossier,
+            "state_label": State(dossier.state).label,
+            "left": left,
+            "blocks": blocks,
+            "apology_form": apology_form,
+            "apology_open": late or bound_key == APOLOGY,
+            "apology_slug": SLUG_OF[APOLOGY],
+            "has_apology": any(e.action == APOLOGY for e in events),
+            "steps": queues.step_lines(dossier, ctx.steps, events, calendar),
+            "events": queues.event_lines(events, ctx.steps),
+            "results": list(
+                dossier.documents.filter(kind=DossierDocument.Kind.RESULT).order_by("id")
+            ),
+            "transfer_targets": transfer_targets,
+            "error": error,
+            "status": status,
+            "return_url": return_url,
+        },
+        status=status,
+    )
+
+
+@_page
+@require_GET
+def dossier_page(request: HttpRequest, code: str) -> HttpResponse:
+    user = _staff(request)
+    dossier = dossier_get_for_actor(user, code)
+    return _render_dossier(request, dossier, user)
+
+
+def _conflict(dossier: Dossier) -> Conflict:
+    return Conflict(
+        _("Hồ sơ %(code)s vừa được người khác cập nhật. Vui lòng tải lại rồi thao tác lại.")
+        % {"code": dossier.public_code}
+    )
+
+
+def _posted_version(request: HttpRequest) -> int:
+    raw = request.POST.get("version", "")
+    if not raw.strip().isdigit():
+        raise ValidationFailed(
+            _("Thiếu phiên bản hồ sơ; vui lòng tải lại trang rồi thao tác lại."),
+            fields={"version": "invalid"},
+        )
+    return int(raw)
+
+
+def _check_version_locked(dossier: Dossier, version: int) -> None:
+    """Inside a transaction: lock the row and refuse a stale screen (for the services that
+    take no `expected_version`)."""
+    current = (
+        Dossier.objects.select_for_update(of=("self",))
+        .filter(pk=dossier.pk)
+        .values_list("version", flat=True)
+        .first()
+    )
+    if current != version:
+        raise _conflict(dossier)
+
+
+def _apply(key: str, user: User, dossier: Dossier, form: f.ActionForm) -> str:
+    """Carry out one action through its service; the success message."""
+    data = form.cleaned_data
+    version = data["version"]
+    if key == ASK_SUPPLEMENT:
+        with transaction.atomic():
+            dossier_record(
+                actor=user,
+                dossier=dossier,
+                action=ASK_SUPPLEMENT,
+                note=data["note"],
+                payload={"missing": data["note"]},
+                expected_version=version,
+            )
+        return _("Đã gửi đề nghị tới bộ phận một cửa. Cán bộ một cửa sẽ yêu cầu người nộp bổ sung.")
+    if key == ATTACH_RESULT:
+        with transaction.atomic():
+            _check_version_locked(dossier, version)
+            document_attach(
+                actor=user, dossier=dossier, upload=data["file"], kind=DossierDocument.Kind.RESULT
+            )
+        return _("Đã đính kèm kết quả giải quyết.")
+    if key == APOLOGY:
+        assert isinstance(form, f.ApologyForm)
+        with transaction.atomic():
+            _check_version_locked(dossier, version)
+            dossier_issue_apology(
+                actor=user,
+                dossier=dossier,
+                new_appointment=form.new_appointment(),
+                reason=data["reason"],
+            )
+        return _("Đã gửi phiếu xin lỗi và hẹn lại ngày trả kết quả cho người nộp.")
+    payload: dict[str, Any] = {}
+    note = data.get("note", "") or ""
+    if key == Action.FORWARD and data.get("assignee"):
+        payload["assignee"] = data["assignee"]
+    elif key in (Action.SEND_BACK, Action.REFUSE):
+        payload["reason"] = note = data["reason"]
+    elif key == Action.SUSPEND:
+        payload = {"kind": data["kind"], "reason": data["reason"]}
+        note = data["reason"]
+    elif key == Action.TRANSFER:
+        payload["agency"] = data["agency"].strip()
+    dossier_transition(
+        actor=user,
+        dossier=dossier,
+        action=key,
+        payload=payload,
+        note=note,
+        expected_version=version,
+    )
+    return _("Đã thực hiện: %(action)s.") % {"action": Action(key).label}
+
+
+@_page
+@require_POST
+def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
+    """One action on a dossier, from its page. Success redirects back to the page."""
+    key = SLUGS.get(action)
+    if key is None:
+        raise NotFound(_("Không có thao tác này."))
+    user = _staff(request)
+    dossier = dossier_get_for_actor(user, code)
+    version = _posted_version(request)
+    if version != dossier.version:
+        raise _conflict(dossier)
+    ctx = _context(dossier, user)
+    if not ctx.offers(key):
+        raise ctx.refuse(key)
+    form = _form(key, ctx, request.POST, request.FILES)
+    if not form.is_valid():
+        message = " ".join(str(m) for field in form.errors.values() for m in field)
+        return _render_dossier(
+            request, dossier, user, bound=form, bound_key=key, error=message, status=400
+        )
+    try:
+        done = _apply(key, user, dossier, form)
+    except MotcuaError as error:
+        fresh = Dossier.objects.select_related("procedure", "agency", "current_step").get(
+            pk=dossier.pk
+        )
+        keep = error.status == 400 and not isinstance(error, Conflict)
+        return _render_dossier(
+            request,
+            fresh,
+            user,
+            bound=form if keep else None,
+            bound_key=key if keep else "",
+            error=error.message,
+            status=error.status,
+        )
+    messages.success(request, done)
+    return redirect(reverse("office:processing_dossier", args=[dossier.public_code]))
+
+
+# --- 4. an agency's day ---------------------------------------------------------------------
+
+
+def _day_agency(user: User, code: str) -> Agency:
+    readable = user_readable_agency_ids(user)
+    if not code:
+        own = sorted({agency for agency, _role in user_roles(user)})
+        first = Agency.objects.filter(pk__in=own).order_by("code").first()
+        if first is None:
+            raise PermissionDenied(_("Trang này chỉ dành cho cán bộ của cơ quan giải quyết."))
+        return first
+    agency = Agency.objects.filter(code=code).first()
+    if agency is None:
+        raise NotFound(_("Không có cơ quan mã “%(code)s”.") % {"code": code[:64]})
+    if agency.pk not in readable:
+        raise PermissionDenied(
+            _("Bạn không phải cán bộ của %(agency)s nên không xem được công việc của cơ quan này.")
+            % {"agency": agency.name}
+        )
+    return agency
+
+
+@_page
+@require_GET
+def today(request: HttpRequest) -> HttpResponse:
+    """The agency's day: received today, due today, overdue — by step and by officer."""
+    user = _staff(request)
+    agency = _day_agency(user, request.GET.get("agency", "").strip())
+    now = timezone.now()
+    summaries = [queues.day_summary(agency, key, now) for key in queues.DAY_SECTIONS]
+    section = request.GET.get("section", "")
+    step = request.GET.get("step", "")
+    state = request.GET.get("state", "")
+    officer = request.GET.get("officer", "")
+    if section and section not in queues.DAY_SECTIONS:
+        raise ValidationFailed(_("Mục “%(value)s” không hợp lệ.") % {"value": section[:50]})
+    if state and state not in State.values:
+        raise ValidationFailed(_("Trạng thái “%(value)s” không hợp lệ.") % {"value": state[:50]})
+    if officer and officer != queues.UNASSIGNED and not (officer.isdigit() and len(officer) < 19):
+        raise ValidationFailed(_("Cán bộ “%(value)s” không hợp lệ.") % {"value": officer[:50]})
+    page = None
+    if section:
+        page = Paginator(
+            queues.day_list(agency, section, now, step=step, state=state, officer=officer),
+            PAGE_SIZE,
+        ).get_page(request.GET.get("page"))
+    own = {a for a, _role in user_roles(user)}
+    choices = list(Agency.objects.filter(pk__in=own).order_by("code").only("code", "name"))
+    group_label = ""
+    if section:
+        summary = next(s for s in summaries if s.key == section)
+        for group in [*summary.by_step, *summary.by_officer]:
+            if group.params in ({"step": step}, {"state": state}, {"officer": officer}):
+                group_label = group.label
+    return render(
+        request,
+        "office/today.html",
+        {
+            "agency": agency,
+            "agencies": choices if len(choices) > 1 or agency not in choices else [],
+            "summaries": summaries,
+            "section": section,
+            "section_title": queues.DAY_SECTIONS.get(section, ""),
+            "group_label": group_label,
+            "page": page,
+            "now": now,
+            "base_query": urlencode({"agency": agency.code}),
+            "list_query": _querystring(
+                {
+                    "agency": agency.code,
+                    "section": section,
+                    "step": step,
+                    "state": state,
+                    "officer": officer,
+                }
+            ),
+        },
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path("xu-ly/", queue, name="processing_queue"),
+    path("xu-ly/<str:code>/", dossier_page, name="processing_dossier"),
+    path("xu-ly/<str:code>/<slug:action>/", act, name="processing_action"),
+    path("hom-nay/", today, name="today"),
+]

@@ -1,0 +1,206 @@
+"""Input of the processing pages: the queue's filters and one small form per dossier action.
+
+Every action form carries the dossier `version` the officer's screen showed, so an action
+taken on a stale screen is refused as a conflict instead of applied twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from motcua.catalog.models import Procedure
+from motcua.core.worktime import TZ
+from motcua.directory.models import Agency, User
+from motcua.dossiers.models import Dossier
+from motcua.office.queues import QUEUE_FILTERS
+
+_REQUIRED = {"required": _("Phải nhập thông tin này.")}
+
+
+def _reason(label: Any, *, required: bool = True, max_length: int = 2000) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "required": _("Phải ghi rõ lý do."),
+            "max_length": _("Nội dung quá dài (tối đa %(limit_value)d ký tự)."),
+        },
+    )
+
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Tìm theo mã hồ sơ hoặc tên thủ tục"),
+        required=False,
+        max_length=200,
+        error_messages={"max_length": _("Từ khóa quá dài (tối đa %(limit_value)d ký tự).")},
+    )
+    status = forms.ChoiceField(
+        label=_("Tình trạng"),
+        required=False,
+        error_messages={"invalid_choice": _("Tình trạng lọc “%(value)s” không hợp lệ.")},
+    )
+    procedure = forms.ChoiceField(
+        label=_("Thủ tục"),
+        required=False,
+        error_messages={
+            "invalid_choice": _("Không có thủ tục mã “%(value)s” trong phạm vi của bạn.")
+        },
+    )
+    agency = forms.ChoiceField(
+        label=_("Cơ quan"),
+        required=False,
+        error_messages={"invalid_choice": _("Bạn không xử lý hồ sơ của cơ quan mã “%(value)s”.")},
+    )
+
+    def __init__(self, data: Any, *, agencies: list[Agency], procedures: list[Procedure]) -> None:
+        super().__init__(data)
+        self.agencies = {a.code: a for a in agencies}
+        self.procedures = {p.code: p for p in procedures}
+        status_field = self.fields["status"]
+        assert isinstance(status_field, forms.ChoiceField)
+        status_field.choices = [("", _("Tất cả")), *QUEUE_FILTERS.items()]
+        procedure_field = self.fields["procedure"]
+        assert isinstance(procedure_field, forms.ChoiceField)
+        procedure_field.choices = [("", _("Tất cả thủ tục"))] + [
+            (p.code, p.name) for p in procedures
+        ]
+        agency_field = self.fields["agency"]
+        assert isinstance(agency_field, forms.ChoiceField)
+        agency_field.choices = [("", _("Tất cả cơ quan"))] + [(a.code, a.name) for a in agencies]
+
+
+class ActionForm(forms.Form):
+    """What every action posts: the version shown."""
+
+    version = forms.IntegerField(
+        min_value=0,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("Thiếu phiên bản hồ sơ; vui lòng tải lại trang rồi thao tác lại."),
+            "invalid": _("Phiên bản hồ sơ không hợp lệ; vui lòng tải lại trang."),
+            "min_value": _("Phiên bản hồ sơ không hợp lệ; vui lòng tải lại trang."),
+        },
+    )
+
+    key = "action"
+
+    def __init__(self, *args: Any, dossier: Dossier, key: str = "", **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {})["version"] = dossier.version
+        # Several action forms share a page: ids carry the action so labels stay unique.
+        kwargs.setdefault("auto_id", f"id_{key or self.key}_%s")
+        super().__init__(*args, **kwargs)
+        self.dossier = dossier
+
+
+class ForwardForm(ActionForm):
+    assignee = forms.TypedChoiceField(
+        label=_("Giao cho"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        error_messages={
+            "invalid_choice": _("Người được giao không giữ vai trò của bước tiếp theo.")
+        },
+    )
+    note = _reason(_("Ghi chú"), required=False)
+
+    def __init__(self, *args: Any, candidates: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["assignee"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("Không chỉ định (ai giữ vai trò đều nhận được)"))] + [
+            (str(u.pk), str(u)) for u in candidates
+        ]
+
+
+class SendBackForm(ActionForm):
+    reason = _reason(_("Lý do trả lại"))
+
+
+class AskSupplementForm(ActionForm):
+    note = forms.CharField(
+        label=_("Giấy tờ cần bổ sung và lý do"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Phải ghi rõ giấy tờ cần bổ sung.")},
+    )
+
+
+class SuspendForm(ActionForm):
+    kind = forms.ChoiceField(
+        label=_("Loại tạm dừng"),
+        choices=[
+            (Dossier.SuspendKind.FINANCIAL.value, Dossier.SuspendKind.FINANCIAL.label),
+            (Dossier.SuspendKind.OTHER.value, Dossier.SuspendKind.OTHER.label),
+        ],
+        error_messages={"invalid_choice": _("Loại tạm dừng không hợp lệ.")},
+    )
+    reason = _reason(_("Lý do tạm dừng"))
+
+
+class NoteForm(ActionForm):
+    """Resume, take back a transfer, approve: an optional note."""
+
+    note = _reason(_("Ghi chú"), required=False)
+
+
+class TransferForm(ActionForm):
+    agency = forms.CharField(
+        label=_("Mã cơ quan nhận liên thông"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"list": "transfer-targets", "autocomplete": "off"}),
+        error_messages={"required": _("Phải chọn cơ quan nhận liên thông.")},
+    )
+    note = _reason(_("Nội dung liên thông"), required=False)
+
+
+class ResultForm(ActionForm):
+    file = forms.FileField(
+        label=_("Tệp kết quả (PDF, JPEG hoặc PNG)"),
+        error_messages={
+            "required": _("Phải chọn tệp kết quả."),
+            "empty": _("Tệp kết quả rỗng."),
+            "invalid": _("Tệp kết quả không hợp lệ."),
+        },
+    )
+
+
+class RefuseForm(ActionForm):
+    reason = _reason(_("Lý do từ chối giải quyết"))
+
+
+class ApologyForm(ActionForm):
+    new_date = forms.DateField(
+        label=_("Ngày hẹn trả mới (dd/mm/yyyy)"),
+        input_formats=["%d/%m/%Y"],
+        widget=forms.TextInput(
+            attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"}
+        ),
+        error_messages={
+            "required": _("Phải nhập ngày hẹn trả mới."),
+            "invalid": _("Ngày hẹn phải có dạng dd/mm/yyyy, ví dụ 25/12/2026."),
+        },
+    )
+    new_time = forms.TimeField(
+        label=_("Giờ hẹn (HH:MM)"),
+        input_formats=["%H:%M"],
+        widget=forms.TextInput(attrs={"placeholder": "HH:MM", "inputmode": "numeric"}),
+        error_messages={
+            "required": _("Phải nhập giờ hẹn."),
+            "invalid": _("Giờ hẹn phải có dạng HH:MM, ví dụ 16:00."),
+        },
+    )
+    reason = _reason(_("Lý do chậm trễ"))
+
+    def new_appointment(self) -> datetime:
+        return datetime.combine(
+            self.cleaned_data["new_date"], self.cleaned_data["new_time"], tzinfo=TZ
+        )
