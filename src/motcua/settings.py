@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "motcua.integration",
     "motcua.office",
     "motcua.portal",
+    "motcua.notifications",
+    "motcua.payments",
+    "motcua.esign",
     "motcua.demo",
 ]
 

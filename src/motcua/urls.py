@@ -21,6 +21,9 @@ urlpatterns = [
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("chi-so/", include("motcua.index.urls")),
     path("mot-cua/", include("motcua.office.urls")),
+    path("thong-bao/", include("motcua.notifications.urls")),
+    path("thanh-toan/", include("motcua.payments.urls")),
+    path("ket-qua/", include("motcua.esign.urls")),
     path("", include("motcua.portal.urls")),
 ]
 

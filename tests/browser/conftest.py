@@ -108,3 +108,37 @@ def sign_in(page, live_server, username: str, password: str = PASSWORD) -> None:
 def signed_in():
     """`signed_in(page, live_server, username)` signs in through the staff sign-in page."""
     return sign_in
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_FAILING = ("serious", "critical")
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core in the page as it stands; return its serious and critical violations."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `npm ci` (scripts/install.sh does).", pytrace=False)
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document)")
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "targets": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in result["violations"]
+        if v["impact"] in AXE_FAILING
+    ]
+
+
+@pytest.fixture
+def accessible():
+    """`accessible(page)` fails the test when axe-core finds a serious or critical violation."""
+
+    def check(page) -> None:
+        violations = axe_violations(page)
+        assert violations == [], f"{page.url}: {violations}"
+
+    return check

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from motcua.portal import views
+from motcua.portal import urls_account, urls_apply, views
 
 app_name = "portal"
 urlpatterns = [
@@ -10,3 +10,5 @@ urlpatterns = [
     path("tra-cuu/<str:code>/", views.tracking, name="tracking"),
     path("ho-so/<str:code>/van-ban/<str:kind>.pdf", views.letter, name="letter"),
 ]
+# Citizen accounts and "my dossiers" (urls_account), applying online (urls_apply).
+urlpatterns += urls_account.urlpatterns + urls_apply.urlpatterns

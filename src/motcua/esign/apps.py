@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EsignConfig(AppConfig):
+    name = "motcua.esign"
+    verbose_name = "Kết quả điện tử và chữ ký số"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PaymentsConfig(AppConfig):
+    name = "motcua.payments"
+    verbose_name = "Thanh toán trực tuyến"
