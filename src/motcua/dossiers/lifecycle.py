@@ -289,7 +289,7 @@ def _write_outbox(dossier: Dossier, event: DossierEvent) -> None:
             topic="national.sync",
             payload={"dossier_id": dossier.pk, "event_id": event.pk, "state": event.to_state},
         )
-    if dossier.applicant_id and event.action in NOTIFY_APPLICANT:
+    if _reachable(dossier) and event.action in NOTIFY_APPLICANT:
         outbox_write(
             topic="dossier.notify",
             payload={"dossier_id": dossier.pk, "event_id": event.pk},
@@ -558,7 +558,7 @@ def dossier_record(
     locked.save(update_fields=[*(changes or {}), "version", "updated_at"])
     counters_move(before, contributions(locked))
     last = locked.events.aggregate(seq=Max("seq"))
-    DossierEvent.objects.create(
+    event = DossierEvent.objects.create(
         dossier=locked,
         seq=(last["seq"] or 0) + 1,
         at=moment,
@@ -569,9 +569,17 @@ def dossier_record(
         note=note,
         payload=_jsonable(payload or {}),
     )
-    if locked.applicant_id and action in NOTIFY_APPLICANT_RECORDS:
-        outbox_write(topic="dossier.notify", payload={"dossier_id": locked.pk, "action": action})
+    if _reachable(locked) and action in NOTIFY_APPLICANT_RECORDS:
+        outbox_write(
+            topic="dossier.notify", payload={"dossier_id": locked.pk, "event_id": event.pk}
+        )
     return locked
+
+
+def _reachable(dossier: Dossier) -> bool:
+    """The applicant can hear from us: an account on the portal, or an email address given at
+    the counter."""
+    return bool(dossier.applicant_id or dossier.applicant_email)
 
 
 NOTIFY_APPLICANT_RECORDS = frozenset({"apology", "result_attached"})
