@@ -7,12 +7,14 @@ from datetime import date, datetime, time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.utils import timezone
 
 from motcua.core.calendar import working_calendar
 from motcua.core.worktime import TZ
 from motcua.directory.models import Role, StaffRole
 from motcua.dossiers.documents import document_attach
+from motcua.dossiers.lifecycle import dossier_record
 from motcua.dossiers.models import Channel, Dossier, DossierDocument, DossierEvent, State
 from motcua.office import views_counter
 from tests.factories import (
@@ -190,6 +192,28 @@ def test_the_queue_stays_within_a_fixed_number_of_queries(
     with django_assert_max_num_queries(10):
         response = officer.get(COUNTER)
     assert response.context["submitted"].paginator.count == 7
+
+
+def test_a_processing_officers_ask_for_a_supplement_waits_at_the_counter(officer, walker):
+    asked = walker.dossier_in(State.IN_PROGRESS)
+    walker.dossier_in(State.IN_PROGRESS)  # nothing asked
+    with transaction.atomic():
+        dossier_record(
+            actor=walker.specialist,
+            dossier=asked,
+            action="ask_supplement",
+            at=walker.next_moment(asked),
+            note="Thiếu bản sao giấy khai sinh",
+        )
+
+    response = officer.get(COUNTER)
+    assert [(d.pk, d.asked_note) for d in response.context["asked"]] == [
+        (asked.pk, "Thiếu bản sao giấy khai sinh")
+    ]
+    assert 'data-testid="asked-count">1<' in response.content.decode()
+
+    walker.act(Dossier.objects.get(pk=asked.pk), "request_supplement")
+    assert officer.get(COUNTER).context["asked"] == []
 
 
 def test_the_queue_is_paginated(officer, walker, monkeypatch):

@@ -541,10 +541,14 @@ def step_lines(
     return [by_position[s.position] for s in steps]
 
 
+# The event a processing officer records to ask the counter to request a supplement: only the
+# counter talks to the applicant.
+ASK_SUPPLEMENT = "ask_supplement"
+
 EVENT_LABELS: dict[str, Any] = {
     **{a.value: a.label for a in Action},
     "create": gettext_lazy("Tạo hồ sơ"),
-    "ask_supplement": gettext_lazy("Đề nghị bộ phận một cửa yêu cầu bổ sung"),
+    ASK_SUPPLEMENT: gettext_lazy("Đề nghị bộ phận một cửa yêu cầu bổ sung"),
     "apology": gettext_lazy("Gửi phiếu xin lỗi và hẹn lại ngày trả"),
     "result_attached": gettext_lazy("Đính kèm kết quả giải quyết"),
     "attach": gettext_lazy("Đính kèm tài liệu"),

@@ -20,7 +20,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -45,7 +45,7 @@ from motcua.dossiers.documents import (
 )
 from motcua.dossiers.letters import letter_kinds
 from motcua.dossiers.lifecycle import Action, allowed_actions, dossier_record, dossier_transition
-from motcua.dossiers.models import Channel, Dossier, DossierDocument, State
+from motcua.dossiers.models import Channel, Dossier, DossierDocument, DossierEvent, State
 from motcua.dossiers.selectors import dossier_get_for_actor
 from motcua.dossiers.services import dossier_create
 from motcua.integration.registry import RegistryPerson, population_registry
@@ -58,6 +58,7 @@ from motcua.office.forms_counter import (
     SupplementForm,
     WalkInForm,
 )
+from motcua.office.queues import ASK_SUPPLEMENT
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ CODE_SHAPE = re.compile(r"[A-Za-z0-9.\-]+")
 SEARCH_LIMIT = 20
 STORE_LIMIT = 50
 DRAFTS_LIMIT = 20
+ASKED_LIMIT = 50
 LETTER_OF = {"receive": "receipt", "request_supplement": "supplement", "refuse": "refusal"}
 CHECK_ACTIONS = (
     Action.RECEIVE,
@@ -186,6 +188,30 @@ def _queue(agency_ids: set[int], state: str, order: tuple[str, ...]) -> QuerySet
     )
 
 
+def _asked_for_supplement(agency_ids: set[int]) -> list[Dossier]:
+    """Dossiers whose processing officer asked the counter to request a supplement from the
+    applicant (only the counter talks to applicants), and the counter has not yet done so."""
+    asks = DossierEvent.objects.filter(dossier=OuterRef("pk"), action=ASK_SUPPLEMENT).order_by(
+        "-seq"
+    )
+    answered = DossierEvent.objects.filter(
+        dossier=OuterRef("pk"), action=Action.REQUEST_SUPPLEMENT, seq__gt=OuterRef("asked_seq")
+    )
+    return list(
+        Dossier.objects.filter(agency_id__in=agency_ids, state=State.IN_PROGRESS)
+        .annotate(
+            asked_seq=Subquery(asks.values("seq")[:1]),
+            asked_at=Subquery(asks.values("at")[:1]),
+            asked_note=Subquery(asks.values("note")[:1]),
+        )
+        .filter(asked_seq__isnull=False)
+        .exclude(Exists(answered))
+        .select_related("procedure")
+        .only("code", "reference", "procedure__code", "procedure__name")
+        .order_by("asked_at", "id")[:ASKED_LIMIT]
+    )
+
+
 @require_http_methods(["GET"])
 @counter_required
 def home(request: HttpRequest, *, officer: User, agency_ids: set[int]) -> HttpResponse:
@@ -217,6 +243,7 @@ def home(request: HttpRequest, *, officer: User, agency_ids: set[int]) -> HttpRe
             request, _queue(agency_ids, State.RESULT_READY, ("finished_at", "id")), "trang_kq"
         ),
         "drafts": list(drafts),
+        "asked": _asked_for_supplement(agency_ids),
         "many_agencies": len(agency_ids) > 1,
         "error": error,
     }
