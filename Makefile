@@ -13,6 +13,7 @@ migrate: install
 
 demo: migrate
 	$(MOTCUA) load_demo --if-empty
+	$(MOTCUA) esign_demo_pki
 
 run: demo
 	bash scripts/run.sh

@@ -9,6 +9,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from motcua.catalog.api import router as catalog_router
 from motcua.core.errors import MotcuaError
 from motcua.dossiers.api import router as dossiers_router
+from motcua.esign.api import router as esign_router
 from motcua.index.api import router as index_router
 
 api = NinjaAPI(
@@ -42,3 +43,4 @@ def _bad_input(request: HttpRequest, error: NinjaValidationError) -> HttpRespons
 api.add_router("/procedures", catalog_router)
 api.add_router("", index_router)
 api.add_router("/dossiers", dossiers_router)
+api.add_router("/results", esign_router)

@@ -20,6 +20,7 @@ EVENT_TEXT = {
     "digitize": "Hồ sơ được số hóa",
     "apology": "Cơ quan gửi phiếu xin lỗi và hẹn lại ngày trả kết quả",
     "result_attached": "Đã có kết quả điện tử",
+    "result_signed": "Kết quả điện tử được ký số",
     **{a.value: str(a.label) for a in Action},
 }
 

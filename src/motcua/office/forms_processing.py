@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from motcua.catalog.models import Procedure
 from motcua.core.worktime import TZ
 from motcua.directory.models import Agency, User
-from motcua.dossiers.models import Dossier
+from motcua.dossiers.models import Dossier, DossierDocument
 from motcua.office.queues import QUEUE_FILTERS
 
 _REQUIRED = {"required": _("Phải nhập thông tin này.")}
@@ -171,6 +171,45 @@ class ResultForm(ActionForm):
             "invalid": _("Tệp kết quả không hợp lệ."),
         },
     )
+
+
+class GenerateResultForm(ActionForm):
+    text = forms.CharField(
+        label=_("Nội dung kết quả (theo mẫu của thủ tục, sửa nếu cần)"),
+        max_length=4000,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={
+            "required": _("Phải nhập nội dung kết quả."),
+            "max_length": _("Nội dung quá dài (tối đa %(limit_value)d ký tự)."),
+        },
+    )
+
+
+class SignApproveForm(ActionForm):
+    document = forms.TypedChoiceField(
+        label=_("Kết quả cần ký số"),
+        coerce=int,
+        error_messages={
+            "required": _(
+                "Chưa có kết quả PDF để ký; hãy đính kèm hoặc tạo kết quả từ mẫu trước khi ký."
+            ),
+            "invalid_choice": _("Kết quả được chọn không còn chờ ký; vui lòng tải lại trang."),
+        },
+    )
+    note = _reason(_("Ghi chú"), required=False)
+
+    def __init__(self, *args: Any, documents: list[DossierDocument], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.documents = {d.pk: d for d in documents}
+        field = self.fields["document"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            (str(d.pk), f"{d.name} ({d.created_at:%d/%m/%Y %H:%M})") for d in documents
+        ]
+
+    def clean_document(self) -> DossierDocument:
+        return self.documents[self.cleaned_data["document"]]
 
 
 class RefuseForm(ActionForm):

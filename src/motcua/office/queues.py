@@ -551,6 +551,7 @@ EVENT_LABELS: dict[str, Any] = {
     ASK_SUPPLEMENT: gettext_lazy("Đề nghị bộ phận một cửa yêu cầu bổ sung"),
     "apology": gettext_lazy("Gửi phiếu xin lỗi và hẹn lại ngày trả"),
     "result_attached": gettext_lazy("Đính kèm kết quả giải quyết"),
+    "result_signed": gettext_lazy("Ký số kết quả"),
     "attach": gettext_lazy("Đính kèm tài liệu"),
     "digitize": gettext_lazy("Số hóa hồ sơ"),
     "reuse": gettext_lazy("Sử dụng lại dữ liệu đã số hóa"),

@@ -47,6 +47,8 @@ from motcua.dossiers.lifecycle import (
 from motcua.dossiers.models import Dossier, DossierDocument, State
 from motcua.dossiers.selectors import dossier_get_for_actor
 from motcua.dossiers.services import dossier_issue_apology
+from motcua.esign import services as esign
+from motcua.esign.results import result_text_default
 from motcua.office import forms_processing as f
 from motcua.office import queues
 from motcua.office.queues import Calendars, DeadlineStatus, Thresholds
@@ -55,11 +57,14 @@ PAGE_SIZE = 50
 APOLOGY = "apology"
 ASK_SUPPLEMENT = "ask_supplement"
 ATTACH_RESULT = "attach_result"
+GENERATE_RESULT = "generate_result"
+SIGN_APPROVE = "sign_approve"
 
 # URL slug → action key. Transitions use the lifecycle's action names.
 SLUGS: dict[str, str] = {
     "chuyen-buoc": Action.FORWARD,
     "phe-duyet": Action.APPROVE,
+    "ky-so-phe-duyet": SIGN_APPROVE,
     "tra-lai": Action.SEND_BACK,
     "de-nghi-bo-sung": ASK_SUPPLEMENT,
     "tam-dung": Action.SUSPEND,
@@ -67,6 +72,7 @@ SLUGS: dict[str, str] = {
     "lien-thong": Action.TRANSFER,
     "nhan-lai": Action.TRANSFER_BACK,
     "ket-qua": ATTACH_RESULT,
+    "tao-ket-qua": GENERATE_RESULT,
     "tu-choi": Action.REFUSE,
     "xin-loi": APOLOGY,
 }
@@ -244,8 +250,10 @@ class Context:
             return key in self.actions and self.at_last_step
         if key == Action.SEND_BACK:
             return key in self.actions and self.previous_step is not None
-        if key in (ASK_SUPPLEMENT, ATTACH_RESULT):
+        if key in (ASK_SUPPLEMENT, ATTACH_RESULT, GENERATE_RESULT):
             return self.holds_step
+        if key == SIGN_APPROVE:
+            return self.at_last_step and esign.may_sign(self.user, self.dossier)
         if key == APOLOGY:
             return self.may_apologize
         if key == Action.RETURN:
@@ -261,7 +269,14 @@ class Context:
                     "đang giải quyết."
                 )
             )
-        if key in (ASK_SUPPLEMENT, ATTACH_RESULT):
+        if key == SIGN_APPROVE and self.dossier.state == State.IN_PROGRESS:
+            return PermissionDenied(
+                _(
+                    "Chỉ lãnh đạo được giao bước phê duyệt của hồ sơ được ký số và phê duyệt "
+                    "kết quả."
+                )
+            )
+        if key in (ASK_SUPPLEMENT, ATTACH_RESULT, GENERATE_RESULT, SIGN_APPROVE):
             if self.dossier.state != State.IN_PROGRESS:
                 return TransitionNotAllowed(
                     _("Hồ sơ không ở bước xử lý nên không thể thực hiện thao tác này.")
@@ -322,6 +337,14 @@ def _form(key: str, ctx: Context, data: Any = None, files: Any = None) -> f.Acti
         Action.REFUSE: f.RefuseForm,
         APOLOGY: f.ApologyForm,
     }
+    if key == GENERATE_RESULT:
+        return f.GenerateResultForm(
+            data, dossier=dossier, key=key, initial={"text": result_text_default(dossier)}
+        )
+    if key == SIGN_APPROVE:
+        return f.SignApproveForm(
+            data, dossier=dossier, key=key, documents=esign.signable_results(dossier)
+        )
     form_class = classes.get(key, f.NoteForm)
     if form_class is f.ResultForm:
         return form_class(data, files, dossier=dossier, key=key)
@@ -349,6 +372,16 @@ def _blocks(ctx: Context, bound: f.ActionForm | None, bound_key: str) -> list[Bl
             "primary",
         ),
         (
+            SIGN_APPROVE,
+            _("Ký số và phê duyệt kết quả"),
+            _("Ký số và phê duyệt"),
+            _(
+                "Kết quả PDF được ký bằng chứng thư số của cơ quan (có mã QR xác thực), lưu vào "
+                "kho dữ liệu của người nộp, và hồ sơ chuyển sang “Đã có kết quả”."
+            ),
+            "primary",
+        ),
+        (
             Action.APPROVE,
             _("Phê duyệt kết quả"),
             _("Phê duyệt"),
@@ -367,6 +400,13 @@ def _blocks(ctx: Context, bound: f.ActionForm | None, bound_key: str) -> list[Bl
             _("Đính kèm kết quả giải quyết"),
             _("Đính kèm"),
             _("Tệp PDF, JPEG hoặc PNG; kết quả điện tử được lưu cùng hồ sơ."),
+            "",
+        ),
+        (
+            GENERATE_RESULT,
+            _("Tạo kết quả từ mẫu"),
+            _("Tạo kết quả PDF"),
+            _("Văn bản kết quả theo mẫu của thủ tục; lãnh đạo ký số khi phê duyệt."),
             "",
         ),
         (
@@ -475,7 +515,9 @@ def _render_dossier(
             "steps": queues.step_lines(dossier, ctx.steps, events, calendar),
             "events": queues.event_lines(events, ctx.steps),
             "results": list(
-                dossier.documents.filter(kind=DossierDocument.Kind.RESULT).order_by("id")
+                dossier.documents.filter(kind=DossierDocument.Kind.RESULT)
+                .select_related("signature")
+                .order_by("id")
             ),
             "transfer_targets": transfer_targets,
             "error": error,
@@ -546,6 +588,20 @@ def _apply(key: str, user: User, dossier: Dossier, form: f.ActionForm) -> str:
                 actor=user, dossier=dossier, upload=data["file"], kind=DossierDocument.Kind.RESULT
             )
         return _("Đã đính kèm kết quả giải quyết.")
+    if key == GENERATE_RESULT:
+        with transaction.atomic():
+            _check_version_locked(dossier, version)
+            esign.result_generate(actor=user, dossier=dossier, text=data["text"])
+        return _("Đã tạo kết quả từ mẫu và đính kèm vào hồ sơ.")
+    if key == SIGN_APPROVE:
+        esign.result_sign_and_approve(
+            actor=user,
+            dossier=dossier,
+            document=data["document"],
+            note=data["note"],
+            expected_version=version,
+        )
+        return _("Đã ký số kết quả và phê duyệt hồ sơ.")
     if key == APOLOGY:
         assert isinstance(form, f.ApologyForm)
         with transaction.atomic():

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
+
+from motcua.core.errors import ValidationFailed
+from motcua.esign.verify import result_verify
+
+router = Router(tags=["Kết quả điện tử"])
+
+
+class VerifyOut(Schema):
+    valid: bool
+    code: str
+    message: str
+    agency: str | None = None
+    agency_code: str | None = None
+    signer: str | None = None
+    signed_at: datetime | None = None
+    dossier_code: str | None = None
+    procedure: str | None = None
+
+
+@router.post("/verify", response=VerifyOut, summary="Xác thực tệp PDF kết quả điện tử")
+def verify(request: HttpRequest, file: UploadedFile = File(...)) -> VerifyOut:  # noqa: B008
+    """Multipart upload of a PDF (`file`); the same verdict as the public verification page,
+    no personal data in the answer."""
+    limit = settings.MOTCUA_MAX_UPLOAD_BYTES
+    if file.size is not None and file.size > limit:
+        raise ValidationFailed(
+            _("Tệp vượt giới hạn %(limit)d MB.") % {"limit": limit // 1048576},
+            fields={"file": "too_large"},
+        )
+    verdict = result_verify(file.read())
+    record = verdict.record
+    if record is None:
+        return VerifyOut(valid=False, code=verdict.code, message=verdict.message)
+    dossier = record.document.dossier
+    return VerifyOut(
+        valid=verdict.valid,
+        code=verdict.code,
+        message=verdict.message,
+        agency=record.agency.name,
+        agency_code=record.agency.code,
+        signer=str(record.signer),
+        signed_at=record.signed_at,
+        dossier_code=dossier.public_code,
+        procedure=dossier.procedure.name,
+    )

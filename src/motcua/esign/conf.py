@@ -1,0 +1,58 @@
+"""Where the e-result machinery finds its keys, certificates and trust roots.
+
+Each setting may come from Django settings or, failing that, from the environment, so an
+operator can point a deployment at its real certificates without editing code:
+
+- `MOTCUA_ESIGN_DIR`: the demo PKI (`ca.pem`, `ca.key.pem`); default `VAR_DIR/pki`.
+- `MOTCUA_ESIGN_KEY_DIR`: per-agency `<code>.key.pem` + `<code>.pem`;
+  default `<ESIGN_DIR>/agencies`.
+- `MOTCUA_ESIGN_KEY_PASSPHRASE`: passphrase of the agency keys, if they are encrypted.
+- `MOTCUA_ESIGN_TRUST_ROOTS`: CA certificates that verification trusts, separated by `:`
+  (a list in settings); default the demo CA.
+- `MOTCUA_ESIGN_SIGNER`: dotted path of the `Signer` class; default `AgencyKeySigner`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+DEFAULT_SIGNER = "motcua.esign.signing.AgencyKeySigner"
+
+
+def _setting(name: str) -> Any:
+    value = getattr(settings, name, None)
+    if value in (None, ""):
+        value = os.environ.get(name) or None
+    return value
+
+
+def pki_dir() -> Path:
+    value = _setting("MOTCUA_ESIGN_DIR")
+    return Path(value) if value else Path(settings.VAR_DIR) / "pki"
+
+
+def key_dir() -> Path:
+    value = _setting("MOTCUA_ESIGN_KEY_DIR")
+    return Path(value) if value else pki_dir() / "agencies"
+
+
+def key_passphrase() -> bytes | None:
+    value = _setting("MOTCUA_ESIGN_KEY_PASSPHRASE")
+    return value.encode() if isinstance(value, str) else value
+
+
+def trust_root_paths() -> list[Path]:
+    value = _setting("MOTCUA_ESIGN_TRUST_ROOTS")
+    if not value:
+        return [pki_dir() / "ca.pem"]
+    if isinstance(value, str):
+        value = [part for part in value.split(os.pathsep) if part]
+    return [Path(part) for part in value]
+
+
+def signer_path() -> str:
+    return _setting("MOTCUA_ESIGN_SIGNER") or DEFAULT_SIGNER

@@ -1,0 +1,1 @@
+from tests.esign.fixtures import esign_pki_dir, pki  # noqa: F401
