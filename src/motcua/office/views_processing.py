@@ -51,11 +51,10 @@ from motcua.esign import services as esign
 from motcua.esign.results import result_text_default
 from motcua.office import forms_processing as f
 from motcua.office import queues
-from motcua.office.queues import Calendars, DeadlineStatus, Thresholds
+from motcua.office.queues import ASK_SUPPLEMENT, Calendars, DeadlineStatus, Thresholds
 
 PAGE_SIZE = 50
 APOLOGY = "apology"
-ASK_SUPPLEMENT = "ask_supplement"
 ATTACH_RESULT = "attach_result"
 GENERATE_RESULT = "generate_result"
 SIGN_APPROVE = "sign_approve"
