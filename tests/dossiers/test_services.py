@@ -125,39 +125,38 @@ def test_transitions_write_sync_and_notification_rows(walker):
     ]
 
 
-def test_outbox_delivery_is_idempotent(walker, django_capture_on_commit_callbacks):
-    delivered: list[dict] = []
-    outbox_handler("dossier.notify")(delivered.append)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            walker.dossier_in(State.RECEIVED)
-        message = OutboxMessage.objects.get(topic="dossier.notify")
-        assert message.status == OutboxMessage.Status.SENT  # delivered after commit
-        assert outbox_deliver.call(message.pk) == "skipped"
-        assert len(delivered) == 1
-    finally:
-        from motcua.core import outbox
+@pytest.fixture
+def notify_handler(monkeypatch):
+    """Replace the "dossier.notify" handler for one test; the real one is back afterwards."""
+    from motcua.core import outbox
 
-        outbox._HANDLERS.pop("dossier.notify")
+    monkeypatch.setattr(outbox, "_HANDLERS", dict(outbox._HANDLERS))
+    return outbox_handler("dossier.notify")
+
+
+def test_outbox_delivery_is_idempotent(walker, django_capture_on_commit_callbacks, notify_handler):
+    delivered: list[dict] = []
+    notify_handler(delivered.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        walker.dossier_in(State.RECEIVED)
+    message = OutboxMessage.objects.get(topic="dossier.notify")
+    assert message.status == OutboxMessage.Status.SENT  # delivered after commit
+    assert outbox_deliver.call(message.pk) == "skipped"
+    assert len(delivered) == 1
 
 
 def test_a_failing_handler_keeps_the_message_for_a_retry(
-    walker, django_capture_on_commit_callbacks
+    walker, django_capture_on_commit_callbacks, notify_handler
 ):
     def broken(payload: dict) -> None:
         raise ConnectionError("gateway down")
 
-    outbox_handler("dossier.notify")(broken)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            walker.dossier_in(State.RECEIVED)
-        message = OutboxMessage.objects.get(topic="dossier.notify")
-        assert (message.status, message.attempts) == (OutboxMessage.Status.FAILED, 1)
-        assert message.last_error == "ConnectionError: gateway down"
-    finally:
-        from motcua.core import outbox
-
-        outbox._HANDLERS.pop("dossier.notify")
+    notify_handler(broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        walker.dossier_in(State.RECEIVED)
+    message = OutboxMessage.objects.get(topic="dossier.notify")
+    assert (message.status, message.attempts) == (OutboxMessage.Status.FAILED, 1)
+    assert message.last_error == "ConnectionError: gateway down"
 
 
 def test_readers_see_their_own_or_their_agencys_dossiers(walker, citizen, reception, other_agency):
