@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.defaults import page_not_found
 
 from motcua.api import api
+from motcua.portal import views_account as portal_account_views
 
 admin.site.site_header = "motcua — Quản trị hệ thống"
 admin.site.site_title = "motcua"
@@ -13,11 +14,7 @@ admin.site.index_title = "Quản trị"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    path(
-        "dang-nhap/",
-        auth_views.LoginView.as_view(template_name="portal/login.html"),
-        name="login",
-    ),
+    path("dang-nhap/", portal_account_views.sign_in, name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("chi-so/", include("motcua.index.urls")),
     path("mot-cua/", include("motcua.office.urls")),

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from motcua.catalog.eforms import eform_problems
 from motcua.core.errors import ValidationFailed
 from motcua.core.text import fold
 from motcua.core.worktime import WorkDuration, parse_duration
@@ -16,6 +17,15 @@ def validate_time_limit(value: str) -> None:
         parse_duration(value)
     except ValidationFailed as error:
         raise ValidationError(error.message) from error
+
+
+def validate_eform(value) -> None:
+    """The admin's edits are checked like an imported e-form (JSON Schema 2020-12 + hints)."""
+    if value is None:
+        return
+    problems = eform_problems(value)
+    if problems:
+        raise ValidationError([f"{where}: {why}" if where else why for where, why in problems])
 
 
 class Sector(models.Model):
@@ -66,7 +76,13 @@ class Procedure(models.Model):
     agencies = models.ManyToManyField(
         Agency, related_name="procedures", verbose_name=_("cơ quan thực hiện")
     )
-    eform = models.JSONField(_("biểu mẫu điện tử"), null=True, blank=True)
+    eform = models.JSONField(
+        _("biểu mẫu điện tử"),
+        null=True,
+        blank=True,
+        validators=[validate_eform],
+        help_text=_("JSON Schema (draft 2020-12) và gợi ý hiển thị; xem docs/howto/catalog.md."),
+    )
     is_active = models.BooleanField(_("đang áp dụng"), default=True)
 
     class Meta:

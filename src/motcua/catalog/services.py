@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from motcua.catalog.eforms import eform_problems
 from motcua.catalog.models import (
     FeeLine,
     Procedure,
@@ -229,6 +230,10 @@ def catalog_validate(data: Any) -> tuple[list[dict], list[dict]]:
         legal_basis = record.get("legal_basis")
         if legal_basis is not None and (not isinstance(legal_basis, str) or "\x00" in legal_basis):
             check.fail(f"{where}.legal_basis", _("phải là chuỗi ký tự"))
+        # Optional: absent keeps the e-form in force, null removes it.
+        if record.get("eform") is not None:
+            for at, why in eform_problems(record["eform"]):
+                check.fail(f"{where}.eform.{at}" if at else f"{where}.eform", why)
         for i, fee in enumerate(check.items(record, "fees", where)):
             fee_where = f"{where}.fees[{i}]"
             if not isinstance(fee, dict):
@@ -324,6 +329,8 @@ def catalog_import(*, actor, data: Any) -> ImportReport:
             procedure.accepts_online_payment = record.get("accepts_online_payment", False)
             procedure.registry_connected = record.get("registry_connected", False)
             procedure.legal_basis = (record.get("legal_basis") or "").strip()
+            if "eform" in record:
+                procedure.eform = record["eform"]
             procedure.save()
             procedure.agencies.set([by_code[c] for c in record.get("agencies", [])])
             _replace_children(procedure, record)
@@ -377,3 +384,27 @@ def procedure_add_default_workflow(*, procedure: Procedure) -> None:
         WorkflowStep(procedure=procedure, position=i, name=name, role=role, share_percent=share)
         for i, (name, role, share) in enumerate(DEFAULT_WORKFLOW, start=1)
     )
+
+
+def procedure_eform_set(*, actor, procedure: Procedure, eform: dict | None) -> Procedure:
+    """Publish (or with None withdraw) a procedure's e-form, checked like an imported one."""
+    if eform is not None:
+        problems = eform_problems(eform)
+        if problems:
+            raise CatalogErrors(
+                [
+                    (f"{procedure.code}.eform.{at}" if at else f"{procedure.code}.eform", why)
+                    for at, why in problems
+                ]
+            )
+    with transaction.atomic():
+        procedure.eform = eform
+        procedure.save(update_fields=["eform"])
+        audit_record(
+            actor=actor,
+            action="catalog.eform_set",
+            object_type="procedure",
+            object_id=procedure.code,
+            data={"fields": len(eform["schema"]["properties"]) if eform else 0},
+        )
+    return procedure

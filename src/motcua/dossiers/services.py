@@ -243,3 +243,176 @@ def dossier_issue_apology(
             payload={"new_appointment": new_appointment.isoformat(), "reason": reason.strip()},
             changes={"apology_appointment_at": new_appointment},
         )
+
+
+def dossier_rate(
+    *, actor: User, dossier: Dossier, rating: str, at: datetime | None = None
+) -> Dossier:
+    """The applicant's satisfaction rating (§7), once, after the result. Recorded through
+    `dossier_record`, so the rating counters of the index move in the same transaction."""
+    # Local imports keep this addition at the end of the file (others append here too).
+    from motcua.core.errors import TransitionNotAllowed
+    from motcua.dossiers.models import Rating
+
+    if rating not in Rating.values:
+        raise ValidationFailed(
+            _("Hãy chọn một mức: rất hài lòng, hài lòng hoặc không hài lòng."),
+            fields={"rating": "invalid"},
+        )
+    moment = at or timezone.now()
+    with transaction.atomic():
+        locked = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
+        if actor is None or not actor.is_authenticated or locked.applicant_id != actor.pk:
+            raise PermissionDenied(_("Chỉ người nộp hồ sơ được đánh giá mức độ hài lòng."))
+        if locked.state not in (State.RESULT_READY, State.RETURNED):
+            raise TransitionNotAllowed(
+                _("Chỉ đánh giá được khi hồ sơ đã có kết quả; hồ sơ đang ở trạng thái “%(state)s”.")
+                % {"state": State(locked.state).label}
+            )
+        if locked.rating:
+            raise TransitionNotAllowed(
+                _("Hồ sơ %(code)s đã được đánh giá ngày %(day)s; mỗi hồ sơ chỉ đánh giá một lần.")
+                % {
+                    "code": locked.public_code,
+                    "day": timezone.localtime(locked.rated_at).strftime("%d/%m/%Y")
+                    if locked.rated_at
+                    else "",
+                }
+            )
+        return dossier_record(
+            actor=actor,
+            dossier=locked,
+            action="rate",
+            at=moment,
+            payload={"rating": rating},
+            changes={"rating": rating, "rated_at": moment},
+        )
+
+
+# --- online application: the citizen's declaration and submission -------------------------
+# (Imports are local so that this block stays at the end of the file, where others append.)
+
+_FORM_MAX_KEYS = 200
+_FORM_MAX_TEXT = 2000
+
+
+def _form_data_check(form_data: Any) -> None:
+    if not isinstance(form_data, dict) or len(form_data) > _FORM_MAX_KEYS:
+        raise ValidationFailed(_("Dữ liệu tờ khai không hợp lệ."), fields={"form_data": "invalid"})
+    for key, value in form_data.items():
+        scalar = value is None or isinstance(value, (str, int, float, bool))
+        if not isinstance(key, str) or not scalar:
+            raise ValidationFailed(
+                _("Dữ liệu tờ khai không hợp lệ."), fields={"form_data": "invalid"}
+            )
+        if isinstance(value, str) and (len(value) > _FORM_MAX_TEXT or "\x00" in value):
+            raise ValidationFailed(
+                _("Mục “%(key)s” dài quá %(n)d ký tự.") % {"key": key, "n": _FORM_MAX_TEXT},
+                fields={key: "too_long"},
+            )
+
+
+def dossier_form_save(
+    *,
+    actor: User,
+    dossier: Dossier,
+    form_data: dict[str, Any],
+    agency: Agency | None = None,
+    applicant: dict[str, str] | None = None,
+    registry_used: bool = False,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Dossier:
+    """Save the applicant's own draft as typed so far — complete or not; completeness is
+    checked at submission. `registry_used` records that the declaration keeps data from the
+    population registry (§7 `registry_dossiers`); it is never taken back."""
+    from motcua.core.audit import audit_record
+
+    if dossier.applicant_id is None or dossier.applicant_id != actor.pk:
+        raise PermissionDenied(_("Chỉ người nộp được sửa tờ khai của hồ sơ này."))
+    if dossier.state != State.DRAFT:
+        raise ValidationFailed(
+            _("Hồ sơ %(ref)s đã nộp; không sửa tờ khai được nữa.") % {"ref": dossier.public_code},
+            fields={"state": "not_draft"},
+        )
+    _form_data_check(form_data)
+    if agency is not None and not dossier.procedure.agencies.filter(pk=agency.pk).exists():
+        raise ValidationFailed(
+            _("%(agency)s không giải quyết thủ tục này.") % {"agency": agency.name},
+            fields={"agency": "invalid"},
+        )
+    changes: dict[str, Any] = {"form_data": form_data}
+    if agency is not None and agency.pk != dossier.agency_id:
+        changes["agency"] = agency
+    limits = {"applicant_name": 255, "applicant_address": 500, "applicant_phone": 20}
+    for key in ("applicant_name", "applicant_address", "applicant_phone", "applicant_email"):
+        value = (applicant or {}).get(key, "").strip()
+        if value:
+            changes[key] = value[: limits.get(key, 254)]
+    if registry_used and not dossier.registry_used:
+        changes["registry_used"] = True
+    with transaction.atomic():
+        updated = dossier_record(
+            actor=actor,
+            dossier=dossier,
+            action="form_save",
+            at=at,
+            payload={"fields": len(form_data), "registry_used": bool(registry_used)},
+            changes=changes,
+            expected_version=expected_version,
+        )
+        audit_record(
+            actor=actor,
+            action="dossier.form_save",
+            object_type="dossier",
+            object_id=dossier.pk,
+            data={"fields": len(form_data)},
+        )
+    return updated
+
+
+def dossier_documents_missing(dossier: Dossier) -> list[Any]:
+    """Required documents with nothing attached by the applicant (uploaded or reused), leaving
+    out the declaration that the filled e-form replaces."""
+    from motcua.catalog.eforms import covered_positions
+    from motcua.dossiers.models import DossierDocument
+
+    covered = covered_positions(dossier.procedure.eform)
+    attached = set(
+        dossier.documents.filter(kind=DossierDocument.Kind.SUBMITTED).values_list(
+            "required_document_id", flat=True
+        )
+    )
+    return [
+        document
+        for document in dossier.procedure.documents.all()
+        if not document.optional
+        and document.position not in covered
+        and document.pk not in attached
+    ]
+
+
+def dossier_online_submit(*, actor: User, dossier: Dossier, at: datetime | None = None) -> Dossier:
+    """Submit a draft only when its declaration satisfies the e-form's schema and every
+    required document is attached; the refusal lists every problem and changes nothing."""
+    from motcua.catalog.eforms import eform_errors, eform_of
+
+    if dossier.applicant_id is None or dossier.applicant_id != actor.pk:
+        raise PermissionDenied(_("Chỉ người nộp được nộp hồ sơ này."))
+    errors = eform_errors(eform_of(dossier.procedure), dossier.form_data or {})
+    if errors:
+        raise ValidationFailed(
+            _("Tờ khai còn %(n)d mục chưa đúng; hãy sửa các mục được đánh dấu.")
+            % {"n": len(errors)},
+            code="form_invalid",
+            fields=errors,
+        )
+    missing = dossier_documents_missing(dossier)
+    if missing:
+        raise ValidationFailed(
+            _("Còn thiếu giấy tờ bắt buộc: %(names)s.")
+            % {"names": "; ".join(d.name for d in missing)},
+            code="documents_missing",
+            fields={f"document_{d.pk}": d.name for d in missing},
+        )
+    return dossier_submit(actor=actor, dossier=dossier, at=at)

@@ -1,0 +1,108 @@
+"""Sign-up and sign-in pages. Each parses the form, calls one service in portal.accounts and
+renders; a refusal re-renders the form with the Vietnamese reason and a 4xx status."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from motcua.core.errors import MotcuaError
+from motcua.directory.models import User
+from motcua.portal.accounts import account_sign_in, citizen_register, landing_url
+from motcua.portal.forms_account import SignInForm, SignUpForm
+
+# Which form field a service's refusal belongs to, so the message sits beside it.
+_FIELD_OF = {"personal_id": "personal_id", "birth_date": "birth_date", "password": "password1"}
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+@sensitive_post_parameters("password1", "password2")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def sign_up(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "portal/signup.html", {"form": SignUpForm()})
+    form = SignUpForm(request.POST)
+    context: dict[str, Any] = {"form": form}
+    if not form.is_valid():
+        context["error"] = form.first_error()
+        return render(request, "portal/signup.html", context, status=400)
+    data = form.cleaned_data
+    try:
+        user = citizen_register(
+            personal_id=data["personal_id"],
+            birth_date=data["birth_date"],
+            password=data["password1"],
+            email=data["email"],
+            phone=data["phone"],
+        )
+    except MotcuaError as error:
+        for field in error.fields:
+            if field in _FIELD_OF:
+                form.add_error(_FIELD_OF[field], error.message)
+        context["error"] = error.message
+        return render(request, "portal/signup.html", context, status=error.status)
+    messages.success(
+        request,
+        _(
+            "Đã tạo tài khoản cho %(name)s theo Cơ sở dữ liệu quốc gia về dân cư. "
+            "Hãy đăng nhập bằng số định danh cá nhân và mật khẩu vừa đặt."
+        )
+        % {"name": user.full_name},
+    )
+    return redirect("login")
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    """Staff with their username, citizens with their personal ID; lockout per name and
+    per address (portal.lockout)."""
+    context: dict[str, Any] = {"next": _safe_next(request)}
+    if request.method == "GET":
+        context["form"] = SignInForm()
+        return render(request, "portal/login.html", context)
+    form = SignInForm(request.POST)
+    context["form"] = form
+    if not form.is_valid():
+        context["error"] = form.first_error()
+        return render(request, "portal/login.html", context, status=400)
+    try:
+        user = account_sign_in(
+            identifier=form.cleaned_data["username"],
+            password=form.cleaned_data["password"],
+            ip=request.META.get("REMOTE_ADDR", ""),
+        )
+    except MotcuaError as error:
+        context["error"] = error.message
+        return render(request, "portal/login.html", context, status=error.status)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect(context["next"] or landing_url(user))
+
+
+@login_required
+def landing(request: HttpRequest) -> HttpResponse:
+    """LOGIN_REDIRECT_URL: each kind of user to their own start page."""
+    return redirect(landing_url(cast(User, request.user)))

@@ -1,0 +1,362 @@
+"""Applying online (domain.md §4, §6): the e-form with everything known prefilled, the
+attachments (uploaded or reused from the data store), drafts, submission and its
+confirmation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from motcua.catalog.eforms import eform_errors, eform_of
+from motcua.catalog.models import Procedure
+from motcua.core.errors import MotcuaError, NotFound
+from motcua.directory.models import Agency, User
+from motcua.dossiers.documents import document_attach, document_reuse, store_documents_of
+from motcua.dossiers.models import Channel, Dossier, DossierDocument, State
+from motcua.dossiers.selectors import dossier_get_for_actor
+from motcua.dossiers.services import (
+    dossier_create,
+    dossier_form_save,
+    dossier_online_submit,
+)
+from motcua.portal.eforms import (
+    answers_from_post,
+    applicant_particulars,
+    field_views,
+    form_fields,
+    known_values,
+    registry_person,
+    registry_used,
+    store_answers,
+)
+from motcua.portal.forms_apply import agency_chosen, agency_guess, attachments_from
+
+SAVE, SUBMIT = "luu_nhap", "nop"
+# The data store offers at most this many earlier results to reuse.
+STORE_LIMIT = 30
+
+
+def citizen_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in (else to the sign-in page and back), and as a citizen: online dossiers are
+    filed under a personal ID."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.personal_id:  # type: ignore[union-attr]
+            return render(
+                request,
+                "portal/apply_refused.html",
+                {
+                    "message": _(
+                        "Chỉ tài khoản công dân (đăng nhập bằng số định danh cá nhân) được nộp "
+                        "hồ sơ trực tuyến."
+                    )
+                },
+                status=403,
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _own_dossier(request: HttpRequest, reference: str) -> Dossier:
+    """The signed-in citizen's own dossier; anyone else's is 'not found', whether it exists
+    or not."""
+    try:
+        dossier = dossier_get_for_actor(request.user, reference[:96])  # type: ignore[arg-type]
+    except NotFound as error:
+        raise Http404(error.message) from error
+    if dossier.applicant_id != request.user.pk:
+        raise Http404(_("Không tìm thấy hồ sơ %(code)s.") % {"code": reference})
+    return dossier
+
+
+def _procedure(code: str) -> Procedure:
+    procedure = Procedure.objects.filter(code=code, is_active=True).first()
+    if procedure is None or not procedure.offers_online:
+        raise Http404(_("Thủ tục này không có dịch vụ nộp hồ sơ trực tuyến."))
+    return procedure
+
+
+class _Page:
+    """Everything the form page needs, read once per request."""
+
+    def __init__(self, request: HttpRequest, procedure: Procedure, dossier: Dossier | None):
+        user: User = request.user  # type: ignore[assignment]
+        self.request, self.user, self.procedure, self.dossier = request, user, procedure, dossier
+        self.eform = eform_of(procedure)
+        self.fields = form_fields(self.eform)
+        self.person = registry_person(user)
+        self.known = known_values(
+            self.fields,
+            person=self.person,
+            user=user,
+            store=store_answers(user, exclude=dossier.pk if dossier else None),
+        )
+        self.agencies = list(procedure.agencies.order_by("name"))
+        self.documents = list(procedure.documents.all())
+        self.sources = {
+            str(d.pk): d
+            for d in store_documents_of(user.personal_id or "").order_by("-created_at")[
+                :STORE_LIMIT
+            ]
+            if dossier is None or d.dossier_id != dossier.pk
+        }
+
+    def attached(self) -> dict[int | None, list[DossierDocument]]:
+        if self.dossier is None:
+            return {}
+        result: dict[int | None, list[DossierDocument]] = {}
+        for document in self.dossier.documents.filter(kind=DossierDocument.Kind.SUBMITTED):
+            result.setdefault(document.required_document_id, []).append(document)
+        return result
+
+    def render(
+        self,
+        *,
+        answers: dict[str, Any] | None = None,
+        errors: dict[str, str] | None = None,
+        agency: Agency | None = None,
+        message: str = "",
+        status: int = 200,
+    ) -> HttpResponse:
+        errors = errors or {}
+        fresh = answers is None
+        if answers is None:
+            answers = dict(self.dossier.form_data) if self.dossier else {}
+        views = field_views(
+            self.fields,
+            answers=answers,
+            known=self.known,
+            errors=errors,
+            use_known=fresh and not (self.dossier and self.dossier.form_data),
+        )
+        if agency is None:
+            agency = (
+                self.dossier.agency
+                if self.dossier
+                else agency_guess(
+                    self.agencies, self.person.permanent_address if self.person else ""
+                )
+            )
+        attached = self.attached()
+        covered = set(self.eform.get("ui", {}).get("covers_documents", []))
+        rows = [
+            {
+                "document": d,
+                "covered": d.position in covered,
+                "files": attached.get(d.pk, []),
+                "error": errors.get(f"document_{d.pk}", ""),
+            }
+            for d in self.documents
+        ]
+        # Labels repeat across sections ("Họ, chữ đệm và tên" of the child, of the mother),
+        # so the summary names the section and links to the field.
+        summary = [
+            (
+                f"f_{view.name}",
+                f"{view.field.section} — {view.field.label}"
+                if view.field.section
+                else view.field.label,
+                view.error,
+            )
+            for view in views
+            if view.error
+        ] + [
+            (f"tep_{document.pk}", document.name, errors[f"document_{document.pk}"])
+            for document in self.documents
+            if errors.get(f"document_{document.pk}")
+        ]
+        if errors.get("agency"):
+            summary.insert(0, ("f_co_quan", _("Cơ quan giải quyết"), errors["agency"]))
+        return render(
+            self.request,
+            "portal/apply_form.html",
+            {
+                "procedure": self.procedure,
+                "dossier": self.dossier,
+                "eform": self.eform,
+                "sections": _sections(views),
+                "prefilled_count": sum(1 for v in views if v.prefilled),
+                "agencies": self.agencies,
+                "agency": agency,
+                "agency_error": errors.get("agency", ""),
+                "max_mb": settings.MOTCUA_MAX_UPLOAD_BYTES // 1048576,
+                "rows": rows,
+                "sources": list(self.sources.values()),
+                "message": message or errors.get("", ""),
+                "summary": summary,
+                "registry_known": self.person is not None,
+            },
+            status=status,
+        )
+
+
+@require_http_methods(["GET", "POST"])
+@citizen_required
+def apply_start(request: HttpRequest, code: str) -> HttpResponse:
+    page = _Page(request, _procedure(code), None)
+    if request.method == "GET":
+        return page.render()
+    return _save(page)
+
+
+@require_http_methods(["GET", "POST"])
+@citizen_required
+def apply_draft(request: HttpRequest, reference: str) -> HttpResponse:
+    dossier = _own_dossier(request, reference)
+    if dossier.state != State.DRAFT:
+        return redirect("portal:apply_done", reference=dossier.reference)
+    page = _Page(request, dossier.procedure, dossier)
+    if request.method == "GET":
+        return page.render()
+    return _save(page)
+
+
+def _save(page: _Page) -> HttpResponse:
+    """Save the draft, or submit it. Everything is checked before anything is written; a
+    refusal writes nothing and says what to fix."""
+    request, post = page.request, page.request.POST
+    action = post.get("hanh_dong", SAVE)
+    answers = answers_from_post(page.fields, post)
+    agency = agency_chosen(page.agencies, post.get("co_quan", ""))
+    attachments = attachments_from(page.documents, request.FILES, post, page.sources)
+    errors = dict(attachments.errors)
+    if agency is None:
+        errors["agency"] = _("Hãy chọn cơ quan giải quyết.")
+    if action == SUBMIT:
+        errors.update(eform_errors(page.eform, answers))
+        have = attachments.covers() | set(k for k in page.attached() if k)
+        covered = set(page.eform.get("ui", {}).get("covers_documents", []))
+        for document in page.documents:
+            needed = not document.optional and document.position not in covered
+            if needed and document.pk not in have:
+                errors.setdefault(
+                    f"document_{document.pk}", _("Chưa đính kèm giấy tờ bắt buộc này.")
+                )
+    if errors:
+        return page.render(
+            answers=answers,
+            errors=errors,
+            agency=agency,
+            message=_(
+                "Hồ sơ chưa được lưu: hãy sửa các mục được đánh dấu (và chọn lại tệp nếu đã chọn)."
+            ),
+            status=400,
+        )
+    assert agency is not None
+    user = page.user
+    try:
+        with transaction.atomic():
+            applicant = applicant_particulars(page.fields, answers, user, page.person)
+            dossier = page.dossier or dossier_create(
+                actor=user,
+                procedure=page.procedure,
+                agency=agency,
+                channel=Channel.ONLINE,
+                applicant_id_number=user.personal_id or "",
+                applicant_name=applicant["applicant_name"],
+            )
+            dossier = dossier_form_save(
+                actor=user,
+                dossier=dossier,
+                form_data=answers,
+                agency=agency,
+                applicant=applicant,
+                registry_used=registry_used(page.known, answers),
+                expected_version=_version(post) if page.dossier else None,
+            )
+            for document, upload in attachments.uploads:
+                document_attach(
+                    actor=user,
+                    dossier=dossier,
+                    upload=upload,
+                    kind=DossierDocument.Kind.SUBMITTED,
+                    required_document=document,
+                )
+            for document, source in attachments.reuses:
+                document_reuse(
+                    actor=user, dossier=dossier, source=source, required_document=document
+                )
+            if action == SUBMIT:
+                dossier = dossier_online_submit(actor=user, dossier=dossier)
+    except MotcuaError as error:
+        return page.render(
+            answers=answers,
+            errors={k: str(v) for k, v in error.fields.items() if k in _named(page)},
+            agency=agency,
+            message=error.message,
+            status=error.status,
+        )
+    if action == SUBMIT:
+        return redirect("portal:apply_done", reference=dossier.reference)
+    messages.success(
+        request,
+        _("Đã lưu nháp hồ sơ %(ref)s. Bạn có thể quay lại hoàn thiện và nộp bất cứ lúc nào.")
+        % {"ref": dossier.reference},
+    )
+    return redirect("portal:apply_draft", reference=dossier.reference)
+
+
+def _sections(views: list[Any]) -> list[dict[str, Any]]:
+    sections: list[dict[str, Any]] = []
+    for view in views:
+        if view.new_section or not sections:
+            sections.append({"title": view.field.section, "fields": []})
+        sections[-1]["fields"].append(view)
+    return sections
+
+
+def _named(page: _Page) -> set[str]:
+    return {f.name for f in page.fields} | {f"document_{d.pk}" for d in page.documents}
+
+
+def _version(post: Any) -> int | None:
+    value = str(post.get("phien_ban", ""))
+    return int(value) if value.isdigit() else None
+
+
+@require_http_methods(["GET"])
+@citizen_required
+def apply_done(request: HttpRequest, reference: str) -> HttpResponse:
+    """The confirmation, at once: the temporary reference, what happens next, the fee."""
+    dossier = _own_dossier(request, reference)
+    if dossier.state == State.DRAFT:
+        return redirect("portal:apply_draft", reference=dossier.reference)
+    try:
+        mine_url = reverse("portal:mine_detail", args=[dossier.public_code])
+    except NoReverseMatch:  # the "my dossiers" pages are built separately
+        mine_url = ""
+    pay_url = ""
+    if dossier.fee_amount > 0 and not dossier.paid_online:
+        try:
+            pay_url = reverse("payments:pay", args=[dossier.reference])
+        except NoReverseMatch:
+            pay_url = ""
+    return render(
+        request,
+        "portal/apply_done.html",
+        {
+            "dossier": dossier,
+            "procedure": dossier.procedure,
+            "documents": list(
+                dossier.documents.filter(kind=DossierDocument.Kind.SUBMITTED).select_related(
+                    "required_document"
+                )
+            ),
+            "pay_url": pay_url,
+            "mine_url": mine_url,
+        },
+    )

@@ -1,0 +1,124 @@
+"""Builders shared by the online-application tests: the birth-registration procedure with the
+demo's real e-form, a citizen the population registry knows, and one earlier dossier of theirs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from motcua.demo.eforms import EFORMS
+from motcua.dossiers.models import Channel
+from motcua.dossiers.services import dossier_create, dossier_submit
+from tests.factories import CitizenFactory, ProcedureFactory, RequiredDocumentFactory
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
+BIRTH_EFORM = json.loads((EFORMS / "1.001193.json").read_text(encoding="utf-8"))
+
+# The mother's particulars, as declared in the citizen's earlier birth registration.
+EARLIER = {
+    "applicant_relationship": "cha",
+    "child_full_name": "Nguyễn Minh Khôi",
+    "child_birth_date": "2022-06-15",
+    "child_birth_place": "Bệnh viện Trung ương Huế",
+    "child_sex": "nam",
+    "child_ethnicity": "Kinh",
+    "child_nationality": "Việt Nam",
+    "mother_full_name": "Lê Thị Hồng",
+    "mother_birth_date": "1990-02-20",
+    "mother_ethnicity": "Kinh",
+    "mother_nationality": "Việt Nam",
+    "mother_residence": "20 Phan Đình Phùng, phường Thuận Hóa, thành phố Huế",
+    "mother_personal_id": "046190001111",
+    "copies": 1,
+}
+
+# What the citizen types for the new child (everything else is prefilled).
+NEW_CHILD = {
+    "child_full_name": "Nguyễn Minh Anh",
+    "child_birth_date": "03/02/2026",
+    "child_birth_place": "Bệnh viện Trung ương Huế",
+    "child_sex": "nữ",
+    "child_ethnicity": "Kinh",
+    "child_nationality": "Việt Nam",
+    "copies": "2",
+}
+
+
+def upload(data: bytes = PDF, name: str = "giay-chung-sinh.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data)
+
+
+@pytest.fixture(autouse=True)
+def _media(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def birth(agency):
+    procedure = ProcedureFactory(
+        code="1.001193",
+        name="Đăng ký khai sinh",
+        time_limit="1 d",
+        agencies=[agency],
+        eform=BIRTH_EFORM,
+        registry_connected=True,
+    )
+    RequiredDocumentFactory(procedure=procedure, position=1, name="Tờ khai đăng ký khai sinh")
+    RequiredDocumentFactory(procedure=procedure, position=2, name="Giấy chứng sinh")
+    RequiredDocumentFactory(procedure=procedure, position=3, name="Văn bản ủy quyền", optional=True)
+    return procedure
+
+
+@pytest.fixture
+def known_citizen(db):
+    """Nguyễn Văn An, in the local population registry (integration/data/registry.json)."""
+    return CitizenFactory(
+        username="046085001234",
+        personal_id="046085001234",
+        full_name="Nguyễn Văn An",
+        email="nguyenvanan@example.vn",
+        phone="0905123456",
+    )
+
+
+@pytest.fixture
+def earlier(known_citizen, birth, agency):
+    dossier = dossier_create(
+        actor=known_citizen,
+        procedure=birth,
+        agency=agency,
+        channel=Channel.ONLINE,
+        applicant_name=known_citizen.full_name,
+        applicant_id_number=known_citizen.personal_id,
+        form_data=EARLIER,
+    )
+    return dossier_submit(actor=known_citizen, dossier=dossier)
+
+
+def form_post(birth, *, action: str = "nop", **extra) -> dict:
+    """The page's own prefilled answers plus the new child's, as a browser would post them."""
+    data = {
+        "co_quan": birth.agencies.get().code,
+        "hanh_dong": action,
+        "applicant_full_name": "Nguyễn Văn An",
+        "applicant_birth_date": "12/04/1985",
+        "applicant_sex": "nam",
+        "applicant_personal_id": "046085001234",
+        "applicant_address": "20 Phan Đình Phùng, phường Thuận Hóa, thành phố Huế",
+        "applicant_phone": "0905123456",
+        "applicant_email": "nguyenvanan@example.vn",
+        "applicant_relationship": "cha",
+        "mother_full_name": "Lê Thị Hồng",
+        "mother_birth_date": "20/02/1990",
+        "mother_ethnicity": "Kinh",
+        "mother_nationality": "Việt Nam",
+        "mother_residence": "20 Phan Đình Phùng, phường Thuận Hóa, thành phố Huế",
+        "mother_personal_id": "046190001111",
+        **NEW_CHILD,
+    }
+    data.update(extra)
+    return data

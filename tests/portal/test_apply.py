@@ -1,0 +1,481 @@
+"""Applying online: prefilled form, drafts, attachments (sniffed, size-limited, reused),
+submission and its confirmation, and who may do what."""
+
+# Fixtures are imported from apply_fixtures, so pytest sees them; ruff reads that as redefinition.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from django.utils import timezone
+
+from motcua.directory.models import Role
+from motcua.dossiers.models import Channel, Dossier, DossierDocument, DossierEvent, State
+from tests.factories import (
+    AgencyFactory,
+    CitizenFactory,
+    FeeLineFactory,
+    ProcedureFactory,
+    RequiredDocumentFactory,
+    staff,
+)
+from tests.portal.apply_fixtures import (  # noqa: F401
+    EXE,
+    PDF,
+    PNG,
+    _media,
+    birth,
+    earlier,
+    form_post,
+    known_citizen,
+    upload,
+)
+
+pytestmark = pytest.mark.django_db
+
+URL = "/thu-tuc/1.001193/nop/"
+
+
+def certificate(birth):
+    return birth.documents.get(position=2)
+
+
+@pytest.fixture
+def signed_in(client, known_citizen):
+    client.force_login(known_citizen)
+    return client
+
+
+# --- who may apply ---------------------------------------------------------------------------
+
+
+def test_anonymous_is_sent_to_sign_in_and_back(client, birth):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"] == "/dang-nhap/?next=/thu-tuc/1.001193/nop/"
+
+
+def test_staff_without_a_personal_id_cannot_apply(client, birth, agency):
+    client.force_login(staff(Role.RECEPTION, agency, username="canbo_mc"))
+    response = client.post(URL, form_post(birth))
+    assert response.status_code == 403
+    assert "Chỉ tài khoản công dân" in response.content.decode()
+    assert Dossier.objects.count() == 0
+
+
+def test_a_procedure_without_online_service_has_no_form(signed_in, agency):
+    ProcedureFactory(code="2.000884", online="none", agencies=[agency])
+    assert signed_in.get("/thu-tuc/2.000884/nop/").status_code == 404
+
+
+def test_the_procedure_page_offers_online_submission(client, birth, agency):
+    ProcedureFactory(code="2.000884", online="none", agencies=[agency])
+    assert 'href="/thu-tuc/1.001193/nop/"' in client.get("/thu-tuc/1.001193/").content.decode()
+    assert "Nộp trực tuyến" not in client.get("/thu-tuc/2.000884/").content.decode()
+
+
+# --- the prefilled form ----------------------------------------------------------------------
+
+
+def test_the_form_is_prefilled_and_says_from_where(
+    signed_in, birth, earlier, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(10):
+        response = signed_in.get(URL)
+    assert response.status_code == 200
+    fields = {
+        v.name: (v.value, v.prefilled)
+        for section in response.context["sections"]
+        for v in section["fields"]
+    }
+    assert fields["applicant_full_name"] == (
+        "Nguyễn Văn An",
+        "Đã điền sẵn từ CSDL quốc gia về dân cư",
+    )
+    assert fields["applicant_birth_date"] == (
+        "12/04/1985",
+        "Đã điền sẵn từ CSDL quốc gia về dân cư",
+    )
+    assert fields["applicant_personal_id"] == (
+        "046085001234",
+        "Đã điền sẵn từ tài khoản của bạn",
+    )
+    assert fields["mother_full_name"] == ("Lê Thị Hồng", "Đã điền sẵn từ hồ sơ trước")
+    assert fields["mother_birth_date"] == ("20/02/1990", "Đã điền sẵn từ hồ sơ trước")
+    assert fields["child_full_name"] == ("", "")
+    assert response.context["prefilled_count"] == 14
+    text = response.content.decode()
+    assert text.count('data-testid="prefilled"') == 14
+    # The declaration is the e-form itself; only the birth certificate is asked for.
+    assert "tờ khai điện tử ở trên thay cho giấy tờ này" in text
+
+
+def test_the_agency_is_preselected_from_the_registry_address(signed_in, known_citizen):
+    wards = [
+        AgencyFactory(code="000.50.01.H46", name="UBND phường Thuận Hóa", level="commune"),
+        AgencyFactory(code="000.50.04.H46", name="UBND phường An Cựu", level="commune"),
+    ]
+    ProcedureFactory(code="1.000656", agencies=wards)
+    response = signed_in.get("/thu-tuc/1.000656/nop/")
+    assert response.context["agency"] == wards[0]
+
+
+# --- drafts ----------------------------------------------------------------------------------
+
+
+def test_save_a_draft_then_come_back_to_it(
+    signed_in, birth, agency, known_citizen, django_assert_max_num_queries
+):
+    response = signed_in.post(
+        URL,
+        {
+            **form_post(birth, action="luu_nhap"),
+            "child_birth_date": "",
+            "copies": "",
+            f"tep_{certificate(birth).pk}": upload(),
+        },
+    )
+    dossier = Dossier.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/nop-ho-so/{dossier.reference}/"
+    assert reverse("portal:apply_draft", args=[dossier.reference]) == response["Location"]
+    assert dossier.state == State.DRAFT
+    assert dossier.channel == Channel.ONLINE
+    assert dossier.applicant == known_citizen
+    assert dossier.applicant_name == "Nguyễn Văn An"
+    assert dossier.applicant_id_number == "046085001234"
+    assert dossier.registry_used is True
+    assert dossier.form_data["child_full_name"] == "Nguyễn Minh Anh"
+    assert dossier.form_data["mother_birth_date"] == "1990-02-20"
+    assert "child_birth_date" not in dossier.form_data
+    assert list(dossier.events.values_list("action", flat=True)) == [
+        "create",
+        "form_save",
+        "attach",
+    ]
+    with django_assert_max_num_queries(12):
+        resumed = signed_in.get(response["Location"])
+    assert resumed.status_code == 200
+    values = {v.name: v.value for s in resumed.context["sections"] for v in s["fields"]}
+    assert values["child_full_name"] == "Nguyễn Minh Anh"
+    assert values["child_birth_date"] == ""
+    assert 'data-testid="attached"' in resumed.content.decode()
+
+    # Completed and submitted from the draft page.
+    response = signed_in.post(
+        response["Location"], {**form_post(birth), "phien_ban": str(dossier.version)}
+    )
+    dossier.refresh_from_db()
+    assert response.status_code == 302
+    assert response["Location"] == f"/nop-ho-so/{dossier.reference}/da-nop/"
+    assert dossier.state == State.SUBMITTED
+    assert dossier.reference.startswith("TN-")
+    assert dossier.form_data["child_birth_date"] == "2026-02-03"
+    assert dossier.form_data["copies"] == 2
+    # A submitted dossier's draft page leads to its confirmation.
+    assert signed_in.get(f"/nop-ho-so/{dossier.reference}/")["Location"] == (
+        f"/nop-ho-so/{dossier.reference}/da-nop/"
+    )
+
+
+def test_a_stale_draft_page_does_not_overwrite_a_newer_save(signed_in, birth):
+    signed_in.post(URL, form_post(birth, action="luu_nhap"))
+    dossier = Dossier.objects.get()
+    stale = dossier.version
+    signed_in.post(
+        f"/nop-ho-so/{dossier.reference}/",
+        {**form_post(birth, action="luu_nhap", child_full_name="Tên mới"), "phien_ban": stale},
+    )
+    response = signed_in.post(
+        f"/nop-ho-so/{dossier.reference}/",
+        {**form_post(birth, action="luu_nhap", child_full_name="Tên cũ"), "phien_ban": stale},
+    )
+    assert response.status_code == 409
+    dossier.refresh_from_db()
+    assert dossier.form_data["child_full_name"] == "Tên mới"
+
+
+# --- submission ------------------------------------------------------------------------------
+
+
+def test_submit_at_once_gives_a_reference_and_state_submitted(signed_in, birth):
+    response = signed_in.post(URL, {**form_post(birth), f"tep_{certificate(birth).pk}": upload()})
+    dossier = Dossier.objects.get()
+    assert response["Location"] == f"/nop-ho-so/{dossier.reference}/da-nop/"
+    assert dossier.state == State.SUBMITTED
+    assert dossier.submitted_at is not None
+    assert list(dossier.events.values_list("action", flat=True)) == [
+        "create",
+        "form_save",
+        "attach",
+        "submit",
+    ]
+
+
+def test_schema_errors_are_shown_next_to_their_fields_and_nothing_is_written(signed_in, birth):
+    response = signed_in.post(
+        URL,
+        {
+            **form_post(birth),
+            "child_full_name": "",
+            "child_birth_date": "31/02/2026",
+            "applicant_personal_id": "12345",
+            f"tep_{certificate(birth).pk}": upload(),
+        },
+    )
+    assert response.status_code == 400
+    errors = {v.name: v.error for s in response.context["sections"] for v in s["fields"] if v.error}
+    assert errors == {
+        "applicant_personal_id": "Không đúng định dạng: 12 chữ số.",
+        "child_full_name": "Phải điền “Họ, chữ đệm và tên”.",
+        "child_birth_date": "Ngày không hợp lệ; hãy viết theo dạng dd/mm/yyyy.",
+    }
+    assert response.context["summary"][1] == (
+        "f_child_full_name",
+        "Người được khai sinh — Họ, chữ đệm và tên",
+        "Phải điền “Họ, chữ đệm và tên”.",
+    )
+    text = response.content.decode()
+    assert 'id="e_child_birth_date"' in text
+    assert 'value="31/02/2026"' in text
+    assert Dossier.objects.count() == 0
+    assert DossierDocument.objects.count() == 0
+
+
+def test_missing_required_documents_block_submission_with_a_list(signed_in, birth):
+    RequiredDocumentFactory(procedure=birth, position=4, name="Giấy tờ tùy thân")
+    response = signed_in.post(URL, form_post(birth))
+    assert response.status_code == 400
+    identity = birth.documents.get(position=4)
+    assert response.context["summary"] == [
+        (f"tep_{certificate(birth).pk}", "Giấy chứng sinh", "Chưa đính kèm giấy tờ bắt buộc này."),
+        (f"tep_{identity.pk}", "Giấy tờ tùy thân", "Chưa đính kèm giấy tờ bắt buộc này."),
+    ]
+    assert f'<a href="#tep_{identity.pk}">Giấy tờ tùy thân</a>' in response.content.decode()
+    assert Dossier.objects.count() == 0
+
+
+def test_the_service_refuses_a_draft_missing_documents_whatever_the_page_did(
+    known_citizen, birth, agency
+):
+    from motcua.core.errors import ValidationFailed
+    from motcua.dossiers.services import dossier_create, dossier_online_submit
+
+    dossier = dossier_create(
+        actor=known_citizen,
+        procedure=birth,
+        agency=agency,
+        channel=Channel.ONLINE,
+        applicant_name="Nguyễn Văn An",
+        applicant_id_number=known_citizen.personal_id,
+        form_data={"child_full_name": "A"},
+    )
+    with pytest.raises(ValidationFailed) as error:
+        dossier_online_submit(actor=known_citizen, dossier=dossier)
+    assert error.value.code == "form_invalid"
+    dossier.refresh_from_db()
+    assert dossier.state == State.DRAFT
+
+
+# --- attachments -----------------------------------------------------------------------------
+
+
+def test_a_png_named_pdf_is_stored_as_png(signed_in, birth):
+    signed_in.post(
+        URL, {**form_post(birth), f"tep_{certificate(birth).pk}": upload(PNG, "chung-sinh.pdf")}
+    )
+    document = DossierDocument.objects.get()
+    assert (document.name, document.content_type, document.size) == (
+        "chung-sinh.pdf",
+        "image/png",
+        72,
+    )
+    assert document.kind == DossierDocument.Kind.SUBMITTED
+    assert document.required_document == certificate(birth)
+
+
+def test_an_exe_renamed_pdf_is_refused_and_nothing_is_written(signed_in, birth):
+    response = signed_in.post(
+        URL, {**form_post(birth), f"tep_{certificate(birth).pk}": upload(EXE, "chung-sinh.pdf")}
+    )
+    assert response.status_code == 400
+    assert response.context["summary"] == [
+        (
+            f"tep_{certificate(birth).pk}",
+            "Giấy chứng sinh",
+            "Tệp “chung-sinh.pdf” không phải PDF, JPEG hoặc PNG (nội dung tệp được kiểm tra, "
+            "không dựa vào tên tệp).",
+        )
+    ]
+    assert Dossier.objects.count() == 0
+    assert DossierDocument.objects.count() == 0
+
+
+def test_a_file_over_the_size_limit_is_refused(signed_in, birth, settings):
+    settings.MOTCUA_MAX_UPLOAD_BYTES = 2 * 1048576
+    big = PDF + b"0" * (2 * 1048576)
+    response = signed_in.post(
+        URL,
+        {**form_post(birth, action="luu_nhap"), f"tep_{certificate(birth).pk}": upload(big)},
+    )
+    assert response.status_code == 400
+    assert response.context["summary"] == [
+        (
+            f"tep_{certificate(birth).pk}",
+            "Giấy chứng sinh",
+            "Tệp “giay-chung-sinh.pdf” dung lượng 2.0 MB, vượt giới hạn 2 MB.",
+        )
+    ]
+    assert Dossier.objects.count() == 0
+
+
+def test_reuse_a_result_from_the_data_store_instead_of_uploading(
+    signed_in, birth, earlier, known_citizen
+):
+    result = DossierDocument(
+        dossier=earlier,
+        kind=DossierDocument.Kind.RESULT,
+        name="trich-luc-khai-sinh.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+        sha256=hashlib.sha256(PDF).hexdigest(),
+        created_at=timezone.now(),
+    )
+    result.file.save("ket-qua", ContentFile(PDF), save=False)
+    result.save()
+    page = signed_in.get(URL)
+    assert [s.pk for s in page.context["sources"]] == [result.pk]
+    response = signed_in.post(
+        URL, {**form_post(birth), f"dung_lai_{certificate(birth).pk}": str(result.pk)}
+    )
+    assert response.status_code == 302
+    dossier = Dossier.objects.exclude(pk=earlier.pk).get()
+    assert dossier.state == State.SUBMITTED
+    assert dossier.reused_data is True
+    reused = dossier.documents.get()
+    assert (reused.reused_from, reused.required_document, reused.content_type) == (
+        result,
+        certificate(birth),
+        "application/pdf",
+    )
+
+
+# --- someone else's draft --------------------------------------------------------------------
+
+
+def test_another_citizen_cannot_open_or_submit_someone_elses_draft(client, birth, known_citizen):
+    client.force_login(known_citizen)
+    client.post(URL, form_post(birth, action="luu_nhap"))
+    dossier = Dossier.objects.get()
+    before = (dossier.version, dossier.form_data, DossierEvent.objects.count())
+    client.force_login(CitizenFactory(username="046192005678", personal_id="046192005678"))
+    url = f"/nop-ho-so/{dossier.reference}/"
+    assert client.get(url).status_code == 404
+    assert client.post(url, {**form_post(birth), "child_full_name": "X"}).status_code == 404
+    assert client.get(f"{url}da-nop/").status_code == 404
+    dossier.refresh_from_db()
+    assert (dossier.version, dossier.form_data, DossierEvent.objects.count()) == before
+    assert dossier.state == State.DRAFT
+
+
+def test_the_agencys_counter_cannot_use_the_citizens_draft_page(client, birth, agency):
+    owner = CitizenFactory(username="046192005678", personal_id="046192005678")
+    client.force_login(owner)
+    client.post(URL, form_post(birth, action="luu_nhap"))
+    dossier = Dossier.objects.get()
+    officer = staff(Role.RECEPTION, agency, username="tiepnhan_x", personal_id="001090000077")
+    client.force_login(officer)
+    assert client.post(f"/nop-ho-so/{dossier.reference}/", form_post(birth)).status_code == 404
+    dossier.refresh_from_db()
+    assert dossier.state == State.DRAFT
+
+
+# --- the confirmation ------------------------------------------------------------------------
+
+
+def test_the_confirmation_shows_the_reference_next_steps_and_payment(
+    signed_in, birth, django_assert_max_num_queries
+):
+    FeeLineFactory(procedure=birth, name="Lệ phí cấp bản sao trích lục", amount=8000)
+    signed_in.post(URL, {**form_post(birth), f"tep_{certificate(birth).pk}": upload()})
+    dossier = Dossier.objects.get()
+    with django_assert_max_num_queries(8):
+        response = signed_in.get(f"/nop-ho-so/{dossier.reference}/da-nop/")
+    text = response.content.decode()
+    assert f'data-testid="reference">{dossier.reference}<' in text
+    assert "Đã nộp trực tuyến, chờ tiếp nhận" in text
+    assert "8.000 đồng" in text
+    assert "Thời hạn giải quyết: 1 ngày làm việc" in text
+    assert response.context["pay_url"] == f"/thanh-toan/{dossier.reference}/"
+    assert "Thanh toán ngay" in text
+
+
+def test_no_payment_button_without_a_fee(signed_in, birth):
+    signed_in.post(URL, {**form_post(birth), f"tep_{certificate(birth).pk}": upload()})
+    dossier = Dossier.objects.get()
+    response = signed_in.get(f"/nop-ho-so/{dossier.reference}/da-nop/")
+    assert dossier.fee_amount == 0
+    assert "Thanh toán ngay" not in response.content.decode()
+
+
+def test_numbers_are_read_the_vietnamese_way(signed_in, birth):
+    from motcua.catalog.eforms import eform_of
+    from motcua.portal.eforms import answers_from_post, form_fields
+
+    fields = form_fields(eform_of(birth))
+    assert answers_from_post(fields, {"copies": "2"})["copies"] == 2
+    assert answers_from_post(fields, {"copies": "1.000"})["copies"] == 1000
+    assert answers_from_post(fields, {"copies": "2,5"})["copies"] == "2,5"
+    assert answers_from_post(fields, {"copies": "nan"})["copies"] == "nan"
+    assert answers_from_post(fields, {"copies": "hai"})["copies"] == "hai"
+
+
+def test_a_procedure_without_eform_gets_the_generic_form(signed_in, agency, known_citizen):
+    procedure = ProcedureFactory(code="1.003512", name="Cấp giấy phép bưu chính", agencies=[agency])
+    declaration = RequiredDocumentFactory(procedure=procedure, position=1, name="Đơn đề nghị")
+    page = signed_in.get("/thu-tuc/1.003512/nop/")
+    assert page.status_code == 200
+    assert page.context["prefilled_count"] == 7
+    assert "chưa có tờ khai điện tử riêng" in page.content.decode()
+    answers = {v.name: v.value for s in page.context["sections"] for v in s["fields"]}
+    response = signed_in.post(
+        "/thu-tuc/1.003512/nop/",
+        {**answers, "co_quan": agency.code, "hanh_dong": "nop", f"tep_{declaration.pk}": upload()},
+    )
+    assert response.status_code == 302
+    dossier = Dossier.objects.get()
+    assert dossier.state == State.SUBMITTED
+    assert dossier.form_data == {
+        "applicant_full_name": "Nguyễn Văn An",
+        "applicant_birth_date": "1985-04-12",
+        "applicant_sex": "nam",
+        "applicant_personal_id": "046085001234",
+        "applicant_address": "20 Phan Đình Phùng, phường Thuận Hóa, thành phố Huế",
+        "applicant_phone": "0905123456",
+        "applicant_email": "nguyenvanan@example.vn",
+    }
+    assert (dossier.applicant_address, dossier.registry_used) == (
+        "20 Phan Đình Phùng, phường Thuận Hóa, thành phố Huế",
+        True,
+    )
+
+
+class BrokenRegistry:
+    def lookup(self, personal_id: str):
+        raise ConnectionError("registry down")
+
+
+@pytest.mark.parametrize("backend", ["local", "broken"])
+def test_without_the_registry_the_citizen_types_their_particulars(client, birth, settings, backend):
+    if backend == "broken":
+        settings.MOTCUA_REGISTRY_BACKEND = "tests.portal.test_apply.BrokenRegistry"
+    # 001090000042 is not in the local registry file.
+    client.force_login(CitizenFactory(username="001090000042", personal_id="001090000042"))
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert response.context["prefilled_count"] == 1  # the personal ID, from the account
+    assert 'data-testid="registry-unavailable"' in response.content.decode()
