@@ -70,6 +70,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "motcua.notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -119,7 +120,7 @@ STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 
 LOGIN_URL = "/dang-nhap/"
-LOGIN_REDIRECT_URL = "/chi-so/"
+LOGIN_REDIRECT_URL = "portal:landing"  # each role to its own start page
 LOGOUT_REDIRECT_URL = "/"
 
 TASKS = {
@@ -141,6 +142,22 @@ MOTCUA_REGISTRY_BACKEND = os.environ.get(
 MOTCUA_REGISTRY_FILE = os.environ.get("MOTCUA_REGISTRY_FILE", "")
 MOTCUA_PUBLIC_URL = os.environ.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000")
 MOTCUA_MAX_UPLOAD_BYTES = int(os.environ.get("MOTCUA_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+
+# Payment gateways (docs/howto/payments.md). The sandbox takes anyone's "payment" at face
+# value, so it runs only in the demo (DEBUG) or when asked for, and outside DEBUG its secret
+# must come from the environment.
+MOTCUA_PAYMENT_GATEWAYS: dict[str, dict[str, Any]] = {}
+if DEBUG or os.environ.get("MOTCUA_PAYMENT_SANDBOX", "0") == "1":
+    MOTCUA_PAYMENT_GATEWAYS["sandbox"] = {
+        "class": "motcua.payments.sandbox.SandboxGateway",
+        "secret": os.environ.get("MOTCUA_SANDBOX_SECRET", "")
+        or ("motcua-demo-sandbox-secret" if DEBUG else ""),
+        "timeout_minutes": int(os.environ.get("MOTCUA_SANDBOX_TIMEOUT_MINUTES", "15")),
+        "mode": os.environ.get("MOTCUA_SANDBOX_MODE", "normal"),
+        "ipn_url": os.environ.get("MOTCUA_SANDBOX_IPN_URL", ""),
+    }
+MOTCUA_PAYMENT_DEFAULT_GATEWAY = os.environ.get("MOTCUA_PAYMENT_GATEWAY", "sandbox")
+MOTCUA_PAYMENT_REPLAY_WINDOW_MINUTES = int(os.environ.get("MOTCUA_PAYMENT_REPLAY_WINDOW", "15"))
 
 LOGGING = {
     "version": 1,

@@ -178,3 +178,17 @@ def test_apply_online_from_search_to_return(live_server, any_page, accessible, s
     page.goto(f"{live_server.url}/tra-cuu/{dossier.code}/")
     expect(page.locator("main")).to_contain_text("Đã trả kết quả")
     accessible(page)
+
+    # Tracked in "my dossiers", then rated.
+    page.goto(f"{live_server.url}/ho-so-cua-toi/")
+    listing = page.get_by_test_id("my-dossiers")
+    expect(listing.locator("li", has_text=dossier.code)).to_contain_text("Đã trả kết quả")
+    accessible(page)
+    listing.locator("li", has_text=dossier.code).get_by_role("link").click()
+    page.wait_for_url(f"{live_server.url}/ho-so-cua-toi/{dossier.code}/")
+    expect(page.get_by_test_id("events")).to_contain_text("Đã nộp bổ sung hồ sơ")
+    page.get_by_label("Hài lòng", exact=True).check()
+    page.get_by_role("button", name="Gửi đánh giá").click()
+    expect(page.get_by_test_id("rating")).to_have_text("Hài lòng")
+    accessible(page)
+    assert Dossier.objects.get(pk=dossier.pk).rating == "satisfied"

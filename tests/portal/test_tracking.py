@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 
+from motcua.dossiers.lifecycle import dossier_record
 from motcua.dossiers.models import State
 
 pytestmark = pytest.mark.django_db
@@ -62,3 +64,14 @@ def test_letters_go_to_the_applicant_and_staff_only(client, walker, citizen, rec
     client.force_login(reception)
     assert client.get(url).status_code == 200
     assert client.get(f"/ho-so/{dossier.code}/van-ban/apology.pdf").status_code == 404
+
+
+def test_every_event_reads_as_vietnamese_even_one_without_a_label(client, walker):
+    dossier = walker.dossier_in(State.RECEIVED)
+    with transaction.atomic():
+        dossier_record(actor=None, dossier=dossier, action="pay")
+        dossier_record(actor=None, dossier=dossier, action="a_future_capability")
+    texts = [
+        e["text"] for e in client.get(f"/api/v1/dossiers/{dossier.code}/public").json()["events"]
+    ]
+    assert texts[-2:] == ["Đã nộp phí, lệ phí", "Hồ sơ được cập nhật"]

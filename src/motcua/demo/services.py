@@ -22,12 +22,14 @@ from motcua.catalog.services import catalog_import
 from motcua.core.calendar import working_calendar
 from motcua.core.errors import MotcuaError
 from motcua.core.worktime import TZ, WorkingCalendar
+from motcua.demo.eforms import demo_eforms_load
 from motcua.demo.people import Person, random_person
 from motcua.directory.models import Agency, Office, Role, StaffRole, User
 from motcua.dossiers.lifecycle import Action, dossier_transition
 from motcua.dossiers.models import Channel, Dossier, State
 from motcua.dossiers.services import dossier_create
 from motcua.integration.registry import LocalRegistry
+from motcua.payments.demo import demo_pay_online
 
 CATALOG = Path(__file__).parent / "data" / "catalog.json"
 DEMO_PASSWORD = "motcua2026"
@@ -90,6 +92,7 @@ def demo_load(
     world = _World(rng=rng, now=now or timezone.now())
     with transaction.atomic():
         catalog_import(actor=None, data=json.loads(CATALOG.read_text(encoding="utf-8")))
+        demo_eforms_load()
         accounts = _accounts(world)
         _offices()
     procedures = list(Procedure.objects.prefetch_related("agencies", "steps"))
@@ -380,6 +383,7 @@ def _play(story: _Story, reception: User, online: bool) -> None:
     if online:
         assert owner is not None
         story.act(owner, Action.SUBMIT, 0.1)
+        demo_pay_online(story.dossier, at=story.at)
         roll = rng.random()
         if roll < 0.03:
             story.act(

@@ -21,8 +21,17 @@ EVENT_TEXT = {
     "apology": "Cơ quan gửi phiếu xin lỗi và hẹn lại ngày trả kết quả",
     "result_attached": "Đã có kết quả điện tử",
     "result_signed": "Kết quả điện tử được ký số",
+    "form_save": "Cập nhật tờ khai",
+    "registry_lookup": "Khai thác thông tin từ CSDL quốc gia về dân cư",
+    "ask_supplement": "Bộ phận xử lý đề nghị yêu cầu bổ sung",
+    "pay": "Đã nộp phí, lệ phí",
+    "rate": "Người nộp đánh giá mức độ hài lòng",
     **{a.value: str(a.label) for a in Action},
 }
+
+
+# An event a later capability adds without a label still reads as Vietnamese, not as code.
+UPDATED = "Hồ sơ được cập nhật"
 
 
 def dossier_public(code: str) -> dict[str, Any]:
@@ -46,7 +55,7 @@ def dossier_public(code: str) -> dict[str, Any]:
         "appointment_at": dossier.appointment_at,
         "finished_at": dossier.finished_at,
         "events": [
-            {"action": action, "text": EVENT_TEXT.get(action, action), "at": at}
+            {"action": action, "text": EVENT_TEXT.get(action, UPDATED), "at": at}
             for action, at in events
         ],
     }

@@ -17,7 +17,7 @@ from motcua.directory.models import User
 from motcua.dossiers.letters import TITLES, letter_kinds
 from motcua.dossiers.lifecycle import Action, allowed_actions
 from motcua.dossiers.models import Dossier, DossierEvent, Rating, State
-from motcua.dossiers.public import EVENT_TEXT
+from motcua.dossiers.public import EVENT_TEXT, UPDATED
 
 RATABLE = (State.RESULT_READY, State.RETURNED)
 PAYABLE_CLOSED = (State.RETURNED, State.REFUSED, State.WITHDRAWN, State.CANCELLED)
@@ -28,6 +28,7 @@ EVENT_TEXT_OWNER = {
     "provide_supplement": "Đã nộp bổ sung hồ sơ",
     "withdraw": "Hồ sơ được rút theo yêu cầu",
     "rate": "Bạn đánh giá mức độ hài lòng",
+    "form_save": "Bạn cập nhật tờ khai",
     "forward": "Hồ sơ được chuyển sang bước xử lý tiếp theo",
     "send_back": "Hồ sơ được trả lại bước xử lý trước",
 }
@@ -141,7 +142,7 @@ def dossier_for_owner(user: User, dossier: Dossier) -> OwnerView:
     events = [
         {
             "at": e.at,
-            "text": EVENT_TEXT_OWNER.get(e.action, e.action),
+            "text": EVENT_TEXT_OWNER.get(e.action, UPDATED),
             "details": _details(e),
         }
         for e in dossier.events.order_by("seq")

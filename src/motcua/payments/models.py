@@ -1,0 +1,146 @@
+"""Payments of a dossier's fees (phí, lệ phí): online through a gateway, or cash and bank
+transfer recorded at the counter; the notifications a gateway sent us, kept to answer a
+repeated one the same way and to refuse a replayed one; and the sandbox gateway's own ledger
+(what a real gateway keeps on its side)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from motcua.dossiers.models import Dossier
+
+
+class Method(models.TextChoices):
+    ONLINE = "online", _("Thanh toán trực tuyến")
+    CASH = "cash", _("Tiền mặt tại quầy")
+    TRANSFER = "transfer", _("Chuyển khoản")
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", _("Đang xử lý")
+    PAID = "paid", _("Đã thanh toán")
+    FAILED = "failed", _("Thanh toán không thành công")
+    ABANDONED = "abandoned", _("Người nộp đã hủy giao dịch")
+    EXPIRED = "expired", _("Hết thời gian thanh toán")
+
+
+FINAL_STATUSES = frozenset({Status.PAID, Status.FAILED, Status.ABANDONED, Status.EXPIRED})
+
+
+class Payment(models.Model):
+    """One attempt to pay a dossier's fees. An online attempt starts `pending` and only the
+    gateway's signed notification (or a reconciliation query) moves it; a counter payment is
+    `paid` from the start."""
+
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.PROTECT, related_name="payments", verbose_name=_("hồ sơ")
+    )
+    amount = models.BigIntegerField(_("số tiền (đồng)"))
+    # The fee lines as they were when the attempt started: the receipt must not change when
+    # the catalog does.
+    lines = models.JSONField(_("các khoản phí, lệ phí"), default=list)
+    method = models.CharField(_("hình thức"), max_length=12, choices=Method.choices)
+    status = models.CharField(
+        _("trạng thái"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    gateway = models.CharField(_("cổng thanh toán"), max_length=32, blank=True)
+    order_ref = models.CharField(_("mã giao dịch (merchant)"), max_length=40, unique=True)
+    gateway_txn = models.CharField(_("mã giao dịch của cổng"), max_length=64, blank=True)
+    gateway_code = models.CharField(_("mã kết quả của cổng"), max_length=16, blank=True)
+    receipt_no = models.CharField(
+        _("số biên lai"), max_length=32, unique=True, null=True, blank=True
+    )
+    note = models.CharField(_("ghi chú"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("cán bộ thu"),
+    )
+    created_at = models.DateTimeField(_("tạo lúc"))
+    paid_at = models.DateTimeField(_("thanh toán lúc"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("khoản thanh toán")
+        verbose_name_plural = _("thanh toán phí, lệ phí")
+        indexes = [
+            models.Index(fields=["status", "method", "created_at"], name="payment_pending_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_gt_0"),
+            models.CheckConstraint(
+                condition=~models.Q(method="online") | ~models.Q(gateway=""),
+                name="payment_online_has_gateway",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="paid", paid_at__isnull=False, receipt_no__isnull=False)
+                | (~models.Q(status="paid") & models.Q(receipt_no__isnull=True)),
+                name="payment_paid_has_receipt",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_ref} ({self.status})"
+
+
+class Notification(models.Model):
+    """A gateway notification we processed (IPN). `(gateway, notification_id)` is unique, so a
+    notification is acted on once however often it arrives; the row keeps the answer we gave,
+    so a retry gets the same answer. No personal data: references and reasons only."""
+
+    class Outcome(models.TextChoices):
+        CONFIRMED = "confirmed", _("Đã ghi nhận")
+        ALREADY = "already", _("Đã xử lý trước đó")
+        NOT_FOUND = "not_found", _("Không có giao dịch")
+        BAD_AMOUNT = "bad_amount", _("Sai số tiền")
+        BAD_SIGNATURE = "bad_signature", _("Sai chữ ký")
+        REPLAY = "replay", _("Thông báo cũ bị gửi lại")
+        INVALID = "invalid", _("Thông báo không hợp lệ")
+
+    gateway = models.CharField(_("cổng thanh toán"), max_length=32)
+    notification_id = models.CharField(_("mã thông báo"), max_length=128)
+    signature_hash = models.CharField(_("SHA-256 của chữ ký"), max_length=64)
+    order_ref = models.CharField(_("mã giao dịch"), max_length=40, blank=True)
+    received_at = models.DateTimeField(_("nhận lúc"))
+    outcome = models.CharField(_("kết quả"), max_length=16, choices=Outcome.choices)
+    reported_status = models.CharField(_("trạng thái cổng báo"), max_length=12, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("thông báo từ cổng thanh toán")
+        verbose_name_plural = _("thông báo từ cổng thanh toán")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gateway", "notification_id"], name="payment_notification_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gateway} {self.notification_id}: {self.outcome}"
+
+
+class SandboxTransaction(models.Model):
+    """The sandbox gateway's side of a transaction: what the tester chose on the hosted page.
+    A real gateway keeps this on its own servers; `SandboxGateway.query` reads it."""
+
+    order_ref = models.CharField(max_length=40, unique=True)
+    amount = models.BigIntegerField()
+    return_url = models.CharField(max_length=500)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    transaction_no = models.CharField(max_length=32, blank=True)
+    response_code = models.CharField(max_length=4, blank=True)
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("giao dịch cổng thử nghiệm")
+        verbose_name_plural = _("giao dịch cổng thử nghiệm")
+
+    def __str__(self) -> str:
+        return f"sandbox {self.order_ref} ({self.status})"

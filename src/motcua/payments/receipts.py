@@ -1,0 +1,106 @@
+"""The electronic receipt (biên lai điện tử) of a paid fee, as a PDF with a QR code to the
+public tracking page — in the style of the dossier letters (`dossiers/letters.py`)."""
+
+from __future__ import annotations
+
+import io
+
+import segno
+from django.utils import timezone
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from motcua.core.errors import NotFound
+from motcua.dossiers.letters import _fonts, tracking_url
+from motcua.payments.models import Method, Payment, Status
+from motcua.payments.words import vnd_in_words
+
+TITLE = "BIÊN LAI THU PHÍ, LỆ PHÍ"
+
+
+def vnd(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".") + " đồng"
+
+
+def receipt_pdf(payment: Payment) -> bytes:
+    if payment.status != Status.PAID or payment.paid_at is None:
+        raise NotFound("Giao dịch chưa được thanh toán nên chưa có biên lai.")
+    dossier = payment.dossier
+    regular, bold = _fonts()
+    text = ParagraphStyle("text", fontName=regular, fontSize=11, leading=15)
+    strong = ParagraphStyle("strong", parent=text, fontName=bold)
+    head = ParagraphStyle("head", parent=text, fontName=bold, fontSize=14, alignment=1, leading=19)
+    center = ParagraphStyle("center", parent=text, alignment=1)
+    if payment.method == Method.ONLINE:
+        method = f"{Method.ONLINE.label} qua {payment.gateway} (mã giao dịch {payment.gateway_txn})"
+    else:
+        method = str(Method(payment.method).label)
+        if payment.note:
+            method += f" ({payment.note})"
+    paid_at = timezone.localtime(payment.paid_at).strftime("%H giờ %M, ngày %d/%m/%Y")
+    facts = [
+        ["Số biên lai", payment.receipt_no or ""],
+        ["Mã giao dịch", payment.order_ref],
+        ["Đơn vị thu", dossier.agency.name],
+        ["Người nộp", dossier.applicant_name],
+        ["Hồ sơ", dossier.public_code],
+        ["Thủ tục", f"{dossier.procedure.name} ({dossier.procedure.code})"],
+        ["Hình thức thanh toán", method],
+        ["Thời điểm thanh toán", paid_at],
+    ]
+    fees = [[Paragraph("Khoản thu", strong), Paragraph("Số tiền", strong)]]
+    fees += [
+        [Paragraph(str(line["name"]), text), Paragraph(vnd(int(line["amount"])), text)]
+        for line in payment.lines
+    ]
+    fees.append([Paragraph("Tổng cộng", strong), Paragraph(vnd(payment.amount), strong)])
+    grid = TableStyle(
+        [("GRID", (0, 0), (-1, -1), 0.5, "#999999"), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+    )
+    facts_table = Table(
+        [[Paragraph(a, text), Paragraph(b, text)] for a, b in facts],
+        colWidths=[50 * mm, 115 * mm],
+    )
+    facts_table.setStyle(grid)
+    fees_table = Table(fees, colWidths=[115 * mm, 50 * mm])
+    fees_table.setStyle(grid)
+    officer = ""
+    if payment.recorded_by is not None:
+        officer = payment.recorded_by.full_name or payment.recorded_by.username
+    qr = segno.make(tracking_url(dossier), error="m")
+    qr_png = io.BytesIO()
+    qr.save(qr_png, kind="png", scale=4, border=2)
+    qr_png.seek(0)
+    story = [
+        Paragraph("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", center),
+        Paragraph("Độc lập - Tự do - Hạnh phúc", center),
+        Spacer(1, 6 * mm),
+        Paragraph(TITLE, head),
+        Paragraph("(Biên lai điện tử)", center),
+        Spacer(1, 4 * mm),
+        facts_table,
+        Spacer(1, 4 * mm),
+        fees_table,
+        Spacer(1, 3 * mm),
+        Paragraph(f"Số tiền bằng số: {vnd(payment.amount)}", text),
+        Paragraph(f"Số tiền bằng chữ: {vnd_in_words(payment.amount)}.", text),
+        Spacer(1, 4 * mm),
+        Paragraph(f"Cán bộ thu: {officer}" if officer else "Thu qua cổng thanh toán.", text),
+        Spacer(1, 4 * mm),
+        Image(qr_png, width=30 * mm, height=30 * mm),
+        Paragraph(f"Tra cứu hồ sơ: {tracking_url(dossier)}", text),
+    ]
+    out = io.BytesIO()
+    SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        title=f"{TITLE} {payment.receipt_no}",
+        author="motcua",
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+    ).build(story)
+    return out.getvalue()

@@ -1,0 +1,103 @@
+"""Payment reads: what a dossier owes and whether it is paid (for the portal's pages and
+"my dossiers"), and a payment fetched for someone allowed to see it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from motcua.core.audit import audit_record
+from motcua.core.errors import NotFound
+from motcua.directory.models import Role, User
+from motcua.directory.selectors import user_has_role
+from motcua.dossiers.models import Dossier, State
+from motcua.payments.models import Method, Payment, Status
+
+# While applying and until the result is handed over: an agency may ask for a financial
+# obligation at any point before the return (§12 status 6).
+PAYABLE_STATES = frozenset(
+    {
+        State.DRAFT,
+        State.SUBMITTED,
+        State.RECEIVED,
+        State.IN_PROGRESS,
+        State.SUPPLEMENT_REQUESTED,
+        State.SUSPENDED,
+        State.TRANSFERRED,
+        State.RESULT_READY,
+    }
+)
+
+
+def fee_lines(dossier: Dossier) -> list[dict[str, Any]]:
+    """The procedure's fee lines, when they still add up to what the dossier owes; otherwise
+    (the catalog changed since the dossier was created) the dossier's amount as one line."""
+    rows: list[tuple[str, int]] = list(
+        dossier.procedure.fees.order_by("id").values_list("name", "amount")
+    )
+    lines: list[dict[str, Any]] = [
+        {"name": name, "amount": amount} for name, amount in rows if amount > 0
+    ]
+    if sum(line["amount"] for line in lines) != dossier.fee_amount:
+        return [{"name": _("Phí, lệ phí của hồ sơ"), "amount": dossier.fee_amount}]
+    return lines
+
+
+@dataclass(frozen=True)
+class PaymentState:
+    amount: int
+    lines: list[dict[str, Any]]
+    paid: Payment | None
+    pending: Payment | None
+    online: bool  # the procedure takes online payment
+    open: bool  # the dossier is still in a state where fees are collected
+
+    @property
+    def free(self) -> bool:
+        return self.amount <= 0
+
+    @property
+    def can_pay_online(self) -> bool:
+        return not self.free and self.paid is None and self.online and self.open
+
+
+def payment_state(dossier: Dossier) -> PaymentState:
+    payments = list(Payment.objects.filter(dossier=dossier).order_by("-created_at", "-id"))
+    return PaymentState(
+        amount=dossier.fee_amount,
+        lines=fee_lines(dossier) if dossier.fee_amount > 0 else [],
+        paid=next((p for p in payments if p.status == Status.PAID), None),
+        pending=next(
+            (p for p in payments if p.status == Status.PENDING and p.method == Method.ONLINE),
+            None,
+        ),
+        online=dossier.procedure.accepts_online_payment,
+        open=dossier.state in PAYABLE_STATES,
+    )
+
+
+def payment_get_for_actor(actor: User | None, order_ref: str) -> Payment:
+    """The payment, to the dossier's applicant and the reception officers of its agency;
+    anyone else gets the same NotFound as for a reference that does not exist. Staff reads
+    are audited: a receipt carries the payer's name."""
+    refused = NotFound(_("Không tìm thấy giao dịch %(ref)s.") % {"ref": order_ref[:40]})
+    if actor is None or not actor.is_authenticated:
+        raise refused
+    payment = (
+        Payment.objects.select_related("dossier", "dossier__procedure", "dossier__agency")
+        .filter(order_ref=order_ref[:40])
+        .first()
+    )
+    if payment is None:
+        raise refused
+    dossier = payment.dossier
+    if dossier.applicant_id == actor.pk:
+        return payment
+    if user_has_role(actor, Role.RECEPTION, dossier.agency_id):
+        audit_record(
+            actor=actor, action="payment.read", object_type="payment", object_id=payment.order_ref
+        )
+        return payment
+    raise refused

@@ -1,0 +1,475 @@
+"""Payment writes: start an online payment, handle a gateway's notification, record a counter
+payment, reconcile payments left pending (docs/decisions/0003-payments.md).
+
+The gateway's signed notification (IPN) is the source of truth for an online payment; the
+browser's return only shows it. Marking a payment paid and setting `Dossier.paid_online`
+happen in one transaction through `dossier_record`, so the §7 payment group and the §8
+payments_online_* figures move with it. Logs and audit events carry order references and
+reasons only — never a name or an ID number (§10).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Mapping
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from motcua.core.audit import audit_record
+from motcua.core.errors import Conflict, PermissionDenied, ValidationFailed
+from motcua.directory.models import Role, User
+from motcua.directory.selectors import user_has_role
+from motcua.dossiers.lifecycle import dossier_record
+from motcua.dossiers.models import Dossier
+from motcua.payments.gateways import (
+    GatewayNotification,
+    NotificationRejected,
+    Outcome,
+    PaymentGateway,
+    gateway_get,
+    gateway_names,
+    replay_window,
+)
+from motcua.payments.models import Method, Notification, Payment, Status
+from motcua.payments.selectors import PAYABLE_STATES, fee_lines
+
+log = logging.getLogger(__name__)
+_REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def _order_ref(at: datetime) -> str:
+    """Letters and digits only, as the gateways require of a merchant reference."""
+    tail = "".join(secrets.choice(_REF_ALPHABET) for _ in range(10))
+    return f"MC{timezone.localtime(at):%y%m%d}{tail}"
+
+
+def _receipt_no(payment: Payment) -> str:
+    return f"BL-{payment.order_ref[2:8]}-{payment.order_ref[8:]}"
+
+
+def _lock_dossier(dossier: Dossier) -> Dossier:
+    return (
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("procedure", "agency")
+        .get(pk=dossier.pk)
+    )
+
+
+def _paid_payment(dossier: Dossier) -> Payment | None:
+    return Payment.objects.filter(dossier=dossier, status=Status.PAID).order_by("paid_at").first()
+
+
+def _check_payable(dossier: Dossier) -> None:
+    if dossier.fee_amount <= 0:
+        raise ValidationFailed(
+            _("Hồ sơ %(code)s không phải nộp phí, lệ phí.") % {"code": dossier.public_code},
+            fields={"dossier": "free"},
+        )
+    if dossier.state not in PAYABLE_STATES:
+        raise ValidationFailed(
+            _("Hồ sơ đã kết thúc, không thu phí, lệ phí nữa."), fields={"dossier": "closed"}
+        )
+    paid = _paid_payment(dossier)
+    if paid is not None:
+        raise Conflict(
+            _("Hồ sơ %(code)s đã được thanh toán (biên lai số %(receipt)s).")
+            % {"code": dossier.public_code, "receipt": paid.receipt_no}
+        )
+
+
+# --- online -----------------------------------------------------------------------------------
+
+
+def payment_start(
+    *,
+    actor: User,
+    dossier: Dossier,
+    gateway_name: str,
+    return_url: str,
+    at: datetime | None = None,
+) -> tuple[Payment, str]:
+    """Open (or resume) an online payment of the dossier's fees; returns the payment and the
+    gateway URL to send the applicant's browser to."""
+    moment = at or timezone.now()
+    if actor is None or not actor.is_authenticated or dossier.applicant_id != actor.pk:
+        raise PermissionDenied(_("Chỉ người nộp hồ sơ được thanh toán trực tuyến cho hồ sơ này."))
+    if not dossier.procedure.accepts_online_payment:
+        raise ValidationFailed(
+            _(
+                "Thủ tục này chưa hỗ trợ thanh toán trực tuyến; "
+                "vui lòng nộp phí tại bộ phận một cửa."
+            ),
+            fields={"dossier": "offline_only"},
+        )
+    if gateway_name not in gateway_names():
+        raise ValidationFailed(_("Cổng thanh toán không hợp lệ."), fields={"gateway": "invalid"})
+    gateway = gateway_get(gateway_name)
+    with transaction.atomic():
+        locked = _lock_dossier(dossier)
+        _check_payable(locked)
+        # A second click within the gateway's window resumes the same order instead of
+        # opening a parallel one that could be paid twice.
+        payment = (
+            Payment.objects.filter(
+                dossier=locked,
+                method=Method.ONLINE,
+                status=Status.PENDING,
+                gateway=gateway.name,
+                amount=locked.fee_amount,
+                created_at__gt=moment - gateway.timeout,
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        if payment is None:
+            payment = Payment.objects.create(
+                dossier=locked,
+                amount=locked.fee_amount,
+                lines=fee_lines(locked),
+                method=Method.ONLINE,
+                gateway=gateway.name,
+                order_ref=_order_ref(moment),
+                created_at=moment,
+            )
+            audit_record(
+                actor=actor,
+                action="payment.start",
+                object_type="payment",
+                object_id=payment.order_ref,
+                data={"gateway": gateway.name, "amount": payment.amount},
+            )
+            transaction.on_commit(lambda: _schedule_reconcile(payment, gateway))
+    payment.dossier = locked
+    return payment, gateway.create_payment_url(payment, return_url)
+
+
+def _schedule_reconcile(payment: Payment, gateway: PaymentGateway) -> None:
+    """Ask the gateway once the payment window has passed, if the task backend can defer
+    (the database worker can; the cron sweep `motcua payments_reconcile` covers the rest)."""
+    from django_tasks import default_task_backend
+
+    from motcua.payments.tasks import payment_reconcile_task
+
+    if default_task_backend.supports_defer:
+        payment_reconcile_task.using(run_after=payment.created_at + gateway.timeout).enqueue(
+            payment.pk
+        )
+
+
+def _fingerprint(signature: str) -> str:
+    return hashlib.sha256((signature or "").encode("utf-8")).hexdigest()
+
+
+def _refuse(gateway: PaymentGateway, outcome: str, reason: str, order_ref: str) -> dict:
+    log.warning(
+        "payment notification refused: gateway=%s order=%s outcome=%s reason=%s",
+        gateway.name,
+        order_ref or "-",
+        outcome,
+        reason,
+    )
+    audit_record(
+        actor=None,
+        action="payment.notification_refused",
+        object_type="payment",
+        object_id=order_ref[:64],
+        data={"gateway": gateway.name, "outcome": outcome, "reason": reason},
+    )
+    return gateway.acknowledge(outcome)
+
+
+def notification_handle(
+    *, gateway_name: str, params: Mapping[str, str], now: datetime | None = None
+) -> tuple[str, dict]:
+    """A gateway's notification (IPN): verify, then act once. Returns our outcome and the body
+    the gateway expects. Repeats, late or out-of-order notifications change nothing."""
+    moment = now or timezone.now()
+    gateway = gateway_get(gateway_name)
+    try:
+        note = gateway.verify_notification(params)
+    except NotificationRejected as rejected:
+        return rejected.outcome, _refuse(
+            gateway, rejected.outcome, rejected.reason, rejected.order_ref
+        )
+    if abs(moment - note.sent_at) > replay_window():
+        return Outcome.REPLAY, _refuse(gateway, Outcome.REPLAY, "stale_timestamp", note.order_ref)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = Notification.objects.create(
+                    gateway=gateway.name,
+                    notification_id=note.notification_id[:128],
+                    signature_hash=_fingerprint(note.signature),
+                    order_ref=note.order_ref,
+                    received_at=moment,
+                    outcome=Outcome.INVALID,
+                    reported_status=note.status,
+                )
+        except IntegrityError:
+            record = None
+        outcome: str
+        if record is None:
+            outcome, reason = Outcome.ALREADY, "duplicate_notification"
+        else:
+            outcome, reason = _apply(gateway, note, moment)
+            record.outcome = outcome
+            record.save(update_fields=["outcome"])
+    if outcome not in (Outcome.CONFIRMED,):
+        return outcome, _refuse(gateway, outcome, reason, note.order_ref)
+    log.info(
+        "payment notification: gateway=%s order=%s status=%s",
+        gateway.name,
+        note.order_ref,
+        note.status,
+    )
+    return outcome, gateway.acknowledge(outcome)
+
+
+def _apply(gateway: PaymentGateway, note: GatewayNotification, moment: datetime) -> tuple[str, str]:
+    payment = (
+        Payment.objects.select_for_update()
+        .filter(order_ref=note.order_ref, gateway=gateway.name, method=Method.ONLINE)
+        .first()
+    )
+    if payment is None:
+        return Outcome.NOT_FOUND, "unknown_order"
+    if note.amount != payment.amount:
+        return Outcome.BAD_AMOUNT, "amount_mismatch"
+    if payment.status == Status.PAID:
+        return Outcome.ALREADY, f"already_paid:{note.status}"
+    if note.status == Status.PAID:
+        # Money taken is money taken: a success beats an earlier failure or expiry.
+        _mark_paid(payment, at=moment, transaction_id=note.transaction_id, code=note.response_code)
+        return Outcome.CONFIRMED, ""
+    if payment.status != Status.PENDING:
+        return Outcome.ALREADY, f"already_final:{payment.status}"
+    _mark_final(payment, status=note.status, code=note.response_code, txn=note.transaction_id)
+    return Outcome.CONFIRMED, ""
+
+
+def _mark_paid(
+    payment: Payment, *, at: datetime, transaction_id: str, code: str, actor: User | None = None
+) -> None:
+    """One transaction with the caller: the payment, the dossier flag, the counters, events."""
+    previous = payment.status
+    payment.status = Status.PAID
+    payment.paid_at = at
+    payment.gateway_txn = transaction_id[:64]
+    payment.gateway_code = code[:16]
+    payment.receipt_no = _receipt_no(payment)
+    payment.save(
+        update_fields=[
+            "status",
+            "paid_at",
+            "gateway_txn",
+            "gateway_code",
+            "receipt_no",
+            "updated_at",
+        ]
+    )
+    dossier = payment.dossier
+    others = (
+        Payment.objects.filter(dossier=dossier, status=Status.PAID).exclude(pk=payment.pk).exists()
+    )
+    if others:
+        # Paid twice (two windows, or online after the counter): keep the truth and flag it
+        # for a refund by the operator.
+        log.warning("payment paid twice: order=%s needs a refund", payment.order_ref)
+    dossier_record(
+        actor=actor,
+        dossier=dossier,
+        action="pay",
+        at=at,
+        payload={
+            "order_ref": payment.order_ref,
+            "amount": payment.amount,
+            "method": payment.method,
+            "gateway": payment.gateway,
+            "receipt_no": payment.receipt_no,
+        },
+        changes={"paid_online": True} if payment.method == Method.ONLINE else {},
+    )
+    audit_record(
+        actor=actor,
+        action="payment.paid",
+        object_type="payment",
+        object_id=payment.order_ref,
+        data={
+            "method": payment.method,
+            "amount": payment.amount,
+            "previous": previous,
+            "duplicate": others,
+        },
+    )
+
+
+def _mark_final(payment: Payment, *, status: str, code: str = "", txn: str = "") -> None:
+    payment.status = status
+    payment.gateway_code = code[:16]
+    payment.gateway_txn = txn[:64]
+    payment.save(update_fields=["status", "gateway_code", "gateway_txn", "updated_at"])
+    audit_record(
+        actor=None,
+        action=f"payment.{status}",
+        object_type="payment",
+        object_id=payment.order_ref,
+        data={"code": code},
+    )
+
+
+# --- reconciliation ---------------------------------------------------------------------------
+
+
+def payments_reconcile(
+    *, now: datetime | None = None, payment_id: int | None = None
+) -> dict[str, int]:
+    """Ask the gateway about online payments still pending after their gateway's window.
+    A gateway that still says pending after the window has let the order expire."""
+    moment = now or timezone.now()
+    counts: dict[str, int] = {}
+    for name in gateway_names():
+        gateway = gateway_get(name)
+        due = Payment.objects.filter(
+            method=Method.ONLINE,
+            status=Status.PENDING,
+            gateway=name,
+            created_at__lte=moment - gateway.timeout,
+        ).order_by("id")
+        if payment_id is not None:
+            due = due.filter(pk=payment_id)
+        for payment in due:
+            try:
+                result = gateway.query(payment)  # a network call: outside any transaction
+            except Exception:  # a gateway that is down must not stop the sweep
+                log.exception("payment query failed: gateway=%s order=%s", name, payment.order_ref)
+                counts["error"] = counts.get("error", 0) + 1
+                continue
+            outcome = _reconcile_one(payment.pk, result, moment)
+            counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+def _reconcile_one(payment_id: int, result, moment: datetime) -> str:
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().select_related("dossier").get(pk=payment_id)
+        if payment.status != Status.PENDING:
+            return "unchanged"  # an IPN arrived meanwhile
+        if result.amount is not None and result.amount != payment.amount:
+            log.warning("payment query amount mismatch: order=%s", payment.order_ref)
+            return "mismatch"
+        if result.status == Status.PAID:
+            _mark_paid(
+                payment, at=moment, transaction_id=result.transaction_id, code=result.response_code
+            )
+        elif result.status in (Status.FAILED, Status.ABANDONED):
+            _mark_final(
+                payment, status=result.status, code=result.response_code, txn=result.transaction_id
+            )
+        else:
+            _mark_final(payment, status=Status.EXPIRED, code=result.response_code)
+        audit_record(
+            actor=None,
+            action="payment.reconcile",
+            object_type="payment",
+            object_id=payment.order_ref,
+            data={"gateway_status": result.status, "status": payment.status},
+        )
+        return payment.status
+
+
+# --- the counter ------------------------------------------------------------------------------
+
+COUNTER_METHODS = (Method.CASH, Method.TRANSFER)
+
+
+def payment_record_counter(
+    *,
+    actor: User,
+    dossier: Dossier,
+    method: str,
+    note: str = "",
+    at: datetime | None = None,
+) -> Payment:
+    """The one-stop officer collects the fees in cash or confirms a bank transfer. Not an
+    online payment: the dossier's `paid_online` flag (and the §7 payment group) stays as is."""
+    moment = at or timezone.now()
+    if not user_has_role(actor, Role.RECEPTION, dossier.agency_id):
+        raise PermissionDenied(
+            _("Chỉ cán bộ một cửa của cơ quan giải quyết hồ sơ được thu phí, lệ phí.")
+        )
+    if method not in COUNTER_METHODS:
+        raise ValidationFailed(
+            _("Hình thức nộp phí phải là tiền mặt hoặc chuyển khoản."), fields={"method": "invalid"}
+        )
+    note = " ".join((note or "").split())[:200]
+    if method == Method.TRANSFER and not note:
+        raise ValidationFailed(
+            _("Phải ghi mã giao dịch chuyển khoản để đối chiếu."), fields={"note": "required"}
+        )
+    with transaction.atomic():
+        locked = _lock_dossier(dossier)
+        _check_payable(locked)
+        order_ref = _order_ref(moment)
+        payment = Payment(
+            dossier=locked,
+            amount=locked.fee_amount,
+            lines=fee_lines(locked),
+            method=method,
+            status=Status.PAID,
+            order_ref=order_ref,
+            note=note,
+            recorded_by=actor,
+            created_at=moment,
+            paid_at=moment,
+        )
+        payment.receipt_no = _receipt_no(payment)
+        payment.save()
+        dossier_record(
+            actor=actor,
+            dossier=locked,
+            action="pay",
+            at=moment,
+            payload={
+                "order_ref": payment.order_ref,
+                "amount": payment.amount,
+                "method": method,
+                "receipt_no": payment.receipt_no,
+            },
+        )
+        audit_record(
+            actor=actor,
+            action="payment.counter",
+            object_type="payment",
+            object_id=payment.order_ref,
+            data={"method": method, "amount": payment.amount},
+        )
+    return payment
+
+
+# --- history ----------------------------------------------------------------------------------
+
+
+def payment_record_history(
+    *, dossier: Dossier, gateway: str, transaction_id: str, at: datetime
+) -> Payment:
+    """An online payment its gateway confirmed at `at` (the demo's six months of history):
+    the same rows and the same dossier event as a live confirmation, at a past moment."""
+    with transaction.atomic():
+        locked = _lock_dossier(dossier)
+        _check_payable(locked)
+        payment = Payment.objects.create(
+            dossier=locked,
+            amount=locked.fee_amount,
+            lines=fee_lines(locked),
+            method=Method.ONLINE,
+            gateway=gateway,
+            order_ref=_order_ref(at),
+            created_at=at,
+        )
+        _mark_paid(payment, at=at, transaction_id=transaction_id, code="00")
+    return payment
