@@ -75,3 +75,19 @@ def test_the_documented_accounts_exist(demo):
         assert StaffRole.objects.filter(user__username=username, role=role).exists()
     for personal_id in ("046085001234", "046192005678"):
         assert User.objects.get(username=personal_id).personal_id == personal_id
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2026, 11, 29, 20, 0, tzinfo=TZ),  # a Sunday evening
+        datetime(2026, 11, 30, 7, 5, tzinfo=TZ),  # a Monday before the office opens
+        datetime(2027, 2, 8, 10, 0, tzinfo=TZ),  # during the Tết holiday
+    ],
+)
+def test_the_demo_loads_whatever_the_day(now):
+    demo_load(dossiers=20, seed=3, now=now)
+    pinned_open = Dossier.objects.filter(state=State.TRANSFERRED, received_at__lte=now)
+    assert pinned_open.count() >= 2
+    assert not Dossier.objects.filter(created_at__gt=now).exists()

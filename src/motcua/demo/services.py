@@ -301,15 +301,25 @@ def _pinned_examples(world: _World, procedures: list[Procedure]) -> None:
     for index, (_, actions) in enumerate(_PINNED * 2):
         procedure = (justice or online)[index % len(justice or online)]
         days_ago = 2 if index < len(_PINNED) else 40  # the second round is long overdue
-        _scripted(world, procedure, world.now - timedelta(days=days_ago), actions)
+        _scripted(world, procedure, days_ago, actions)
 
 
-def _scripted(world: _World, procedure: Procedure, start: datetime, actions: list[str]) -> None:
+def _opening_before(calendar: WorkingCalendar, now: datetime, days_ago: int) -> datetime:
+    """The opening of the last working day at least `days_ago` days before `now`, so a
+    scripted story has working hours to play in whatever day of the week the demo loads."""
+    day = now.astimezone(TZ).date() - timedelta(days=days_ago)
+    while not calendar.is_working_day(day):
+        day -= timedelta(days=1)
+    return calendar.periods_on(day)[0][0]
+
+
+def _scripted(world: _World, procedure: Procedure, days_ago: int, actions: list[str]) -> None:
     agency = (
         next(a for a in procedure.agencies.all() if a.code == JUSTICE_CODE)
         if any(a.code == JUSTICE_CODE for a in procedure.agencies.all())
         else procedure.agencies.all()[0]
     )
+    start = _opening_before(world.calendar(agency), world.now, days_ago)
     applicant = world.rng.choice(world.citizens[:2])
     dossier = dossier_create(
         actor=applicant,
