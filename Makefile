@@ -14,6 +14,7 @@ migrate: install
 demo: migrate
 	$(MOTCUA) load_demo --if-empty
 	$(MOTCUA) esign_demo_pki
+	$(MOTCUA) demo_sign_results
 
 run: demo
 	bash scripts/run.sh

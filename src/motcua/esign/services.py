@@ -122,10 +122,15 @@ def result_sign_and_approve(
     document: DossierDocument,
     note: str = "",
     expected_version: int | None = None,
+    at: datetime | None = None,
 ) -> SignedResult:
     """Sign the result with the agency's certificate and approve the dossier, in one
     transaction: the signed file replaces the draft, the dossier gets `e_result` and (when the
-    applicant has a data store) `result_to_store`, and the index counters move."""
+    applicant has a data store) `result_to_store`, and the index counters move.
+
+    `at` is for the demo, which plays dossiers at historical moments: the approval and the
+    recorded signing moment take it, while the signature inside the PDF keeps the real time
+    (the certificate may not have existed at `at`)."""
     if not may_sign(actor, dossier):
         if dossier.state != State.IN_PROGRESS:
             raise TransitionNotAllowed(
@@ -162,7 +167,7 @@ def result_sign_and_approve(
     )
     facts = signature_facts(signed)
     digest = hashlib.sha256(signed).hexdigest()
-    moment = timezone.now()
+    moment = at or timezone.now()
     with transaction.atomic():
         recorded = dossier_record(
             actor=actor,
@@ -193,7 +198,7 @@ def result_sign_and_approve(
             token=token,
             agency=agency,
             signer=actor,
-            signed_at=facts.signed_at or moment,
+            signed_at=at or facts.signed_at or moment,
             sha256=digest,
             unsigned_sha256=hashlib.sha256(unsigned).hexdigest(),
             certificate_subject=facts.subject[:500],
