@@ -60,19 +60,19 @@ COLUMNS = (
     "applicant_phone", "summary", "form_data", "created_at", "submitted_at", "received_at",
     "due_at", "finished_at", "returned_at", "closed_at", "refused_stage", "suspend_kind",
     "paused_at", "supplement_count", "supplement_due_at", "step_started_at", "step_due_at",
-    "fee_amount", "paid_online", "digitized", "e_result", "result_to_store", "reused_data",
-    "registry_used", "synced", "version", "updated_at", "agency_id", "procedure_id",
-    "current_step_id", "rated_at", "rating",
+    "fee_amount", "paid_online", "paid_online_at", "digitized", "e_result", "result_to_store",
+    "reused_data", "registry_used", "synced", "version", "updated_at", "agency_id",
+    "procedure_id", "current_step_id", "rated_at", "rating",
 )  # fmt: skip
 
 RECEIVED = (
     "received", "received_online", "received_online_offer", "received_online_offer_online",
     "synced", "digitized", "reused", "registry_used", "with_fee", "with_fee_paid_online",
-    "paid_online_amount",
 )  # fmt: skip
 FINISHED = ("finished", "finished_on_time", "e_result", "e_result_to_store")
 RATED = ("rated", "rated_satisfied")
-DOSSIER_METRICS = RECEIVED + FINISHED + RATED
+PAID_ONLINE = ("payments_online", "payments_online_amount")
+DOSSIER_METRICS = RECEIVED + FINISHED + RATED + PAID_ONLINE
 
 
 def log(message: str) -> None:
@@ -291,7 +291,7 @@ def generate(catalog: Catalog, n: int, today: date, write, batch: int = 50_000) 
                 submitted = None
                 created = max(0, received - randrange(60, 900))
             code = due = finished = returned = closed = paused = supplement_due = None
-            step_started = step_due = rated = None
+            step_started = step_due = rated = paid_at = None
             state_before_pause = refused_stage = suspend_kind = rating = ""
             supplements = 0
             current_step = None
@@ -316,6 +316,11 @@ def generate(catalog: Catalog, n: int, today: date, write, batch: int = 50_000) 
                 reused = digitized and rnd() < 0.5
                 registry_used = registry and rnd() < 0.75
                 paid = fee > 0 and accepts_payment and rnd() < (0.75 if online else 0.15)
+                if paid:
+                    # Confirmed within two working days of reception, never after `today`.
+                    # Derived from `x`, not drawn from `rng`: the rest of the data stays as
+                    # earlier runs generated it.
+                    paid_at = min(received + 60 + x % (2 * WD), now)
                 span_limit = limit if limit is not None else 10 * WD
                 due = received + limit if limit is not None else None
                 fate = rnd()
@@ -424,6 +429,7 @@ def generate(catalog: Catalog, n: int, today: date, write, batch: int = 50_000) 
                     fmt(step_due),
                     fee,
                     paid,
+                    fmt(paid_at),
                     digitized,
                     e_result,
                     to_store,
@@ -577,8 +583,9 @@ def load(facts: dict, n: int, today: date) -> dict:
 
 
 def baseline_metrics(agency_ids: set[int], period) -> dict[str, int]:
-    """The dossier metrics of §7 computed from the dossier table: three plain GROUP BY
-    queries (by reception, finish and rating moment), filtered by subtree and period."""
+    """The dossier metrics of §7 and §8 computed from the dossier table: four plain GROUP BY
+    queries (by reception, finish, rating and online-payment moment), filtered by subtree and
+    period."""
     from django.db import connection
 
     ops = connection.ops
@@ -600,8 +607,7 @@ def baseline_metrics(agency_ids: set[int], period) -> dict[str, int]:
                SUM(CASE WHEN d.reused_data THEN 1 ELSE 0 END),
                SUM(CASE WHEN d.registry_used THEN 1 ELSE 0 END),
                SUM(CASE WHEN d.fee_amount > 0 THEN 1 ELSE 0 END),
-               SUM(CASE WHEN d.fee_amount > 0 AND d.paid_online THEN 1 ELSE 0 END),
-               SUM(CASE WHEN d.fee_amount > 0 AND d.paid_online THEN d.fee_amount ELSE 0 END)
+               SUM(CASE WHEN d.fee_amount > 0 AND d.paid_online THEN 1 ELSE 0 END)
         FROM dossiers_dossier d JOIN catalog_procedure p ON p.id = d.procedure_id
         WHERE d.agency_id IN ({marks}) AND d.received_at >= %s AND d.received_at < %s
         GROUP BY d.agency_id"""
@@ -624,9 +630,21 @@ def baseline_metrics(agency_ids: set[int], period) -> dict[str, int]:
         WHERE d.agency_id IN ({marks}) AND d.rated_at >= %s AND d.rated_at < %s
           AND d.rating <> ''
         GROUP BY d.agency_id"""
+    paid_online = f"""
+        SELECT d.agency_id, COUNT(*), SUM(d.fee_amount)
+        FROM dossiers_dossier d
+        WHERE d.agency_id IN ({marks}) AND d.paid_online_at >= %s AND d.paid_online_at < %s
+          AND d.paid_online AND d.fee_amount > 0
+        GROUP BY d.agency_id"""
     totals = dict.fromkeys(DOSSIER_METRICS, 0)
+    queries = (
+        (received, RECEIVED),
+        (finished, FINISHED),
+        (rated, RATED),
+        (paid_online, PAID_ONLINE),
+    )
     with connection.cursor() as cursor:
-        for sql, names in ((received, RECEIVED), (finished, FINISHED), (rated, RATED)):
+        for sql, names in queries:
             cursor.execute(sql, [*ids, *bounds])
             for row in cursor.fetchall():
                 for name, value in zip(names, row[1:], strict=True):
@@ -839,7 +857,7 @@ def report(args, facts, gen, rebuild, results, period, mach, duck, size, n) -> s
     ok = all(not results[label]["mismatches"] for label in results)
     lines += [
         "",
-        "- Correctness: the baseline's 17 dossier metrics "
+        f"- Correctness: the baseline's {len(DOSSIER_METRICS)} dossier metrics "
         + ("equal" if ok else "DO NOT equal")
         + " the counter sums for both scopes"
         + ("." if ok else ": " + "; ".join(f"{k}: {v['mismatches']}" for k, v in results.items())),

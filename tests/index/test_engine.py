@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -277,14 +277,16 @@ def test_a_new_definition_version_applies_from_its_period(agency):
 
 
 def test_contributions_of_a_received_online_dossier_with_a_paid_fee():
+    # Paid at 23:30 UTC on 2 March: 06:30 on 3 March in Huế, the day §8 counts it on.
     dossier = Dossier(
         agency_id=7,
         channel="online",
         fee_amount=50000,
         paid_online=True,
+        paid_online_at=datetime(2026, 3, 2, 23, 30, tzinfo=UTC),
         received_at=datetime(2026, 3, 2, 9, tzinfo=TZ),
     )
-    day = date(2026, 3, 2)
+    day, paid = date(2026, 3, 2), date(2026, 3, 3)
     assert contributions(dossier, offers_online=True) == {
         (7, day, "received"): 1,
         (7, day, "received_online"): 1,
@@ -292,5 +294,43 @@ def test_contributions_of_a_received_online_dossier_with_a_paid_fee():
         (7, day, "received_online_offer_online"): 1,
         (7, day, "with_fee"): 1,
         (7, day, "with_fee_paid_online"): 1,
-        (7, day, "paid_online_amount"): 50000,
+        (7, paid, "payments_online"): 1,
+        (7, paid, "payments_online_amount"): 50000,
     }
+
+
+def test_a_payment_before_reception_counts_on_its_own_day():
+    dossier = Dossier(
+        agency_id=7,
+        channel="online",
+        fee_amount=50000,
+        paid_online=True,
+        paid_online_at=datetime(2026, 3, 2, 9, tzinfo=TZ),
+    )
+    assert contributions(dossier, offers_online=True) == {
+        (7, date(2026, 3, 2), "payments_online"): 1,
+        (7, date(2026, 3, 2), "payments_online_amount"): 50000,
+    }
+
+
+@pytest.mark.parametrize(
+    ("fee_amount", "paid_online", "paid_online_at"),
+    [
+        (0, True, datetime(2026, 3, 3, 9, tzinfo=TZ)),  # nothing to pay: not a payment
+        (50000, False, None),  # not paid online (cash at the counter)
+        (50000, True, None),  # flag without a moment (never written since 0005)
+    ],
+)
+def test_no_payment_counter_without_a_fee_the_flag_and_the_moment(
+    fee_amount, paid_online, paid_online_at
+):
+    dossier = Dossier(
+        agency_id=7,
+        channel="online",
+        fee_amount=fee_amount,
+        paid_online=paid_online,
+        paid_online_at=paid_online_at,
+        received_at=datetime(2026, 3, 2, 9, tzinfo=TZ),
+    )
+    metrics = {metric for _agency, _day, metric in contributions(dossier, offers_online=True)}
+    assert metrics & {"payments_online", "payments_online_amount"} == set()

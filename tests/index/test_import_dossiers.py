@@ -18,6 +18,7 @@ from django.db import connection
 from motcua.core.models import AuditEvent
 from motcua.core.worktime import TZ
 from motcua.dossiers.models import Dossier, DossierEvent
+from motcua.index.engine import Period, kpi_compute
 from motcua.index.importer import COLUMNS, dossiers_import, moment_adapter, reference_for
 from motcua.index.metrics import counters_rebuild, counters_snapshot
 from motcua.index.models import DailyCounter
@@ -173,6 +174,7 @@ def test_csv_rows_become_dossiers_with_exact_values(catalog, write, capsys):
     assert returned.fee_amount == 200000
     flags = ("paid_online", "digitized", "e_result", "result_to_store")
     assert [getattr(returned, f) for f in flags] == [True, True, True, False]
+    assert returned.paid_online_at == at("2026-02-13T16:30:00+07:00")  # its reception
     flags = ("reused_data", "registry_used", "synced")
     assert [getattr(returned, f) for f in flags] == [False, True, True]
     assert (returned.rating, returned.rated_at) == ("very_satisfied", at("2026-02-26T08:00+07:00"))
@@ -197,6 +199,7 @@ def test_csv_rows_become_dossiers_with_exact_values(catalog, write, capsys):
         "",
         None,
     )
+    assert refused.paid_online_at is None
 
     events = list(
         DossierEvent.objects.order_by("dossier__code").values_list(
@@ -252,7 +255,9 @@ def test_counters_of_an_imported_dossier_are_exact(catalog, write, capsys):
         (a, received, "registry_used"): 1,
         (a, received, "with_fee"): 1,
         (a, received, "with_fee_paid_online"): 1,
-        (a, received, "paid_online_amount"): 200000,
+        # §9 has no payment moment: the payment is counted on the day of reception.
+        (a, received, "payments_online"): 1,
+        (a, received, "payments_online_amount"): 200000,
         (a, finished, "finished"): 1,
         (a, finished, "finished_on_time"): 1,
         (a, finished, "e_result"): 1,
@@ -426,6 +431,36 @@ def test_a_changed_row_updates_its_dossier_and_appends_an_event(catalog, write, 
     ]
     assert Dossier.objects.values().get(code=RETURNED["code"]) == untouched
     assert DossierEvent.objects.filter(dossier__code=RETURNED["code"]).count() == 1
+
+
+def test_an_imported_online_payment_is_dated_at_reception_and_follows_the_row(
+    catalog, write, capsys
+):
+    agency, _procedure = catalog
+    unpaid = OPEN | {"fee_amount": "30000"}
+    run_ok(write([RETURNED, unpaid]), capsys)
+    february, march = (Period(date(2026, m, 1), date(2026, m, 28)) for m in (2, 3))
+    kpi = kpi_compute(agency=agency, period=february)
+    assert (kpi["payments_online_count"], kpi["payments_online_amount"]) == (1, 200000)
+
+    paid = unpaid | {"paid_online": "true"}
+    assert run_ok(write([RETURNED, paid]), capsys) == (2, 0, 1, 1)
+
+    dossier = Dossier.objects.get(code=OPEN["code"])
+    assert (dossier.paid_online, dossier.paid_online_at) == (True, at(OPEN["received_at"]))
+    event = dossier.events.get(seq=2)
+    assert event.payload["fields"] == ["paid_online", "paid_online_at"]
+    kpi = kpi_compute(agency=agency, period=march)
+    assert (kpi["payments_online_count"], kpi["payments_online_amount"]) == (1, 30000)
+    assert run_ok(write([RETURNED, paid]), capsys) == (2, 0, 0, 2)
+
+    assert run_ok(write([RETURNED, unpaid]), capsys) == (2, 0, 1, 1)
+    assert Dossier.objects.get(code=OPEN["code"]).paid_online_at is None
+    kpi = kpi_compute(agency=agency, period=march)
+    assert (kpi["payments_online_count"], kpi["payments_online_amount"]) == (0, 0)
+    imported = counters_snapshot()
+    counters_rebuild()
+    assert counters_snapshot() == imported
 
 
 def test_counters_equal_a_rebuild_after_import_and_after_reimport_with_changes(

@@ -1,5 +1,6 @@
-"""Random dossier histories: the counters moved transition by transition equal a rebuild
-from the dossiers, and the index computed from either is the same."""
+"""Random dossier histories — transitions, online and counter payments — : the counters moved
+step by step equal a rebuild from the dossiers, and the index and KPIs computed from either
+are the same."""
 
 from __future__ import annotations
 
@@ -12,9 +13,15 @@ from hypothesis import strategies as st
 from motcua.core.errors import MotcuaError
 from motcua.dossiers.lifecycle import TABLE
 from motcua.dossiers.models import Dossier
-from motcua.index.engine import Period, index_compute
+from motcua.index.engine import Period, index_compute, kpi_compute
 from motcua.index.metrics import counters_rebuild, counters_snapshot
+from motcua.payments.services import payment_record_counter, payment_record_history
+from tests.factories import FeeLineFactory
 from tests.walker import T0
+
+# Besides the lifecycle's actions: the fee paid online (confirmed by the gateway at that
+# moment) or at the counter. A dossier already paid, closed or free refuses both.
+PAYMENTS = ("pay_online", "pay_cash")
 
 # Each step: which dossier, which of the actions its state allows, how long after.
 steps = st.lists(
@@ -28,6 +35,24 @@ def allowed(state: str) -> list[str]:
     return sorted(action for (s, action) in TABLE if s == state)
 
 
+@pytest.fixture
+def fee_bearing(three_step_procedure):
+    three_step_procedure.accepts_online_payment = True
+    three_step_procedure.save(update_fields=["accepts_online_payment"])
+    FeeLineFactory(procedure=three_step_procedure, name="Lệ phí", amount=120_000)
+    return three_step_procedure
+
+
+def play(walker, dossier: Dossier, action: str, moment) -> Dossier:
+    if action == "pay_online":
+        payment_record_history(dossier=dossier, gateway="sandbox", transaction_id="1", at=moment)
+        return dossier
+    if action == "pay_cash":
+        payment_record_counter(actor=walker.reception, dossier=dossier, method="cash", at=moment)
+        return dossier
+    return walker.act(dossier, action, at=moment)
+
+
 @pytest.mark.django_db
 @settings(
     max_examples=40,
@@ -35,7 +60,7 @@ def allowed(state: str) -> list[str]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(history=steps)
-def test_incremental_counters_equal_a_rebuild(walker, agency, history):
+def test_incremental_counters_equal_a_rebuild(walker, agency, fee_bearing, history):
     dossiers = [walker.create(at=T0) for _ in range(4)]
     moment = T0
     for index, choice, minutes in history:
@@ -43,15 +68,18 @@ def test_incremental_counters_equal_a_rebuild(walker, agency, history):
         options = allowed(dossier.state)
         if not options:
             continue
+        options += PAYMENTS
         action = options[choice % len(options)]
         moment += timedelta(minutes=minutes)
         try:
-            dossiers[index] = walker.act(dossier, action, at=moment)
+            dossiers[index] = play(walker, dossier, action, moment)
         except MotcuaError:
             continue  # refused by a business rule (last step, first step…): nothing written
     incremental = counters_snapshot()
     period = Period(date(2026, 1, 1), date(2026, 12, 31))
     index_before = index_compute(agency=agency, period=period)
+    kpi_before = kpi_compute(agency=agency, period=period)
     counters_rebuild()
     assert counters_snapshot() == incremental
     assert index_compute(agency=agency, period=period) == index_before
+    assert kpi_compute(agency=agency, period=period) == kpi_before

@@ -38,7 +38,7 @@ def test_demo_payments_match_the_dossiers_and_the_counters(demo):
         assert dossier.channel == Channel.ONLINE
         assert dossier.procedure.accepts_online_payment is True
         assert payment.amount == dossier.fee_amount > 0
-        assert payment.paid_at == dossier.submitted_at
+        assert payment.paid_at == dossier.submitted_at == dossier.paid_online_at
         assert payment.receipt_no is not None
     events = DossierEvent.objects.filter(action="pay")
     assert events.count() == paid.count()

@@ -1,27 +1,42 @@
-"""Online payments feed the §7 payment group and the §8 payments_online_* figures, live,
-and the counters still equal a rebuild; counter payments do not count as online."""
+"""Online payments feed the §7 payment group (dossiers with a fee received in the period and
+paid online) and the §8 payments_online_* figures (online payments confirmed in the period),
+live, and the counters still equal a rebuild; counter payments do not count as online."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 
+from motcua.core.worktime import TZ
 from motcua.dossiers.lifecycle import Action
-from motcua.dossiers.models import State
+from motcua.dossiers.models import Dossier, State
 from motcua.index.engine import Period, index_compute, kpi_compute
 from motcua.index.metrics import counters_rebuild, counters_snapshot
+from motcua.payments.models import Payment, Status
 from motcua.payments.services import notification_handle, payment_record_counter, payment_start
-from tests.payments.conftest import ipn_params
+from tests.payments.conftest import FEE, ipn_params
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))  # the walker plays on 2 March 2026
+OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))
+NOVEMBER = Period(date(2026, 11, 1), date(2026, 11, 30))
+DECEMBER = Period(date(2026, 12, 1), date(2026, 12, 31))
+RECEIVED_IN_OCTOBER = datetime(2026, 10, 30, 9, 0, tzinfo=TZ)  # Friday
+PAID_IN_NOVEMBER = datetime(2026, 11, 2, 8, 15, tzinfo=TZ)  # the next Monday
 
 
-def paid_online(agency, dossier, citizen) -> None:
+def pay_online(citizen, dossier, *, at: datetime | None = None, nonce: str = "n-1") -> Payment:
+    """Start an online payment and have the sandbox confirm it at `at` (default: now)."""
     payment, _ = payment_start(
-        actor=citizen, dossier=dossier, gateway_name="sandbox", return_url="http://t/"
+        actor=citizen, dossier=dossier, gateway_name="sandbox", return_url="http://t/", at=at
     )
-    outcome, _ = notification_handle(gateway_name="sandbox", params=ipn_params(payment))
+    confirm(payment, at=at, nonce=nonce)
+    return payment
+
+
+def confirm(payment: Payment, *, at: datetime | None = None, nonce: str = "n-1") -> None:
+    params = ipn_params(payment, at=at, nonce=nonce, transaction_no=f"TX-{nonce}")
+    outcome, _ = notification_handle(gateway_name="sandbox", params=params, now=at)
     assert outcome == "confirmed"
 
 
@@ -40,6 +55,18 @@ def figures(agency, period: Period = MARCH) -> tuple:
     )
 
 
+def received_at(walker, moment: datetime) -> Dossier:
+    dossier = walker.create(at=moment - timedelta(hours=1))
+    dossier = walker.act(dossier, Action.SUBMIT, at=moment - timedelta(minutes=30))
+    return walker.act(dossier, Action.RECEIVE, at=moment)
+
+
+def assert_counters_equal_a_rebuild() -> None:
+    snapshot = counters_snapshot()
+    counters_rebuild()
+    assert counters_snapshot() == snapshot
+
+
 @pytest.fixture
 def two_received(walker, fees):
     return walker.dossier_in(State.RECEIVED), walker.dossier_in(State.RECEIVED)
@@ -49,27 +76,131 @@ def test_a_sandbox_payment_moves_the_index_and_the_kpis(agency, citizen, two_rec
     first, _second = two_received
     assert figures(agency) == (0, 2, 0.0, True, 0, 0)
 
-    paid_online(agency, first, citizen)
+    pay_online(citizen, first, at=datetime(2026, 3, 3, 10, 0, tzinfo=TZ))
 
     assert figures(agency) == (1, 2, 5.0, True, 1, 150_000)
-    snapshot = counters_snapshot()
-    counters_rebuild()
-    assert counters_snapshot() == snapshot
+    assert Dossier.objects.get(pk=first.pk).paid_online_at == datetime(2026, 3, 3, 10, tzinfo=TZ)
+    assert_counters_equal_a_rebuild()
 
 
-def test_paid_while_applying_counts_from_reception(agency, citizen, walker, fees):
-    # Paid today, received half an hour after: a period from March to the far future.
-    period = Period(date(2026, 3, 1), date(2099, 12, 31))
+def test_received_in_october_and_paid_in_november_counts_in_each_by_its_own_rule(
+    agency, citizen, walker, fees
+):
+    dossier = received_at(walker, RECEIVED_IN_OCTOBER)
+
+    pay_online(citizen, dossier, at=PAID_IN_NOVEMBER)
+
+    # §7 judges the dossier in the month it was received; §8 counts the payment in the
+    # month it was confirmed.
+    assert figures(agency, OCTOBER) == (1, 1, 10.0, True, 0, 0)
+    assert figures(agency, NOVEMBER) == (0, 0, 10.0, False, 1, FEE)
+    assert figures(agency, Period(date(2026, 10, 1), date(2026, 11, 30))) == (
+        1,
+        1,
+        10.0,
+        True,
+        1,
+        FEE,
+    )
+    stored = Dossier.objects.get(pk=dossier.pk)
+    assert (stored.paid_online, stored.paid_online_at) == (True, PAID_IN_NOVEMBER)
+    assert_counters_equal_a_rebuild()
+
+
+def test_amounts_sum_and_cash_never_counts(agency, citizen, reception, walker, fees):
+    first = received_at(walker, RECEIVED_IN_OCTOBER)
+    second = received_at(walker, RECEIVED_IN_OCTOBER + timedelta(hours=1))
+    cash = received_at(walker, RECEIVED_IN_OCTOBER + timedelta(hours=2))
+
+    pay_online(citizen, first, at=PAID_IN_NOVEMBER, nonce="n-1")
+    pay_online(citizen, second, at=PAID_IN_NOVEMBER + timedelta(days=3), nonce="n-2")
+    payment_record_counter(
+        actor=reception, dossier=cash, method="cash", at=PAID_IN_NOVEMBER + timedelta(days=1)
+    )
+
+    assert figures(agency, NOVEMBER)[4:] == (2, 2 * FEE)
+    assert figures(agency, OCTOBER) == (2, 3, 10 * (2 / 3), True, 0, 0)
+    stored = Dossier.objects.get(pk=cash.pk)
+    assert (stored.paid_online, stored.paid_online_at) == (False, None)
+    assert_counters_equal_a_rebuild()
+
+
+def test_a_second_online_payment_of_a_paid_dossier_changes_nothing(
+    agency, citizen, walker, fees, caplog
+):
+    dossier = received_at(walker, RECEIVED_IN_OCTOBER)
+    # Two windows: the first left open past its 15 minutes, so a second order is opened;
+    # the applicant paid both.
+    first, _ = payment_start(
+        actor=citizen,
+        dossier=dossier,
+        gateway_name="sandbox",
+        return_url="http://t/",
+        at=PAID_IN_NOVEMBER,
+    )
+    second, _ = payment_start(
+        actor=citizen,
+        dossier=dossier,
+        gateway_name="sandbox",
+        return_url="http://t/",
+        at=PAID_IN_NOVEMBER + timedelta(minutes=20),
+    )
+    assert first.pk != second.pk
+    confirm(second, at=PAID_IN_NOVEMBER + timedelta(minutes=25), nonce="n-2")
+    version = Dossier.objects.get(pk=dossier.pk).version
+
+    confirm(first, at=datetime(2026, 12, 1, 9, 0, tzinfo=TZ), nonce="n-1")
+
+    assert Payment.objects.filter(dossier=dossier, status=Status.PAID).count() == 2
+    assert "needs a refund" in caplog.text
+    stored = Dossier.objects.get(pk=dossier.pk)
+    assert stored.paid_online_at == PAID_IN_NOVEMBER + timedelta(minutes=25)
+    assert stored.version == version + 1  # the `pay` event only
+    assert figures(agency, NOVEMBER)[4:] == (1, FEE)
+    assert figures(agency, DECEMBER)[4:] == (0, 0)
+    assert_counters_equal_a_rebuild()
+
+
+def test_online_after_a_counter_payment_is_the_first_online_payment(
+    agency, citizen, reception, walker, fees
+):
+    dossier = received_at(walker, RECEIVED_IN_OCTOBER)
+    # The applicant opened the gateway's page, then paid cash at the counter, then finished
+    # paying online: money taken twice, the online one is still an online payment.
+    payment, _ = payment_start(
+        actor=citizen,
+        dossier=dossier,
+        gateway_name="sandbox",
+        return_url="http://t/",
+        at=PAID_IN_NOVEMBER - timedelta(minutes=10),
+    )
+    payment_record_counter(
+        actor=reception, dossier=dossier, method="cash", at=PAID_IN_NOVEMBER - timedelta(minutes=5)
+    )
+
+    confirm(payment, at=PAID_IN_NOVEMBER)
+
+    assert figures(agency, NOVEMBER)[4:] == (1, FEE)
+    assert Dossier.objects.get(pk=dossier.pk).paid_online_at == PAID_IN_NOVEMBER
+    assert_counters_equal_a_rebuild()
+
+
+def test_paid_while_applying_counts_as_a_payment_at_once_and_in_the_index_from_reception(
+    agency, citizen, walker, fees
+):
+    period = Period(date(2026, 3, 1), date(2099, 12, 31))  # paid "now", received after it
     dossier = walker.dossier_in(State.SUBMITTED)
-    paid_online(agency, dossier, citizen)
-    assert figures(agency, period) == (0, 0, 10.0, False, 0, 0)  # not received: nothing to judge
+    pay_online(citizen, dossier)
+    assert figures(agency, period) == (0, 0, 10.0, False, 1, FEE)  # not received: no §7 case
 
     walker.act(dossier, Action.RECEIVE)
 
-    assert figures(agency, period) == (1, 1, 10.0, True, 1, 150_000)
+    assert figures(agency, period) == (1, 1, 10.0, True, 1, FEE)
+    assert_counters_equal_a_rebuild()
 
 
 def test_a_counter_payment_is_not_an_online_payment(agency, reception, two_received):
     first, _second = two_received
     payment_record_counter(actor=reception, dossier=first, method="cash")
     assert figures(agency) == (0, 2, 0.0, True, 0, 0)
+    assert Dossier.objects.get(pk=first.pk).paid_online_at is None

@@ -170,6 +170,11 @@ class Dossier(models.Model):
 
     fee_amount = models.BigIntegerField(_("phí, lệ phí (đồng)"), default=0)
     paid_online = models.BooleanField(_("đã thanh toán trực tuyến"), default=False)
+    # The moment the online payment was confirmed (§8 counts payments by it); set with
+    # `paid_online` and never moved by a later payment.
+    paid_online_at = models.DateTimeField(
+        _("thanh toán trực tuyến lúc"), null=True, blank=True, editable=False
+    )
     digitized = models.BooleanField(_("đã số hóa"), default=False)
     e_result = models.BooleanField(_("có kết quả điện tử"), default=False)
     result_to_store = models.BooleanField(_("kết quả đưa vào kho dữ liệu"), default=False)

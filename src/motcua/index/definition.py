@@ -22,7 +22,6 @@ SOURCE_METRICS = {
     "registry_used",
     "with_fee",
     "with_fee_paid_online",
-    "paid_online_amount",
     # dossiers, by the day they were finished
     "finished",
     "finished_on_time",
@@ -31,6 +30,9 @@ SOURCE_METRICS = {
     # ratings, by the day they were given
     "rated",
     "rated_satisfied",
+    # online payments, by the day they were confirmed
+    "payments_online",
+    "payments_online_amount",
     # petitions (none until the petitions capability exists: zero, so not applicable)
     "petitions_due",
     "petitions_due_answered",

@@ -258,6 +258,6 @@ def kpi_compute(*, agency: Agency, period: Period) -> dict[str, Any]:
         "open_overdue": open_overdue,
         "digitized_rate": _rate(m.get("digitized", 0), received),
         "e_result_rate": _rate(m.get("e_result", 0), finished),
-        "payments_online_count": m.get("with_fee_paid_online", 0),
-        "payments_online_amount": m.get("paid_online_amount", 0),
+        "payments_online_count": m.get("payments_online", 0),
+        "payments_online_amount": m.get("payments_online_amount", 0),
     }

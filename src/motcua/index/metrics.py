@@ -2,9 +2,10 @@
 transaction as the change, and the rebuild that recomputes them from the dossiers.
 
 A dossier contributes to metrics keyed by its agency and a local day: the day it was
-received, the day it was finished, the day it was rated. A change moves the counters by
-`contributions(after) - contributions(before)`, so any change — a transition, a flag set by
-digitisation or sync, an import — keeps them equal to a rebuild.
+received, the day it was finished, the day it was rated, the day its online payment was
+confirmed. A change moves the counters by `contributions(after) - contributions(before)`, so
+any change — a transition, a flag set by digitisation, sync or payment, an import — keeps
+them equal to a rebuild.
 """
 
 from __future__ import annotations
@@ -64,8 +65,12 @@ def contributions(dossier: Dossier, *, offers_online: bool | None = None) -> Cou
         for metric, on in flags.items():
             if on:
                 result[(agency, day, metric)] += 1
-        if dossier.fee_amount > 0 and dossier.paid_online:
-            result[(agency, day, "paid_online_amount")] += dossier.fee_amount
+    if dossier.paid_online and dossier.paid_online_at is not None and dossier.fee_amount > 0:
+        # §8 counts online payments by the day they were confirmed, which may fall before
+        # reception (paid while applying) or in a later period than it.
+        day = _day(dossier.paid_online_at)
+        result[(agency, day, "payments_online")] += 1
+        result[(agency, day, "payments_online_amount")] += dossier.fee_amount
     if dossier.finished_at is not None:
         day = _day(dossier.finished_at)
         result[(agency, day, "finished")] += 1
@@ -119,7 +124,6 @@ _RECEIVED_METRICS = {
     "registry_used": Count("id", filter=Q(registry_used=True)),
     "with_fee": Count("id", filter=Q(fee_amount__gt=0)),
     "with_fee_paid_online": Count("id", filter=Q(fee_amount__gt=0, paid_online=True)),
-    "paid_online_amount": Sum("fee_amount", filter=Q(fee_amount__gt=0, paid_online=True)),
 }
 _ON_TIME = Q(supplement_count__lte=1) & (Q(due_at__isnull=True) | Q(finished_at__lte=F("due_at")))
 _FINISHED_METRICS = {
@@ -131,6 +135,10 @@ _FINISHED_METRICS = {
 _RATED_METRICS = {
     "rated": Count("id"),
     "rated_satisfied": Count("id", filter=Q(rating__in=SATISFIED)),
+}
+_PAID_ONLINE_METRICS = {
+    "payments_online": Count("id"),
+    "payments_online_amount": Sum("fee_amount"),
 }
 
 
@@ -161,6 +169,9 @@ def counters_rebuild() -> int:
                 _grouped("received_at", _RECEIVED_METRICS),
                 _grouped("finished_at", _FINISHED_METRICS),
                 _grouped("rated_at", _RATED_METRICS, ~Q(rating="")),
+                _grouped(
+                    "paid_online_at", _PAID_ONLINE_METRICS, Q(paid_online=True, fee_amount__gt=0)
+                ),
             )
             for (a, d, m), v in source
         ]

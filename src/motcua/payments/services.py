@@ -2,9 +2,10 @@
 payment, reconcile payments left pending (docs/decisions/0003-payments.md).
 
 The gateway's signed notification (IPN) is the source of truth for an online payment; the
-browser's return only shows it. Marking a payment paid and setting `Dossier.paid_online`
-happen in one transaction through `dossier_record`, so the §7 payment group and the §8
-payments_online_* figures move with it. Logs and audit events carry order references and
+browser's return only shows it. Marking a payment paid and setting `Dossier.paid_online` and
+`paid_online_at` (the first confirmation's moment) happen in one transaction through
+`dossier_record`, so the §7 payment group (by reception day) and the §8 payments_online_*
+figures (by confirmation day) move with it. Logs and audit events carry order references and
 reasons only — never a name or an ID number (§10).
 """
 
@@ -272,7 +273,9 @@ def _mark_paid(
             "updated_at",
         ]
     )
-    dossier = payment.dossier
+    # Locked before reading `paid_online`: two confirmations of the same dossier at once must
+    # not both take themselves for the first.
+    dossier = _lock_dossier(payment.dossier)
     others = (
         Payment.objects.filter(dossier=dossier, status=Status.PAID).exclude(pk=payment.pk).exists()
     )
@@ -292,7 +295,7 @@ def _mark_paid(
             "gateway": payment.gateway,
             "receipt_no": payment.receipt_no,
         },
-        changes={"paid_online": True} if payment.method == Method.ONLINE else {},
+        changes=_paid_online_changes(dossier, payment, at),
     )
     audit_record(
         actor=actor,
@@ -306,6 +309,14 @@ def _mark_paid(
             "duplicate": others,
         },
     )
+
+
+def _paid_online_changes(dossier: Dossier, payment: Payment, at: datetime) -> dict[str, object]:
+    """The first confirmed online payment is the dossier's: §8 counts it on that day. A later
+    one (paid twice, kept for a refund) is not a second online payment of the dossier."""
+    if payment.method != Method.ONLINE or dossier.paid_online:
+        return {}
+    return {"paid_online": True, "paid_online_at": at}
 
 
 def _mark_final(payment: Payment, *, status: str, code: str = "", txn: str = "") -> None:

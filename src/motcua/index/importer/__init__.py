@@ -24,7 +24,9 @@ row's own `synced`). What the lifecycle keeps true is kept here too:
   `finished_at` was refused after processing, otherwise at reception; a terminal dossier is
   closed at its return, else its finish, else — refused at reception, withdrawn or cancelled,
   where the row carries no moment of its own — at its reception; a paused dossier
-  (supplement requested, suspended, transferred) resumes to `in_progress`.
+  (supplement requested, suspended, transferred) resumes to `in_progress`; a dossier
+  `paid_online` was paid at its reception (`paid_online_at = received_at`: §9 has no payment
+  moment, so §8 counts an imported online payment on the day the dossier was received).
 """
 
 from __future__ import annotations

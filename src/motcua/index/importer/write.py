@@ -41,6 +41,7 @@ FIELDS = (
     "supplement_count",
     "fee_amount",
     "paid_online",
+    "paid_online_at",
     "digitized",
     "e_result",
     "result_to_store",
@@ -130,6 +131,9 @@ class Writer:
             row.supplements,
             row.fee_amount,
             row.paid_online,
+            # §9 carries no payment moment; reception is the earliest the fee can have been
+            # paid and the moment the row is sure of.
+            row.received_at if row.paid_online else None,
             row.digitized,
             row.e_result,
             row.result_to_store,
