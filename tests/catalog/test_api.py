@@ -255,3 +255,67 @@ def test_an_unknown_api_path_answers_in_the_error_shape(client):
         "message": "Không tìm thấy địa chỉ này.",
         "fields": {},
     }
+
+
+# ---------------------------------------------------------------- filter by agency
+
+
+def test_filter_by_agency_keeps_the_list_shape(client, birth):
+    ProcedureFactory(code="1.000656", name="Đăng ký khai tử", agencies=[birth.agencies.first()])
+
+    response = client.get(URL, {"q": "dang ky", "agency": "000.50.01.H46"})
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "count": 2,
+        "items": [
+            # Both start with the query; the shorter name is the closer match.
+            {
+                "code": "1.000656",
+                "name": "Đăng ký khai tử",
+                "sector": "Hộ tịch",
+                "online": "full",
+                "time_limit": "3 d",
+            },
+            {
+                "code": "1.001193",
+                "name": "Đăng ký khai sinh",
+                "sector": "Hộ tịch",
+                "online": "full",
+                "time_limit": "1 d",
+            },
+        ],
+    }
+
+
+def test_filter_by_agency_alone_and_with_limit(client, birth):
+    ward = AgencyFactory(code="000.50.03.H46", name="UBND phường Vỹ Dạ", level="commune")
+    for code in ["1.000894", "1.004884"]:
+        Procedure.objects.get(code=code).agencies.add(ward)
+
+    all_of_it = client.get(URL, {"agency": "000.50.03.H46"}).json()
+    one = client.get(URL, {"agency": "000.50.03.H46", "limit": 1}).json()
+
+    assert [i["code"] for i in all_of_it["items"]] == ["1.000894", "1.004884"]
+    assert all_of_it["count"] == 2
+    assert (one["count"], [i["code"] for i in one["items"]]) == (2, ["1.000894"])
+
+
+def test_an_agency_that_handles_nothing_finds_nothing(client, birth):
+    AgencyFactory(code="000.00.12.H46", name="Sở Xây dựng")
+
+    assert client.get(URL, {"agency": "000.00.12.H46"}).json() == {"count": 0, "items": []}
+
+
+@pytest.mark.parametrize("agency", ["000.99.99.H46", "x\x00y", "a" * 65])
+def test_an_unknown_agency_is_a_400_in_the_error_shape(client, birth, agency):
+    body = assert_error(client.get(URL, {"agency": agency}), 400, "invalid")
+
+    assert body["fields"] == {"agency": "unknown"}
+
+
+def test_the_agency_filter_is_in_the_openapi_document(client):
+    document = client.get("/api/v1/openapi.json").json()
+    parameters = document["paths"]["/api/v1/procedures"]["get"]["parameters"]
+
+    assert {p["name"] for p in parameters} == {"q", "limit", "agency"}

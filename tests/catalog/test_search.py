@@ -159,3 +159,24 @@ def test_search_is_one_query(civil_status, django_assert_num_queries):
         sectors = {p.sector.name for p in found}
 
     assert sectors == {"Hộ tịch"}
+
+
+def test_filter_by_agency_code_combines_with_the_query_and_the_level(civil_status):
+    ward, other = AgencyFactory(code="000.50.01.H46"), AgencyFactory(code="000.50.02.H46")
+    Procedure.objects.get(code="1.001193").agencies.set([ward, other])
+    Procedure.objects.get(code="1.004884").agencies.set([ward])
+    Procedure.objects.get(code="1.000894").agencies.set([ward])
+    ProcedureFactory(code="2.000001", name="Đăng ký khai sinh cấp tỉnh", level="province")
+    Procedure.objects.get(code="2.000001").agencies.set([ward])
+
+    assert codes(procedure_search("khai sinh", agency_code="000.50.01.H46")) == [
+        "1.001193",
+        "1.004884",
+        "2.000001",
+    ]
+    assert codes(procedure_search("khai sinh", agency_code="000.50.01.H46", level="commune")) == [
+        "1.001193",
+        "1.004884",
+    ]
+    assert codes(procedure_search("", agency_code="000.50.02.H46")) == ["1.001193"]
+    assert procedure_search("", agency_code="000.99.99.H46") == []

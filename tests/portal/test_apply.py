@@ -479,3 +479,120 @@ def test_without_the_registry_the_citizen_types_their_particulars(client, birth,
     assert response.status_code == 200
     assert response.context["prefilled_count"] == 1  # the personal ID, from the account
     assert 'data-testid="registry-unavailable"' in response.content.decode()
+
+
+# --- a second "Nộp hồ sơ" for the same draft -------------------------------------------------
+
+
+def _draft_with_certificate(client, birth) -> Dossier:
+    client.post(
+        URL, {**form_post(birth, action="luu_nhap"), f"tep_{certificate(birth).pk}": upload()}
+    )
+    return Dossier.objects.get()
+
+
+def _trace(dossier: Dossier) -> tuple:
+    from motcua.core.models import OutboxMessage
+
+    fresh = Dossier.objects.get(pk=dossier.pk)
+    return (
+        fresh.state,
+        fresh.version,
+        fresh.submitted_at,
+        fresh.form_data,
+        list(fresh.events.values_list("action", flat=True)),
+        fresh.documents.count(),
+        OutboxMessage.objects.count(),
+    )
+
+
+def test_submitting_the_same_draft_from_two_tabs_submits_once(signed_in, birth):
+    dossier = _draft_with_certificate(signed_in, birth)
+    draft_url = f"/nop-ho-so/{dossier.reference}/"
+    both_tabs_read = str(dossier.version)
+    first = signed_in.post(draft_url, {**form_post(birth), "phien_ban": both_tabs_read})
+    assert first["Location"] == f"{draft_url}da-nop/"
+    after_first = _trace(dossier)
+    assert after_first[0] == State.SUBMITTED
+    assert after_first[4].count("submit") == 1
+
+    second = signed_in.post(
+        draft_url,
+        {
+            **form_post(birth, child_full_name="Tên gõ ở thẻ thứ hai"),
+            "phien_ban": both_tabs_read,
+            f"tep_{certificate(birth).pk}": upload(PNG, "anh-khac.png"),
+        },
+        follow=True,
+    )
+
+    assert second.redirect_chain == [(f"{draft_url}da-nop/", 302)]
+    assert second.status_code == 200
+    html = second.content.decode()
+    submitted_at = timezone.localtime(after_first[2]).strftime("%H:%M %d/%m/%Y")
+    assert (
+        f"Hồ sơ {dossier.reference} đã được nộp lúc {submitted_at}; lần gửi vừa rồi không được "
+        "ghi nhận và hồ sơ không thay đổi."
+    ) in html
+    assert _trace(dossier) == after_first
+    assert after_first[3]["child_full_name"] == "Nguyễn Minh Anh"
+
+
+def test_a_double_click_that_saves_a_draft_after_submission_changes_nothing(signed_in, birth):
+    dossier = _draft_with_certificate(signed_in, birth)
+    draft_url = f"/nop-ho-so/{dossier.reference}/"
+    signed_in.post(draft_url, {**form_post(birth), "phien_ban": str(dossier.version)})
+    before = _trace(dossier)
+
+    # No version posted (an old page), and "Lưu nháp" instead of "Nộp hồ sơ".
+    response = signed_in.post(draft_url, form_post(birth, action="luu_nhap", copies="9"))
+
+    assert response["Location"] == f"{draft_url}da-nop/"
+    assert _trace(dossier) == before
+
+
+def test_a_submission_that_lands_between_reading_and_writing_the_draft_is_refused(
+    client, rf, birth, known_citizen
+):
+    """The other tab's submission commits after this request read the draft but before it
+    writes: the version check, or without a version the lock inside the transaction, sees
+    it, and nothing is written."""
+    from django.contrib.messages import get_messages
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from motcua.portal import views_apply
+
+    def request_for(data):
+        request = rf.post("/", data)
+        request.user = known_citizen
+        request.session = SessionStore()
+        request._messages = FallbackStorage(request)
+        return request
+
+    client.force_login(known_citizen)
+    stale = _draft_with_certificate(client, birth)
+    page = views_apply._Page(request_for({}), birth, stale)
+    # The other tab submits first.
+    client.post(
+        f"/nop-ho-so/{stale.reference}/", {**form_post(birth), "phien_ban": str(stale.version)}
+    )
+    before = _trace(stale)
+    assert before[0] == State.SUBMITTED
+
+    for data in (
+        {**form_post(birth), "phien_ban": str(stale.version)},
+        form_post(birth, action="luu_nhap", copies="9"),  # a save would rewrite it
+    ):
+        page.request = request_for(data)
+
+        response = views_apply._save(page)
+
+        assert response.status_code == 302
+        assert response["Location"] == f"/nop-ho-so/{stale.reference}/da-nop/"
+        assert [str(m) for m in get_messages(page.request)] == [
+            f"Hồ sơ {stale.reference} đã được nộp lúc "
+            + timezone.localtime(before[2]).strftime("%H:%M %d/%m/%Y")
+            + "; lần gửi vừa rồi không được ghi nhận và hồ sơ không thay đổi."
+        ]
+        assert _trace(stale) == before

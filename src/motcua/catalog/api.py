@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
 
 from motcua.catalog.models import Procedure
 from motcua.catalog.selectors import procedure_search
 from motcua.core.errors import NotFound, ValidationFailed
+from motcua.directory.models import Agency
 
 router = Router(tags=["Thủ tục hành chính"])
 
@@ -26,6 +28,7 @@ class ProcedureList(Schema):
 class SearchParams(Schema):
     q: str = ""
     limit: int = 20
+    agency: str = Field("", description="Mã cơ quan thực hiện, ví dụ 000.00.11.H46")
 
 
 class DocumentOut(Schema):
@@ -68,7 +71,18 @@ def _item(procedure: Procedure) -> dict:
 def list_procedures(request: HttpRequest, params: Query[SearchParams]) -> dict:
     if not 1 <= params.limit <= 200:
         raise ValidationFailed("Tham số limit phải từ 1 đến 200.", fields={"limit": "out_of_range"})
-    found = procedure_search(params.q)
+    agency = params.agency.strip()
+    if agency:
+        # A NUL cannot reach PostgreSQL (it would be a 500), and no code holds one.
+        printable = agency.isprintable() and len(agency) <= 64
+        if not printable or not Agency.objects.filter(code=agency).exists():
+            raise ValidationFailed(
+                _("Không có cơ quan mã %(code)s.") % {"code": agency}
+                if printable
+                else _("Mã cơ quan không hợp lệ."),
+                fields={"agency": "unknown"},
+            )
+    found = procedure_search(params.q, agency_code=agency)
     return {"count": len(found), "items": [_item(p) for p in found[: params.limit]]}
 
 

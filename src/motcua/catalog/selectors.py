@@ -1,13 +1,16 @@
-"""Catalog reads: diacritic-insensitive search, best match first (domain.md §4)."""
+"""Catalog reads: diacritic-insensitive search, best match first (domain.md §4), and the
+agencies a citizen can narrow the search to."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from motcua.catalog.models import Procedure
 from motcua.core.text import fold
+from motcua.directory.models import Agency
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -18,6 +21,7 @@ def procedure_search(
     sector_id: int | None = None,
     level: str = "",
     agency_id: int | None = None,
+    agency_code: str = "",
 ) -> list[Procedure]:
     """Procedures whose folded name holds every word of the query, best match first.
 
@@ -34,6 +38,9 @@ def procedure_search(
         queryset = queryset.filter(level=level)
     if agency_id:
         queryset = queryset.filter(agencies__id=agency_id)
+    if agency_code:
+        # One agency per filter, so the join cannot repeat a procedure.
+        queryset = queryset.filter(agencies__code=agency_code)
     # Control characters (a NUL from `?q=%00`) are no text: PostgreSQL refuses a NUL in a
     # string and SQLite's LIKE stops at it, so they are read as spaces.
     query = _CONTROL.sub(" ", query)
@@ -57,3 +64,68 @@ def procedure_search(
         )
 
     return sorted(matches, key=rank)
+
+
+@dataclass(frozen=True)
+class AgencyOption:
+    code: str
+    name: str
+    depth: int  # below the group's root, for indenting
+    handles: bool  # False: shown only to place its sub-agencies in the tree
+
+    @property
+    def label(self) -> str:
+        # The group already sets the root's children apart; deeper levels are indented
+        # with no-break spaces, the only indent a native <option> keeps.
+        return "\u00a0\u00a0\u00a0" * max(self.depth - 1, 0) + self.name
+
+
+@dataclass(frozen=True)
+class AgencyGroup:
+    label: str
+    options: list[AgencyOption]
+
+
+_LEVEL_ORDER = {
+    Agency.Level.MINISTRY: 0,
+    Agency.Level.PROVINCE: 1,
+    Agency.Level.DEPARTMENT: 2,
+    Agency.Level.COMMUNE: 3,
+}
+
+
+def agency_groups() -> list[AgencyGroup]:
+    """The agencies that handle at least one active procedure, grouped under the root of
+    their tree (the provincial People's Committee, a ministry) and indented by depth.
+
+    One query, whatever the size of the tree: the whole directory is small (hundreds of
+    rows) beside a walk up the parents per agency.
+    """
+    handling = Procedure.agencies.through.objects.filter(
+        agency_id=OuterRef("pk"), procedure__is_active=True
+    )
+    rows = list(
+        Agency.objects.annotate(handles=Exists(handling)).values_list(
+            "pk", "parent_id", "code", "name", "level", "handles"
+        )
+    )
+    children: dict[int | None, list[tuple]] = {}
+    for row in rows:
+        children.setdefault(row[1], []).append(row)
+    for siblings in children.values():
+        siblings.sort(key=lambda r: (_LEVEL_ORDER.get(r[4], 9), fold(r[3]), r[2]))
+
+    # Walking down from the roots: agencies caught in a parent cycle (the database forbids
+    # only an agency being its own parent) have no root and are left out, not looped over.
+    def walk(row: tuple, depth: int) -> list[AgencyOption]:
+        below = [option for child in children.get(row[0], []) for option in walk(child, depth + 1)]
+        if not row[5] and not below:
+            return []
+        return [AgencyOption(code=row[2], name=row[3], depth=depth, handles=row[5]), *below]
+
+    groups = []
+    for root in children.get(None, []):
+        options = walk(root, 0)
+        if options:
+            groups.append(AgencyGroup(label=root[3], options=options))
+    return groups

@@ -14,12 +14,17 @@ from django.utils.translation import gettext as _
 
 from motcua.core.errors import NotFound
 from motcua.directory.models import User
-from motcua.dossiers.letters import TITLES, letter_kinds
+from motcua.dossiers.letters import EVENT_OF, TITLES
 from motcua.dossiers.lifecycle import Action, allowed_actions
-from motcua.dossiers.models import Dossier, DossierEvent, Rating, State
+from motcua.dossiers.models import Dossier, DossierDocument, DossierEvent, Rating, State
 from motcua.dossiers.public import EVENT_TEXT, UPDATED
+from motcua.esign.models import SignedResult
+from motcua.payments.models import Payment, Status
 
 RATABLE = (State.RESULT_READY, State.RETURNED)
+# A result is the agency's draft until it is approved: the applicant sees it from then on
+# (the same rule as esign's download, which refuses the owner before these states).
+RESULT_VISIBLE = (State.RESULT_READY, State.RETURNED)
 PAYABLE_CLOSED = (State.RETURNED, State.REFUSED, State.WITHDRAWN, State.CANCELLED)
 EVENT_TEXT_OWNER = {
     **EVENT_TEXT,
@@ -136,31 +141,81 @@ class OwnerView:
     supplement_url: str
     draft_url: str
     pay_url: str
+    signed_results: list[dict[str, Any]]
+    receipts: list[dict[str, Any]]
+
+
+def _signed_results(dossier: Dossier) -> list[dict[str, Any]]:
+    if dossier.state not in RESULT_VISIBLE:
+        return []
+    rows = (
+        SignedResult.objects.filter(
+            document__dossier=dossier, document__kind=DossierDocument.Kind.RESULT
+        )
+        .select_related("agency", "document")
+        .order_by("signed_at", "id")
+    )
+    return [
+        {
+            "url": _url("esign:download", row.document_id),
+            "name": row.document.name,
+            "signed_at": row.signed_at,
+            "agency": row.agency.name,
+        }
+        for row in rows
+    ]
+
+
+def _receipts(dossier: Dossier) -> list[dict[str, Any]]:
+    rows = Payment.objects.filter(dossier=dossier, status=Status.PAID).order_by("paid_at", "id")
+    return [
+        {
+            "url": _url("payments:receipt", p.order_ref),
+            "receipt_no": p.receipt_no,
+            "amount": p.amount,
+            "paid_at": p.paid_at,
+            "method": p.get_method_display(),
+        }
+        for p in rows
+    ]
+
+
+def owner_documents(dossier: Dossier) -> QuerySet[DossierDocument]:
+    """The files the applicant may open: never a result before it is approved."""
+    documents = dossier.documents.all()
+    if dossier.state not in RESULT_VISIBLE:
+        documents = documents.exclude(kind=DossierDocument.Kind.RESULT)
+    return documents
 
 
 def dossier_for_owner(user: User, dossier: Dossier) -> OwnerView:
+    rows = list(dossier.events.order_by("seq"))
     events = [
         {
             "at": e.at,
             "text": EVENT_TEXT_OWNER.get(e.action, UPDATED),
             "details": _details(e),
         }
-        for e in dossier.events.order_by("seq")
+        for e in rows
     ]
+    # letter_kinds(dossier) would read the events a second time.
+    actions = {e.action for e in rows}
     code = dossier.public_code
     state = dossier.state
+    receipts = _receipts(dossier)
     return OwnerView(
         dossier=dossier,
         state_label=str(State(state).label),
         events=events,
-        documents=list(dossier.documents.order_by("id")),
+        documents=list(owner_documents(dossier).order_by("id")),
         letters=[
             {
                 "kind": kind,
                 "title": TITLES[kind].capitalize(),
                 "url": _url("portal:letter", code, kind),
             }
-            for kind in letter_kinds(dossier)
+            for kind, action in EVENT_OF.items()
+            if action in actions
         ],
         can_withdraw=Action.WITHDRAW in allowed_actions(dossier, user),
         can_rate=state in RATABLE and not dossier.rating,
@@ -169,7 +224,13 @@ def dossier_for_owner(user: User, dossier: Dossier) -> OwnerView:
         if state in SUPPLEMENT_STATES
         else "",
         draft_url=_url("portal:apply_draft", dossier.reference) if state == State.DRAFT else "",
+        # Paid at the counter leaves `paid_online` unset: the receipt says it is paid.
         pay_url=_url("payments:pay", dossier.reference)
-        if dossier.fee_amount > 0 and not dossier.paid_online and state not in PAYABLE_CLOSED
+        if dossier.fee_amount > 0
+        and not dossier.paid_online
+        and not receipts
+        and state not in PAYABLE_CLOSED
         else "",
+        signed_results=_signed_results(dossier),
+        receipts=receipts,
     )

@@ -1,25 +1,40 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+import mimetypes
+from pathlib import Path
 
-from motcua.catalog.models import Procedure, Sector
-from motcua.catalog.selectors import procedure_search
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from motcua.catalog.eforms import covered_positions
+from motcua.catalog.models import Procedure, RequiredDocument, Sector
+from motcua.catalog.selectors import agency_groups, procedure_search
 from motcua.core.errors import NotFound
 from motcua.dossiers.letters import letter_pdf
 from motcua.dossiers.public import dossier_public
 from motcua.dossiers.selectors import dossier_get_for_actor
+from motcua.portal.blank_forms import blank_declaration_pdf
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The public catalog: search with or without diacritics, filter by sector and level."""
+    """The public catalog: search with or without diacritics, filter by sector, level and
+    the agency that handles the procedure."""
     query = request.GET.get("q", "")[:200]
     level = request.GET.get("level", "")
     level = level if level in Procedure.Level.values else ""
     sector_id = request.GET.get("sector", "")
     sector = int(sector_id) if sector_id.isdigit() else None
-    procedures = procedure_search(query, sector_id=sector, level=level)
+    groups = agency_groups()
+    wanted = request.GET.get("agency", "")[:64]
+    # Only a code from the list is a filter: anything else would silently empty the page.
+    codes = {o.code for g in groups for o in g.options if o.handles}
+    agency = wanted if wanted in codes else ""
+    procedures = procedure_search(query, sector_id=sector, level=level, agency_code=agency)
     return render(
         request,
         "portal/home.html",
@@ -28,22 +43,91 @@ def home(request: HttpRequest) -> HttpResponse:
             "query": query,
             "level": level,
             "sector": sector,
+            "agency": agency,
+            "agency_groups": groups,
             "sectors": Sector.objects.all(),
             "levels": Procedure.Level.choices,
         },
     )
 
 
-def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
+def _published(code: str) -> Procedure:
     procedure = (
-        Procedure.objects.select_related("sector")
-        .prefetch_related("documents", "fees", "agencies", "steps")
+        None
+        if "\x00" in code
+        else Procedure.objects.select_related("sector")
+        .prefetch_related("documents", "fees", "agencies")
         .filter(code=code, is_active=True)
         .first()
     )
     if procedure is None:
-        raise Http404("Không có thủ tục này.")
-    return render(request, "portal/procedure.html", {"procedure": procedure})
+        raise Http404(_("Không có thủ tục này."))
+    return procedure
+
+
+def _template_url(procedure: Procedure, document: RequiredDocument) -> str:
+    """Where the form of a required document is downloaded: the file the catalog uploaded,
+    else, for the declaration the e-form replaces, the blank generated from the e-form."""
+    if document.template:
+        return reverse("portal:document_template", args=[procedure.code, document.pk])
+    if document.position in covered_positions(procedure.eform):
+        return reverse("portal:blank_declaration", args=[procedure.code, document.pk])
+    return ""
+
+
+def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
+    procedure = _published(code)
+    documents = [
+        {"document": d, "template_url": _template_url(procedure, d)}
+        for d in procedure.documents.all()
+    ]
+    return render(
+        request, "portal/procedure.html", {"procedure": procedure, "documents": documents}
+    )
+
+
+def _document(procedure: Procedure, document_id: int) -> RequiredDocument:
+    for document in procedure.documents.all():
+        if document.pk == document_id:
+            return document
+    raise Http404(_("Thủ tục này không có giấy tờ đó."))
+
+
+@require_GET
+def document_template(request: HttpRequest, code: str, document_id: int) -> HttpResponseBase:
+    """The form the catalog uploaded for a required document (public, like the catalog)."""
+    procedure = _published(code)
+    document = _document(procedure, document_id)
+    if not document.template:
+        raise Http404(_("Giấy tờ này không có mẫu tải về."))
+    try:
+        handle = document.template.open("rb")
+    except OSError as error:
+        raise Http404(_("Giấy tờ này không có mẫu tải về.")) from error
+    # The uploaded name may be anything; the procedure and the position name the file.
+    extension = Path(document.template.name).suffix.lower()[:8]
+    content_type = mimetypes.guess_type(f"x{extension}")[0] or "application/octet-stream"
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"mau-{procedure.code}-{document.position}{extension}",
+        content_type=content_type,
+    )
+
+
+@require_GET
+def blank_declaration(request: HttpRequest, code: str, document_id: int) -> HttpResponse:
+    """The declaration that the e-form replaces, as a blank printable PDF."""
+    procedure = _published(code)
+    document = _document(procedure, document_id)
+    if procedure.eform is None or document.position not in covered_positions(procedure.eform):
+        raise Http404(_("Giấy tờ này không có mẫu tải về."))
+    pdf = blank_declaration_pdf(procedure.eform, procedure_name=procedure.name)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="mau-{procedure.code}-{document.position}.pdf"'
+    )
+    return response
 
 
 def tracking_lookup(request: HttpRequest) -> HttpResponse:

@@ -15,12 +15,13 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from motcua.catalog.eforms import eform_errors, eform_of
 from motcua.catalog.models import Procedure
-from motcua.core.errors import MotcuaError, NotFound
+from motcua.core.errors import MotcuaError, NotFound, ValidationFailed
 from motcua.directory.models import Agency, User
 from motcua.dossiers.documents import document_attach, document_reuse, store_documents_of
 from motcua.dossiers.models import Channel, Dossier, DossierDocument, State
@@ -218,6 +219,8 @@ def apply_start(request: HttpRequest, code: str) -> HttpResponse:
 def apply_draft(request: HttpRequest, reference: str) -> HttpResponse:
     dossier = _own_dossier(request, reference)
     if dossier.state != State.DRAFT:
+        if request.method == "POST":
+            return _already_submitted(request, dossier)
         return redirect("portal:apply_done", reference=dossier.reference)
     page = _Page(request, dossier.procedure, dossier)
     if request.method == "GET":
@@ -260,6 +263,15 @@ def _save(page: _Page) -> HttpResponse:
     user = page.user
     try:
         with transaction.atomic():
+            if page.dossier is not None:
+                # The draft as it is now, locked: the page was read before the other tab's
+                # submission committed, and a submitted declaration must not be rewritten.
+                current = Dossier.objects.select_for_update().only("state").get(pk=page.dossier.pk)
+                if current.state != State.DRAFT:
+                    raise ValidationFailed(
+                        _("Hồ sơ %(ref)s đã được nộp.") % {"ref": page.dossier.reference},
+                        code="already_submitted",
+                    )
             applicant = applicant_particulars(page.fields, answers, user, page.person)
             dossier = page.dossier or dossier_create(
                 actor=user,
@@ -293,6 +305,13 @@ def _save(page: _Page) -> HttpResponse:
             if action == SUBMIT:
                 dossier = dossier_online_submit(actor=user, dossier=dossier)
     except MotcuaError as error:
+        if page.dossier is not None:
+            # Two tabs (or a double click) posting the same draft: the other request
+            # submitted it while this one was on its way, and its version check or the
+            # draft check refused this one. Say so plainly instead of "updated by someone".
+            now = Dossier.objects.get(pk=page.dossier.pk)
+            if now.state != State.DRAFT:
+                return _already_submitted(request, now)
         return page.render(
             answers=answers,
             errors={k: str(v) for k, v in error.fields.items() if k in _named(page)},
@@ -308,6 +327,25 @@ def _save(page: _Page) -> HttpResponse:
         % {"ref": dossier.reference},
     )
     return redirect("portal:apply_draft", reference=dossier.reference)
+
+
+def _already_submitted(request: HttpRequest, dossier: Dossier) -> HttpResponse:
+    """A second "Nộp hồ sơ" for a dossier already submitted changes nothing; the
+    confirmation page says why the citizen landed there."""
+    messages.warning(
+        request,
+        _(
+            "Hồ sơ %(ref)s đã được nộp lúc %(at)s; lần gửi vừa rồi không được ghi nhận và "
+            "hồ sơ không thay đổi."
+        )
+        % {
+            "ref": dossier.reference,
+            "at": timezone.localtime(dossier.submitted_at).strftime("%H:%M %d/%m/%Y")
+            if dossier.submitted_at
+            else "—",
+        },
+    )
+    return redirect("portal:apply_done", reference=dossier.reference)
 
 
 def _sections(views: list[Any]) -> list[dict[str, Any]]:

@@ -23,7 +23,12 @@ from motcua.dossiers.lifecycle import Action, dossier_transition
 from motcua.dossiers.models import Dossier, Rating
 from motcua.dossiers.services import dossier_rate
 from motcua.portal.forms_account import RateForm, WithdrawForm
-from motcua.portal.mine import dossier_for_owner, dossier_get_for_owner, my_dossiers
+from motcua.portal.mine import (
+    dossier_for_owner,
+    dossier_get_for_owner,
+    my_dossiers,
+    owner_documents,
+)
 
 PAGE_SIZE = 30
 
@@ -112,7 +117,7 @@ def mine_rate(request: HttpRequest, code: str) -> HttpResponse:
 def mine_document(request: HttpRequest, code: str, document_id: int) -> HttpResponseBase:
     """A file of the applicant's own dossier (never public media)."""
     _user, dossier = _owned(request, code)
-    document = dossier.documents.filter(pk=document_id).first()
+    document = owner_documents(dossier).filter(pk=document_id).first()
     if document is None:
         raise Http404(_("Hồ sơ không có tài liệu này."))
     try:
