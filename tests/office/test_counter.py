@@ -16,7 +16,7 @@ from motcua.directory.models import Role, StaffRole
 from motcua.dossiers.documents import document_attach
 from motcua.dossiers.lifecycle import dossier_record
 from motcua.dossiers.models import Channel, Dossier, DossierDocument, DossierEvent, State
-from motcua.office import views_counter
+from motcua.office.counter import home as counter_home
 from tests.factories import (
     CitizenFactory,
     ProcedureFactory,
@@ -217,7 +217,7 @@ def test_a_processing_officers_ask_for_a_supplement_waits_at_the_counter(officer
 
 
 def test_the_queue_is_paginated(officer, walker, monkeypatch):
-    monkeypatch.setattr(views_counter, "PAGE_SIZE", 2)
+    monkeypatch.setattr(counter_home, "PAGE_SIZE", 2)
     dossiers = [walker.dossier_in(State.SUBMITTED) for _ in range(3)]
     response = officer.get(COUNTER, {"trang": "2"})
     assert [d.pk for d in response.context["submitted"].object_list] == [dossiers[2].pk]

@@ -1,5 +1,5 @@
 """Forms of the one-stop counter. They parse and check what the officer typed; the writes are
-the dossier services' (views_counter calls them). Every message is Vietnamese."""
+the dossier services' (the counter pages call them). Every message is Vietnamese."""
 
 from __future__ import annotations
 

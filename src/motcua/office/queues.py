@@ -555,6 +555,10 @@ EVENT_LABELS: dict[str, Any] = {
     "attach": gettext_lazy("Đính kèm tài liệu"),
     "digitize": gettext_lazy("Số hóa hồ sơ"),
     "reuse": gettext_lazy("Sử dụng lại dữ liệu đã số hóa"),
+    "form_save": gettext_lazy("Người nộp cập nhật tờ khai điện tử"),
+    "registry_lookup": gettext_lazy("Khai thác thông tin từ CSDL quốc gia về dân cư"),
+    "pay": gettext_lazy("Nộp phí, lệ phí"),
+    "rate": gettext_lazy("Người nộp đánh giá mức độ hài lòng"),
 }
 
 

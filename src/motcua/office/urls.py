@@ -1,6 +1,6 @@
 """Back-office pages: the counter's and the processing officers' routes, joined here."""
 
-from motcua.office import views_counter, views_processing
+from motcua.office import counter, processing
 
 app_name = "office"
-urlpatterns = [*views_counter.urlpatterns, *views_processing.urlpatterns]
+urlpatterns = [*counter.urlpatterns, *processing.urlpatterns]

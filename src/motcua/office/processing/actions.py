@@ -1,41 +1,26 @@
-"""Specialists' and approvers' work queue, dossier actions, apology, the agency's day.
-
-Each view parses its input, calls one service or selector and renders. Anonymous people are
-sent to sign in; a refusal is a 403 page, a dossier the user may not read a 404 (the same
-answer whether it exists or not, so codes cannot be probed), bad input a 400 page with a
-Vietnamese message, a stale screen a 409 — never a 500.
-"""
+"""The actions offered on a dossier page: which ones this user may take now, their forms,
+and carrying one out through its service."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any
-from urllib.parse import urlencode
 
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
 
 from motcua.catalog.models import WorkflowStep
 from motcua.core.errors import (
     Conflict,
     MotcuaError,
-    NotFound,
     PermissionDenied,
     TransitionNotAllowed,
     ValidationFailed,
 )
-from motcua.directory.models import Agency, Role, User
-from motcua.directory.selectors import user_has_role, user_readable_agency_ids, user_roles
+from motcua.directory.models import Role, User
+from motcua.directory.selectors import user_has_role
 from motcua.dossiers.documents import document_attach
 from motcua.dossiers.lifecycle import (
     TABLE,
@@ -45,15 +30,13 @@ from motcua.dossiers.lifecycle import (
     dossier_transition,
 )
 from motcua.dossiers.models import Dossier, DossierDocument, State
-from motcua.dossiers.selectors import dossier_get_for_actor
 from motcua.dossiers.services import dossier_issue_apology
 from motcua.esign import services as esign
 from motcua.esign.results import result_text_default
 from motcua.office import forms_processing as f
 from motcua.office import queues
-from motcua.office.queues import ASK_SUPPLEMENT, Calendars, DeadlineStatus, Thresholds
+from motcua.office.queues import ASK_SUPPLEMENT
 
-PAGE_SIZE = 50
 APOLOGY = "apology"
 ATTACH_RESULT = "attach_result"
 GENERATE_RESULT = "generate_result"
@@ -76,106 +59,6 @@ SLUGS: dict[str, str] = {
     "xin-loi": APOLOGY,
 }
 SLUG_OF = {key: slug for slug, key in SLUGS.items()}
-CHIP_CSS: dict[str, str] = {State.SUSPENDED.value: "paused", State.TRANSFERRED.value: "transferred"}
-
-
-def _page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed-in only; a refusal or bad input becomes a page with its status, not a 500."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except MotcuaError as error:
-            return render(
-                request,
-                "office/processing_error.html",
-                {"message": error.message, "status": error.status},
-                status=error.status,
-            )
-
-    return login_required(wrapper)
-
-
-def _staff(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    if not user_roles(user):
-        raise PermissionDenied(_("Trang này chỉ dành cho cán bộ của cơ quan giải quyết."))
-    return user
-
-
-# --- 1. the personal work queue ------------------------------------------------------------
-
-
-def _querystring(params: dict[str, Any], **changes: Any) -> str:
-    merged = {k: v for k, v in {**params, **changes}.items() if v not in (None, "")}
-    return urlencode(merged)
-
-
-@_page
-@require_GET
-def queue(request: HttpRequest) -> HttpResponse:
-    """The dossiers at a step the user holds, nearest due moment first."""
-    user = _staff(request)
-    if not any(role in queues.STEP_ROLES for _agency, role in user_roles(user)):
-        raise PermissionDenied(
-            _("Danh sách hồ sơ cần xử lý dành cho chuyên viên xử lý và lãnh đạo phê duyệt.")
-        )
-    agencies = queues.queue_agencies(user)
-    form = f.QueueFilterForm(
-        request.GET or None, agencies=agencies, procedures=queues.queue_procedures(agencies)
-    )
-    errors: list[str] = []
-    flt = queues.QueueFilter()
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        flt = queues.QueueFilter(
-            status=data["status"],
-            procedure=form.procedures.get(data["procedure"]),
-            agency=form.agencies.get(data["agency"]),
-            q=data["q"],
-        )
-    elif form.is_bound:
-        errors = [str(message) for field in form.errors.values() for message in field]
-    now = timezone.now()
-    calendars = Calendars()
-    thresholds = Thresholds.at(now, calendars)
-    condition = queues.queue_filter(flt, thresholds)
-    counts = queues.queue_counts(user, thresholds, condition)
-    page = queues.CountedPaginator(
-        queues.queue_ids(user, condition), PAGE_SIZE, count=counts["matching"]
-    ).get_page(request.GET.get("page"))
-    dossiers = queues.queue_fetch(list(page.object_list))
-    params = {k: request.GET.get(k, "") for k in ("q", "status", "procedure", "agency")}
-    chips = [
-        {
-            "key": key,
-            "label": label,
-            "count": counts[key],
-            "css": CHIP_CSS.get(key, key),
-            "query": urlencode({"status": key}),
-        }
-        for key, label in queues.QUEUE_FILTERS.items()
-    ]
-    return render(
-        request,
-        "office/processing_queue.html",
-        {
-            "form": form,
-            "errors": errors,
-            "page": page,
-            "rows": queues.queue_rows(dossiers, now, calendars),
-            "chips": chips,
-            "total": counts["total"],
-            "filtered": any(params.values()),
-            "params": params,
-            "query": _querystring(params),
-            "now": now,
-        },
-        status=400 if errors else 200,
-    )
-
 
 # --- 2. one dossier and its actions --------------------------------------------------------
 
@@ -309,7 +192,7 @@ class Context:
         )
 
 
-def _context(dossier: Dossier, user: User) -> Context:
+def action_context(dossier: Dossier, user: User) -> Context:
     return Context(
         dossier=dossier,
         user=user,
@@ -318,7 +201,7 @@ def _context(dossier: Dossier, user: User) -> Context:
     )
 
 
-def _form(key: str, ctx: Context, data: Any = None, files: Any = None) -> f.ActionForm:
+def action_form(key: str, ctx: Context, data: Any = None, files: Any = None) -> f.ActionForm:
     dossier = ctx.dossier
     if key == Action.FORWARD:
         return f.ForwardForm(
@@ -350,14 +233,14 @@ def _form(key: str, ctx: Context, data: Any = None, files: Any = None) -> f.Acti
     return form_class(data, dossier=dossier, key=key)
 
 
-def _apology_initial(dossier: Dossier, calendar: Any, now: Any) -> dict[str, str]:
+def apology_initial(dossier: Dossier, calendar: Any, now: Any) -> dict[str, str]:
     """Suggest one working day after the later of now and the original due moment."""
     start = max(now, dossier.due_at)
     moment = timezone.localtime(calendar.add(start, queues.DUE_SOON))
     return {"new_date": f"{moment:%d/%m/%Y}", "new_time": f"{moment:%H:%M}"}
 
 
-def _blocks(ctx: Context, bound: f.ActionForm | None, bound_key: str) -> list[Block]:
+def action_blocks(ctx: Context, bound: f.ActionForm | None, bound_key: str) -> list[Block]:
     nxt, prev = ctx.next_step, ctx.previous_step
     specs: list[tuple[str, str, str, str, str]] = [
         (
@@ -446,7 +329,7 @@ def _blocks(ctx: Context, bound: f.ActionForm | None, bound_key: str) -> list[Bl
     for key, title, button, hint, tone in specs:
         if not ctx.offers(key):
             continue
-        form = bound if bound is not None and bound_key == key else _form(key, ctx)
+        form = bound if bound is not None and bound_key == key else action_form(key, ctx)
         blocks.append(
             Block(
                 key=key,
@@ -462,87 +345,14 @@ def _blocks(ctx: Context, bound: f.ActionForm | None, bound_key: str) -> list[Bl
     return blocks
 
 
-def _render_dossier(
-    request: HttpRequest,
-    dossier: Dossier,
-    user: User,
-    *,
-    bound: f.ActionForm | None = None,
-    bound_key: str = "",
-    error: str = "",
-    status: int = 200,
-) -> HttpResponse:
-    ctx = _context(dossier, user)
-    now = timezone.now()
-    calendar = Calendars().for_agency(dossier.agency)
-    left = queues.dossier_time_left(dossier, calendar, now)
-    events = list(dossier.events.select_related("actor").order_by("seq"))
-    blocks = _blocks(ctx, bound, bound_key)
-    apology_form = None
-    if ctx.may_apologize:
-        apology_form = (
-            bound
-            if bound is not None and bound_key == APOLOGY
-            else f.ApologyForm(
-                dossier=dossier, key=APOLOGY, initial=_apology_initial(dossier, calendar, now)
-            )
-        )
-    late = left is not None and left.status in (DeadlineStatus.OVERDUE, DeadlineStatus.DUE_SOON)
-    transfer_targets: list[Agency] = []
-    if any(b.key == Action.TRANSFER for b in blocks):
-        transfer_targets = list(
-            Agency.objects.exclude(pk=dossier.agency_id).order_by("code").only("code", "name")[:500]
-        )
-    return_url = ""
-    if Action.RETURN in ctx.actions:
-        try:
-            return_url = reverse("office:counter_return", args=[dossier.public_code])
-        except NoReverseMatch:
-            return_url = ""
-    return render(
-        request,
-        "office/processing_dossier.html",
-        {
-            "dossier": dossier,
-            "state_label": State(dossier.state).label,
-            "left": left,
-            "blocks": blocks,
-            "apology_form": apology_form,
-            "apology_open": late or bound_key == APOLOGY,
-            "apology_slug": SLUG_OF[APOLOGY],
-            "has_apology": any(e.action == APOLOGY for e in events),
-            "steps": queues.step_lines(dossier, ctx.steps, events, calendar),
-            "events": queues.event_lines(events, ctx.steps),
-            "results": list(
-                dossier.documents.filter(kind=DossierDocument.Kind.RESULT)
-                .select_related("signature")
-                .order_by("id")
-            ),
-            "transfer_targets": transfer_targets,
-            "error": error,
-            "status": status,
-            "return_url": return_url,
-        },
-        status=status,
-    )
-
-
-@_page
-@require_GET
-def dossier_page(request: HttpRequest, code: str) -> HttpResponse:
-    user = _staff(request)
-    dossier = dossier_get_for_actor(user, code)
-    return _render_dossier(request, dossier, user)
-
-
-def _conflict(dossier: Dossier) -> Conflict:
+def conflict(dossier: Dossier) -> Conflict:
     return Conflict(
         _("Hồ sơ %(code)s vừa được người khác cập nhật. Vui lòng tải lại rồi thao tác lại.")
         % {"code": dossier.public_code}
     )
 
 
-def _posted_version(request: HttpRequest) -> int:
+def posted_version(request: HttpRequest) -> int:
     raw = request.POST.get("version", "")
     if not raw.strip().isdigit():
         raise ValidationFailed(
@@ -562,10 +372,10 @@ def _check_version_locked(dossier: Dossier, version: int) -> None:
         .first()
     )
     if current != version:
-        raise _conflict(dossier)
+        raise conflict(dossier)
 
 
-def _apply(key: str, user: User, dossier: Dossier, form: f.ActionForm) -> str:
+def action_apply(key: str, user: User, dossier: Dossier, form: f.ActionForm) -> str:
     """Carry out one action through its service; the success message."""
     data = form.cleaned_data
     version = data["version"]
@@ -632,132 +442,3 @@ def _apply(key: str, user: User, dossier: Dossier, form: f.ActionForm) -> str:
         expected_version=version,
     )
     return _("Đã thực hiện: %(action)s.") % {"action": Action(key).label}
-
-
-@_page
-@require_POST
-def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
-    """One action on a dossier, from its page. Success redirects back to the page."""
-    key = SLUGS.get(action)
-    if key is None:
-        raise NotFound(_("Không có thao tác này."))
-    user = _staff(request)
-    dossier = dossier_get_for_actor(user, code)
-    version = _posted_version(request)
-    if version != dossier.version:
-        raise _conflict(dossier)
-    ctx = _context(dossier, user)
-    if not ctx.offers(key):
-        raise ctx.refuse(key)
-    form = _form(key, ctx, request.POST, request.FILES)
-    if not form.is_valid():
-        message = " ".join(str(m) for field in form.errors.values() for m in field)
-        return _render_dossier(
-            request, dossier, user, bound=form, bound_key=key, error=message, status=400
-        )
-    try:
-        done = _apply(key, user, dossier, form)
-    except MotcuaError as error:
-        fresh = Dossier.objects.select_related("procedure", "agency", "current_step").get(
-            pk=dossier.pk
-        )
-        keep = error.status == 400 and not isinstance(error, Conflict)
-        return _render_dossier(
-            request,
-            fresh,
-            user,
-            bound=form if keep else None,
-            bound_key=key if keep else "",
-            error=error.message,
-            status=error.status,
-        )
-    messages.success(request, done)
-    return redirect(reverse("office:processing_dossier", args=[dossier.public_code]))
-
-
-# --- 4. an agency's day ---------------------------------------------------------------------
-
-
-def _day_agency(user: User, code: str) -> Agency:
-    readable = user_readable_agency_ids(user)
-    if not code:
-        own = sorted({agency for agency, _role in user_roles(user)})
-        first = Agency.objects.filter(pk__in=own).order_by("code").first()
-        if first is None:
-            raise PermissionDenied(_("Trang này chỉ dành cho cán bộ của cơ quan giải quyết."))
-        return first
-    agency = Agency.objects.filter(code=code).first()
-    if agency is None:
-        raise NotFound(_("Không có cơ quan mã “%(code)s”.") % {"code": code[:64]})
-    if agency.pk not in readable:
-        raise PermissionDenied(
-            _("Bạn không phải cán bộ của %(agency)s nên không xem được công việc của cơ quan này.")
-            % {"agency": agency.name}
-        )
-    return agency
-
-
-@_page
-@require_GET
-def today(request: HttpRequest) -> HttpResponse:
-    """The agency's day: received today, due today, overdue — by step and by officer."""
-    user = _staff(request)
-    agency = _day_agency(user, request.GET.get("agency", "").strip())
-    now = timezone.now()
-    summaries = [queues.day_summary(agency, key, now) for key in queues.DAY_SECTIONS]
-    section = request.GET.get("section", "")
-    step = request.GET.get("step", "")
-    state = request.GET.get("state", "")
-    officer = request.GET.get("officer", "")
-    if section and section not in queues.DAY_SECTIONS:
-        raise ValidationFailed(_("Mục “%(value)s” không hợp lệ.") % {"value": section[:50]})
-    if state and state not in State.values:
-        raise ValidationFailed(_("Trạng thái “%(value)s” không hợp lệ.") % {"value": state[:50]})
-    if officer and officer != queues.UNASSIGNED and not (officer.isdigit() and len(officer) < 19):
-        raise ValidationFailed(_("Cán bộ “%(value)s” không hợp lệ.") % {"value": officer[:50]})
-    page = None
-    if section:
-        page = Paginator(
-            queues.day_list(agency, section, now, step=step, state=state, officer=officer),
-            PAGE_SIZE,
-        ).get_page(request.GET.get("page"))
-    own = {a for a, _role in user_roles(user)}
-    choices = list(Agency.objects.filter(pk__in=own).order_by("code").only("code", "name"))
-    group_label = ""
-    if section:
-        summary = next(s for s in summaries if s.key == section)
-        for group in [*summary.by_step, *summary.by_officer]:
-            if group.params in ({"step": step}, {"state": state}, {"officer": officer}):
-                group_label = group.label
-    return render(
-        request,
-        "office/today.html",
-        {
-            "agency": agency,
-            "agencies": choices if len(choices) > 1 or agency not in choices else [],
-            "summaries": summaries,
-            "section": section,
-            "section_title": queues.DAY_SECTIONS.get(section, ""),
-            "group_label": group_label,
-            "page": page,
-            "now": now,
-            "base_query": urlencode({"agency": agency.code}),
-            "list_query": _querystring(
-                {
-                    "agency": agency.code,
-                    "section": section,
-                    "step": step,
-                    "state": state,
-                    "officer": officer,
-                }
-            ),
-        },
-    )
-
-
-urlpatterns: list[URLPattern] = [
-    path("xu-ly/", queue, name="processing_queue"),
-    path("xu-ly/<str:code>/", dossier_page, name="processing_dossier"),
-    path("xu-ly/<str:code>/<slug:action>/", act, name="processing_action"),
-    path("hom-nay/", today, name="today"),
-]

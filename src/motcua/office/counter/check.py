@@ -1,0 +1,139 @@
+"""The completeness check: the dossier against the required documents, the e-form answers,
+and the outcomes (receive, request a supplement, refuse, hand over to processing)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from motcua.core.calendar import working_calendar
+from motcua.core.errors import Conflict, MotcuaError
+from motcua.directory.models import User
+from motcua.dossiers.letters import letter_kinds
+from motcua.dossiers.lifecycle import Action, allowed_actions, dossier_transition
+from motcua.dossiers.models import Dossier
+from motcua.office.counter.common import (
+    check_url,
+    counter_dossier,
+    error_status,
+    first_error,
+    required_rows,
+)
+from motcua.office.declaration import declaration_context
+from motcua.office.forms_counter import ReceiveForm, RefuseForm, SupplementForm
+
+LETTER_OF = {"receive": "receipt", "request_supplement": "supplement", "refuse": "refusal"}
+CHECK_ACTIONS = (
+    Action.RECEIVE,
+    Action.REQUEST_SUPPLEMENT,
+    Action.REFUSE,
+    Action.FORWARD,
+    Action.PROVIDE_SUPPLEMENT,
+)
+ACTION_FORMS: dict[str, type[ReceiveForm | RefuseForm]] = {
+    Action.RECEIVE: ReceiveForm,
+    Action.FORWARD: ReceiveForm,
+    Action.PROVIDE_SUPPLEMENT: ReceiveForm,
+    Action.REFUSE: RefuseForm,
+}
+DONE: dict[str, Any] = {
+    Action.RECEIVE: gettext_lazy("Đã tiếp nhận hồ sơ %(code)s."),
+    Action.REQUEST_SUPPLEMENT: gettext_lazy("Đã yêu cầu bổ sung hồ sơ %(code)s."),
+    Action.REFUSE: gettext_lazy("Đã từ chối tiếp nhận hồ sơ %(code)s."),
+    Action.FORWARD: gettext_lazy("Đã chuyển hồ sơ %(code)s sang bước xử lý đầu tiên."),
+    Action.PROVIDE_SUPPLEMENT: gettext_lazy("Đã nhận hồ sơ bổ sung cho hồ sơ %(code)s."),
+}
+
+# ---------------------------------------------------------------- completeness check
+
+
+def _check_context(
+    dossier: Dossier, officer: User, *, supplement: SupplementForm | None = None, **forms: Any
+) -> dict[str, Any]:
+    rows, loose = required_rows(dossier)
+    actions = [a for a in allowed_actions(dossier, officer) if a in CHECK_ACTIONS]
+    if supplement is None and Action.REQUEST_SUPPLEMENT in actions:
+        supplement = SupplementForm(
+            documents=[row["document"] for row in rows],
+            calendar=working_calendar(dossier.agency.office_hours),
+            initial={
+                "missing_documents": [
+                    str(row["document"].pk)
+                    for row in rows
+                    if not row["files"] and not row["document"].optional
+                ],
+                "version": dossier.version,
+            },
+        )
+    return {
+        "dossier": dossier,
+        "rows": rows,
+        "loose": loose,
+        "actions": actions,
+        "letters": letter_kinds(dossier),
+        "supplement_form": supplement,
+        "refuse_form": forms.get("refuse") or RefuseForm(initial={"version": dossier.version}),
+        "can_return": Action.RETURN in allowed_actions(dossier, officer),
+        "missing_count": sum(1 for r in rows if not r["files"] and not r["document"].optional),
+        **declaration_context(dossier),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@counter_dossier
+def check(request: HttpRequest, *, officer: User, dossier: Dossier) -> HttpResponse:
+    """The dossier against the procedure's required documents, and the three outcomes:
+    receive, request a supplement, refuse (then hand over to processing)."""
+    if request.method == "GET":
+        return render(request, "office/counter_check.html", _check_context(dossier, officer))
+
+    action = request.POST.get("hanh_dong", "")
+    if action not in CHECK_ACTIONS:
+        context = _check_context(dossier, officer)
+        context["error"] = _("Thao tác không hợp lệ.")
+        return render(request, "office/counter_check.html", context, status=400)
+    form: Any
+    if action == Action.REQUEST_SUPPLEMENT:
+        form = SupplementForm(
+            request.POST,
+            documents=list(dossier.procedure.documents.all()),
+            calendar=working_calendar(dossier.agency.office_hours),
+        )
+    else:
+        form = ACTION_FORMS[action](request.POST)
+    forms_shown = {
+        "supplement": form if action == Action.REQUEST_SUPPLEMENT else None,
+        "refuse": form if action == Action.REFUSE else None,
+    }
+    if not form.is_valid():
+        context = _check_context(dossier, officer, **forms_shown)
+        context["error"] = first_error(form)
+        context["failed_action"] = action
+        return render(request, "office/counter_check.html", context, status=400)
+    try:
+        updated = dossier_transition(
+            actor=officer,
+            dossier=dossier,
+            action=action,
+            note=form.note(),
+            payload=form.payload(),
+            expected_version=form.cleaned_data["version"],
+        )
+    except MotcuaError as error:
+        # After a conflict the forms start afresh with the version now in force.
+        context = _check_context(
+            dossier, officer, **({} if isinstance(error, Conflict) else forms_shown)
+        )
+        context["error"] = error.message
+        context["failed_action"] = action
+        return render(request, "office/counter_check.html", context, status=error_status(error))
+    messages.success(
+        request, DONE[action] % {"code": updated.public_code}, extra_tags=LETTER_OF.get(action, "")
+    )
+    return redirect(check_url(updated))

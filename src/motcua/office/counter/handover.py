@@ -1,0 +1,80 @@
+"""Handing the result over, and the dossier's files for the reception officers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from motcua.core.errors import MotcuaError, NotFound
+from motcua.directory.models import User
+from motcua.dossiers.lifecycle import Action, allowed_actions, dossier_transition
+from motcua.dossiers.models import Dossier, DossierDocument
+from motcua.office.counter.common import counter_dossier, error_status, first_error, forbidden
+from motcua.office.forms_counter import ReturnForm
+
+# ---------------------------------------------------------------- return of the result
+
+
+@require_http_methods(["GET", "POST"])
+@counter_dossier
+def return_result(request: HttpRequest, *, officer: User, dossier: Dossier) -> HttpResponse:
+    """Hand the result over in person or by post, recording who received it and how."""
+    results = list(dossier.documents.filter(kind=DossierDocument.Kind.RESULT).order_by("id"))
+    can_return = Action.RETURN in allowed_actions(dossier, officer)
+    context: dict[str, Any] = {"dossier": dossier, "results": results, "can_return": can_return}
+    if request.method == "GET":
+        context["form"] = ReturnForm(
+            initial={"version": dossier.version, "receiver": dossier.applicant_name}
+        )
+        return render(request, "office/counter_return.html", context)
+    form = ReturnForm(request.POST)
+    context["form"] = form
+    if not form.is_valid():
+        context["error"] = first_error(form)
+        return render(request, "office/counter_return.html", context, status=400)
+    try:
+        updated = dossier_transition(
+            actor=officer,
+            dossier=dossier,
+            action=Action.RETURN,
+            note=form.note(),
+            payload=form.payload(),
+            expected_version=form.cleaned_data["version"],
+        )
+    except MotcuaError as error:
+        context["error"] = error.message
+        return render(request, "office/counter_return.html", context, status=error_status(error))
+    messages.success(
+        request,
+        _("Đã trả kết quả hồ sơ %(code)s cho %(receiver)s.")
+        % {"code": updated.public_code, "receiver": form.cleaned_data["receiver"]},
+    )
+    return redirect("office:counter_home")
+
+
+# ---------------------------------------------------------------- files
+
+
+@require_http_methods(["GET"])
+@counter_dossier
+def document_file(
+    request: HttpRequest, *, officer: User, dossier: Dossier, document_id: int
+) -> HttpResponseBase:
+    """A file of the dossier, to the reception officers of its agency only (never public
+    media)."""
+    document = dossier.documents.filter(pk=document_id).first()
+    try:
+        if document is None:
+            raise NotFound(_("Hồ sơ không có tài liệu này."))
+        handle = document.file.open("rb")
+    except (NotFound, OSError):
+        return forbidden(request, _("Hồ sơ không có tài liệu này."), status=404)
+    response = FileResponse(handle, content_type=document.content_type, filename=document.name)
+    response["Cache-Control"] = "private, no-store"
+    return response

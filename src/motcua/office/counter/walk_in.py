@@ -1,0 +1,188 @@
+"""Walk-in entry: search the catalog, look the applicant up in the population registry,
+enter the dossier with its scans."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from motcua.catalog.models import Procedure
+from motcua.catalog.selectors import procedure_search
+from motcua.core.errors import MotcuaError
+from motcua.core.text import fold
+from motcua.directory.models import Agency, User
+from motcua.dossiers.documents import document_attach
+from motcua.dossiers.lifecycle import dossier_record
+from motcua.dossiers.models import DossierDocument
+from motcua.dossiers.services import dossier_create
+from motcua.integration.registry import RegistryPerson, population_registry
+from motcua.office.counter.common import (
+    check_url,
+    counter_required,
+    error_status,
+    forbidden,
+    precheck,
+    uploads_for,
+)
+from motcua.office.forms_counter import PersonalIdForm, WalkInForm
+
+logger = logging.getLogger(__name__)
+
+SEARCH_LIMIT = 20
+
+# ---------------------------------------------------------------- walk-in entry
+
+
+def _officer_agencies(agency_ids: set[int]) -> list[Agency]:
+    return list(Agency.objects.filter(id__in=agency_ids).order_by("name"))
+
+
+def _registry_lookup(personal_id: str) -> tuple[RegistryPerson | None, str]:
+    """The person, or None and why (not in the registry, or the registry unreachable)."""
+    try:
+        person = population_registry().lookup(personal_id)
+    except MotcuaError as error:
+        return None, error.message
+    except Exception:  # a remote connector's failure must not become a 500 at the counter
+        logger.exception("population registry lookup failed")
+        return None, _(
+            "Không kết nối được CSDL quốc gia về dân cư; hãy nhập thông tin theo giấy tờ "
+            "người nộp xuất trình."
+        )
+    if person is None:
+        return None, _(
+            "CSDL quốc gia về dân cư không có số định danh này; hãy kiểm tra lại giấy tờ hoặc "
+            "nhập thông tin theo giấy tờ người nộp xuất trình."
+        )
+    return person, ""
+
+
+@require_http_methods(["GET", "POST"])
+@counter_required
+def walk_in(request: HttpRequest, *, officer: User, agency_ids: set[int]) -> HttpResponse:
+    """Search the catalog of the officer's agencies, look the applicant up in the population
+    registry, enter the dossier and attach the scans; then on to the completeness check."""
+    agencies = _officer_agencies(agency_ids)
+    params = request.GET
+    agency_code = params.get("co_quan", "").strip()[:64]
+    agency = next((a for a in agencies if a.code == agency_code), None)
+    if agency_code and agency is None:
+        return forbidden(request, _("Bạn không phải cán bộ một cửa của cơ quan đã chọn."))
+    agency = agency or agencies[0]
+    query = params.get("q", "").strip()[:200]
+    procedure: Procedure | None = None
+    procedure_code = params.get("thu_tuc", "").strip()[:32]
+    if procedure_code:
+        procedure = (
+            Procedure.objects.filter(code=procedure_code, agencies=agency, is_active=True)
+            .select_related("sector")
+            .first()
+        )
+    context: dict[str, Any] = {
+        "agencies": agencies,
+        "agency": agency,
+        "query": query,
+        "procedure": procedure,
+        "results": procedure_search(query, agency_id=agency.pk)[:SEARCH_LIMIT] if query else [],
+        "searched": bool(query),
+    }
+    if procedure_code and procedure is None:
+        context["error"] = _("%(agency)s không giải quyết thủ tục mã %(code)s.") % {
+            "agency": agency.name,
+            "code": procedure_code,
+        }
+        return render(request, "office/counter_walkin.html", context, status=400)
+    if procedure is None:
+        return render(request, "office/counter_walkin.html", context)
+
+    documents = list(procedure.documents.all())
+    context["documents"] = documents
+    if request.method == "GET":
+        context["form"] = WalkInForm()
+        return render(request, "office/counter_walkin.html", context)
+
+    if request.POST.get("hanh_dong") == "tra_cuu":
+        return _walk_in_lookup(request, context)
+
+    form = WalkInForm(request.POST)
+    context["form"] = form
+    if not form.is_valid():
+        context["error"] = _(
+            "Hồ sơ chưa được tạo: hãy sửa các ô được đánh dấu (và chọn lại tệp bản quét nếu "
+            "đã chọn)."
+        )
+        return render(request, "office/counter_walkin.html", context, status=400)
+    data = form.cleaned_data
+    uploads = uploads_for(request, documents)
+    person, _why = _registry_lookup(data["applicant_id_number"])
+    from_registry = person is not None and fold(person.full_name) == fold(data["applicant_name"])
+    try:
+        precheck(uploads)
+        with transaction.atomic():
+            dossier = dossier_create(
+                actor=officer,
+                procedure=procedure,
+                agency=agency,
+                channel=data["channel"],
+                applicant_name=data["applicant_name"],
+                applicant_id_number=data["applicant_id_number"],
+                applicant_address=data["applicant_address"],
+                applicant_phone=data["applicant_phone"],
+                applicant_email=data["applicant_email"],
+            )
+            if from_registry:
+                # The applicant's identity came from the population registry (§7
+                # `registry_dossiers`); no service takes this flag at creation yet.
+                dossier = dossier_record(
+                    actor=officer,
+                    dossier=dossier,
+                    action="registry_lookup",
+                    payload={"source": "population_registry"},
+                    changes={"registry_used": True},
+                )
+            for document, upload in uploads:
+                document_attach(
+                    actor=officer,
+                    dossier=dossier,
+                    upload=upload,
+                    kind=DossierDocument.Kind.SCAN,
+                    required_document=document,
+                )
+    except MotcuaError as error:
+        context["error"] = _("Hồ sơ chưa được tạo: %(reason)s") % {"reason": error.message}
+        return render(request, "office/counter_walkin.html", context, status=error_status(error))
+    messages.success(
+        request,
+        _("Đã tạo hồ sơ %(code)s. Kiểm tra thành phần hồ sơ rồi tiếp nhận.")
+        % {"code": dossier.public_code},
+    )
+    return redirect(check_url(dossier))
+
+
+def _walk_in_lookup(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+    """Fill name and address from the population registry; nothing is written. A POST, so
+    the personal ID never sits in a URL or an access log."""
+    initial = {name: request.POST.get(name, "") for name in WalkInForm.base_fields}
+    lookup = PersonalIdForm(request.POST)
+    if not lookup.is_valid():
+        context["form"] = WalkInForm(initial=initial)
+        context["id_error"] = lookup.errors["applicant_id_number"][0]
+        return render(request, "office/counter_walkin.html", context, status=400)
+    personal_id = lookup.cleaned_data["applicant_id_number"]
+    person, why = _registry_lookup(personal_id)
+    initial["applicant_id_number"] = personal_id
+    if person is not None:
+        initial["applicant_name"] = person.full_name
+        initial["applicant_address"] = person.permanent_address
+        context["person"] = person
+    else:
+        context["id_notice"] = why
+    context["form"] = WalkInForm(initial=initial)
+    return render(request, "office/counter_walkin.html", context)
