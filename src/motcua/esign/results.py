@@ -21,6 +21,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from motcua.catalog.eform_answers import EMPTY, eform_answers
 from motcua.dossiers.letters import _fonts as dejavu_fonts
 from motcua.dossiers.models import Dossier
 
@@ -99,7 +100,7 @@ TEMPLATES: dict[str, ResultTemplate] = {
         text=(
             "{agency} xác nhận:\n"
             "Ông/bà: {applicant}    Số định danh cá nhân: {id_number}\n"
-            "Nơi tạm trú: {address}\n"
+            "Nơi tạm trú: {new_address}\n"
             "đã được đăng ký tạm trú và cập nhật vào Cơ sở dữ liệu về cư trú theo hồ sơ "
             "số {code}. Thời hạn tạm trú: {stay_until}."
         ),
@@ -140,14 +141,22 @@ class _Blanks(dict):
         return BLANK
 
 
+def _answers(dossier: Dossier) -> dict[str, str]:
+    """The e-form answers as the declaration reads them (dates dd/mm/yyyy, choices by their
+    labels, grouped numbers): a result must not print `1985-04-12` or `150000000`."""
+    form_data = dossier.form_data or {}
+    if not form_data:
+        return {}
+    return {
+        row.key: row.value
+        for section in eform_answers(dossier.procedure.eform or {}, form_data)
+        for row in section.rows
+        if row.value != EMPTY
+    }
+
+
 def _values(dossier: Dossier) -> dict[str, str]:
-    values = _Blanks(
-        {
-            key: str(value)
-            for key, value in (dossier.form_data or {}).items()
-            if isinstance(value, str | int | float) and str(value).strip()
-        }
-    )
+    values = _Blanks(_answers(dossier))
     base = {
         "code": dossier.public_code,
         "applicant": dossier.applicant_name,
