@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
-from functools import cache
-from pathlib import Path
 
 import segno
 from django.conf import settings
@@ -16,14 +14,12 @@ from django.utils import timezone
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from motcua.core.errors import NotFound
+from motcua.core.pdf import pdf_fonts
 from motcua.dossiers.models import Dossier, DossierEvent
 
-FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu")]
 TITLES = {
     "receipt": "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
     "supplement": "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ",
@@ -36,18 +32,6 @@ EVENT_OF = {
     "refusal": "refuse",
     "apology": "apology",
 }
-
-
-@cache
-def _fonts() -> tuple[str, str]:
-    """DejaVu Sans carries every Vietnamese letter; Helvetica does not."""
-    for folder in FONT_DIRS:
-        regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
-        if regular.exists() and bold.exists():
-            pdfmetrics.registerFont(TTFont("DejaVu", str(regular)))
-            pdfmetrics.registerFont(TTFont("DejaVu-Bold", str(bold)))
-            return "DejaVu", "DejaVu-Bold"
-    raise RuntimeError("Thiếu phông chữ DejaVu Sans (gói Debian fonts-dejavu-core).")
 
 
 def tracking_url(dossier: Dossier) -> str:
@@ -78,7 +62,7 @@ def letter_pdf(dossier: Dossier, kind: str) -> bytes:
     )
     if event is None:
         raise NotFound("Hồ sơ chưa có văn bản này.")
-    regular, bold = _fonts()
+    regular, bold = pdf_fonts()
     text = ParagraphStyle("text", fontName=regular, fontSize=11, leading=15)
     head = ParagraphStyle("head", parent=text, fontName=bold, fontSize=13, alignment=1, leading=18)
     center = ParagraphStyle("center", parent=text, alignment=1)

@@ -22,7 +22,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from motcua.catalog.eform_answers import EMPTY, eform_answers
-from motcua.dossiers.letters import _fonts as dejavu_fonts
+from motcua.core.pdf import pdf_fonts
 from motcua.dossiers.models import Dossier
 
 BLANK = "…………………………"
@@ -183,7 +183,7 @@ def result_text_default(dossier: Dossier) -> str:
 def result_pdf(dossier: Dossier, *, text: str, at: datetime | None = None) -> bytes:
     """The result as a PDF, its foot left free for the signature stamp."""
     template = template_for(dossier)
-    regular, bold = dejavu_fonts()
+    regular, bold = pdf_fonts()
     body = ParagraphStyle("body", fontName=regular, fontSize=11.5, leading=16, spaceAfter=3)
     center = ParagraphStyle("center", parent=body, alignment=1, spaceAfter=0)
     head = ParagraphStyle("head", parent=body, fontName=bold, fontSize=14, leading=19, alignment=1)

@@ -33,8 +33,8 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen import canvas
 
 from motcua.core.errors import ValidationFailed
+from motcua.core.pdf import pdf_fonts
 from motcua.directory.models import Agency, User
-from motcua.dossiers.letters import _fonts as dejavu_fonts
 from motcua.esign import conf
 from motcua.esign.pki import agency_credentials
 
@@ -115,7 +115,7 @@ class _PdfBytesPage(content.ImportedPdfPage):
 def stamp_pdf(*, agency_name: str, signer_name: str, at: datetime, verify_url: str) -> bytes:
     """The visible stamp as a one-page PDF: DejaVu for the Vietnamese letters, the QR code
     drawn module by module from segno, so it stays sharp at any zoom."""
-    regular, bold = dejavu_fonts()
+    regular, bold = pdf_fonts()
     out = io.BytesIO()
     page = canvas.Canvas(out, pagesize=(STAMP_WIDTH, STAMP_HEIGHT))
     page.setFillColorRGB(1, 1, 1)

@@ -17,7 +17,7 @@ from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Space
 
 from motcua.catalog.eform_answers import AnswerSection, eform_answers
 from motcua.catalog.eforms import eform_of
-from motcua.dossiers.letters import _fonts as dejavu_fonts
+from motcua.core.pdf import pdf_fonts
 from motcua.dossiers.models import Dossier
 
 TITLE = "TỜ KHAI ĐIỆN TỬ"
@@ -57,7 +57,7 @@ def _text(value: str) -> str:
 
 
 def declaration_pdf(dossier: Dossier, sections: list[AnswerSection]) -> bytes:
-    regular, bold = dejavu_fonts()
+    regular, bold = pdf_fonts()
     text = ParagraphStyle("text", fontName=regular, fontSize=10, leading=13)
     strong = ParagraphStyle("strong", parent=text, fontName=bold)
     head = ParagraphStyle("head", parent=text, fontName=bold, fontSize=13, alignment=1, leading=18)

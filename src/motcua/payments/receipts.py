@@ -13,7 +13,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from motcua.core.errors import NotFound
-from motcua.dossiers.letters import _fonts, tracking_url
+from motcua.core.pdf import pdf_fonts
+from motcua.dossiers.letters import tracking_url
 from motcua.payments.models import Method, Payment, Status
 from motcua.payments.words import vnd_in_words
 
@@ -28,7 +29,7 @@ def receipt_pdf(payment: Payment) -> bytes:
     if payment.status != Status.PAID or payment.paid_at is None:
         raise NotFound("Giao dịch chưa được thanh toán nên chưa có biên lai.")
     dossier = payment.dossier
-    regular, bold = _fonts()
+    regular, bold = pdf_fonts()
     text = ParagraphStyle("text", fontName=regular, fontSize=11, leading=15)
     strong = ParagraphStyle("strong", parent=text, fontName=bold)
     head = ParagraphStyle("head", parent=text, fontName=bold, fontSize=14, alignment=1, leading=19)

@@ -21,7 +21,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from motcua.catalog.eforms import Field, eform_fields
-from motcua.dossiers.letters import _fonts
+from motcua.core.pdf import pdf_fonts
 
 MARGIN = 20 * mm
 SIZE = 11
@@ -82,7 +82,7 @@ def _choices(field: Field) -> str:
 
 
 def blank_declaration_pdf(eform: dict[str, Any], *, procedure_name: str) -> bytes:
-    regular, bold = _fonts()
+    regular, bold = pdf_fonts()
     text = ParagraphStyle("text", fontName=regular, fontSize=SIZE, leading=LEADING)
     center = ParagraphStyle("center", parent=text, alignment=1)
     head = ParagraphStyle("head", parent=center, fontName=bold, fontSize=13, leading=19)

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from motcua.index.exports.labels import attachment_name, period_text
-from motcua.index.exports.pdf import FONT, FONT_BOLD, FONT_DIR, PDF_CONTENT_TYPE, index_report_pdf
+from motcua.index.exports.pdf import PDF_CONTENT_TYPE, index_report_pdf
 from motcua.index.exports.rows import (
     KPI_ROWS,
     AgencyScore,
@@ -40,9 +40,6 @@ from motcua.index.exports.xlsx import (
 )
 
 __all__ = [
-    "FONT",
-    "FONT_BOLD",
-    "FONT_DIR",
     "FORMATS",
     "HEADER_FILL",
     "HEADER_FONT",

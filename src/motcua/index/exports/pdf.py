@@ -4,31 +4,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from functools import cache
-from pathlib import Path
 from typing import Any
 
+from motcua.core.pdf import pdf_fonts
 from motcua.index.charts import number_vi, percent_vi
 from motcua.index.exports.labels import now_text, period_text
 from motcua.index.exports.rows import IndexReport, KpiLine
 
 PDF_CONTENT_TYPE = "application/pdf"
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-
-FONT = "DejaVuSans"
-FONT_BOLD = "DejaVuSans-Bold"
-
-
-@cache
-def _fonts() -> tuple[str, str]:
-    """DejaVu Sans (Debian's fonts-dejavu-core) has every Vietnamese glyph."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    pdfmetrics.registerFont(TTFont(FONT, str(FONT_DIR / "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD)
-    return FONT, FONT_BOLD
 
 
 def index_report_pdf(report: IndexReport, kpis: Sequence[KpiLine] = ()) -> bytes:
@@ -38,7 +21,7 @@ def index_report_pdf(report: IndexReport, kpis: Sequence[KpiLine] = ()) -> bytes
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    regular, bold = _fonts()
+    regular, bold = pdf_fonts()
     body = ParagraphStyle("body", fontName=regular, fontSize=10, leading=13)
     cell = ParagraphStyle("cell", parent=body, fontSize=9, leading=11)
     heading = ParagraphStyle(
