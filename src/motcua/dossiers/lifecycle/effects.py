@@ -1,0 +1,262 @@
+"""The effect of each action on the dossier's derived fields: the clock, the workflow step, the
+code, the closing moments (domain.md §5–§7). An effect may refuse the action by raising; it
+runs inside `dossier_transition`'s transaction, so a refusal leaves nothing written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from motcua.catalog.models import WorkflowStep
+from motcua.core.errors import TransitionNotAllowed, ValidationFailed
+from motcua.core.worktime import WorkingCalendar
+from motcua.directory.models import Agency, Role, User
+from motcua.directory.selectors import user_has_role
+from motcua.dossiers.codes import dossier_code_next
+from motcua.dossiers.lifecycle.table import Action, _step_agency_id
+from motcua.dossiers.models import Dossier, State
+
+
+@dataclass
+class _Change:
+    """The dossier being changed and the context of the action; `set` collects the field names
+    so that the save writes only those."""
+
+    dossier: Dossier
+    actor: User | None
+    action: str
+    at: datetime
+    payload: dict[str, Any]
+    calendar: WorkingCalendar
+    fields: set[str]
+
+    def set(self, **values: Any) -> None:
+        for name, value in values.items():
+            setattr(self.dossier, name, value)
+            self.fields.add(name)
+
+
+def _no_effect(change: _Change) -> None:
+    return None
+
+
+def _pause(change: _Change) -> None:
+    change.set(paused_at=change.at, state_before_pause=change.dossier.state)
+
+
+def _unpause(change: _Change) -> None:
+    """Move the due moments by the working time spent paused (§5)."""
+    dossier = change.dossier
+    if dossier.paused_at is not None:
+        paused = change.calendar.between(dossier.paused_at, change.at)
+        if dossier.due_at is not None:
+            change.set(due_at=_extend(change.calendar, dossier.due_at, paused))
+        if dossier.step_due_at is not None:
+            change.set(step_due_at=_extend(change.calendar, dossier.step_due_at, paused))
+        change.payload["paused_working_minutes"] = int(paused.total_seconds() // 60)
+    change.set(paused_at=None)
+
+
+def _extend(calendar: WorkingCalendar, due: datetime, by: timedelta) -> datetime:
+    return calendar.add(due, by) if by > timedelta(0) else due
+
+
+def _submit(change: _Change) -> None:
+    change.set(submitted_at=change.at)
+
+
+def _receive(change: _Change) -> None:
+    dossier = change.dossier
+    duration = dossier.procedure.duration
+    change.set(
+        received_at=change.at,
+        code=dossier_code_next(agency=dossier.agency, at=change.at),
+        due_at=change.calendar.add(change.at, duration.delta) if duration else None,
+    )
+    change.payload["code"] = dossier.code
+    if dossier.due_at:
+        change.payload["due_at"] = dossier.due_at
+
+
+def _request_supplement(change: _Change) -> None:
+    dossier = change.dossier
+    if dossier.received_at is not None:
+        # After reception the clock stops until the complete supplement arrives (§5).
+        change.set(supplement_count=dossier.supplement_count + 1)
+        _pause(change)
+    else:
+        change.set(state_before_pause=dossier.state)
+    due = change.payload.get("supplement_due_at")
+    change.set(supplement_due_at=_parse_moment(due) if due else None)
+
+
+def _provide_supplement(change: _Change) -> None:
+    _unpause(change)
+    change.set(supplement_due_at=None)
+
+
+def _refuse(change: _Change) -> None:
+    if not change.payload.get("reasons") and not change.payload.get("reason"):
+        raise ValidationFailed(_("Phải nêu rõ lý do từ chối."), fields={"reason": "required"})
+    processing = change.dossier.state == State.IN_PROGRESS
+    change.set(
+        refused_stage=(
+            Dossier.RefusedStage.PROCESSING if processing else Dossier.RefusedStage.RECEPTION
+        ),
+        closed_at=change.at,
+    )
+    if processing:
+        change.set(finished_at=change.at)
+        _leave_workflow(change)
+
+
+def _steps(change: _Change) -> list[WorkflowStep]:
+    return list(change.dossier.procedure.steps.all())
+
+
+def _enter_step(change: _Change, step: WorkflowStep) -> None:
+    duration = change.dossier.procedure.duration
+    assignee = change.payload.pop("assignee", None)
+    assignee_id = assignee.pk if isinstance(assignee, User) else assignee
+    if assignee_id is not None:
+        agency_id = _step_agency_id(change.dossier, step)
+        candidate = User.objects.filter(pk=assignee_id).first()
+        if candidate is None or not user_has_role(candidate, step.role, agency_id):
+            raise ValidationFailed(
+                _("Người được giao không giữ vai trò %(role)s tại cơ quan của bước này.")
+                % {"role": Role(step.role).label},
+                fields={"assignee": "invalid"},
+            )
+        change.payload["assignee_id"] = assignee_id
+    change.set(
+        current_step=step,
+        step_started_at=change.at,
+        step_due_at=change.calendar.add(change.at, duration.share(step.share_percent))
+        if duration
+        else None,
+        assignee_id=assignee_id,
+    )
+    change.payload["step"] = step.position
+
+
+def _leave_workflow(change: _Change) -> None:
+    change.set(current_step=None, step_started_at=None, step_due_at=None, assignee_id=None)
+
+
+def _forward(change: _Change) -> None:
+    steps = _steps(change)
+    if not steps:
+        raise TransitionNotAllowed(
+            _("Thủ tục này chưa có quy trình nội bộ; quản trị cần khai báo các bước xử lý.")
+        )
+    current = change.dossier.current_step
+    if current is None:
+        _enter_step(change, steps[0])
+        return
+    later = [s for s in steps if s.position > current.position]
+    if not later:
+        raise TransitionNotAllowed(
+            _("Đây là bước cuối của quy trình: hãy phê duyệt hoặc từ chối thay vì chuyển bước.")
+        )
+    _enter_step(change, later[0])
+
+
+def _send_back(change: _Change) -> None:
+    current = change.dossier.current_step
+    earlier = [s for s in _steps(change) if current and s.position < current.position]
+    if not earlier:
+        raise TransitionNotAllowed(_("Hồ sơ đang ở bước đầu tiên, không có bước trước để trả lại."))
+    if not change.payload.get("reason") and not change.payload.get("note"):
+        raise ValidationFailed(_("Phải ghi rõ lý do trả lại."), fields={"reason": "required"})
+    _enter_step(change, earlier[-1])
+
+
+def _approve(change: _Change) -> None:
+    current = change.dossier.current_step
+    steps = _steps(change)
+    if current is None or not steps or current.position != steps[-1].position:
+        raise TransitionNotAllowed(
+            _("Chỉ phê duyệt kết quả ở bước cuối của quy trình; hãy chuyển bước trước.")
+        )
+    change.set(finished_at=change.at)
+    _leave_workflow(change)
+
+
+def _suspend(change: _Change) -> None:
+    kind = change.payload.get("kind", Dossier.SuspendKind.OTHER)
+    if kind not in (Dossier.SuspendKind.FINANCIAL, Dossier.SuspendKind.OTHER):
+        raise ValidationFailed(_("Loại tạm dừng không hợp lệ."), fields={"kind": "invalid"})
+    if not change.payload.get("reason"):
+        raise ValidationFailed(_("Phải ghi rõ lý do tạm dừng."), fields={"reason": "required"})
+    change.set(suspend_kind=kind)
+    _pause(change)
+
+
+def _resume(change: _Change) -> None:
+    _unpause(change)
+    change.set(suspend_kind=Dossier.SuspendKind.NONE)
+
+
+def _transfer(change: _Change) -> None:
+    code = change.payload.get("agency")
+    target = Agency.objects.filter(code=code).first() if code else None
+    if target is None or target.pk == change.dossier.agency_id:
+        raise ValidationFailed(
+            _("Phải chọn cơ quan nhận liên thông khác cơ quan đang giải quyết."),
+            fields={"agency": "invalid"},
+        )
+    change.set(transfer_agency=target, state_before_pause=change.dossier.state)
+
+
+def _transfer_back(change: _Change) -> None:
+    change.payload["from_agency"] = change.dossier.transfer_agency.code  # type: ignore[union-attr]
+    change.set(transfer_agency=None)
+
+
+def _return(change: _Change) -> None:
+    method = change.payload.get("method", "in_person")
+    if method not in ("in_person", "post", "online"):
+        raise ValidationFailed(
+            _("Hình thức trả kết quả không hợp lệ."), fields={"method": "invalid"}
+        )
+    change.set(returned_at=change.at, closed_at=change.at)
+
+
+def _close(change: _Change) -> None:
+    change.set(closed_at=change.at, paused_at=None)
+    _leave_workflow(change)
+
+
+def _parse_moment(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError as error:
+        raise ValidationFailed(_("Thời điểm không hợp lệ."), fields={"at": "invalid"}) from error
+    if moment.tzinfo is None:
+        raise ValidationFailed(_("Thời điểm phải có múi giờ."), fields={"at": "invalid"})
+    return moment
+
+
+_EFFECTS: dict[str, Callable[[_Change], None]] = {
+    Action.SUBMIT: _submit,
+    Action.RECEIVE: _receive,
+    Action.REQUEST_SUPPLEMENT: _request_supplement,
+    Action.PROVIDE_SUPPLEMENT: _provide_supplement,
+    Action.REFUSE: _refuse,
+    Action.FORWARD: _forward,
+    Action.SEND_BACK: _send_back,
+    Action.APPROVE: _approve,
+    Action.SUSPEND: _suspend,
+    Action.RESUME: _resume,
+    Action.TRANSFER: _transfer,
+    Action.TRANSFER_BACK: _transfer_back,
+    Action.RETURN: _return,
+    Action.WITHDRAW: _close,
+    Action.CANCEL: _close,
+}

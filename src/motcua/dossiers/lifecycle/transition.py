@@ -1,0 +1,182 @@
+"""Who may act now (`allowed_actions`) and the one writer of `Dossier.state`
+(`dossier_transition`), with the outbox rows a transition leaves for after the commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from motcua.core.calendar import working_calendar
+from motcua.core.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    TransitionNotAllowed,
+    ValidationFailed,
+)
+from motcua.core.outbox import outbox_write
+from motcua.directory.models import Role, User
+from motcua.directory.selectors import user_has_role
+from motcua.dossiers.lifecycle.effects import _EFFECTS, _Change, _no_effect
+from motcua.dossiers.lifecycle.table import (
+    NOTIFY_APPLICANT,
+    PREVIOUS,
+    TABLE,
+    Action,
+    Rule,
+    Who,
+    _step_agency_id,
+)
+from motcua.dossiers.models import Dossier, DossierEvent, State
+from motcua.index.metrics import contributions, counters_move
+
+
+def allowed_actions(dossier: Dossier, actor: User | None) -> list[str]:
+    """The actions this actor may take on this dossier now (for buttons and the API)."""
+    return [
+        action
+        for (state, action), rule in TABLE.items()
+        if state == dossier.state and _admits(rule, actor, dossier)
+    ]
+
+
+def _admits(rule: Rule, actor: User | None, dossier: Dossier) -> bool:
+    if actor is None or not actor.is_authenticated:
+        return False
+    for who in rule.who:
+        if who == Who.OWNER and dossier.applicant_id == actor.pk:
+            return True
+        if who == Who.RECEPTION and user_has_role(actor, Role.RECEPTION, dossier.agency_id):
+            return True
+        if who == Who.STEP and dossier.current_step is not None:
+            step = dossier.current_step
+            holds = user_has_role(actor, step.role, _step_agency_id(dossier, step))
+            if holds and dossier.assignee_id in (None, actor.pk):
+                return True
+        if who == Who.PROCESSING and any(
+            user_has_role(actor, role, dossier.agency_id)
+            for role in (Role.SPECIALIST, Role.APPROVER)
+        ):
+            return True
+        if who == Who.TRANSFER_TARGET and any(
+            user_has_role(actor, role, agency_id)
+            for role in (Role.SPECIALIST, Role.APPROVER)
+            for agency_id in (dossier.transfer_agency_id, dossier.agency_id)
+        ):
+            return True
+    return False
+
+
+def dossier_transition(
+    *,
+    actor: User | None,
+    dossier: Dossier | int,
+    action: str,
+    at: datetime | None = None,
+    note: str = "",
+    payload: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+) -> Dossier:
+    """Apply `action` to the dossier as `actor`. The one writer of `Dossier.state`.
+
+    `at` defaults to now; the demo and imports pass historical moments, which must not run
+    backwards. `expected_version` is the version the actor's screen showed: when someone else
+    changed the dossier meanwhile, the action is refused as a conflict instead of applied twice.
+    """
+    if action not in Action.values:
+        raise ValidationFailed(_("Hành động '%(action)s' không tồn tại.") % {"action": action})
+    payload = dict(payload or {})
+    dossier_id = dossier.pk if isinstance(dossier, Dossier) else dossier
+    with transaction.atomic():
+        locked = (
+            Dossier.objects.select_for_update(of=("self",))
+            .select_related("procedure", "agency", "current_step")
+            .filter(pk=dossier_id)
+            .first()
+        )
+        if locked is None:
+            raise NotFound(_("Không tìm thấy hồ sơ."))
+        if expected_version is not None and locked.version != expected_version:
+            raise Conflict(
+                _("Hồ sơ %(code)s vừa được người khác cập nhật. Vui lòng tải lại rồi thao tác lại.")
+                % {"code": locked.public_code}
+            )
+        rule = TABLE.get((locked.state, action))
+        if rule is None:
+            raise TransitionNotAllowed(
+                _("Không thể %(action)s khi hồ sơ đang ở trạng thái “%(state)s”.")
+                % {"action": Action(action).label.lower(), "state": State(locked.state).label}
+            )
+        if not _admits(rule, actor, locked):
+            raise PermissionDenied(
+                _("Bạn không có quyền %(action)s đối với hồ sơ này; chỉ %(who)s được làm việc này.")
+                % {
+                    "action": Action(action).label.lower(),
+                    "who": ", ".join(str(Who(w).label) for w in sorted(rule.who)),
+                }
+            )
+        moment = at or timezone.now()
+        last = locked.events.aggregate(at=Max("at"), seq=Max("seq"))
+        if last["at"] is not None and moment < last["at"]:
+            raise ValidationFailed(_("Thời điểm thao tác không được trước thao tác gần nhất."))
+        change = _Change(
+            dossier=locked,
+            actor=actor,
+            action=action,
+            at=moment,
+            payload=payload,
+            calendar=working_calendar(locked.agency.office_hours),
+            fields=set(),
+        )
+        from_state = locked.state
+        counted_before = contributions(locked)
+        to_state = locked.state_before_pause if rule.to == PREVIOUS else rule.to
+        _EFFECTS.get(action, _no_effect)(change)
+        change.set(state=to_state, version=locked.version + 1)
+        locked.save(update_fields=[*change.fields, "updated_at"])
+        counters_move(counted_before, contributions(locked))
+        event = DossierEvent.objects.create(
+            dossier=locked,
+            seq=(last["seq"] or 0) + 1,
+            at=moment,
+            actor=actor if actor and actor.pk else None,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            note=note,
+            payload=_jsonable(payload),
+        )
+        _write_outbox(locked, event)
+    return locked
+
+
+def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: (value.isoformat() if isinstance(value, datetime) else value)
+        for key, value in payload.items()
+        if not isinstance(value, models.Model)
+    }
+
+
+def _write_outbox(dossier: Dossier, event: DossierEvent) -> None:
+    if dossier.received_at is not None or dossier.state == State.SUBMITTED:
+        outbox_write(
+            topic="national.sync",
+            payload={"dossier_id": dossier.pk, "event_id": event.pk, "state": event.to_state},
+        )
+    if _reachable(dossier) and event.action in NOTIFY_APPLICANT:
+        outbox_write(
+            topic="dossier.notify",
+            payload={"dossier_id": dossier.pk, "event_id": event.pk},
+        )
+
+
+def _reachable(dossier: Dossier) -> bool:
+    """The applicant can hear from us: an account on the portal, or an email address given at
+    the counter."""
+    return bool(dossier.applicant_id or dossier.applicant_email)
