@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "motcua.notifications",
     "motcua.payments",
     "motcua.esign",
+    "motcua.feedback",
     "motcua.demo",
 ]
 
@@ -141,6 +142,8 @@ MOTCUA_REGISTRY_BACKEND = os.environ.get(
 )
 MOTCUA_REGISTRY_FILE = os.environ.get("MOTCUA_REGISTRY_FILE", "")
 MOTCUA_PUBLIC_URL = os.environ.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000")
+# Working days an agency has to answer a petition (feedback.services.petition_due_at).
+MOTCUA_PETITION_ANSWER_DAYS = int(os.environ.get("MOTCUA_PETITION_ANSWER_DAYS", "10"))
 MOTCUA_MAX_UPLOAD_BYTES = int(os.environ.get("MOTCUA_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
 
 # Payment gateways (docs/howto/payments.md). The sandbox takes anyone's "payment" at face

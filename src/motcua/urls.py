@@ -17,7 +17,10 @@ urlpatterns = [
     path("dang-nhap/", portal_account_views.sign_in, name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("chi-so/", include("motcua.index.urls")),
+    # Before the office's own routes, which would otherwise read "phan-anh" as a dossier code.
+    path("mot-cua/phan-anh/", include("motcua.feedback.urls_office")),
     path("mot-cua/", include("motcua.office.urls")),
+    path("phan-anh/", include("motcua.feedback.urls")),
     path("thong-bao/", include("motcua.notifications.urls")),
     path("thanh-toan/", include("motcua.payments.urls")),
     path("ket-qua/", include("motcua.esign.urls")),

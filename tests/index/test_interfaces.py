@@ -32,6 +32,9 @@ KPI_KEYS = {
     "e_result_rate",
     "payments_online_count",
     "payments_online_amount",
+    "petitions_received",
+    "petitions_resolved",
+    "petitions_resolved_rate",
 }
 
 

@@ -28,6 +28,7 @@ from motcua.directory.models import Agency, Office, Role, StaffRole, User
 from motcua.dossiers.lifecycle import Action, dossier_transition
 from motcua.dossiers.models import Channel, Dossier, State
 from motcua.dossiers.services import dossier_create
+from motcua.feedback.demo import demo_petitions_load
 from motcua.integration.registry import LocalRegistry
 from motcua.payments.demo import demo_pay_online
 
@@ -106,6 +107,7 @@ def demo_load(
             progress(min(start + 100, dossiers))
     with transaction.atomic():
         _pinned_examples(world, procedures)
+    demo_petitions_load(now=world.now, seed=seed)
     return accounts
 
 

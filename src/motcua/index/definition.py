@@ -33,7 +33,8 @@ SOURCE_METRICS = {
     # online payments, by the day they were confirmed
     "payments_online",
     "payments_online_amount",
-    # petitions (none until the petitions capability exists: zero, so not applicable)
+    # petitions, by their answer deadline and by the day the answer was rated
+    # (kept by `feedback.metrics`; zero — so not applicable — where there are none)
     "petitions_due",
     "petitions_due_answered",
     "petition_answers_rated",

@@ -260,4 +260,11 @@ def kpi_compute(*, agency: Agency, period: Period) -> dict[str, Any]:
         "e_result_rate": _rate(m.get("e_result", 0), finished),
         "payments_online_count": m.get("payments_online", 0),
         "payments_online_amount": m.get("payments_online_amount", 0),
+        # Petitions (kept by `feedback.metrics`): received and answered in the period, so
+        # a period that clears an earlier backlog can resolve more than it received.
+        "petitions_received": m.get("petitions_received", 0),
+        "petitions_resolved": m.get("petitions_resolved", 0),
+        "petitions_resolved_rate": _rate(
+            m.get("petitions_resolved", 0), m.get("petitions_received", 0)
+        ),
     }

@@ -11,7 +11,7 @@ them equal to a rebuild.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 from django.db import connection, transaction
@@ -159,8 +159,23 @@ def _grouped(field: str, metrics: dict, extra: Q | None = None) -> Iterable[tupl
                 yield (row["agency_id"], row["m__day"], metric), row[f"m__{metric}"]
 
 
+# Other capabilities that keep counters (petitions: `feedback.metrics`) register the GROUP
+# BYs that recompute theirs, so the index rebuilds them without importing those packages.
+RebuildSource = Callable[[], Iterable[tuple[Key, int]]]
+_REBUILD_SOURCES: dict[str, RebuildSource] = {}
+
+
+def rebuild_source(name: str) -> Callable[[RebuildSource], RebuildSource]:
+    def register(function: RebuildSource) -> RebuildSource:
+        _REBUILD_SOURCES[name] = function
+        return function
+
+    return register
+
+
 def counters_rebuild() -> int:
-    """Recompute every counter from the dossiers; returns the number of counter rows."""
+    """Recompute every counter from the dossiers (and the registered sources); returns the
+    number of counter rows."""
     with transaction.atomic():
         DailyCounter.objects.all().delete()
         rows = [
@@ -172,6 +187,7 @@ def counters_rebuild() -> int:
                 _grouped(
                     "paid_online_at", _PAID_ONLINE_METRICS, Q(paid_online=True, fee_amount__gt=0)
                 ),
+                *(source() for source in _REBUILD_SOURCES.values()),
             )
             for (a, d, m), v in source
         ]

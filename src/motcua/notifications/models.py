@@ -9,7 +9,11 @@ class Notification(models.Model):
     """What the applicant is told when their dossier moves (§6): one row per dossier event, so
     an outbox message delivered twice tells them once. `user` is empty when the applicant has
     no portal account and was reached by email only; the row then records that the email
-    went."""
+    went.
+
+    Other capabilities notify too (petitions: `feedback.notify`): their rows carry no dossier
+    or event but a `link` to open and a `source` key that is unique, for the same once-only
+    delivery."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -21,16 +25,22 @@ class Notification(models.Model):
     )
     dossier = models.ForeignKey(
         "dossiers.Dossier",
+        null=True,
+        blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
         verbose_name=_("hồ sơ"),
     )
     event = models.ForeignKey(
         "dossiers.DossierEvent",
+        null=True,
+        blank=True,
         on_delete=models.CASCADE,
         related_name="+",
         verbose_name=_("sự kiện hồ sơ"),
     )
+    link = models.CharField(_("đường dẫn"), max_length=200, blank=True)
+    source = models.CharField(_("nguồn"), max_length=64, null=True, blank=True, unique=True)
     action = models.CharField(_("hành động"), max_length=32)
     title = models.CharField(_("tiêu đề"), max_length=200)
     body = models.TextField(_("nội dung"))

@@ -24,7 +24,9 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     queryset = (
         Notification.objects.filter(user=user)
         .select_related("dossier")
-        .only("title", "body", "created_at", "read_at", "dossier__code", "dossier__reference")
+        .only(
+            "title", "body", "link", "created_at", "read_at", "dossier__code", "dossier__reference"
+        )
     )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("trang"))
     return render(request, "notifications/list.html", {"page": page})

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FeedbackConfig(AppConfig):
+    name = "motcua.feedback"
+    label = "feedback"
+    verbose_name = _("Phản ánh, kiến nghị")
+
+    def ready(self) -> None:
+        # Registers the petitions' rebuild source with the index and the `petition.notify`
+        # outbox handler; the index itself never imports this package.
+        from motcua.feedback import metrics, notify  # noqa: F401

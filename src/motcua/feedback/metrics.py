@@ -1,0 +1,89 @@
+"""A petition's contributions to the index's daily counters, and the rebuild of them.
+
+feedback imports index (it moves the counters), so the index must not import feedback: the
+rebuild below is registered with `index.metrics.rebuild_source` when the app loads, and the
+index reads the metrics by name only (§7 `petitions_on_time`, `petitions_satisfied`; §8
+`petitions_received`, `petitions_resolved`).
+
+Keys are (agency, local day, metric):
+- `petitions_received` on the day the petition arrived;
+- `petitions_due` on the day its answer deadline falls — from submission on, so a petition
+  whose deadline passes unanswered is already in that day's denominator;
+- `petitions_due_answered` on the same day, when the reply came at or before the deadline;
+- `petitions_resolved` on the day of the reply (an answer, or a rejection as out of scope:
+  both close the petition with a reasoned reply to the citizen);
+- `petition_answers_rated` / `petition_answers_satisfied` on the day the answer was rated.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from django.db.models import Count, F, Q
+from django.db.models.functions import TruncDate
+
+from motcua.core.worktime import TZ
+from motcua.feedback.models import Petition, PetitionRating
+from motcua.index.metrics import Key, rebuild_source
+
+
+def _day(moment: datetime) -> date:
+    return moment.astimezone(TZ).date()
+
+
+def petition_contributions(petition: Petition) -> Counter[Key]:
+    result: Counter[Key] = Counter()
+    agency = petition.agency_id
+    result[(agency, _day(petition.created_at), "petitions_received")] += 1
+    due_day = _day(petition.due_at)
+    result[(agency, due_day, "petitions_due")] += 1
+    if petition.answered_at is not None:
+        if petition.answered_at <= petition.due_at:
+            result[(agency, due_day, "petitions_due_answered")] += 1
+        result[(agency, _day(petition.answered_at), "petitions_resolved")] += 1
+    if petition.rated_at is not None and petition.rating:
+        rated_day = _day(petition.rated_at)
+        result[(agency, rated_day, "petition_answers_rated")] += 1
+        if petition.rating == PetitionRating.SATISFIED:
+            result[(agency, rated_day, "petition_answers_satisfied")] += 1
+    return result
+
+
+def _grouped(field: str, metrics: dict, extra: Q | None = None) -> Iterable[tuple[Key, int]]:
+    queryset = Petition.objects.filter(**{f"{field}__isnull": False})
+    if extra is not None:
+        queryset = queryset.filter(extra)
+    rows = (
+        queryset.annotate(m__day=TruncDate(field, tzinfo=TZ))
+        .values("agency_id", "m__day")
+        .annotate(**{f"m__{name}": aggregate for name, aggregate in metrics.items()})
+        .order_by()
+    )
+    for row in rows:
+        for metric in metrics:
+            if row[f"m__{metric}"]:
+                yield (row["agency_id"], row["m__day"], metric), row[f"m__{metric}"]
+
+
+@rebuild_source("petitions")
+def petition_counters_rebuilt() -> Iterable[tuple[Key, int]]:
+    """The same metrics as `petition_contributions`, stated as GROUP BYs over petitions."""
+    yield from _grouped("created_at", {"petitions_received": Count("id")})
+    yield from _grouped(
+        "due_at",
+        {
+            "petitions_due": Count("id"),
+            "petitions_due_answered": Count("id", filter=Q(answered_at__lte=F("due_at"))),
+        },
+    )
+    yield from _grouped("answered_at", {"petitions_resolved": Count("id")})
+    yield from _grouped(
+        "rated_at",
+        {
+            "petition_answers_rated": Count("id"),
+            "petition_answers_satisfied": Count("id", filter=Q(rating=PetitionRating.SATISFIED)),
+        },
+        ~Q(rating=""),
+    )

@@ -1,0 +1,134 @@
+"""Officers' petition pages: the queue by deadline, one petition with the answer and reject
+forms. A view parses input, calls one selector or service, renders; a refusal or bad input
+is a page with its status, never a 500."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from motcua.core.errors import MotcuaError, PermissionDenied
+from motcua.directory.models import User
+from motcua.feedback.forms import AnswerForm, RejectForm
+from motcua.feedback.models import Petition, PetitionEvent
+from motcua.feedback.selectors import (
+    Calendars,
+    deadline_mark,
+    petition_get_for_staff,
+    petition_handler_agency_ids,
+    petition_queue,
+)
+from motcua.feedback.services import petition_answer, petition_reject
+
+PAGE_SIZE = 50
+STAFF_EVENT_TEXT = {
+    "submit": gettext_lazy("Công dân gửi phản ánh, kiến nghị"),
+    "answer": gettext_lazy("Trả lời"),
+    "reject": gettext_lazy("Thông báo không thuộc phạm vi xử lý"),
+    "rate": gettext_lazy("Công dân đánh giá câu trả lời"),
+}
+
+
+def staff_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            if not petition_handler_agency_ids(cast(User, request.user)):
+                raise PermissionDenied(
+                    _("Trang này dành cho cán bộ xử lý phản ánh, kiến nghị của cơ quan.")
+                )
+            return view(request, *args, **kwargs)
+        except MotcuaError as error:
+            return render(
+                request,
+                "feedback/office_error.html",
+                {"message": error.message, "status": error.status},
+                status=error.status,
+            )
+
+    return login_required(wrapper)
+
+
+@staff_page
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
+    closed = request.GET.get("da_xu_ly") == "1"
+    page = Paginator(petition_queue(user, open_only=not closed), PAGE_SIZE).get_page(
+        request.GET.get("trang")
+    )
+    now = timezone.now()
+    calendars = Calendars()
+    rows = [{"p": p, "mark": deadline_mark(p, now, calendars)} for p in page.object_list]
+    return render(
+        request, "feedback/office_queue.html", {"page": page, "rows": rows, "closed": closed}
+    )
+
+
+def _detail(
+    request: HttpRequest, petition: Petition, status: int = 200, **extra: Any
+) -> HttpResponse:
+    events = [
+        {"at": e.at, "text": STAFF_EVENT_TEXT.get(e.action, e.action), "actor": e.actor}
+        for e in PetitionEvent.objects.filter(petition=petition)
+        .select_related("actor")
+        .only("at", "action", "actor__full_name", "actor__username")
+    ]
+    context = {
+        "p": petition,
+        "events": events,
+        "mark": deadline_mark(petition, timezone.now(), Calendars()),
+        "answer_form": extra.pop("answer_form", AnswerForm()),
+        "reject_form": extra.pop("reject_form", RejectForm()),
+        **extra,
+    }
+    return render(request, "feedback/office_detail.html", context, status=status)
+
+
+@staff_page
+@require_GET
+def detail(request: HttpRequest, reference: str) -> HttpResponse:
+    return _detail(request, petition_get_for_staff(cast(User, request.user), reference))
+
+
+@staff_page
+@require_POST
+def answer(request: HttpRequest, reference: str) -> HttpResponse:
+    user = cast(User, request.user)
+    petition = petition_get_for_staff(user, reference, audit=False)
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, petition, 400, answer_form=form, error=form.first_error())
+    try:
+        petition_answer(actor=user, petition=petition, answer=form.cleaned_data["answer"])
+    except MotcuaError as error:
+        return _detail(request, petition, error.status, answer_form=form, error=error.message)
+    messages.success(request, _("Đã gửi câu trả lời cho người phản ánh, kiến nghị."))
+    return redirect("feedback_office:detail", reference=petition.reference)
+
+
+@staff_page
+@require_POST
+def reject(request: HttpRequest, reference: str) -> HttpResponse:
+    user = cast(User, request.user)
+    petition = petition_get_for_staff(user, reference, audit=False)
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, petition, 400, reject_form=form, error=form.first_error())
+    try:
+        petition_reject(actor=user, petition=petition, reason=form.cleaned_data["reason"])
+    except MotcuaError as error:
+        return _detail(request, petition, error.status, reject_form=form, error=error.message)
+    messages.success(request, _("Đã thông báo cho người gửi: không thuộc phạm vi xử lý."))
+    return redirect("feedback_office:detail", reference=petition.reference)
