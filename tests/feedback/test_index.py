@@ -96,6 +96,16 @@ def test_the_kpis(march, agency):
     assert april["petitions_resolved_rate"] is None
 
 
+def test_a_reply_next_month_counts_as_resolved_in_the_month_of_receipt(submit, agency, reception):
+    late = submit(at=at(2026, 3, 30, 9, 0))
+    petition_answer(actor=reception, petition=late, answer=ANSWER, at=at(2026, 4, 6, 9, 0))
+    march = kpi_compute(agency=agency, period=MARCH)
+    april = kpi_compute(agency=agency, period=Period(date(2026, 4, 1), date(2026, 4, 30)))
+    assert (march["petitions_received"], march["petitions_resolved"]) == (1, 1)
+    assert march["petitions_resolved_rate"] == 1.0
+    assert (april["petitions_received"], april["petitions_resolved"]) == (0, 0)
+
+
 def test_a_petition_due_unanswered_counts_on_its_due_day_with_nothing_happening(
     submit, agency, reception
 ):

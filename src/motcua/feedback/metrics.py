@@ -10,8 +10,10 @@ Keys are (agency, local day, metric):
 - `petitions_due` on the day its answer deadline falls — from submission on, so a petition
   whose deadline passes unanswered is already in that day's denominator;
 - `petitions_due_answered` on the same day, when the reply came at or before the deadline;
-- `petitions_resolved` on the day of the reply (an answer, or a rejection as out of scope:
-  both close the petition with a reasoned reply to the citizen);
+- `petitions_resolved` on the day the petition arrived, once it has a reply (an answer, or a
+  rejection as out of scope: both close it with a reasoned reply to the citizen), so §8's
+  resolved rate is "of the petitions received in the period, the share replied to" and stays
+  within [0, 1];
 - `petition_answers_rated` / `petition_answers_satisfied` on the day the answer was rated.
 """
 
@@ -42,7 +44,7 @@ def petition_contributions(petition: Petition) -> Counter[Key]:
     if petition.answered_at is not None:
         if petition.answered_at <= petition.due_at:
             result[(agency, due_day, "petitions_due_answered")] += 1
-        result[(agency, _day(petition.answered_at), "petitions_resolved")] += 1
+        result[(agency, _day(petition.created_at), "petitions_resolved")] += 1
     if petition.rated_at is not None and petition.rating:
         rated_day = _day(petition.rated_at)
         result[(agency, rated_day, "petition_answers_rated")] += 1
@@ -70,7 +72,13 @@ def _grouped(field: str, metrics: dict, extra: Q | None = None) -> Iterable[tupl
 @rebuild_source("petitions")
 def petition_counters_rebuilt() -> Iterable[tuple[Key, int]]:
     """The same metrics as `petition_contributions`, stated as GROUP BYs over petitions."""
-    yield from _grouped("created_at", {"petitions_received": Count("id")})
+    yield from _grouped(
+        "created_at",
+        {
+            "petitions_received": Count("id"),
+            "petitions_resolved": Count("id", filter=Q(answered_at__isnull=False)),
+        },
+    )
     yield from _grouped(
         "due_at",
         {
@@ -78,7 +86,6 @@ def petition_counters_rebuilt() -> Iterable[tuple[Key, int]]:
             "petitions_due_answered": Count("id", filter=Q(answered_at__lte=F("due_at"))),
         },
     )
-    yield from _grouped("answered_at", {"petitions_resolved": Count("id")})
     yield from _grouped(
         "rated_at",
         {
