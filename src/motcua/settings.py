@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +13,51 @@ import dj_database_url
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("MOTCUA_VAR_DIR", Path.cwd() / "var"))
 
+
+def secret_key_load(path: Path) -> str:
+    """The key kept in `path`, made on first start (random, readable by the owner only).
+
+    A key in the source would be public: anyone could forge sessions and recompute the
+    lockout hashes. Written to a private temporary file and hard-linked into place, so two
+    processes starting at once (test workers, web and worker) end up with one complete key.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = secrets.token_urlsafe(50)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
+        try:
+            os.fchmod(fd, 0o600)
+            os.write(fd, fresh.encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process won; its key is the one
+        finally:
+            os.unlink(temporary)
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise RuntimeError(f"{path} holds no usable secret key; delete it to make a new one")
+    return key
+
+
 DEBUG = os.environ.get("MOTCUA_DEBUG", "0") == "1"
-SECRET_KEY = os.environ.get("MOTCUA_SECRET_KEY", "")
-if not SECRET_KEY:
-    # A fixed key is only acceptable for the demo and tests, which never hold real data.
-    SECRET_KEY = "motcua-insecure-demo-key-set-MOTCUA_SECRET_KEY-in-production"
+SECRET_KEY = os.environ.get("MOTCUA_SECRET_KEY", "") or secret_key_load(VAR_DIR / "secret_key")
+
+# Cookies over HTTPS only when the site is served over HTTPS (MOTCUA_HTTPS=1); off by default
+# so http://127.0.0.1:8000 keeps working for the demo.
+MOTCUA_HTTPS = os.environ.get("MOTCUA_HTTPS", "0") == "1"
+SESSION_COOKIE_SECURE = MOTCUA_HTTPS
+CSRF_COOKIE_SECURE = MOTCUA_HTTPS
+SESSION_COOKIE_HTTPONLY = True
+# Behind our own reverse proxy, its X-Forwarded-Proto says whether the client used HTTPS and
+# its X-Forwarded-For entry is the client's address (core.http.client_ip). Never trusted
+# otherwise: any client can send these headers.
+MOTCUA_BEHIND_PROXY = os.environ.get("MOTCUA_BEHIND_PROXY", "0") == "1"
+if MOTCUA_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("MOTCUA_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 ]
@@ -160,7 +202,6 @@ if DEBUG or os.environ.get("MOTCUA_PAYMENT_SANDBOX", "0") == "1":
         "ipn_url": os.environ.get("MOTCUA_SANDBOX_IPN_URL", ""),
     }
 MOTCUA_PAYMENT_DEFAULT_GATEWAY = os.environ.get("MOTCUA_PAYMENT_GATEWAY", "sandbox")
-MOTCUA_PAYMENT_REPLAY_WINDOW_MINUTES = int(os.environ.get("MOTCUA_PAYMENT_REPLAY_WINDOW", "15"))
 
 LOGGING = {
     "version": 1,

@@ -10,6 +10,8 @@ from motcua.portal import views_account as portal_account_views
 admin.site.site_header = "motcua — Quản trị hệ thống"
 admin.site.site_title = "motcua"
 admin.site.index_title = "Quản trị"
+# The admin's login form would check passwords without the lockout (portal.lockout).
+admin.site.login = portal_account_views.admin_sign_in  # type: ignore[assignment,method-assign]
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -52,7 +52,9 @@ def test_sign_up_sign_in_find_open_and_rate(live_server, request, device, access
     page.get_by_label("Nhập lại mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng ký").click()
     page.wait_for_url(f"{live_server.url}/dang-nhap/")
-    expect(page.get_by_role("status")).to_contain_text("Đã tạo tài khoản cho Trần Thị Bình")
+    expect(page.get_by_role("status")).to_have_text(
+        "Đã tạo tài khoản. Hãy đăng nhập bằng số định danh cá nhân và mật khẩu vừa đặt."
+    )
     checked(page, accessible, "login")
     user = User.objects.get(personal_id=BINH)
     assert (user.full_name, user.email) == ("Trần Thị Bình", "binh@example.vn")

@@ -8,15 +8,27 @@ from datetime import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Sum
 from django.test import override_settings
 
 from motcua.core.errors import PermissionDenied, ValidationFailed
+from motcua.core.models import OutboxMessage
 from motcua.core.worktime import TZ
-from motcua.dossiers.documents import document_attach, document_reuse, dossier_mark_digitized
+from motcua.dossiers.documents import (
+    document_attach,
+    document_reuse,
+    dossier_mark_digitized,
+    issued_results,
+    store_documents_of,
+)
 from motcua.dossiers.letters import letter_kinds, letter_pdf
+from motcua.dossiers.lifecycle import Action
 from motcua.dossiers.models import Dossier, DossierDocument, DossierEvent, State
+from motcua.dossiers.public import dossier_public
 from motcua.dossiers.services import dossier_issue_apology
 from motcua.index.metrics import counters_rebuild, counters_snapshot
+from motcua.index.models import DailyCounter
+from motcua.office.queues.labels import EVENT_LABELS
 from tests.factories import RequiredDocumentFactory
 
 pytestmark = pytest.mark.django_db
@@ -124,36 +136,187 @@ def test_digitisation_needs_a_scan_of_each_required_document(walker, reception, 
     assert counters_snapshot() == snapshot  # the digitized counter moved with the flag
 
 
-def test_a_result_of_an_earlier_dossier_is_reused(walker, citizen, specialist, birth_certificate):
-    earlier = walker.dossier_in(State.IN_PROGRESS)
-    result = document_attach(
-        actor=specialist, dossier=earlier, upload=upload(), kind=DossierDocument.Kind.RESULT
+def _draft_result(walker, dossier: Dossier) -> DossierDocument:
+    return document_attach(
+        actor=walker.specialist,
+        dossier=dossier,
+        upload=upload(),
+        kind=DossierDocument.Kind.RESULT,
+        at=walker.next_moment(dossier),
     )
-    assert Dossier.objects.get(pk=earlier.pk).e_result is True
+
+
+def _issued_result(walker) -> tuple[Dossier, DossierDocument]:
+    """An earlier dossier of the walker's citizen, approved with a result and returned."""
+    earlier = walker.dossier_in(State.IN_PROGRESS)
+    result = _draft_result(walker, earlier)
+    earlier = walker.act(Dossier.objects.get(pk=earlier.pk), Action.FORWARD)
+    earlier = walker.act(earlier, Action.APPROVE)
+    earlier = walker.act(earlier, Action.RETURN)
+    assert earlier.state == State.RETURNED
+    return Dossier.objects.get(pk=earlier.pk), result
+
+
+def _later_snapshot(dossier: Dossier) -> tuple:
+    fresh = Dossier.objects.get(pk=dossier.pk)
+    return (
+        fresh.version,
+        fresh.reused_data,
+        fresh.documents.count(),
+        list(fresh.events.values_list("action", flat=True)),
+    )
+
+
+def counter(metric: str) -> int:
+    return DailyCounter.objects.filter(metric=metric).aggregate(v=Sum("value"))["v"] or 0
+
+
+def test_a_draft_result_is_not_in_the_store_and_cannot_be_reused(
+    walker, citizen, reception, birth_certificate
+):
+    earlier = walker.dossier_in(State.IN_PROGRESS)
+    draft = _draft_result(walker, earlier)
     later = walker.create()
+    before = _later_snapshot(later)
+
+    assert list(store_documents_of(citizen.personal_id)) == []
+    for actor in (citizen, reception):
+        with pytest.raises(ValidationFailed) as refused:
+            document_reuse(
+                actor=actor, dossier=later, source=draft, required_document=birth_certificate
+            )
+        assert refused.value.message == (
+            "Chỉ sử dụng lại kết quả đã cấp của hồ sơ trước của chính người nộp."
+        )
+        assert _later_snapshot(later) == before
+    assert DossierDocument.objects.filter(reused_from=draft).count() == 0
+
+
+def test_the_result_of_a_refused_dossier_never_reaches_the_store(
+    walker, citizen, birth_certificate
+):
+    earlier = walker.dossier_in(State.IN_PROGRESS)
+    draft = _draft_result(walker, earlier)
+    walker.act(Dossier.objects.get(pk=earlier.pk), Action.REFUSE)
+    later = walker.create()
+    before = _later_snapshot(later)
+
+    assert list(store_documents_of(citizen.personal_id)) == []
+    with pytest.raises(ValidationFailed):
+        document_reuse(
+            actor=citizen, dossier=later, source=draft, required_document=birth_certificate
+        )
+    assert _later_snapshot(later) == before
+
+
+def test_a_returned_result_is_reused(walker, citizen, birth_certificate):
+    earlier, result = _issued_result(walker)
+    assert list(store_documents_of(citizen.personal_id)) == [result]
+    later = walker.create()
+
     reused = document_reuse(
         actor=citizen, dossier=later, source=result, required_document=birth_certificate
     )
-    assert (reused.reused_from, reused.sha256) == (result, result.sha256)
-    assert Dossier.objects.get(pk=later.pk).reused_data is True
 
-
-def test_only_the_same_persons_results_can_be_reused(
-    walker, citizen, specialist, birth_certificate
-):
-    earlier = walker.dossier_in(State.IN_PROGRESS)
-    result = document_attach(
-        actor=specialist, dossier=earlier, upload=upload(), kind=DossierDocument.Kind.RESULT
+    assert (reused.reused_from, reused.sha256, reused.kind) == (
+        result,
+        result.sha256,
+        DossierDocument.Kind.SUBMITTED,
     )
-    Dossier.objects.filter(pk=earlier.pk).update(applicant_id_number="046090000123")
-    result.refresh_from_db()
+    later = Dossier.objects.get(pk=later.pk)
+    assert later.reused_data is True
+    assert list(later.events.values_list("action", flat=True)) == ["create", "reuse"]
+    # A dossier cannot reuse its own result, and the copy is not a second result in the store.
     with pytest.raises(ValidationFailed):
         document_reuse(
-            actor=citizen,
-            dossier=walker.create(),
+            actor=walker.reception,
+            dossier=earlier,
             source=result,
             required_document=birth_certificate,
         )
+    assert list(store_documents_of(citizen.personal_id)) == [result]
+
+
+def test_without_an_id_number_there_is_no_store(walker, citizen):
+    earlier, result = _issued_result(walker)
+    Dossier.objects.filter(pk=earlier.pk).update(applicant_id_number="")
+    # Issued, but a store is keyed by an ID number: an empty one is nobody's.
+    assert list(issued_results()) == [result]
+    assert list(store_documents_of("")) == []
+    assert list(store_documents_of(citizen.personal_id)) == []
+
+
+def test_only_the_same_persons_results_can_be_reused(walker, citizen, birth_certificate):
+    earlier, result = _issued_result(walker)
+    Dossier.objects.filter(pk=earlier.pk).update(applicant_id_number="046090000123")
+    result.refresh_from_db()
+    later = walker.create()
+    before = _later_snapshot(later)
+    with pytest.raises(ValidationFailed):
+        document_reuse(
+            actor=citizen, dossier=later, source=result, required_document=birth_certificate
+        )
+    assert _later_snapshot(later) == before
+
+
+def test_attaching_a_result_is_a_draft_nobody_outside_hears_of(walker):
+    dossier = walker.dossier_in(State.IN_PROGRESS)
+    notices = OutboxMessage.objects.filter(topic="dossier.notify").count()
+
+    result = _draft_result(walker, dossier)
+
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    event = dossier.events.order_by("-seq").first()
+    assert (event.action, event.payload["document_id"], event.from_state, event.to_state) == (
+        "result_drafted",
+        result.pk,
+        State.IN_PROGRESS,
+        State.IN_PROGRESS,
+    )
+    assert (dossier.e_result, dossier.result_to_store) == (False, False)
+    assert OutboxMessage.objects.filter(topic="dossier.notify").count() == notices
+    public = dossier_public(dossier.public_code)
+    assert "result_drafted" not in [e["action"] for e in public["events"]]
+    assert EVENT_LABELS["result_drafted"] == "Dự thảo kết quả"
+
+
+def test_approval_with_a_result_makes_it_an_e_result_and_moves_the_counters(walker):
+    dossier = walker.dossier_in(State.IN_PROGRESS)
+    _draft_result(walker, dossier)
+    dossier = walker.act(Dossier.objects.get(pk=dossier.pk), Action.FORWARD)
+    assert (counter("finished"), counter("e_result"), counter("e_result_to_store")) == (0, 0, 0)
+
+    dossier = walker.act(dossier, Action.APPROVE)
+
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    assert (dossier.state, dossier.e_result, dossier.result_to_store) == (
+        State.RESULT_READY,
+        True,
+        True,
+    )
+    assert (counter("finished"), counter("e_result"), counter("e_result_to_store")) == (1, 1, 1)
+    snapshot = counters_snapshot()
+    counters_rebuild()
+    assert counters_snapshot() == snapshot
+
+
+def test_approval_without_a_result_is_no_e_result(walker):
+    dossier = walker.dossier_in(State.RESULT_READY)
+    assert (dossier.e_result, dossier.result_to_store) == (False, False)
+    assert (counter("finished"), counter("e_result")) == (1, 0)
+
+
+def test_a_draft_of_a_dossier_refused_after_processing_is_no_e_result(walker):
+    dossier = walker.dossier_in(State.IN_PROGRESS)
+    _draft_result(walker, dossier)
+
+    dossier = walker.act(Dossier.objects.get(pk=dossier.pk), Action.REFUSE)
+
+    assert (dossier.state, dossier.e_result) == (State.REFUSED, False)
+    assert (counter("finished"), counter("e_result")) == (1, 0)
+    snapshot = counters_snapshot()
+    counters_rebuild()
+    assert counters_snapshot() == snapshot
 
 
 def test_the_apology_sets_a_new_appointment_but_not_the_due_moment(walker, specialist):

@@ -180,4 +180,6 @@ def test_generate_result_from_template_on_the_processing_page(client, walker, pk
         "application/pdf",
         f"Phiếu lý lịch tư pháp {dossier.code}.pdf",
     )
-    assert Dossier.objects.get(pk=dossier.pk).e_result is True  # document_attach's rule
+    # A draft until approval: not yet an e-result, the applicant is not told.
+    assert Dossier.objects.get(pk=dossier.pk).e_result is False
+    assert dossier.events.order_by("-seq").first().action == "result_drafted"

@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 
 from motcua.core.models import CalendarOverride
 from motcua.core.worktime import TZ
-from motcua.feedback.services import petition_due_at
+from motcua.feedback.models import Kind, Petition
+from motcua.feedback.services import petition_due_at, petition_submit
 from tests.factories import AgencyFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,3 +45,33 @@ def test_the_agency_office_hours_and_the_deployment_calendar_apply(db):
 def test_the_number_of_days_is_a_setting(agency, settings):
     settings.MOTCUA_PETITION_ANSWER_DAYS = 3
     assert petition_due_at(agency, at(2026, 2, 13, 9, 0)) == at(2026, 2, 25, 17, 0)
+
+
+def test_one_day_is_the_next_working_day(agency, settings):
+    settings.MOTCUA_PETITION_ANSWER_DAYS = 1
+    assert petition_due_at(agency, at(2026, 3, 6, 9, 0)) == at(2026, 3, 9, 17, 0)
+
+
+@pytest.mark.parametrize("days", [0, -3, "10", True])
+def test_a_bad_number_of_days_is_a_clear_configuration_error(agency, citizen, settings, days):
+    settings.MOTCUA_PETITION_ANSWER_DAYS = days
+    message = (
+        "MOTCUA_PETITION_ANSWER_DAYS must be a whole number of working days, at least 1 "
+        f"(got {days!r})."
+    )
+
+    with pytest.raises(ImproperlyConfigured) as at_start:
+        apps.get_app_config("feedback").ready()
+    with pytest.raises(ImproperlyConfigured) as on_submit:
+        petition_submit(
+            actor=citizen,
+            agency=agency,
+            kind=Kind.REFLECTION,
+            subject="Chậm trả kết quả",
+            content="Bộ phận một cửa hẹn trả kết quả nhưng đến ngày hẹn vẫn chưa có kết quả.",
+            at=at(2026, 3, 2, 9, 0),
+        )
+
+    assert str(at_start.value) == message
+    assert str(on_submit.value) == message
+    assert Petition.objects.count() == 0

@@ -36,6 +36,10 @@ def test_petitions_with_every_outcome_all_in_the_past(demo):
     assert any(p.answered_at and p.answered_at <= p.due_at for p in petitions)  # on time
     assert {p.rating for p in petitions} >= {"satisfied", "unsatisfied", ""}
     assert any(p.publish_consent and p.state == "answered" for p in petitions)
+    # The demo's answers name nobody: every consented one is published, no other.
+    assert [p.answer_published for p in petitions] == [
+        p.publish_consent and p.state == "answered" for p in petitions
+    ]
     assert max(PetitionEvent.objects.values_list("at", flat=True)) <= SUNDAY_EVENING
 
 

@@ -3,6 +3,7 @@ petition page; the public list — who reaches them, what they show, what they c
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from motcua.core.models import AuditEvent
 from motcua.core.worktime import TZ
+from motcua.dossiers.models import State
 from motcua.feedback.models import Petition, PetitionState
 from motcua.feedback.selectors import Calendars, deadline_mark
 from motcua.feedback.services import petition_answer, petition_rate
@@ -73,6 +75,21 @@ def test_bad_input_is_a_vietnamese_message_and_nothing_is_written(client, citize
     assert response.status_code == 400
     assert "Tiêu đề phải có ít nhất 5 ký tự." in response.content.decode()
     assert Petition.objects.count() == 0
+
+
+def test_a_numbered_dossier_asked_for_by_its_reference_is_chosen_by_its_code(
+    client, walker, agency
+):
+    dossier = walker.dossier_in(State.RECEIVED)
+    assert dossier.code and dossier.public_code == dossier.code != dossier.reference
+    client.force_login(walker.citizen)
+
+    response = client.get(f"/phan-anh/gui/?ho_so={dossier.reference}")
+
+    form = response.content.decode()
+    assert response.status_code == 200
+    assert f'<option value="{dossier.code}" selected>' in form
+    assert f'<option value="{agency.code}" selected>' in form
 
 
 def test_from_a_dossier_page_the_form_knows_the_dossier(client, walker, agency):
@@ -146,18 +163,32 @@ def test_the_public_page_lists_consented_answers_without_personal_data(
     )
     private = submit(subject="Không muốn công khai", at=T0 + timedelta(hours=1))
     waiting = submit(subject="Chưa trả lời", publish_consent=True, at=T0 + timedelta(hours=2))
-    for petition in (shown, private):
+    unreviewed = submit(
+        subject="Đồng ý nhưng cán bộ chưa công khai",
+        publish_consent=True,
+        at=T0 + timedelta(hours=3),
+    )
+    petition_answer(
+        actor=reception, petition=shown, answer=ANSWER, publish=True, at=T0 + timedelta(days=1)
+    )
+    for petition in (private, unreviewed):
         petition_answer(
-            actor=reception, petition=petition, answer=ANSWER, at=T0 + timedelta(days=1)
+            actor=reception,
+            petition=petition,
+            answer=f"{ANSWER} Chuyển bà Lê Thị Công Khai.",
+            at=T0 + timedelta(days=1),
         )
     body = client.get("/phan-anh/cong-khai/").content.decode()
     assert "Niêm yết thủ tục chưa đầy đủ" in body
     assert ANSWER in body
     assert "02/03/2026" in body and "03/03/2026" in body
     assert "Sở Tư pháp thử nghiệm" in body
+    assert body.count('<div class="petition-answer">') == 1
     for secret in (
         "Không muốn công khai",
         "Chưa trả lời",
+        "Đồng ý nhưng cán bộ chưa công khai",
+        "Chuyển bà",
         "Lê Thị Công Khai",
         "001090000001",
         "12 Lê Lợi",
@@ -234,6 +265,125 @@ def test_an_officer_answers_from_the_petition_page(client, submit, reception, ci
     assert Petition.objects.get().state == "answered"
 
 
+def test_the_history_names_officers_by_name_and_the_sender_by_role(
+    client, submit, reception, citizen
+):
+    reception.full_name = "Lê Thu Hà"
+    reception.save(update_fields=["full_name"])
+    petition = submit(publish_consent=True)
+    petition_answer(actor=reception, petition=petition, answer=ANSWER, at=T0 + timedelta(days=1))
+    petition_rate(actor=citizen, petition=petition, rating="satisfied", at=T0 + timedelta(days=2))
+    client.force_login(reception)
+
+    body = client.get(f"/mot-cua/phan-anh/{petition.reference}/").content.decode()
+
+    actors = re.findall(r'<span data-testid="event-actor">([^<]*)</span>', body)
+    assert actors == ["Công dân", "Lê Thu Hà", "Công dân"]
+    assert citizen.username == citizen.personal_id == "001090000001"
+    assert "001090000001" not in body
+
+
+def test_an_answer_refused_by_validation_is_still_an_audited_read(client, submit, reception):
+    petition = submit()
+    client.force_login(reception)
+    before = Petition.objects.values().get()
+
+    answer = client.post(f"/mot-cua/phan-anh/{petition.reference}/tra-loi/", {"answer": "Ngắn"})
+    reason = client.post(f"/mot-cua/phan-anh/{petition.reference}/tu-choi/", {"reason": ""})
+
+    assert (answer.status_code, reason.status_code) == (400, 400)
+    assert petition.content in answer.content.decode()
+    assert "Hãy ghi lý do." in reason.content.decode()
+    reads = AuditEvent.objects.filter(action="petition.read").order_by("id")
+    assert [(r.actor, r.object_id) for r in reads] == [(reception, str(petition.pk))] * 2
+    assert Petition.objects.values().get() == before
+
+
+def test_a_late_second_reply_shows_the_page_again_as_an_audited_read(
+    client, submit, reception, specialist
+):
+    petition = submit()
+    petition_answer(actor=specialist, petition=petition, answer=ANSWER, at=T0 + timedelta(days=1))
+    before = Petition.objects.values().get()
+    client.force_login(reception)
+
+    response = client.post(
+        f"/mot-cua/phan-anh/{petition.reference}/tu-choi/", {"reason": "Không thuộc thẩm quyền."}
+    )
+
+    assert response.status_code == 409
+    read = AuditEvent.objects.get(action="petition.read")
+    assert (read.actor, read.object_id) == (reception, str(petition.pk))
+    assert Petition.objects.values().get() == before
+
+
+def test_a_refused_officer_reads_nothing(client, submit, other_reception):
+    petition = submit()
+    client.force_login(other_reception)
+
+    for url, data in (
+        (f"/mot-cua/phan-anh/{petition.reference}/", None),
+        (f"/mot-cua/phan-anh/{petition.reference}/tra-loi/", {"answer": "Ngắn"}),
+    ):
+        response = client.post(url, data) if data else client.get(url)
+        assert response.status_code == 404
+    assert AuditEvent.objects.filter(action="petition.read").count() == 0
+
+
+def test_the_officer_publishes_a_consented_answer_from_the_page(client, submit, reception):
+    petition = submit(subject="Niêm yết thủ tục chưa đầy đủ", publish_consent=True)
+    client.force_login(reception)
+    page = client.get(f"/mot-cua/phan-anh/{petition.reference}/").content.decode()
+    assert 'name="publish"' in page
+    assert "Công khai câu trả lời" in page
+
+    response = client.post(
+        f"/mot-cua/phan-anh/{petition.reference}/tra-loi/", {"answer": ANSWER, "publish": "on"}
+    )
+
+    assert response.status_code == 302
+    fresh = Petition.objects.get()
+    assert (fresh.state, fresh.answer_published) == ("answered", True)
+    page = client.get(f"/mot-cua/phan-anh/{petition.reference}/").content.decode()
+    assert '<dd data-testid="publication">Câu trả lời đã được công khai</dd>' in page
+    public = client.get("/phan-anh/cong-khai/").content.decode()
+    assert "Niêm yết thủ tục chưa đầy đủ" in public and ANSWER in public
+
+
+def test_a_consented_answer_sent_without_the_tick_is_not_published(client, submit, reception):
+    petition = submit(subject="Niêm yết thủ tục chưa đầy đủ", publish_consent=True)
+    client.force_login(reception)
+
+    response = client.post(f"/mot-cua/phan-anh/{petition.reference}/tra-loi/", {"answer": ANSWER})
+
+    assert response.status_code == 302
+    assert Petition.objects.get().answer_published is False
+    assert "Niêm yết thủ tục chưa đầy đủ" not in client.get("/phan-anh/cong-khai/").content.decode()
+
+
+def test_without_consent_there_is_no_tick_and_a_forced_one_changes_nothing(
+    client, submit, reception
+):
+    petition = submit(publish_consent=False)
+    client.force_login(reception)
+    assert (
+        'name="publish"'
+        not in client.get(f"/mot-cua/phan-anh/{petition.reference}/").content.decode()
+    )
+    before = Petition.objects.values().get()
+
+    response = client.post(
+        f"/mot-cua/phan-anh/{petition.reference}/tra-loi/", {"answer": ANSWER, "publish": "on"}
+    )
+
+    assert response.status_code == 400
+    assert (
+        "Người gửi không đồng ý công khai; câu trả lời không thể được công khai."
+        in response.content.decode()
+    )
+    assert Petition.objects.values().get() == before
+
+
 def test_an_officer_rejects_from_the_petition_page(client, submit, specialist):
     petition = submit()
     client.force_login(specialist)
@@ -288,6 +438,7 @@ def test_pages_cost_the_same_with_more_petitions(
                     actor=reception,
                     petition=petition,
                     answer=ANSWER,
+                    publish=True,
                     at=petition.created_at + timedelta(days=1),
                 )
                 petition_rate(

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import IntegrityError, transaction
 
 from motcua.core.errors import (
     Conflict,
@@ -196,7 +197,11 @@ def test_the_agency_officers_and_the_leader_above_may_answer(request, submit, ag
         PetitionEvent.objects.filter(petition=petition).values_list("seq", "action", "to_state")
     ) == [(1, "submit", "received"), (2, "answer", "answered")]
     assert OutboxMessage.objects.filter(topic="petition.notify").count() == 1
-    assert AuditEvent.objects.get(action="petition.answer").data == {"on_time": True}
+    assert AuditEvent.objects.get(action="petition.answer").data == {
+        "on_time": True,
+        "published": False,
+    }
+    assert answered.answer_published is False
 
 
 def test_a_leader_of_an_agency_below_may_not_answer_above(submit, agency, parent_agency):
@@ -244,6 +249,78 @@ def test_an_answer_needs_text_and_cannot_precede_the_petition(submit, reception)
             actor=reception, petition=petition, answer=ANSWER, at=T0 - timedelta(hours=1)
         )
     assert state_of(petition) == before
+
+
+# --- publication ---------------------------------------------------------------------------
+
+
+def test_the_answering_officer_publishes_a_consented_answer(submit, reception):
+    petition = submit(publish_consent=True)
+
+    answered = petition_answer(
+        actor=reception, petition=petition, answer=ANSWER, publish=True, at=T0 + timedelta(days=1)
+    )
+
+    assert Petition.objects.get(pk=petition.pk).answer_published is True
+    assert answered.answer_published is True
+    event = PetitionEvent.objects.get(petition=petition, action="answer")
+    assert event.payload == {"published": True}
+    assert AuditEvent.objects.get(action="petition.answer").data == {
+        "on_time": True,
+        "published": True,
+    }
+
+
+def test_a_consented_answer_stays_unpublished_by_default(submit, reception):
+    petition = submit(publish_consent=True)
+
+    petition_answer(actor=reception, petition=petition, answer=ANSWER, at=T0 + timedelta(days=1))
+
+    fresh = Petition.objects.get(pk=petition.pk)
+    assert (fresh.state, fresh.publish_consent, fresh.answer_published) == (
+        "answered",
+        True,
+        False,
+    )
+    event = PetitionEvent.objects.get(petition=petition, action="answer")
+    assert event.payload == {"published": False}
+
+
+def test_without_the_senders_consent_an_answer_cannot_be_published(submit, reception):
+    petition = submit(publish_consent=False)
+    before = state_of(petition)
+
+    with pytest.raises(ValidationFailed) as caught:
+        petition_answer(
+            actor=reception,
+            petition=petition,
+            answer=ANSWER,
+            publish=True,
+            at=T0 + timedelta(days=1),
+        )
+
+    assert caught.value.message == (
+        "Người gửi không đồng ý công khai; câu trả lời không thể được công khai."
+    )
+    assert caught.value.fields == {"publish": "no_consent"}
+    assert state_of(petition) == before
+    assert Petition.objects.get(pk=petition.pk).answer_published is False
+
+
+@pytest.mark.parametrize(
+    ("consent", "answered"), [(False, True), (True, False)], ids=["no-consent", "not-answered"]
+)
+def test_the_database_refuses_a_published_answer_without_consent_or_answer(
+    submit, reception, consent, answered
+):
+    petition = submit(publish_consent=consent)
+    if answered:
+        petition_answer(actor=reception, petition=petition, answer=ANSWER)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Petition.objects.filter(pk=petition.pk).update(answer_published=True)
+
+    assert Petition.objects.get(pk=petition.pk).answer_published is False
 
 
 # --- rating --------------------------------------------------------------------------------

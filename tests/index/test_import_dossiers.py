@@ -17,6 +17,7 @@ from django.db import connection
 
 from motcua.core.models import AuditEvent
 from motcua.core.worktime import TZ
+from motcua.dossiers.lifecycle import dossier_record
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.index.engine import Period, kpi_compute
 from motcua.index.importer import COLUMNS, dossiers_import, moment_adapter, reference_for
@@ -809,3 +810,82 @@ def test_timezone_of_stored_moments_is_kept(catalog, write, capsys):
     dossier = Dossier.objects.get()
     assert dossier.received_at.astimezone(TZ) == at("2026-03-02T08:00:00+07:00")
     assert DailyCounter.objects.filter(metric="received").get().day == date(2026, 3, 2)
+
+
+# Paid online live, through the gateway, on Tuesday 10 March — a week after reception.
+PAID_LIVE = at("2026-03-10T14:20:00+07:00")
+
+
+def pay_live(code: str) -> Dossier:
+    """What a confirmed online payment does to the dossier (payments' `_mark_paid`)."""
+    return dossier_record(
+        actor=None,
+        dossier=Dossier.objects.get(code=code),
+        action="pay",
+        at=PAID_LIVE,
+        changes={"paid_online": True, "paid_online_at": PAID_LIVE},
+    )
+
+
+def payments_in(agency, period: Period) -> tuple[int, int]:
+    kpi = kpi_compute(agency=agency, period=period)
+    return kpi["payments_online_count"], kpi["payments_online_amount"]
+
+
+def test_reimporting_a_dossier_paid_online_live_keeps_its_moment_and_changes_nothing(
+    catalog, write, capsys
+):
+    agency, _procedure = catalog
+    unpaid = OPEN | {"fee_amount": "30000"}
+    run_ok(write([unpaid]), capsys)
+    pay_live(OPEN["code"])
+    before = written()[:3]
+    march_2 = Period(date(2026, 3, 2), date(2026, 3, 2))
+    march_10 = Period(date(2026, 3, 10), date(2026, 3, 10))
+
+    # The next export from the old system knows the dossier is paid online.
+    assert run_ok(write([unpaid | {"paid_online": "true"}]), capsys) == (1, 0, 0, 1)
+
+    assert written()[:3] == before
+    assert Dossier.objects.get(code=OPEN["code"]).paid_online_at == PAID_LIVE
+    assert payments_in(agency, march_10) == (1, 30000)
+    assert payments_in(agency, march_2) == (0, 0)
+
+
+def test_a_changed_row_of_a_dossier_paid_live_keeps_the_payment_moment(catalog, write, capsys):
+    agency, _procedure = catalog
+    paid = OPEN | {"fee_amount": "30000", "paid_online": "true"}
+    run_ok(write([OPEN | {"fee_amount": "30000"}]), capsys)
+    pay_live(OPEN["code"])
+    finished = paid | {"state": "result_ready", "finished_at": "2026-03-04T16:00:00+07:00"}
+
+    assert run_ok(write([finished]), capsys) == (1, 0, 1, 0)
+
+    dossier = Dossier.objects.get(code=OPEN["code"])
+    assert (dossier.state, dossier.paid_online, dossier.paid_online_at) == (
+        "result_ready",
+        True,
+        PAID_LIVE,
+    )
+    assert dossier.events.order_by("-seq").first().payload == {
+        "source": "hoso.csv",
+        "fields": ["state", "finished_at"],
+    }
+
+    # The flag turning false clears the moment; turning true again, the file's only moment
+    # is the reception.
+    assert run_ok(write([finished | {"paid_online": "false"}]), capsys) == (1, 0, 1, 0)
+    dossier = Dossier.objects.get(code=OPEN["code"])
+    assert (dossier.paid_online, dossier.paid_online_at) == (False, None)
+    assert dossier.events.order_by("-seq").first().payload["fields"] == [
+        "paid_online",
+        "paid_online_at",
+    ]
+    assert run_ok(write([finished]), capsys) == (1, 0, 1, 0)
+    dossier = Dossier.objects.get(code=OPEN["code"])
+    assert (dossier.paid_online, dossier.paid_online_at) == (True, at(OPEN["received_at"]))
+    march = Period(date(2026, 3, 1), date(2026, 3, 31))
+    assert payments_in(agency, march) == (1, 30000)
+    imported = counters_snapshot()
+    counters_rebuild()
+    assert counters_snapshot() == imported

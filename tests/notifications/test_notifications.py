@@ -6,14 +6,16 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from motcua.core import outbox
 from motcua.core.models import OutboxMessage
 from motcua.core.outbox import outbox_deliver, outbox_deliver_pending
 from motcua.core.worktime import TZ
+from motcua.dossiers.documents import document_attach
 from motcua.dossiers.lifecycle import Action
-from motcua.dossiers.models import Channel, Dossier, State
+from motcua.dossiers.models import Channel, Dossier, DossierDocument, State
 from motcua.dossiers.services import dossier_create, dossier_issue_apology, dossier_receive
 from motcua.notifications.models import Notification
 from motcua.notifications.services import dossier_notify
@@ -317,3 +319,30 @@ def test_times_are_local(walker, citizen, django_capture_on_commit_callbacks):
     walk(walker, State.RECEIVED, django_capture_on_commit_callbacks)
     body = Notification.objects.get().body
     assert T0.astimezone(TZ).strftime("%d/%m/%Y") in body
+
+
+def test_a_draft_result_tells_the_applicant_nothing_and_the_approval_offers_the_e_result(
+    walker, emailed_citizen, django_capture_on_commit_callbacks
+):
+    dossier = walk(walker, State.IN_PROGRESS, django_capture_on_commit_callbacks)
+    dossier = walker.act(dossier, Action.FORWARD)
+    with django_capture_on_commit_callbacks(execute=True):
+        document_attach(
+            actor=walker.approver,
+            dossier=dossier,
+            upload=SimpleUploadedFile("ket-qua.pdf", b"%PDF-1.4\n%%EOF\n"),
+            kind=DossierDocument.Kind.RESULT,
+            at=walker.next_moment(dossier),
+        )
+    deliver()
+    assert list(Notification.objects.values_list("action", flat=True)) == ["receive"]
+    assert len(mail.outbox) == 1
+
+    walker.act(Dossier.objects.get(pk=dossier.pk), Action.APPROVE)
+    deliver()
+
+    approved = Notification.objects.get(action="approve")
+    assert approved.title == f"Hồ sơ {dossier.code} đã có kết quả"
+    lines = approved.body.split("\n")
+    assert lines[2] == "Bạn có thể tải kết quả điện tử tại trang Hồ sơ của tôi."
+    assert len(mail.outbox) == 2

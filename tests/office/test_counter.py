@@ -11,12 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from motcua.core.calendar import working_calendar
+from motcua.core.models import AuditEvent
 from motcua.core.worktime import TZ
 from motcua.directory.models import Role, StaffRole
 from motcua.dossiers.documents import document_attach
-from motcua.dossiers.lifecycle import dossier_record
+from motcua.dossiers.lifecycle import Action, dossier_record
 from motcua.dossiers.models import Channel, Dossier, DossierDocument, DossierEvent, State
 from motcua.office.counter import home as counter_home
+from motcua.office.counter.walk_in import personal_id_fingerprint
 from tests.factories import (
     CitizenFactory,
     ProcedureFactory,
@@ -286,6 +288,59 @@ def test_a_person_the_registry_does_not_know_is_entered_by_hand(
     )
     assert response.status_code == 200
     assert "CSDL quốc gia về dân cư không có số định danh này" in response.content.decode()
+
+
+def registry_audits() -> list[tuple]:
+    return list(
+        AuditEvent.objects.filter(action="registry.lookup")
+        .order_by("id")
+        .values_list("actor_id", "object_type", "object_id", "data")
+    )
+
+
+def test_every_registry_lookup_is_audited_without_the_personal_id(
+    officer, reception, agency, three_step_procedure
+):
+    address = walk_in_url(agency, three_step_procedure)
+    officer.post(address, {"hanh_dong": "tra_cuu", "applicant_id_number": KNOWN_ID})
+    officer.post(address, {"hanh_dong": "tra_cuu", "applicant_id_number": "001090000777"})
+    officer.post(
+        address,
+        {
+            "hanh_dong": "tao",
+            "channel": "direct",
+            "applicant_id_number": KNOWN_ID,
+            "applicant_name": "Nguyễn Văn An",
+        },
+    )
+
+    def row(number: str, purpose: str, outcome: str) -> tuple:
+        data = {"id_tail": number[-3:], "agency": agency.code, "purpose": purpose}
+        return (
+            reception.pk,
+            "personal_id",
+            personal_id_fingerprint(number),
+            {**data, "outcome": outcome},
+        )
+
+    audits = registry_audits()
+    assert audits == [
+        row(KNOWN_ID, "walk_in_fill", "found"),
+        row("001090000777", "walk_in_fill", "not_found"),
+        row(KNOWN_ID, "walk_in_create", "found"),
+    ]
+    assert len(audits[0][2]) == 64
+    for audit in AuditEvent.objects.filter(action="registry.lookup"):
+        assert KNOWN_ID not in f"{audit.object_id} {audit.data}"
+        assert "001090000777" not in f"{audit.object_id} {audit.data}"
+
+
+def test_a_malformed_id_is_not_looked_up_so_not_audited(officer, agency, three_step_procedure):
+    officer.post(
+        walk_in_url(agency, three_step_procedure),
+        {"hanh_dong": "tra_cuu", "applicant_id_number": "04608500123"},
+    )
+    assert registry_audits() == []
 
 
 @pytest.mark.parametrize(
@@ -806,8 +861,20 @@ def test_an_earlier_result_is_reused_instead_of_a_scan(
         dossier=earlier,
         upload=pdf("phieu-ly-lich-tu-phap.pdf"),
         kind=DossierDocument.Kind.RESULT,
+        at=walker.next_moment(earlier),
     )
     dossier = walker.dossier_in(State.RECEIVED)
+    # A draft is the agency's: not offered, and a forged post is refused.
+    assert officer.get(url(dossier, "so-hoa")).context["sources"] == []
+    before = snapshot(dossier)
+    response = officer.post(
+        url(dossier, "so-hoa"),
+        {"hanh_dong": "tai_su_dung", "required_document": id_copy.pk, "source": result.pk},
+    )
+    assert response.status_code == 400
+    assert snapshot(dossier) == before
+    earlier = walker.act(Dossier.objects.get(pk=earlier.pk), Action.FORWARD)
+    walker.act(walker.act(earlier, Action.APPROVE), Action.RETURN)
 
     with django_assert_max_num_queries(12):
         page = officer.get(url(dossier, "so-hoa"))
@@ -837,7 +904,10 @@ def test_someone_elses_result_cannot_be_linked(officer, walker, specialist, agen
         dossier=stranger_dossier,
         upload=pdf(),
         kind=DossierDocument.Kind.RESULT,
+        at=walker.next_moment(stranger_dossier),
     )
+    stranger_dossier = walker.act(Dossier.objects.get(pk=stranger_dossier.pk), Action.FORWARD)
+    walker.act(stranger_dossier, Action.APPROVE)
     Dossier.objects.filter(pk=stranger_dossier.pk).update(applicant_id_number="001090000555")
     dossier = walker.dossier_in(State.RECEIVED)
     before = snapshot(dossier)

@@ -379,7 +379,7 @@ ACTIONS = [
     ("tiep-tuc", "suspended", SP, RE, {}, "in_progress"),
     ("lien-thong", "in_progress", SP, RE, {"agency": "000.00.13.H99"}, "transferred"),
     ("nhan-lai", "transferred", SP, RE, {}, "in_progress"),
-    ("ket-qua", "in_progress", SP, RE, {"file": "pdf"}, "e_result"),
+    ("ket-qua", "in_progress", SP, RE, {"file": "pdf"}, "result_drafted"),
     ("phe-duyet", "last_step", AP, SP, {}, "result_ready"),
     ("tu-choi", "in_progress", SP, RE, {"reason": "Không đủ điều kiện"}, "refused"),
     ("xin-loi", "in_progress", SP, LE, APOLOGY, "apology"),
@@ -437,8 +437,10 @@ def test_permission_matrix(
             "Giấy khai sinh",
             "in_progress",
         )
-    elif check == "e_result":
-        assert after.e_result is True
+    elif check == "result_drafted":
+        # A draft until approval: no e-result yet, nothing for the applicant.
+        event = DossierEvent.objects.filter(dossier=dossier).order_by("-seq").first()
+        assert (event.action, after.e_result) == ("result_drafted", False)
         assert after.documents.get(kind="result").name == "ket-qua.pdf"
     elif check == "apology":
         assert after.apology_appointment_at is not None

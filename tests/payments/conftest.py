@@ -35,7 +35,6 @@ def sandbox_gateway():
     with override_settings(
         MOTCUA_PAYMENT_GATEWAYS=sandbox_config(),
         MOTCUA_PAYMENT_DEFAULT_GATEWAY="sandbox",
-        MOTCUA_PAYMENT_REPLAY_WINDOW_MINUTES=15,
     ):
         yield
 

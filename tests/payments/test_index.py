@@ -5,6 +5,7 @@ live, and the counters still equal a rebuild; counter payments do not count as o
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -13,8 +14,15 @@ from motcua.dossiers.lifecycle import Action
 from motcua.dossiers.models import Dossier, State
 from motcua.index.engine import Period, index_compute, kpi_compute
 from motcua.index.metrics import counters_rebuild, counters_snapshot
+from motcua.payments.gateways import gateway_get
 from motcua.payments.models import Payment, Status
-from motcua.payments.services import notification_handle, payment_record_counter, payment_start
+from motcua.payments.sandbox import SandboxGateway
+from motcua.payments.services import (
+    notification_handle,
+    payment_record_counter,
+    payment_start,
+    payments_reconcile,
+)
 from tests.payments.conftest import FEE, ipn_params
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))  # the walker plays on 2 March 2026
@@ -161,12 +169,12 @@ def test_a_second_online_payment_of_a_paid_dossier_changes_nothing(
     assert_counters_equal_a_rebuild()
 
 
-def test_online_after_a_counter_payment_is_the_first_online_payment(
-    agency, citizen, reception, walker, fees
+def test_online_after_a_counter_payment_is_the_one_to_refund_and_changes_nothing(
+    agency, citizen, reception, walker, fees, caplog
 ):
     dossier = received_at(walker, RECEIVED_IN_OCTOBER)
     # The applicant opened the gateway's page, then paid cash at the counter, then finished
-    # paying online: money taken twice, the online one is still an online payment.
+    # paying online: money taken twice, and the online one is what gets refunded.
     payment, _ = payment_start(
         actor=citizen,
         dossier=dossier,
@@ -177,11 +185,18 @@ def test_online_after_a_counter_payment_is_the_first_online_payment(
     payment_record_counter(
         actor=reception, dossier=dossier, method="cash", at=PAID_IN_NOVEMBER - timedelta(minutes=5)
     )
+    version = Dossier.objects.get(pk=dossier.pk).version
 
     confirm(payment, at=PAID_IN_NOVEMBER)
 
-    assert figures(agency, NOVEMBER)[4:] == (1, FEE)
-    assert Dossier.objects.get(pk=dossier.pk).paid_online_at == PAID_IN_NOVEMBER
+    payment.refresh_from_db()
+    assert (payment.status, payment.paid_at) == (Status.PAID, PAID_IN_NOVEMBER)
+    assert f"payment paid twice: order={payment.order_ref} needs a refund" in caplog.text
+    stored = Dossier.objects.get(pk=dossier.pk)
+    assert (stored.paid_online, stored.paid_online_at) == (False, None)
+    assert stored.version == version + 1  # the `pay` event only
+    assert figures(agency, NOVEMBER)[4:] == (0, 0)
+    assert figures(agency, OCTOBER) == (0, 1, 0.0, True, 0, 0)
     assert_counters_equal_a_rebuild()
 
 
@@ -204,3 +219,59 @@ def test_a_counter_payment_is_not_an_online_payment(agency, reception, two_recei
     payment_record_counter(actor=reception, dossier=first, method="cash")
     assert figures(agency) == (0, 2, 0.0, True, 0, 0)
     assert Dossier.objects.get(pk=first.pk).paid_online_at is None
+
+
+LATE_EVENING = datetime(2026, 11, 2, 23, 50, tzinfo=TZ)
+NOV_2 = Period(date(2026, 11, 2), date(2026, 11, 2))
+NOV_3 = Period(date(2026, 11, 3), date(2026, 11, 3))
+
+
+def test_a_notification_delivered_after_midnight_counts_on_the_day_it_was_paid(
+    agency, citizen, walker, fees
+):
+    dossier = received_at(walker, RECEIVED_IN_OCTOBER)
+    payment, _ = payment_start(
+        actor=citizen,
+        dossier=dossier,
+        gateway_name="sandbox",
+        return_url="http://t/",
+        at=LATE_EVENING - timedelta(minutes=5),
+    )
+    params = ipn_params(payment, at=LATE_EVENING, nonce="n-late")
+
+    # The gateway's retries reach us the next morning.
+    outcome, _ = notification_handle(
+        gateway_name="sandbox", params=params, now=LATE_EVENING + timedelta(hours=8)
+    )
+
+    assert outcome == "confirmed"
+    assert Dossier.objects.get(pk=dossier.pk).paid_online_at == LATE_EVENING
+    assert figures(agency, NOV_2)[4:] == (1, FEE)
+    assert figures(agency, NOV_3)[4:] == (0, 0)
+    assert_counters_equal_a_rebuild()
+
+
+def test_reconciliation_dates_a_payment_by_the_gateway_not_by_the_sweep(
+    agency, citizen, walker, fees, sandbox_mode
+):
+    dossier = received_at(walker, RECEIVED_IN_OCTOBER)
+    with sandbox_mode("no_ipn"):
+        payment, url = payment_start(
+            actor=citizen,
+            dossier=dossier,
+            gateway_name="sandbox",
+            return_url="http://t/",
+            at=LATE_EVENING - timedelta(minutes=5),
+        )
+        gateway = gateway_get("sandbox")
+        assert isinstance(gateway, SandboxGateway)
+        gateway.decide(dict(parse_qsl(urlsplit(url).query)), "success", now=LATE_EVENING)
+
+        assert payments_reconcile(now=LATE_EVENING + timedelta(hours=1)) == {"paid": 1}
+
+    payment.refresh_from_db()
+    assert payment.paid_at == LATE_EVENING
+    assert Dossier.objects.get(pk=dossier.pk).paid_online_at == LATE_EVENING
+    assert figures(agency, NOV_2)[4:] == (1, FEE)
+    assert figures(agency, NOV_3)[4:] == (0, 0)
+    assert_counters_equal_a_rebuild()

@@ -9,7 +9,7 @@ from motcua.core.errors import PermissionDenied, ValidationFailed
 from motcua.directory.models import Role
 from motcua.dossiers.models import Dossier, State
 from motcua.payments.models import Payment
-from motcua.payments.services import payment_start
+from motcua.payments.services import payment_record_counter, payment_start
 from tests.factories import CitizenFactory, staff
 
 
@@ -68,7 +68,6 @@ def test_a_procedure_without_online_payment_sends_to_the_counter(client, dossier
 @pytest.mark.parametrize(
     ("state", "payable"),
     [
-        (State.DRAFT, True),
         (State.SUBMITTED, True),
         (State.RECEIVED, True),
         (State.IN_PROGRESS, True),
@@ -91,6 +90,29 @@ def test_payable_until_the_result_is_returned(client, walker, fees, citizen, sta
         assert "Hồ sơ đã kết thúc" in response.content.decode()
         assert Payment.objects.count() == 0
         assert Dossier.objects.get(pk=dossier.pk).version == dossier.version
+
+
+def test_a_draft_is_paid_once_submitted(client, walker, fees, citizen, reception):
+    # Until submission the applicant can still change the procedure and the agency, and a
+    # payment names the agency that collects.
+    draft = walker.dossier_in(State.DRAFT)
+    client.force_login(citizen)
+    message = "Hồ sơ chưa được nộp. Hãy nộp hồ sơ rồi thanh toán phí, lệ phí."
+
+    page = client.get(f"/thanh-toan/{draft.reference}/").content.decode()
+    response = client.post(f"/thanh-toan/{draft.reference}/")
+
+    assert message in page
+    assert 'data-testid="pay-button"' not in page
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    with pytest.raises(ValidationFailed) as refused:
+        payment_start(actor=citizen, dossier=draft, gateway_name="sandbox", return_url="x")
+    assert refused.value.fields == {"dossier": "draft"}
+    with pytest.raises(ValidationFailed, match="chưa được nộp"):
+        payment_record_counter(actor=reception, dossier=draft, method="cash")
+    assert Payment.objects.count() == 0
+    assert Dossier.objects.get(pk=draft.pk).version == draft.version
 
 
 def test_an_unknown_gateway_is_refused(client, dossier, citizen):

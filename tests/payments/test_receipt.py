@@ -10,7 +10,8 @@ from pypdf import PdfReader
 
 from motcua.core.models import AuditEvent
 from motcua.directory.models import Role
-from motcua.dossiers.models import State
+from motcua.dossiers.models import Dossier, State
+from motcua.payments.receipts import receipt_pdf
 from motcua.payments.services import notification_handle, payment_record_counter, payment_start
 from tests.factories import CitizenFactory, staff
 from tests.payments.conftest import ipn_params
@@ -105,3 +106,57 @@ def test_no_receipt_before_payment(client, walker, fees, citizen):
     )
     client.force_login(citizen)
     assert client.get(f"/thanh-toan/bien-lai/{payment.order_ref}.pdf").status_code == 404
+
+
+def test_the_payment_keeps_the_names_its_receipt_prints(client, citizen, paid, agency, fees):
+    assert (
+        paid.agency_code,
+        paid.agency_name,
+        paid.procedure_code,
+        paid.procedure_name,
+        paid.payer_name,
+    ) == (agency.code, agency.name, fees.code, fees.name, citizen.full_name)
+    original = (agency.name, fees.name, citizen.full_name)
+    # After the receipt was issued the agency is renamed, the catalog edited and the
+    # applicant's name corrected on the dossier.
+    type(agency).objects.filter(pk=agency.pk).update(name="Sở Tư pháp (tên mới)")
+    type(fees).objects.filter(pk=fees.pk).update(name="Thủ tục đã đổi tên")
+    Dossier.objects.filter(pk=paid.dossier_id).update(applicant_name="Tên Đã Sửa")
+
+    client.force_login(citizen)
+    text = " ".join(
+        text_of(client.get(f"/thanh-toan/bien-lai/{paid.order_ref}.pdf").content).split()
+    )
+
+    assert f"Đơn vị thu {original[0]}" in text
+    assert f"Thủ tục {original[1]} ({fees.code})" in text
+    assert f"Người nộp {original[2]}" in text
+    assert "tên mới" not in text and "đã đổi tên" not in text and "Tên Đã Sửa" not in text
+
+
+MARKUP = 'Cty <b>A&B <img src="/etc/passwd"/>'
+
+
+def test_markup_in_any_name_is_printed_as_typed(walker, fees, agency, reception):
+    # Every text a person typed: the agency and procedure (catalog), the applicant, a fee
+    # line, the officer and the officer's note. Parsed as markup, `<img>` would make the
+    # server read the file and the unbalanced `<b>` would fail the whole receipt.
+    type(agency).objects.filter(pk=agency.pk).update(name=f"{MARKUP} agency")
+    type(fees).objects.filter(pk=fees.pk).update(name=f"{MARKUP} procedure")
+    fees.fees.filter(amount=50_000).update(name=f"{MARKUP} fee")
+    reception.full_name = f"{MARKUP} officer"
+    reception.save(update_fields=["full_name"])
+    dossier = walker.dossier_in(State.RECEIVED)
+    Dossier.objects.filter(pk=dossier.pk).update(applicant_name=f"{MARKUP} payer")
+    payment = payment_record_counter(
+        actor=reception, dossier=dossier, method="transfer", note=f"{MARKUP} note"
+    )
+
+    text = " ".join(text_of(receipt_pdf(payment)).split())
+
+    assert f"Đơn vị thu {MARKUP} agency" in text
+    assert f"Người nộp {MARKUP} payer" in text
+    assert f"Thủ tục {MARKUP} procedure ({fees.code})" in text
+    assert f"{MARKUP} fee 50.000 đồng" in text
+    assert f"Hình thức thanh toán Chuyển khoản ({MARKUP} note)" in text
+    assert f"Cán bộ thu: {MARKUP} officer" in text

@@ -9,13 +9,16 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from motcua.core.models import AuditEvent
+from motcua.core.models import AuditEvent, OutboxMessage
+from motcua.core.outbox import outbox_deliver_pending
 from motcua.dossiers.models import Dossier, State
 from motcua.payments.gateways import QueryResult, gateway_get
-from motcua.payments.models import Payment, Status
+from motcua.payments.models import Payment, SandboxTransaction, Status
 from motcua.payments.sandbox import SandboxGateway
 from motcua.payments.services import notification_handle, payment_start, payments_reconcile
 from motcua.payments.tasks import payment_reconcile_task
@@ -75,9 +78,11 @@ def test_a_lost_ipn_is_made_good_by_the_query(dossier, citizen, sandbox_mode):
         assert payments_reconcile(now=payment.created_at + timedelta(minutes=14)) == {}
         assert payments_reconcile(now=payment.created_at + WINDOW) == {"paid": 1}
     payment.refresh_from_db()
-    assert payment.status == Status.PAID
-    assert payment.receipt_no is not None
-    assert Dossier.objects.get(pk=dossier.pk).paid_online is True
+    decided = SandboxTransaction.objects.get(order_ref=payment.order_ref).decided_at
+    assert (payment.status, payment.paid_at) == (Status.PAID, decided)
+    assert payment.receipt_no == f"BL-{payment.order_ref[2:8]}-{payment.order_ref[8:]}"
+    stored = Dossier.objects.get(pk=dossier.pk)
+    assert (stored.paid_online, stored.paid_online_at) == (True, decided)
 
 
 @pytest.mark.parametrize(("choice", "status"), [("failure", "failed"), ("abandon", "abandoned")])
@@ -172,3 +177,40 @@ def test_each_payment_schedules_its_own_check_at_the_end_of_its_window(
         ]
     assert scheduled.args == [payment.pk]
     assert scheduled.task.run_after == payment.created_at + WINDOW
+
+
+def test_the_sandboxs_ipn_delivered_hours_late_is_accepted_at_its_pay_date(dossier, citizen):
+    # The worker was down: the outbox holds the sandbox's notification for three hours.
+    created = timezone.now().replace(microsecond=0) - timedelta(hours=3)
+    payment = start(dossier, citizen, at=created)
+    gateway = gateway_get("sandbox")
+    assert isinstance(gateway, SandboxGateway)
+    url = gateway.create_payment_url(payment, RETURN_URL)
+    decided = created + timedelta(minutes=2)
+    gateway.decide(dict(parse_qsl(urlsplit(url).query)), "success", now=decided)
+
+    outbox_deliver_pending()
+
+    payment.refresh_from_db()
+    assert (payment.status, payment.paid_at) == (Status.PAID, decided)
+    assert Dossier.objects.get(pk=dossier.pk).paid_online_at == decided
+    message = OutboxMessage.objects.get(topic="payments.sandbox_ipn")
+    assert (message.status, message.attempts) == ("sent", 1)
+    assert not AuditEvent.objects.filter(action="payment.notification_refused").exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite takes no row locks")
+def test_reconciliation_locks_the_payment_and_then_the_dossier(dossier, citizen, sandbox_mode):
+    with sandbox_mode("no_ipn"):
+        payment = start(dossier, citizen)
+        choose_on_hosted_page(payment, "success")
+        with CaptureQueriesContext(connection) as queries:
+            assert payments_reconcile(now=payment.created_at + WINDOW) == {"paid": 1}
+
+    # One row per statement, payment first, as a notification takes them: two statements
+    # that lock both rows in different orders could deadlock.
+    locks = [
+        q["sql"].rsplit("FOR UPDATE", 1)[1].strip() for q in queries if "FOR UPDATE" in q["sql"]
+    ]
+    assert locks[:2] == ['OF "payments_payment"', 'OF "dossiers_dossier"']
+    assert set(locks) == {'OF "payments_payment"', 'OF "dossiers_dossier"'}

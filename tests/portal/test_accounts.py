@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from motcua.core.errors import ValidationFailed
+from motcua.core.http import client_ip
 from motcua.core.models import AuditEvent
 from motcua.directory.models import Role, User
 from motcua.portal.accounts import AccountLocked, account_sign_in, citizen_register
+from motcua.portal.lockout import attempt_key
 from motcua.portal.models import CitizenProfile, LoginAttempt
 from tests.factories import CitizenFactory, UserFactory, staff
 from tests.walker import T0
@@ -54,8 +57,11 @@ def test_sign_up_takes_identity_from_the_registry(client, db):
         str(user.pk),
         {"registry_verified": True},
     )
-    page = client.get("/dang-nhap/")
-    assert "Đã tạo tài khoản cho Nguyễn Văn An" in page.content.decode()
+    page = client.get("/dang-nhap/").content.decode()
+    assert "Đã tạo tài khoản. Hãy đăng nhập bằng số định danh cá nhân và mật khẩu vừa đặt." in page
+    # Whoever typed the ID and birth date need not be its holder: the registry's name stays
+    # out of the answer.
+    assert "Nguyễn Văn An" not in page
 
 
 def test_sign_up_accepts_an_iso_date_too(client, db):
@@ -82,18 +88,6 @@ def test_sign_up_accepts_an_iso_date_too(client, db):
             {"birth_date": "12/04/1986"},
             400,
             "Số định danh cá nhân không khớp năm sinh 1986: các chữ số 4–6 cho năm sinh 1985.",
-        ),
-        (
-            {"personal_id": "046085009999"},
-            400,
-            "Số định danh cá nhân này không có trong Cơ sở dữ liệu quốc gia về dân cư. "
-            "Hãy kiểm tra lại số trên thẻ căn cước.",
-        ),
-        (
-            {"birth_date": "13/04/1985"},
-            400,
-            "Ngày sinh không khớp với Cơ sở dữ liệu quốc gia về dân cư. Hãy nhập đúng ngày "
-            "sinh ghi trên thẻ căn cước.",
         ),
         (
             {"birth_date": "31/02/1985"},
@@ -127,26 +121,148 @@ def test_sign_up_refusals_say_why_and_create_nothing(client, db, change, status,
     assert AuditEvent.objects.count() == 0
 
 
-def test_sign_up_twice_is_refused(client, db):
+NOT_VERIFIED = (
+    "Không xác minh được thông tin. Vui lòng kiểm tra số định danh cá nhân và ngày sinh ghi "
+    "trên thẻ căn cước; nếu đã có tài khoản, hãy đăng nhập hoặc liên hệ bộ phận một cửa."
+)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"personal_id": "046085009999"}, "not_in_registry"),
+        ({"birth_date": "13/04/1985"}, "birth_date_mismatch"),
+    ],
+)
+def test_an_unknown_id_and_a_wrong_birth_date_get_one_answer(client, db, change, reason):
+    response = client.post("/dang-ky/", {**SIGNUP, **change})
+
+    assert response.status_code == 400
+    assert response.context["error"] == NOT_VERIFIED
+    assert User.objects.count() == 0
+    assert CitizenProfile.objects.count() == 0
+    # Staff can tell why from the audit; the page cannot.
+    assert list(AuditEvent.objects.values_list("action", "object_id", "data")) == [
+        ("account.sign_up_refused", "", {"reason": reason})
+    ]
+    assert list(LoginAttempt.objects.values_list("outcome", flat=True)) == ["failure"]
+
+
+def test_sign_up_twice_gets_the_same_answer_and_changes_nothing(client, db):
     client.post("/dang-ky/", SIGNUP)
     response = client.post(
         "/dang-ky/", {**SIGNUP, "password1": "khac-hoan-toan", "password2": "khac-hoan-toan"}
     )
 
     assert response.status_code == 400
-    assert response.context["error"] == (
-        "Số định danh cá nhân này đã có tài khoản. Hãy đăng nhập; nếu quên mật khẩu, hãy liên "
-        "hệ bộ phận một cửa."
-    )
+    assert response.context["error"] == NOT_VERIFIED
+    assert User.objects.count() == 1
     assert User.objects.get(personal_id=AN).check_password("mot-mat-khau-dai")
+    assert CitizenProfile.objects.count() == 1
 
 
-def test_the_registry_is_checked_before_saying_an_account_exists(db):
-    """Otherwise anyone could probe which ID numbers have an account."""
-    CitizenFactory(username=AN, personal_id=AN)
+def test_a_weak_password_is_refused_before_the_registry_is_asked(db):
+    """Otherwise "password too short" would say the ID and birth date were right."""
     with pytest.raises(ValidationFailed) as refused:
+        citizen_register(personal_id="046085009999", birth_date=date(1985, 4, 12), password="ngan")
+    assert (refused.value.code, refused.value.message) == (
+        "weak_password",
+        "Mật khẩu quá ngắn: cần ít nhất 8 ký tự.",
+    )
+    assert LoginAttempt.objects.count() == 0
+
+
+def test_an_existing_account_is_not_revealed_by_the_birth_date_check(db):
+    CitizenFactory(username=AN, personal_id=AN)
+    with pytest.raises(ValidationFailed) as wrong_date:
         citizen_register(personal_id=AN, birth_date=date(1985, 4, 13), password="dai-du-tam-ky")
-    assert refused.value.code == "birth_date_mismatch"
+    with pytest.raises(ValidationFailed) as right_date:
+        citizen_register(personal_id=AN, birth_date=date(1985, 4, 12), password="dai-du-tam-ky")
+    assert (wrong_date.value.code, wrong_date.value.message) == ("not_verified", NOT_VERIFIED)
+    assert (right_date.value.code, right_date.value.message) == ("not_verified", NOT_VERIFIED)
+
+
+def register(personal_id: str, birth: date, at, ip: str = "203.0.113.7") -> User:
+    return citizen_register(
+        personal_id=personal_id, birth_date=birth, password="dai-du-tam-ky", ip=ip, at=at
+    )
+
+
+def test_five_failed_sign_ups_for_one_id_lock_it_for_an_hour(db):
+    for minute in range(5):
+        with pytest.raises(ValidationFailed):
+            register(AN, date(1985, 4, 1 + minute), T0 + timedelta(minutes=minute))
+
+    # Locked: even the right birth date is refused, and the answer says when to come back.
+    with pytest.raises(AccountLocked) as locked:
+        register(AN, date(1985, 4, 12), T0 + timedelta(minutes=63, seconds=59))
+    assert (locked.value.status, locked.value.message) == (
+        429,
+        "Có quá nhiều lần đăng ký không xác minh được (5 lần trong một giờ). "
+        "Vui lòng thử lại sau 10:04 ngày 02/03/2026.",
+    )
+    assert User.objects.count() == 0
+    # Another ID from the same address is not affected (that limit is twenty).
+    assert register("046192005678", date(1992, 9, 3), T0 + timedelta(minutes=10)).personal_id == (
+        "046192005678"
+    )
+    # An hour after the fifth failure: open again.
+    user = register(AN, date(1985, 4, 12), T0 + timedelta(minutes=64))
+    assert user.personal_id == AN
+    assert list(LoginAttempt.objects.order_by("at", "id").values_list("outcome", flat=True)) == [
+        "failure"
+    ] * 5 + ["success", "locked", "success"]
+
+
+def test_twenty_failed_sign_ups_from_one_address_lock_the_address(db):
+    for n in range(20):
+        with pytest.raises(ValidationFailed):
+            register(f"0460850{n:05d}", date(1985, 1, 1), T0 + timedelta(minutes=n))
+    with pytest.raises(AccountLocked) as locked:
+        register(AN, date(1985, 4, 12), T0 + timedelta(minutes=30))
+    assert locked.value.message == (
+        "Có quá nhiều lần đăng ký không xác minh được (20 lần trong một giờ). "
+        "Vui lòng thử lại sau 10:19 ngày 02/03/2026."
+    )
+    assert User.objects.count() == 0
+    other = register(AN, date(1985, 4, 12), T0 + timedelta(minutes=30), ip="198.51.100.1")
+    assert other.personal_id == AN
+
+
+def test_the_sign_up_page_shows_the_lock(client, db, monkeypatch):
+    clock = [T0]
+    monkeypatch.setattr("django.utils.timezone.now", lambda: clock[0])
+    statuses = []
+    for minute in range(5):
+        clock[0] = T0 + timedelta(minutes=minute)
+        statuses.append(
+            client.post("/dang-ky/", {**SIGNUP, "birth_date": "13/04/1985"}).status_code
+        )
+    clock[0] = T0 + timedelta(minutes=10)
+    response = client.post("/dang-ky/", SIGNUP)
+
+    assert statuses == [400] * 5
+    assert response.status_code == 429
+    assert response.context["error"] == (
+        "Có quá nhiều lần đăng ký không xác minh được (5 lần trong một giờ). "
+        "Vui lòng thử lại sau 10:04 ngày 02/03/2026."
+    )
+    assert User.objects.count() == 0
+
+
+def test_sign_up_attempts_do_not_count_towards_the_sign_in_lock(citizen):
+    for minute in range(5):
+        with pytest.raises(ValidationFailed):
+            register(citizen.personal_id, date(1985, 1, 1), T0 + timedelta(minutes=minute))
+    assert (
+        account_sign_in(
+            identifier=citizen.personal_id,
+            password=PASSWORD,
+            ip="203.0.113.7",
+            now=T0 + timedelta(minutes=6),
+        )
+        == citizen
+    )
 
 
 # ---------------------------------------------------------------- sign-in and landing
@@ -350,3 +466,189 @@ def test_attempts_and_audit_hold_no_personal_id(citizen):
     stored = [str(row) for row in AuditEvent.objects.values_list("object_id", "data")]
     stored += [str(row) for row in LoginAttempt.objects.values_list("username_key", "ip_key")]
     assert not [row for row in stored if citizen.personal_id in row or "203.0.113.7" in row]
+
+
+def test_the_count_is_per_account_whether_its_id_or_its_username_is_typed(db):
+    user = CitizenFactory(username="an.nguyen", personal_id=AN)
+    for minute, typed in enumerate([AN, "an.nguyen", AN, "an.nguyen", AN]):
+        fail(typed, T0 + timedelta(minutes=minute))
+
+    for typed in (AN, "an.nguyen"):
+        with pytest.raises(AccountLocked):
+            account_sign_in(
+                identifier=typed, password=PASSWORD, ip="x", now=T0 + timedelta(minutes=6)
+            )
+    assert (
+        account_sign_in(
+            identifier="an.nguyen", password=PASSWORD, ip="x", now=T0 + timedelta(minutes=19)
+        )
+        == user
+    )
+
+
+def test_the_attempt_is_counted_before_the_password_is_checked(citizen, monkeypatch):
+    """An attempt that is still checking its password already counts, so parallel guesses
+    cannot all pass the lock check before any of them is recorded."""
+    import motcua.portal.accounts as accounts
+
+    seen = []
+    real = accounts.authenticate
+
+    def authenticate(request, **credentials):
+        seen.append(list(LoginAttempt.objects.values_list("outcome", flat=True)))
+        return real(request, **credentials)
+
+    monkeypatch.setattr(accounts, "authenticate", authenticate)
+    fail(citizen.personal_id, T0)
+    assert seen == [["failure"]]
+    assert (
+        account_sign_in(
+            identifier=citizen.personal_id, password=PASSWORD, ip="x", now=T0 + timedelta(minutes=1)
+        )
+        == citizen
+    )
+    assert seen[1] == ["failure", "failure"]  # newest first: this one, pending
+    assert list(LoginAttempt.objects.order_by("id").values_list("outcome", flat=True)) == [
+        "failure",
+        "success",
+    ]
+
+
+def test_a_guess_made_while_another_is_checking_its_password_sees_it(citizen, monkeypatch):
+    """Four failures, then two guesses at once: the second arrives while the first (the
+    fifth) is checking its password, and is refused by the lock the first one completes."""
+    import motcua.portal.accounts as accounts
+
+    for minute in range(4):
+        fail(citizen.personal_id, T0 + timedelta(minutes=minute))
+    real = accounts.authenticate
+    inner: list[Exception] = []
+
+    def authenticate(request, **credentials):
+        if not inner:
+            try:
+                account_sign_in(
+                    identifier=citizen.personal_id,
+                    password=PASSWORD,
+                    ip="x",
+                    now=T0 + timedelta(minutes=5),
+                )
+            except AccountLocked as error:
+                inner.append(error)
+        return real(request, **credentials)
+
+    monkeypatch.setattr(accounts, "authenticate", authenticate)
+    fail(citizen.personal_id, T0 + timedelta(minutes=5))
+
+    assert [type(e) for e in inner] == [AccountLocked]
+    assert list(LoginAttempt.objects.order_by("id").values_list("outcome", flat=True)) == [
+        "failure"
+    ] * 5 + ["locked"]
+
+
+def test_the_admin_login_page_sends_to_the_sign_in_with_the_lockout(client, db):
+    admin_user = UserFactory(username="quantri", is_staff=True, is_superuser=True)
+
+    response = client.get("/admin/login/?next=/admin/directory/user/")
+    assert (response.status_code, response["Location"]) == (
+        302,
+        "/dang-nhap/?next=%2Fadmin%2Fdirectory%2Fuser%2F",
+    )
+    # A password posted to the admin's form is never checked there.
+    response = client.post("/admin/login/", {"username": "quantri", "password": PASSWORD})
+    assert (response.status_code, response["Location"]) == (302, "/dang-nhap/?next=%2Fadmin%2F")
+    assert "_auth_user_id" not in client.session
+    assert LoginAttempt.objects.count() == 0
+    # A foreign next is dropped.
+    response = client.get("/admin/login/?next=https://evil.example/")
+    assert response["Location"] == "/dang-nhap/?next=%2Fadmin%2F"
+    # Signed in through the lockout, the admin opens.
+    client.post("/dang-nhap/", {"username": "quantri", "password": PASSWORD})
+    assert client.session["_auth_user_id"] == str(admin_user.pk)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_locked_staff_account_cannot_get_in_through_the_admin(client, db):
+    UserFactory(username="quantri", is_staff=True, is_superuser=True)
+    for minute in range(5):
+        fail("quantri", timezone.now() - timedelta(minutes=5 - minute), ip="127.0.0.1")
+
+    response = client.post("/admin/login/", {"username": "quantri", "password": PASSWORD})
+    assert response.status_code == 302
+    response = client.post("/dang-nhap/", {"username": "quantri", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/")["Location"] == "/admin/login/?next=/admin/"
+
+
+@pytest.mark.parametrize(
+    ("behind_proxy", "meta", "expected"),
+    [
+        (False, {"REMOTE_ADDR": "203.0.113.7", "HTTP_X_FORWARDED_FOR": "1.2.3.4"}, "203.0.113.7"),
+        (True, {"REMOTE_ADDR": "10.0.0.2"}, "10.0.0.2"),
+        (
+            True,
+            {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "1.2.3.4, 203.0.113.7"},
+            "203.0.113.7",
+        ),
+    ],
+)
+def test_the_address_counted_is_the_connection_unless_behind_our_proxy(
+    rf, settings, behind_proxy, meta, expected
+):
+    settings.MOTCUA_BEHIND_PROXY = behind_proxy
+    assert client_ip(rf.get("/", **meta)) == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_guesses_at_once_from_two_connections_queue_on_the_key(monkeypatch):
+    """Real concurrency (two threads, two connections): while the fifth guess checks its
+    password, a sixth arrives; it waits for the fifth's row lock and is refused."""
+    import threading
+    import time
+
+    from django.db import connection
+
+    import motcua.portal.accounts as accounts
+
+    user = CitizenFactory(username=AN, personal_id=AN)
+    for minute in range(4):
+        fail(AN, T0 + timedelta(minutes=minute))
+    checking = threading.Event()
+    real = accounts.authenticate
+
+    def authenticate(request, **credentials):
+        if threading.current_thread().name == "fifth":
+            checking.set()
+            time.sleep(0.5)  # the sixth starts meanwhile and must wait
+        return real(request, **credentials)
+
+    monkeypatch.setattr(accounts, "authenticate", authenticate)
+    outcomes: dict[str, str] = {}
+
+    def guess(name: str) -> None:
+        try:
+            account_sign_in(
+                identifier=AN, password="sai-mat-khau", ip="x", now=T0 + timedelta(minutes=5)
+            )
+        except AccountLocked:
+            outcomes[name] = "locked"
+        except ValidationFailed:
+            outcomes[name] = "failure"
+        finally:
+            connection.close()
+
+    fifth = threading.Thread(target=guess, args=("fifth",), name="fifth")
+    fifth.start()
+    assert checking.wait(10)
+    sixth = threading.Thread(target=guess, args=("sixth",), name="sixth")
+    sixth.start()
+    fifth.join(20)
+    sixth.join(20)
+
+    assert outcomes == {"fifth": "failure", "sixth": "locked"}
+    assert list(
+        LoginAttempt.objects.filter(username_key=attempt_key(user.username, scope="username"))
+        .order_by("id")
+        .values_list("outcome", flat=True)
+    ) == ["failure"] * 5 + ["locked"]

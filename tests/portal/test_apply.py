@@ -84,7 +84,8 @@ def test_the_procedure_page_offers_online_submission(client, birth, agency):
 def test_the_form_is_prefilled_and_says_from_where(
     signed_in, birth, earlier, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(10):
+    # + the session saved with the form's one-time token (an UPDATE in a savepoint)
+    with django_assert_max_num_queries(12):
         response = signed_in.get(URL)
     assert response.status_code == 200
     fields = {
@@ -347,6 +348,8 @@ def test_reuse_a_result_from_the_data_store_instead_of_uploading(
     )
     result.file.save("ket-qua", ContentFile(PDF), save=False)
     result.save()
+    # Only issued results are in the store: the earlier dossier stands for one returned.
+    Dossier.objects.filter(pk=earlier.pk).update(state=State.RETURNED)
     page = signed_in.get(URL)
     assert [s.pk for s in page.context["sources"]] == [result.pk]
     response = signed_in.post(
@@ -596,3 +599,79 @@ def test_a_submission_that_lands_between_reading_and_writing_the_draft_is_refuse
             + "; lần gửi vừa rồi không được ghi nhận và hồ sơ không thay đổi."
         ]
         assert _trace(stale) == before
+
+
+# --- the start form's one-time token ---------------------------------------------------------
+
+
+def test_a_double_click_on_submit_makes_one_dossier(signed_in, birth):
+    token = signed_in.get(URL).context["start_token"]
+    post = {**form_post(birth), f"tep_{certificate(birth).pk}": upload(), "phieu": token}
+    first = signed_in.post(URL, post)
+    second = signed_in.post(
+        URL, {**form_post(birth), f"tep_{certificate(birth).pk}": upload(), "phieu": token}
+    )
+
+    dossier = Dossier.objects.get()
+    assert first["Location"] == second["Location"] == f"/nop-ho-so/{dossier.reference}/da-nop/"
+    assert list(dossier.events.values_list("action", flat=True)) == [
+        "create",
+        "form_save",
+        "attach",
+        "submit",
+    ]
+    assert DossierDocument.objects.count() == 1
+    page = signed_in.get(second["Location"]).content.decode()
+    assert f"Hồ sơ {dossier.reference} đã được nộp lúc" in page
+
+
+def test_a_double_click_on_save_draft_makes_one_draft(signed_in, birth):
+    token = signed_in.get(URL).context["start_token"]
+    post = {**form_post(birth, action="luu_nhap"), "phieu": token}
+    signed_in.post(URL, post)
+    second = signed_in.post(URL, post)
+
+    dossier = Dossier.objects.get()
+    assert second["Location"] == f"/nop-ho-so/{dossier.reference}/"
+    assert list(dossier.events.values_list("action", flat=True)) == ["create", "form_save"]
+    page = signed_in.get(second["Location"]).content.decode()
+    assert (
+        f"Hồ sơ {dossier.reference} đã được tạo từ lần gửi trước; lần gửi vừa rồi không tạo "
+        "thêm hồ sơ." in page
+    )
+
+
+def test_each_start_page_has_its_own_token(signed_in, birth):
+    first = signed_in.get(URL).context["start_token"]
+    second = signed_in.get(URL).context["start_token"]
+    assert first != second
+    signed_in.post(URL, {**form_post(birth, action="luu_nhap"), "phieu": first})
+    signed_in.post(URL, {**form_post(birth, action="luu_nhap"), "phieu": second})
+    assert Dossier.objects.count() == 2
+
+
+def test_a_token_not_issued_to_this_session_creates_nothing(signed_in, birth):
+    response = signed_in.post(
+        URL, {**form_post(birth, action="luu_nhap"), "phieu": "khong-phai-phieu-cua-ban"}
+    )
+    assert response.status_code == 400
+    assert response.context["message"] == (
+        "Trang nộp hồ sơ này đã hết hạn. Hãy kiểm tra lại các mục và gửi lại "
+        "(chọn lại tệp nếu đã chọn)."
+    )
+    assert response.context["start_token"] in signed_in.session["portal.start_tokens"]
+    assert Dossier.objects.count() == 0
+    assert DossierEvent.objects.count() == 0
+
+
+def test_another_citizens_token_does_not_lead_to_their_dossier(client, signed_in, birth):
+    token = signed_in.get(URL).context["start_token"]
+    signed_in.post(URL, {**form_post(birth, action="luu_nhap"), "phieu": token})
+    mine = Dossier.objects.get()
+    other = CitizenFactory(username="046192005678", personal_id="046192005678")
+    client.force_login(other)
+
+    response = client.post(URL, {**form_post(birth, action="luu_nhap"), "phieu": token})
+
+    assert response.status_code == 400
+    assert list(Dossier.objects.all()) == [mine]

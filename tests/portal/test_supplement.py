@@ -178,6 +178,8 @@ def test_an_earlier_result_can_be_reused_for_a_listed_document(
     )
     result.file.save("kq", ContentFile(PDF), save=False)
     result.save()
+    # Only issued results are in the store: the older dossier stands for one returned.
+    Dossier.objects.filter(pk=older.pk).update(state=State.RETURNED)
     client.force_login(known_citizen)
     response = client.post(url(asked), {"dung_lai_bs_0": str(result.pk), "tep_bs_1": upload()})
     assert response.status_code == 302

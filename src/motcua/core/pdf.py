@@ -1,14 +1,42 @@
-"""Fonts for every PDF the system makes (letters, receipts, results, reports, forms)."""
+"""Fonts for every PDF the system makes (letters, receipts, results, reports, forms), and the
+one safe way to put text into a reportlab paragraph."""
 
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
 
+from reportlab import rl_config
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph, paraparser
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu")]
+
+# A Paragraph's text is markup, and `<img src=…>` in it makes reportlab read a file or fetch
+# a URL while the PDF is built. Text is escaped (`plain`); these make a slip harmless too.
+# No URL scheme and no host is trusted, so reportlab opens no URL at all.
+rl_config.trustedSchemes = []
+rl_config.trustedHosts = []
+
+
+def _inline_image_refused(self: Any, attributes: Any) -> None:
+    # The trusted lists above cover URLs only: reportlab opens a plain path as a file before
+    # any URL check. No PDF here uses inline images (QR codes are `Image` flowables built from
+    # bytes), so an `<img>` in a paragraph can only be text that escaped its escaping.
+    raise ValueError("<img> in a paragraph is disabled; use an Image flowable.")
+
+
+paraparser.ParaParser.start_img = _inline_image_refused  # type: ignore[method-assign]
+
+
+def plain(text: object, style: ParagraphStyle) -> Paragraph:
+    """A paragraph that prints `text` as it is. A name like `Cty <b>A&B` would otherwise be
+    parsed as markup: bold, a lost ampersand, or an error for the unbalanced tag."""
+    return Paragraph(escape(str(text)), style)
 
 
 @cache

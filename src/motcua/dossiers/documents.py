@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,11 @@ from motcua.dossiers.models import Dossier, DossierDocument, State
 
 ALLOWED_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
 APPLICANT_EDITABLE = (State.DRAFT, State.SUPPLEMENT_REQUESTED)
+# A result is the agency's draft until the dossier is approved; only then is it issued.
+ISSUED_STATES = (State.RESULT_READY, State.RETURNED)
+# The event of a result attached or generated while processing: internal, it tells nobody
+# outside the agency anything and is not yet an e-result (§7 counts it at approval).
+RESULT_DRAFTED = "result_drafted"
 
 
 def _is_staff_of(actor: User | None, dossier: Dossier, *roles: str) -> bool:
@@ -115,13 +121,12 @@ def document_attach(
             actor=actor,
             dossier=dossier,
             at=moment,
-            action="result_attached" if kind == DossierDocument.Kind.RESULT else "attach",
+            action=RESULT_DRAFTED if kind == DossierDocument.Kind.RESULT else "attach",
             payload={
                 "document_id": document.pk,
                 "kind": kind,
                 "required_document_id": required_document.pk if required_document else None,
             },
-            changes={"e_result": True} if kind == DossierDocument.Kind.RESULT else None,
         )
     return document
 
@@ -153,13 +158,32 @@ def dossier_mark_digitized(*, actor: User, dossier: Dossier, at: datetime | None
         )
 
 
-def store_documents_of(applicant_id_number: str):
-    """The applicant's personal data store: results of their earlier dossiers."""
+def issued_results() -> QuerySet[DossierDocument]:
+    """Results the agency has issued: those of approved dossiers, and of a dossier with a
+    signed result only the signed one (the drafts it replaced were never issued).
+
+    `signature` is esign's reverse one-to-one (`SignedResult.document`), named by string:
+    esign imports dossiers, so dossiers cannot import esign."""
+    signed_sibling = DossierDocument.objects.filter(
+        dossier=OuterRef("dossier"), kind=DossierDocument.Kind.RESULT, signature__isnull=False
+    )
     return DossierDocument.objects.filter(
         kind=DossierDocument.Kind.RESULT,
-        dossier__applicant_id_number=applicant_id_number,
         reused_from__isnull=True,
-    ).select_related("dossier", "dossier__procedure")
+        dossier__state__in=ISSUED_STATES,
+    ).filter(Q(signature__isnull=False) | ~Exists(signed_sibling))
+
+
+def store_documents_of(applicant_id_number: str) -> QuerySet[DossierDocument]:
+    """The applicant's personal data store: the issued results of their dossiers."""
+    if not applicant_id_number:
+        # Dossiers without an ID number belong to nobody's store.
+        return DossierDocument.objects.none()
+    return (
+        issued_results()
+        .filter(dossier__applicant_id_number=applicant_id_number)
+        .select_related("dossier", "dossier__procedure")
+    )
 
 
 def document_reuse(
@@ -174,14 +198,15 @@ def document_reuse(
     is_owner = dossier.applicant_id == actor.pk and dossier.state in APPLICANT_EDITABLE
     if not (is_owner or _is_staff_of(actor, dossier, Role.RECEPTION)):
         raise PermissionDenied(_("Bạn không được sử dụng lại tài liệu cho hồ sơ này."))
-    if (
-        source.kind != DossierDocument.Kind.RESULT
-        or not dossier.applicant_id_number
-        or source.dossier.applicant_id_number != dossier.applicant_id_number
-        or source.dossier_id == dossier.pk
-    ):
+    in_store = (
+        store_documents_of(dossier.applicant_id_number)
+        .exclude(dossier_id=dossier.pk)
+        .filter(pk=source.pk)
+        .exists()
+    )
+    if not in_store:
         raise ValidationFailed(
-            _("Chỉ sử dụng lại kết quả của hồ sơ trước của chính người nộp."),
+            _("Chỉ sử dụng lại kết quả đã cấp của hồ sơ trước của chính người nộp."),
             fields={"source": "invalid"},
         )
     if required_document.procedure_id != dossier.procedure_id:

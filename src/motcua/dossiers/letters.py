@@ -1,7 +1,8 @@
 """The PDFs an applicant holds (§6): the receipt-and-appointment slip, the supplement
 request, the refusal letter and the apology letter, each with a QR code to the public
 tracking page. Rendered on demand from the dossier and its events, so a letter always says
-what the record says."""
+what the record says. Every text goes in through `plain`: names, reasons and the missing
+papers are typed by people, and a Paragraph would read them as markup."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ from django.utils import timezone
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Image, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from motcua.core.errors import NotFound
-from motcua.core.pdf import pdf_fonts
+from motcua.core.pdf import pdf_fonts, plain
 from motcua.dossiers.models import Dossier, DossierEvent
 
 TITLES = {
@@ -104,7 +105,7 @@ def letter_pdf(dossier: Dossier, kind: str) -> bytes:
     qr.save(qr_png, kind="png", scale=4, border=2)
     qr_png.seek(0)
     table = Table(
-        [[Paragraph(a, text), Paragraph(b, text)] for a, b in rows], colWidths=[45 * mm, 120 * mm]
+        [[plain(a, text), plain(b, text)] for a, b in rows], colWidths=[45 * mm, 120 * mm]
     )
     table.setStyle(
         TableStyle(
@@ -112,19 +113,19 @@ def letter_pdf(dossier: Dossier, kind: str) -> bytes:
         )
     )
     story = [
-        Paragraph("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", center),
-        Paragraph("Độc lập - Tự do - Hạnh phúc", center),
+        plain("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", center),
+        plain("Độc lập - Tự do - Hạnh phúc", center),
         Spacer(1, 6 * mm),
-        Paragraph(TITLES[kind], head),
+        plain(TITLES[kind], head),
         Spacer(1, 4 * mm),
         table,
         Spacer(1, 4 * mm),
-        *[Paragraph(line, text) for line in body],
+        *[plain(line, text) for line in body],
         Spacer(1, 6 * mm),
-        Paragraph(f"Cán bộ: {officer}", text),
+        plain(f"Cán bộ: {officer}", text),
         Spacer(1, 4 * mm),
         Image(qr_png, width=30 * mm, height=30 * mm),
-        Paragraph(f"Tra cứu: {tracking_url(dossier)}", text),
+        plain(f"Tra cứu: {tracking_url(dossier)}", text),
     ]
     out = io.BytesIO()
     document = SimpleDocTemplate(

@@ -19,7 +19,9 @@ EVENT_TEXT = {
     "reuse": "Sử dụng lại giấy tờ từ kho dữ liệu",
     "digitize": "Hồ sơ được số hóa",
     "apology": "Cơ quan gửi phiếu xin lỗi và hẹn lại ngày trả kết quả",
-    "result_attached": "Đã có kết quả điện tử",
+    "result_drafted": "Dự thảo kết quả",
+    # What `result_drafted` was called before: the same draft, in older histories.
+    "result_attached": "Dự thảo kết quả",
     "result_signed": "Kết quả điện tử được ký số",
     "form_save": "Cập nhật tờ khai",
     "registry_lookup": "Khai thác thông tin từ CSDL quốc gia về dân cư",
@@ -33,6 +35,9 @@ EVENT_TEXT = {
 # An event a later capability adds without a label still reads as Vietnamese, not as code.
 UPDATED = "Hồ sơ được cập nhật"
 
+# The agency's own steps, left out of what the public sees: a draft result is not a result.
+INTERNAL_EVENTS = frozenset({"result_drafted", "result_attached", "ask_supplement"})
+
 
 def dossier_public(code: str) -> dict[str, Any]:
     dossier = (
@@ -43,7 +48,11 @@ def dossier_public(code: str) -> dict[str, Any]:
     )
     if dossier is None or not code:
         raise NotFound(f"Không tìm thấy hồ sơ {code}.")
-    events = list(dossier.events.order_by("seq").values_list("action", "at"))
+    events = list(
+        dossier.events.exclude(action__in=INTERNAL_EVENTS)
+        .order_by("seq")
+        .values_list("action", "at")
+    )
     return {
         "code": dossier.public_code,
         "procedure": {"code": dossier.procedure.code, "name": dossier.procedure.name},

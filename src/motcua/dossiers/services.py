@@ -416,3 +416,73 @@ def dossier_online_submit(*, actor: User, dossier: Dossier, at: datetime | None 
             fields={f"document_{d.pk}": d.name for d in missing},
         )
     return dossier_submit(actor=actor, dossier=dossier, at=at)
+
+
+# --- the processing officer asks the counter for a supplement ------------------------------
+
+# The event a processing officer records to ask the counter to request a supplement: only the
+# counter talks to the applicant.
+ASK_SUPPLEMENT = "ask_supplement"
+_ASK_NOTE_MAX = 2000  # the page's field allows as much
+
+
+def dossier_ask_supplement(
+    *,
+    actor: User | None,
+    dossier: Dossier,
+    note: str,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Dossier:
+    """The officer holding the current step asks the counter to request a supplement: only the
+    counter talks to the applicant, so this is an event for the counter's list (no change of
+    state, the clock keeps running until the counter sends the request)."""
+    from motcua.core.errors import Conflict, NotFound, TransitionNotAllowed
+    from motcua.dossiers.lifecycle import holds_current_step
+
+    text = (note or "").strip()
+    with transaction.atomic():
+        # The step may have moved on since the officer's page was drawn: decide on the row
+        # as it is now, and keep it locked until the event is written.
+        locked = (
+            Dossier.objects.select_for_update(of=("self",))
+            .select_related("current_step", "procedure", "agency")
+            .filter(pk=dossier.pk)
+            .first()
+        )
+        if locked is None:
+            raise NotFound(_("Không tìm thấy hồ sơ."))
+        if expected_version is not None and locked.version != expected_version:
+            raise Conflict(
+                _("Hồ sơ %(code)s vừa được người khác cập nhật. Vui lòng tải lại rồi thao tác lại.")
+                % {"code": locked.public_code}
+            )
+        if locked.state != State.IN_PROGRESS:
+            raise TransitionNotAllowed(
+                _(
+                    "Chỉ đề nghị bổ sung khi hồ sơ đang được xử lý; hồ sơ đang ở trạng thái "
+                    "“%(state)s”."
+                )
+                % {"state": State(locked.state).label}
+            )
+        if not holds_current_step(actor, locked):
+            raise PermissionDenied(
+                _("Chỉ cán bộ được giao bước xử lý hiện tại được đề nghị yêu cầu bổ sung.")
+            )
+        if not text:
+            raise ValidationFailed(
+                _("Phải ghi rõ giấy tờ cần bổ sung."), fields={"note": "required"}
+            )
+        if len(text) > _ASK_NOTE_MAX:
+            raise ValidationFailed(
+                _("Nội dung đề nghị quá dài (tối đa %(limit)d ký tự).") % {"limit": _ASK_NOTE_MAX},
+                fields={"note": "too_long"},
+            )
+        return dossier_record(
+            actor=actor,
+            dossier=locked,
+            action=ASK_SUPPLEMENT,
+            at=at,
+            note=text,
+            payload={"missing": text},
+        )

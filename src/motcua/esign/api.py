@@ -9,7 +9,8 @@ from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
 from motcua.core.errors import ValidationFailed
-from motcua.esign.verify import result_verify
+from motcua.core.http import client_ip
+from motcua.esign.verify import result_verify, verify_throttle
 
 router = Router(tags=["Kết quả điện tử"])
 
@@ -29,13 +30,15 @@ class VerifyOut(Schema):
 @router.post("/verify", response=VerifyOut, summary="Xác thực tệp PDF kết quả điện tử")
 def verify(request: HttpRequest, file: UploadedFile = File(...)) -> VerifyOut:  # noqa: B008
     """Multipart upload of a PDF (`file`); the same verdict as the public verification page,
-    no personal data in the answer."""
+    no personal data in the answer. At most 20 checks per client address in 10 minutes, shared
+    with the page; beyond that 429 `rate_limited`."""
     limit = settings.MOTCUA_MAX_UPLOAD_BYTES
     if file.size is not None and file.size > limit:
         raise ValidationFailed(
             _("Tệp vượt giới hạn %(limit)d MB.") % {"limit": limit // 1048576},
             fields={"file": "too_large"},
         )
+    verify_throttle(client_ip(request))
     verdict = result_verify(file.read())
     record = verdict.record
     if record is None:

@@ -8,7 +8,8 @@ operator can point a deployment at its real certificates without editing code:
   default `<ESIGN_DIR>/agencies`.
 - `MOTCUA_ESIGN_KEY_PASSPHRASE`: passphrase of the agency keys, if they are encrypted.
 - `MOTCUA_ESIGN_TRUST_ROOTS`: CA certificates that verification trusts, separated by `:`
-  (a list in settings); default the demo CA.
+  (a list in settings). When unset: the demo CA in DEBUG or when
+  `MOTCUA_ESIGN_TRUST_DEMO_CA=1`, otherwise nothing.
 - `MOTCUA_ESIGN_SIGNER`: dotted path of the `Signer` class; default `AgencyKeySigner`.
 """
 
@@ -45,10 +46,23 @@ def key_passphrase() -> bytes | None:
     return value.encode() if isinstance(value, str) else value
 
 
+def demo_ca_trusted() -> bool:
+    """Whether verification may fall back to the demo CA. Its private key lies unencrypted
+    beside it, so whoever can read the folder can mint "valid" results: outside DEBUG only an
+    operator's explicit yes trusts it."""
+    if settings.DEBUG:
+        return True
+    value = _setting("MOTCUA_ESIGN_TRUST_DEMO_CA")
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes")
+    return bool(value)
+
+
 def trust_root_paths() -> list[Path]:
+    """The PEM files of the roots verification trusts; empty when none are configured."""
     value = _setting("MOTCUA_ESIGN_TRUST_ROOTS")
     if not value:
-        return [pki_dir() / "ca.pem"]
+        return [pki_dir() / "ca.pem"] if demo_ca_trusted() else []
     if isinstance(value, str):
         value = [part for part in value.split(os.pathsep) if part]
     return [Path(part) for part in value]

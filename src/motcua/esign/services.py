@@ -24,8 +24,14 @@ from motcua.core.errors import (
 )
 from motcua.directory.models import Agency, Role, User
 from motcua.directory.selectors import user_has_role
-from motcua.dossiers.documents import document_attach
-from motcua.dossiers.lifecycle import Action, allowed_actions, dossier_record, dossier_transition
+from motcua.dossiers.documents import document_attach, issued_results
+from motcua.dossiers.lifecycle import (
+    Action,
+    allowed_actions,
+    dossier_record,
+    dossier_transition,
+    holds_current_step,
+)
 from motcua.dossiers.models import Dossier, DossierDocument, State
 from motcua.dossiers.selectors import dossiers_visible_to
 from motcua.esign.models import SignedResult
@@ -34,7 +40,6 @@ from motcua.esign.signing import signer_get
 from motcua.esign.verify import signature_facts
 
 PDF = "application/pdf"
-OWNER_STATES = (State.RESULT_READY, State.RETURNED)
 
 
 def verification_url(token: str) -> str:
@@ -42,16 +47,12 @@ def verification_url(token: str) -> str:
     return f"{base}/ket-qua/xac-thuc/{token}/"
 
 
-def _holds_current_step(actor: User | None, dossier: Dossier) -> bool:
-    return dossier.state == State.IN_PROGRESS and Action.SUSPEND in allowed_actions(dossier, actor)
-
-
 def result_generate(
     *, actor: User, dossier: Dossier, text: str, at: datetime | None = None
 ) -> DossierDocument:
     """A result PDF from the procedure's template, attached as the dossier's result by the
     officer who holds the current step."""
-    if not _holds_current_step(actor, dossier):
+    if not holds_current_step(actor, dossier):
         raise PermissionDenied(
             _("Chỉ cán bộ được giao bước xử lý hiện tại được tạo kết quả cho hồ sơ này.")
         )
@@ -230,7 +231,8 @@ def result_sign_and_approve(
 
 
 def result_for_download(*, actor: User | None, document_id: int) -> tuple[DossierDocument, bytes]:
-    """The result file for its owner (once the dossier has its result) or the staff who may
+    """The result file for its owner (only an issued result: once the dossier has its result,
+    and when it was signed, the signed file — never a draft it replaced) or the staff who may
     read the dossier; every download is audited. Anyone else gets "not found", the same
     answer as for a document that does not exist."""
     missing = NotFound(_("Không tìm thấy kết quả này."))
@@ -245,8 +247,9 @@ def result_for_download(*, actor: User | None, document_id: int) -> tuple[Dossie
         raise missing
     dossier = document.dossier
     is_owner = dossier.applicant_id == actor.pk
-    if is_owner and dossier.state not in OWNER_STATES:
-        # A draft result is the agency's until it is approved.
+    if is_owner and not issued_results().filter(pk=document.pk).exists():
+        # A draft is the agency's: before approval, and for good once a signed result
+        # superseded it.
         raise missing
     with document.file.open("rb") as handle:
         data = handle.read()

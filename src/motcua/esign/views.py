@@ -8,29 +8,43 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from motcua.core.errors import NotFound
+from motcua.core.http import client_ip
 from motcua.esign.forms import VerifyForm
 from motcua.esign.models import SignedResult
 from motcua.esign.services import result_for_download
-from motcua.esign.verify import result_verify
+from motcua.esign.verify import (
+    VERIFY_WINDOW,
+    TooManyVerifications,
+    result_verify,
+    verify_throttle,
+)
 
 
 def _verify(request: HttpRequest, record: SignedResult | None, token: str | None) -> HttpResponse:
     verdict = None
     status = 200
+    refusal = None
     if request.method == "POST":
         form = VerifyForm(request.POST, request.FILES)
         if form.is_valid():
-            verdict = result_verify(form.cleaned_data["file"].read(), token=token)
+            try:
+                verify_throttle(client_ip(request))
+                verdict = result_verify(form.cleaned_data["file"].read(), token=token)
+            except TooManyVerifications as error:
+                refusal, status = error.message, error.status
         else:
             status = 400
     else:
         form = VerifyForm()
-    return render(
+    response = render(
         request,
         "esign/verify.html",
-        {"form": form, "verdict": verdict, "record": record, "token": token},
+        {"form": form, "verdict": verdict, "record": record, "token": token, "refusal": refusal},
         status=status,
     )
+    if refusal:
+        response["Retry-After"] = str(VERIFY_WINDOW)
+    return response
 
 
 @require_http_methods(["GET", "POST"])

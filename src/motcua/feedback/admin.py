@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from motcua.core.audit import audit_record
 from motcua.feedback.models import Petition, PetitionEvent
 
 
@@ -21,6 +22,19 @@ class PetitionAdmin(admin.ModelAdmin):
     list_filter = ("state", "kind")
     search_fields = ("reference",)
     inlines = [PetitionEventInline]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        # The page shows the sender, the content and the dossier: every staff read is audited
+        # (§10). Only a page actually shown is a read; a refusal or a missing petition is not.
+        if response.status_code == 200:
+            audit_record(
+                actor=request.user,
+                action="petition.read",
+                object_type="petition",
+                object_id=object_id,
+            )
+        return response
 
     def has_add_permission(self, request) -> bool:
         return False

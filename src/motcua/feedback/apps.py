@@ -11,3 +11,7 @@ class FeedbackConfig(AppConfig):
         # Registers the petitions' rebuild source with the index and the `petition.notify`
         # outbox handler; the index itself never imports this package.
         from motcua.feedback import metrics, notify  # noqa: F401
+        from motcua.feedback.services import answer_days
+
+        # A bad deadline setting stops the start instead of failing every submission later.
+        answer_days()

@@ -169,7 +169,14 @@ def _story(
             return petition_reject(
                 actor=officer, petition=petition, reason=REJECT_REASON, at=replied
             )
-        petition = petition_answer(actor=officer, petition=petition, answer=answer, at=replied)
+        # The demo's answers name nobody, so each consented one is published.
+        petition = petition_answer(
+            actor=officer,
+            petition=petition,
+            answer=answer,
+            publish=petition.publish_consent,
+            at=replied,
+        )
         rated = calendar.add(replied, timedelta(hours=rng.uniform(1, 16)))
         if rng.random() < 0.65 and rated < now:
             rating = (

@@ -73,6 +73,14 @@ class AnswerForm(FirstErrorMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         error_messages={"required": _("Hãy ghi nội dung trả lời.")},
     )
+    publish = forms.BooleanField(
+        label=_("Công khai câu trả lời"),
+        required=False,
+        help_text=_(
+            "Chỉ đánh dấu khi câu trả lời không nêu họ tên, số định danh, địa chỉ hay thông tin "
+            "riêng của ai: câu trả lời sẽ hiện trên trang công khai (cùng tiêu đề)."
+        ),
+    )
 
 
 class RejectForm(FirstErrorMixin, forms.Form):

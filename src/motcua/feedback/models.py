@@ -58,6 +58,11 @@ class Petition(models.Model):
     subject = models.CharField(_("tiêu đề"), max_length=200)
     content = models.TextField(_("nội dung"))
     publish_consent = models.BooleanField(_("đồng ý công khai"), default=False)
+    # The sender's consent is not enough: an answer may name people, so it is listed publicly
+    # only when the answering officer says so.
+    answer_published = models.BooleanField(
+        _("công khai câu trả lời"), default=False, editable=False
+    )
     created_at = models.DateTimeField(_("ngày tiếp nhận"), editable=False)
     due_at = models.DateTimeField(_("hạn trả lời"), editable=False)
     state = models.CharField(
@@ -91,9 +96,7 @@ class Petition(models.Model):
         indexes = [
             models.Index(fields=["agency", "state", "due_at"], name="petition_queue"),
             models.Index(fields=["citizen", "-created_at"], name="petition_citizen_recent"),
-            models.Index(
-                fields=["publish_consent", "state", "-answered_at"], name="petition_public"
-            ),
+            models.Index(fields=["answer_published", "-answered_at"], name="petition_public"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -111,6 +114,11 @@ class Petition(models.Model):
                     rated_at__isnull=False,
                 ),
                 name="petition_rating_after_answer",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(answer_published=False)
+                | models.Q(answer_published=True, publish_consent=True, state="answered"),
+                name="petition_published_answer_consented",
             ),
             models.CheckConstraint(
                 condition=models.Q(due_at__gt=models.F("created_at")),

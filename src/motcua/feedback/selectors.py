@@ -47,10 +47,13 @@ def petition_get_for_staff(user: User, reference: str, *, audit: bool = True) ->
     if petition is None:
         raise NotFound(_("Không tìm thấy phản ánh, kiến nghị %(ref)s.") % {"ref": reference[:32]})
     if audit:
-        audit_record(
-            actor=user, action="petition.read", object_type="petition", object_id=petition.pk
-        )
+        petition_read_audit(user, petition)
     return petition
+
+
+def petition_read_audit(user: User, petition: Petition) -> None:
+    """Records that `user` was shown the petition's personal data (§10)."""
+    audit_record(actor=user, action="petition.read", object_type="petition", object_id=petition.pk)
 
 
 def petition_get_for_owner(user: User, reference: str) -> Petition:
@@ -109,11 +112,11 @@ def petition_queue(user: User, *, open_only: bool = True) -> QuerySet[Petition]:
 
 
 def public_petitions() -> QuerySet[Petition]:
-    """Answered petitions whose sender agreed to publication: subject and answer only — no
-    sender, no reference, no dossier, and not the content, which people fill with their own
-    details (§10)."""
+    """Answers the answering officer published, which needs the sender's consent (a database
+    constraint): subject and answer only — no sender, no reference, no dossier, and not the
+    content, which people fill with their own details (§10)."""
     return (
-        Petition.objects.filter(publish_consent=True, state=PetitionState.ANSWERED)
+        Petition.objects.filter(answer_published=True)
         .select_related("agency")
         .only(
             "kind",

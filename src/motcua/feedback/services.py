@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -47,6 +48,19 @@ DUPLICATE_WINDOW = timedelta(minutes=10)
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
+def answer_days() -> int:
+    """settings.MOTCUA_PETITION_ANSWER_DAYS, refused unless it is a whole number of days >= 1:
+    a deadline on or before the day of receipt is not a deadline, and would otherwise surface
+    as a 500 on every submission."""
+    days = settings.MOTCUA_PETITION_ANSWER_DAYS
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise ImproperlyConfigured(
+            f"MOTCUA_PETITION_ANSWER_DAYS must be a whole number of working days, at least 1 "
+            f"(got {days!r})."
+        )
+    return days
+
+
 def petition_due_at(agency: Agency, received_at: datetime) -> datetime:
     """The answer deadline: the end of the N-th working day after the day of receipt on the
     agency's calendar (N = settings.MOTCUA_PETITION_ANSWER_DAYS, 10 by default).
@@ -57,9 +71,7 @@ def petition_due_at(agency: Agency, received_at: datetime) -> datetime:
     deadline. A deployment under another rule changes the setting, not the code.
     """
     calendar = working_calendar(agency.office_hours)
-    day = calendar.add_working_days(
-        timezone.localtime(received_at).date(), settings.MOTCUA_PETITION_ANSWER_DAYS
-    )
+    day = calendar.add_working_days(timezone.localtime(received_at).date(), answer_days())
     return calendar.periods_on(day)[-1][1]
 
 
@@ -208,7 +220,7 @@ def _lock_open_for_staff(actor: User | None, petition: Petition, moment: datetim
 
 
 def _reply(
-    *, actor: User, petition: Petition, state: str, at: datetime | None, **fields: str
+    *, actor: User, petition: Petition, state: str, at: datetime | None, **fields: Any
 ) -> Petition:
     moment = at or timezone.now()
     with transaction.atomic():
@@ -223,7 +235,10 @@ def _reply(
         locked.save(update_fields=["state", "answered_at", "answered_by", *fields])
         counters_move(before, petition_contributions(locked))
         action = "answer" if state == PetitionState.ANSWERED else "reject"
-        payload = {"reason": fields["reject_reason"]} if "reject_reason" in fields else {}
+        if action == "answer":
+            payload: dict[str, Any] = {"published": locked.answer_published}
+        else:
+            payload = {"reason": fields["reject_reason"]}
         event = _event(
             locked, actor=actor, action=action, at=moment, from_state=from_state, payload=payload
         )
@@ -232,7 +247,7 @@ def _reply(
             action=f"petition.{action}",
             object_type="petition",
             object_id=locked.pk,
-            data={"on_time": moment <= locked.due_at},
+            data={"on_time": moment <= locked.due_at, "published": locked.answer_published},
         )
         outbox_write(
             topic="petition.notify", payload={"petition_id": locked.pk, "event_id": event.pk}
@@ -241,10 +256,29 @@ def _reply(
 
 
 def petition_answer(
-    *, actor: User, petition: Petition, answer: str, at: datetime | None = None
+    *,
+    actor: User,
+    petition: Petition,
+    answer: str,
+    publish: bool = False,
+    at: datetime | None = None,
 ) -> Petition:
+    """The agency's answer; with `publish` (the answering officer's choice, only when the
+    sender consented) it is listed on the public page."""
     text = _text(answer, "answer", _("Nội dung trả lời"), ANSWER_MIN, ANSWER_MAX)
-    return _reply(actor=actor, petition=petition, state=PetitionState.ANSWERED, at=at, answer=text)
+    if publish and not petition.publish_consent:
+        raise ValidationFailed(
+            _("Người gửi không đồng ý công khai; câu trả lời không thể được công khai."),
+            fields={"publish": "no_consent"},
+        )
+    return _reply(
+        actor=actor,
+        petition=petition,
+        state=PetitionState.ANSWERED,
+        at=at,
+        answer=text,
+        answer_published=bool(publish),
+    )
 
 
 def petition_reject(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -24,7 +23,7 @@ from motcua.dossiers.models import Dossier
 from motcua.feedback.forms import RateForm, SubmitForm
 from motcua.feedback.models import Petition, PetitionEvent, PetitionRating, PetitionState
 from motcua.feedback.selectors import my_petitions, petition_get_for_owner, public_petitions
-from motcua.feedback.services import petition_rate, petition_submit
+from motcua.feedback.services import answer_days, petition_rate, petition_submit
 
 PAGE_SIZE = 30
 DOSSIER_CHOICES = 50  # the citizen's latest dossiers offered in the form
@@ -71,8 +70,10 @@ def submit(request: HttpRequest) -> HttpResponse:
                 _("Không tìm thấy hồ sơ %(code)s trong hồ sơ của bạn.") % {"code": wanted}
             )
         dossiers[extra.public_code] = extra
+        # Asked for by its reference once it has a code: the choices are keyed by the code.
+        wanted = extra.public_code
     dossier_choices = [(code, f"{code} — {d.procedure.name}") for code, d in dossiers.items()]
-    context: dict[str, Any] = {"answer_days": settings.MOTCUA_PETITION_ANSWER_DAYS}
+    context: dict[str, Any] = {"answer_days": answer_days()}
     if request.method == "GET":
         initial: dict[str, Any] = {}
         if wanted:

@@ -28,6 +28,7 @@ from motcua.feedback.selectors import (
     petition_get_for_staff,
     petition_handler_agency_ids,
     petition_queue,
+    petition_read_audit,
 )
 from motcua.feedback.services import petition_answer, petition_reject
 
@@ -76,14 +77,31 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _actor_label(event: PetitionEvent, petition: Petition) -> str:
+    # A citizen's username is their personal ID: the history names the sender by role only.
+    actor = event.actor
+    if actor is None:
+        return ""
+    if actor.pk == petition.citizen_id:
+        return str(_("Công dân"))
+    return actor.full_name or str(_("Cán bộ"))
+
+
 def _detail(
     request: HttpRequest, petition: Petition, status: int = 200, **extra: Any
 ) -> HttpResponse:
+    """The petition page. It shows the sender and the content, so every rendering is an
+    audited read — a form shown again with its error as much as the plain page."""
+    petition_read_audit(cast(User, request.user), petition)
     events = [
-        {"at": e.at, "text": STAFF_EVENT_TEXT.get(e.action, e.action), "actor": e.actor}
+        {
+            "at": e.at,
+            "text": STAFF_EVENT_TEXT.get(e.action, e.action),
+            "actor": _actor_label(e, petition),
+        }
         for e in PetitionEvent.objects.filter(petition=petition)
         .select_related("actor")
-        .only("at", "action", "actor__full_name", "actor__username")
+        .only("at", "action", "actor", "actor__full_name")
     ]
     context = {
         "p": petition,
@@ -99,7 +117,9 @@ def _detail(
 @staff_page
 @require_GET
 def detail(request: HttpRequest, reference: str) -> HttpResponse:
-    return _detail(request, petition_get_for_staff(cast(User, request.user), reference))
+    return _detail(
+        request, petition_get_for_staff(cast(User, request.user), reference, audit=False)
+    )
 
 
 @staff_page
@@ -111,7 +131,12 @@ def answer(request: HttpRequest, reference: str) -> HttpResponse:
     if not form.is_valid():
         return _detail(request, petition, 400, answer_form=form, error=form.first_error())
     try:
-        petition_answer(actor=user, petition=petition, answer=form.cleaned_data["answer"])
+        petition_answer(
+            actor=user,
+            petition=petition,
+            answer=form.cleaned_data["answer"],
+            publish=form.cleaned_data["publish"],
+        )
     except MotcuaError as error:
         return _detail(request, petition, error.status, answer_form=form, error=error.message)
     messages.success(request, _("Đã gửi câu trả lời cho người phản ánh, kiến nghị."))

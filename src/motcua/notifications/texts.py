@@ -90,6 +90,8 @@ def message_for(dossier: Dossier, event: DossierEvent) -> Message:
             ),
             _("Sau khi nhận, hãy đánh giá mức độ hài lòng tại trang Hồ sơ của tôi."),
         ]
+        if dossier.e_result:
+            lines.insert(1, _("Bạn có thể tải kết quả điện tử tại trang Hồ sơ của tôi."))
     elif action == "suspend":
         title = _("Hồ sơ %(code)s tạm dừng xử lý") % {"code": code}
         lines = [_("Lý do: %(reason)s") % {"reason": _reason(payload)}]
@@ -137,9 +139,6 @@ def message_for(dossier: Dossier, event: DossierEvent) -> Message:
             _("Hẹn lại ngày trả: %(at)s.") % {"at": _at(payload.get("new_appointment"))},
             _("Phiếu xin lỗi có tại trang Hồ sơ của tôi."),
         ]
-    elif action == "result_attached":
-        title = _("Hồ sơ %(code)s có kết quả điện tử") % {"code": code}
-        lines = [_("Bạn có thể tải kết quả điện tử tại trang Hồ sơ của tôi.")]
     else:
         title = _("Hồ sơ %(code)s có cập nhật") % {"code": code}
         lines = [_("Hãy xem chi tiết tại trang Hồ sơ của tôi.")]

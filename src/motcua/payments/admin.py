@@ -34,7 +34,7 @@ class PaymentAdmin(ReadOnly):
     ]
     list_filter = ["status", "method", "gateway"]
     search_fields = ["order_ref", "receipt_no", "gateway_txn"]
-    exclude = ["dossier", "recorded_by"]
+    exclude = ["dossier", "recorded_by", "payer_name"]
 
 
 @admin.register(Notification)

@@ -36,7 +36,7 @@ class GatewayNotification:
     status: str  # Status.PAID, FAILED or ABANDONED
     transaction_id: str
     notification_id: str  # unique per gateway: a nonce, or the gateway's notification id
-    sent_at: datetime
+    paid_at: datetime  # the gateway's moment of the payment (its pay date), aware
     response_code: str
     signature: str
 
@@ -49,16 +49,22 @@ class QueryResult:
     transaction_id: str = ""
     response_code: str = ""
     amount: int | None = None
+    paid_at: datetime | None = None  # the gateway's pay date, when it gives one
 
 
 class NotificationRejected(Exception):
-    """The adapter could not accept the notification (bad signature, missing field)."""
+    """The adapter could not accept the notification (bad signature, missing field).
 
-    def __init__(self, outcome: str, reason: str, *, order_ref: str = ""):
+    `signed` says the signature was valid, so the gateway itself sent it: only then is the
+    refusal audited. Anyone can send an unsigned one, and an audit row for each would let
+    them fill the audit log."""
+
+    def __init__(self, outcome: str, reason: str, *, order_ref: str = "", signed: bool = False):
         super().__init__(reason)
         self.outcome = outcome
         self.reason = reason
         self.order_ref = order_ref
+        self.signed = signed
 
 
 class PaymentGateway(Protocol):
@@ -91,7 +97,6 @@ VNPAY_STYLE_ANSWERS: dict[str, tuple[str, str]] = {
     Outcome.NOT_FOUND: ("01", "Order not found"),
     Outcome.BAD_AMOUNT: ("04", "Invalid amount"),
     Outcome.BAD_SIGNATURE: ("97", "Invalid signature"),
-    Outcome.REPLAY: ("94", "Stale or replayed notification"),
     Outcome.INVALID: ("99", "Invalid request"),
 }
 
@@ -139,7 +144,3 @@ def gateway_get(name: str) -> PaymentGateway:
         raise NotFound(_("Không có cổng thanh toán “%(name)s”.") % {"name": name[:32]})
     cls = import_string(config.pop("class"))
     return cls(name=name, **config)
-
-
-def replay_window() -> timedelta:
-    return timedelta(minutes=int(getattr(settings, "MOTCUA_PAYMENT_REPLAY_WINDOW_MINUTES", 15)))

@@ -1,6 +1,6 @@
 """Payments of a dossier's fees (phí, lệ phí): online through a gateway, or cash and bank
-transfer recorded at the counter; the notifications a gateway sent us, kept to answer a
-repeated one the same way and to refuse a replayed one; and the sandbox gateway's own ledger
+transfer recorded at the counter; the notifications a gateway sent us, kept so that each is
+acted on once and a repeated one gets the same answer; and the sandbox gateway's own ledger
 (what a real gateway keeps on its side)."""
 
 from __future__ import annotations
@@ -41,6 +41,14 @@ class Payment(models.Model):
     # The fee lines as they were when the attempt started: the receipt must not change when
     # the catalog does.
     lines = models.JSONField(_("các khoản phí, lệ phí"), default=list)
+    # Who collected what from whom, as it was when the attempt started: the receipt names
+    # them, and a later change of the agency's or the procedure's name, or a corrected
+    # applicant name, must not rewrite a receipt already issued.
+    agency_code = models.CharField(_("mã cơ quan thu"), max_length=64)
+    agency_name = models.CharField(_("cơ quan thu"), max_length=255)
+    procedure_code = models.CharField(_("mã thủ tục"), max_length=32)
+    procedure_name = models.CharField(_("tên thủ tục"), max_length=500)
+    payer_name = models.CharField(_("người nộp"), max_length=255)
     method = models.CharField(_("hình thức"), max_length=12, choices=Method.choices)
     status = models.CharField(
         _("trạng thái"), max_length=12, choices=Status.choices, default=Status.PENDING
@@ -91,8 +99,9 @@ class Payment(models.Model):
 
 class Notification(models.Model):
     """A gateway notification we processed (IPN). `(gateway, notification_id)` is unique, so a
-    notification is acted on once however often it arrives; the row keeps the answer we gave,
-    so a retry gets the same answer. No personal data: references and reasons only."""
+    notification is acted on once however often it arrives (a repeat is answered "already
+    processed"): this row, not the notification's age, is the protection against replays. The
+    row keeps the outcome; no personal data, references and reasons only."""
 
     class Outcome(models.TextChoices):
         CONFIRMED = "confirmed", _("Đã ghi nhận")
@@ -100,7 +109,6 @@ class Notification(models.Model):
         NOT_FOUND = "not_found", _("Không có giao dịch")
         BAD_AMOUNT = "bad_amount", _("Sai số tiền")
         BAD_SIGNATURE = "bad_signature", _("Sai chữ ký")
-        REPLAY = "replay", _("Thông báo cũ bị gửi lại")
         INVALID = "invalid", _("Thông báo không hợp lệ")
 
     gateway = models.CharField(_("cổng thanh toán"), max_length=32)

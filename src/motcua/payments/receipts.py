@@ -1,5 +1,9 @@
 """The electronic receipt (biên lai điện tử) of a paid fee, as a PDF with a QR code to the
-public tracking page — in the style of the dossier letters (`dossiers/letters.py`)."""
+public tracking page — in the style of the dossier letters (`dossiers/letters.py`).
+
+It names the agency, the procedure and the payer as the payment recorded them when it was
+created, not as they read today. Every text goes in through `plain`: names, notes and fee
+lines are typed by people, and a Paragraph would read them as markup."""
 
 from __future__ import annotations
 
@@ -10,10 +14,10 @@ from django.utils import timezone
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Image, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from motcua.core.errors import NotFound
-from motcua.core.pdf import pdf_fonts
+from motcua.core.pdf import pdf_fonts, plain
 from motcua.dossiers.letters import tracking_url
 from motcua.payments.models import Method, Payment, Status
 from motcua.payments.words import vnd_in_words
@@ -44,24 +48,23 @@ def receipt_pdf(payment: Payment) -> bytes:
     facts = [
         ["Số biên lai", payment.receipt_no or ""],
         ["Mã giao dịch", payment.order_ref],
-        ["Đơn vị thu", dossier.agency.name],
-        ["Người nộp", dossier.applicant_name],
+        ["Đơn vị thu", payment.agency_name],
+        ["Người nộp", payment.payer_name],
         ["Hồ sơ", dossier.public_code],
-        ["Thủ tục", f"{dossier.procedure.name} ({dossier.procedure.code})"],
+        ["Thủ tục", f"{payment.procedure_name} ({payment.procedure_code})"],
         ["Hình thức thanh toán", method],
         ["Thời điểm thanh toán", paid_at],
     ]
-    fees = [[Paragraph("Khoản thu", strong), Paragraph("Số tiền", strong)]]
+    fees = [[plain("Khoản thu", strong), plain("Số tiền", strong)]]
     fees += [
-        [Paragraph(str(line["name"]), text), Paragraph(vnd(int(line["amount"])), text)]
-        for line in payment.lines
+        [plain(line["name"], text), plain(vnd(int(line["amount"])), text)] for line in payment.lines
     ]
-    fees.append([Paragraph("Tổng cộng", strong), Paragraph(vnd(payment.amount), strong)])
+    fees.append([plain("Tổng cộng", strong), plain(vnd(payment.amount), strong)])
     grid = TableStyle(
         [("GRID", (0, 0), (-1, -1), 0.5, "#999999"), ("VALIGN", (0, 0), (-1, -1), "TOP")]
     )
     facts_table = Table(
-        [[Paragraph(a, text), Paragraph(b, text)] for a, b in facts],
+        [[plain(a, text), plain(b, text)] for a, b in facts],
         colWidths=[50 * mm, 115 * mm],
     )
     facts_table.setStyle(grid)
@@ -75,23 +78,23 @@ def receipt_pdf(payment: Payment) -> bytes:
     qr.save(qr_png, kind="png", scale=4, border=2)
     qr_png.seek(0)
     story = [
-        Paragraph("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", center),
-        Paragraph("Độc lập - Tự do - Hạnh phúc", center),
+        plain("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", center),
+        plain("Độc lập - Tự do - Hạnh phúc", center),
         Spacer(1, 6 * mm),
-        Paragraph(TITLE, head),
-        Paragraph("(Biên lai điện tử)", center),
+        plain(TITLE, head),
+        plain("(Biên lai điện tử)", center),
         Spacer(1, 4 * mm),
         facts_table,
         Spacer(1, 4 * mm),
         fees_table,
         Spacer(1, 3 * mm),
-        Paragraph(f"Số tiền bằng số: {vnd(payment.amount)}", text),
-        Paragraph(f"Số tiền bằng chữ: {vnd_in_words(payment.amount)}.", text),
+        plain(f"Số tiền bằng số: {vnd(payment.amount)}", text),
+        plain(f"Số tiền bằng chữ: {vnd_in_words(payment.amount)}.", text),
         Spacer(1, 4 * mm),
-        Paragraph(f"Cán bộ thu: {officer}" if officer else "Thu qua cổng thanh toán.", text),
+        plain(f"Cán bộ thu: {officer}" if officer else "Thu qua cổng thanh toán.", text),
         Spacer(1, 4 * mm),
         Image(qr_png, width=30 * mm, height=30 * mm),
-        Paragraph(f"Tra cứu hồ sơ: {tracking_url(dossier)}", text),
+        plain(f"Tra cứu hồ sơ: {tracking_url(dossier)}", text),
     ]
     out = io.BytesIO()
     SimpleDocTemplate(

@@ -121,17 +121,19 @@ class SandboxGateway(BaseGateway):
         missing = [k for k in RESULT_KEYS if not params.get(k)]
         if missing:
             raise NotificationRejected(
-                Outcome.INVALID, f"missing:{','.join(missing)}", order_ref=order_ref
+                Outcome.INVALID, f"missing:{','.join(missing)}", order_ref=order_ref, signed=True
             )
         try:
             amount_x100 = int(params["sb_Amount"])
-            sent_at = _parse_stamp(params["sb_PayDate"])
+            paid_at = _parse_stamp(params["sb_PayDate"])
         except ValueError as error:
             raise NotificationRejected(
-                Outcome.INVALID, "unparsable", order_ref=order_ref
+                Outcome.INVALID, "unparsable", order_ref=order_ref, signed=True
             ) from error
         if amount_x100 % 100:
-            raise NotificationRejected(Outcome.BAD_AMOUNT, "fractional_amount", order_ref=order_ref)
+            raise NotificationRejected(
+                Outcome.BAD_AMOUNT, "fractional_amount", order_ref=order_ref, signed=True
+            )
         code, state = params["sb_ResponseCode"], params["sb_TransactionStatus"]
         if code == "00" and state == "00":
             status = Status.PAID
@@ -145,7 +147,7 @@ class SandboxGateway(BaseGateway):
             status=status,
             transaction_id=params["sb_TransactionNo"],
             notification_id=params["sb_Nonce"],
-            sent_at=sent_at,
+            paid_at=paid_at,
             response_code=code,
             signature=params["sb_SecureHash"],
         )
@@ -161,6 +163,7 @@ class SandboxGateway(BaseGateway):
             transaction_id=ledger.transaction_no,
             response_code=ledger.response_code,
             amount=ledger.amount,
+            paid_at=ledger.decided_at if ledger.status == Status.PAID else None,
         )
 
     # --- the gateway side: the hosted page -------------------------------------------------

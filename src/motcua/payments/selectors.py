@@ -15,11 +15,11 @@ from motcua.directory.selectors import user_has_role
 from motcua.dossiers.models import Dossier, State
 from motcua.payments.models import Method, Payment, Status
 
-# While applying and until the result is handed over: an agency may ask for a financial
-# obligation at any point before the return (§12 status 6).
+# From submission until the result is handed over: an agency may ask for a financial
+# obligation at any point before the return (§12 status 6). Not a draft: its procedure and
+# agency can still change, and a payment names the agency that collects.
 PAYABLE_STATES = frozenset(
     {
-        State.DRAFT,
         State.SUBMITTED,
         State.RECEIVED,
         State.IN_PROGRESS,
@@ -53,6 +53,7 @@ class PaymentState:
     pending: Payment | None
     online: bool  # the procedure takes online payment
     open: bool  # the dossier is still in a state where fees are collected
+    draft: bool  # not submitted yet: payable once it is
 
     @property
     def free(self) -> bool:
@@ -75,6 +76,7 @@ def payment_state(dossier: Dossier) -> PaymentState:
         ),
         online=dossier.procedure.accepts_online_payment,
         open=dossier.state in PAYABLE_STATES,
+        draft=dossier.state == State.DRAFT,
     )
 
 

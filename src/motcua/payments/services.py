@@ -3,7 +3,8 @@ payment, reconcile payments left pending (docs/decisions/0003-payments.md).
 
 The gateway's signed notification (IPN) is the source of truth for an online payment; the
 browser's return only shows it. Marking a payment paid and setting `Dossier.paid_online` and
-`paid_online_at` (the first confirmation's moment) happen in one transaction through
+`paid_online_at` (the gateway's pay date of the dossier's first paid payment, when that one
+is online) happen in one transaction through
 `dossier_record`, so the §7 payment group (by reception day) and the §8 payments_online_*
 figures (by confirmation day) move with it. Logs and audit events carry order references and
 reasons only — never a name or an ID number (§10).
@@ -26,7 +27,7 @@ from motcua.core.errors import Conflict, PermissionDenied, ValidationFailed
 from motcua.directory.models import Role, User
 from motcua.directory.selectors import user_has_role
 from motcua.dossiers.lifecycle import dossier_record
-from motcua.dossiers.models import Dossier
+from motcua.dossiers.models import Dossier, State
 from motcua.payments.gateways import (
     GatewayNotification,
     NotificationRejected,
@@ -34,7 +35,6 @@ from motcua.payments.gateways import (
     PaymentGateway,
     gateway_get,
     gateway_names,
-    replay_window,
 )
 from motcua.payments.models import Method, Notification, Payment, Status
 from motcua.payments.selectors import PAYABLE_STATES, fee_lines
@@ -71,6 +71,11 @@ def _check_payable(dossier: Dossier) -> None:
             _("Hồ sơ %(code)s không phải nộp phí, lệ phí.") % {"code": dossier.public_code},
             fields={"dossier": "free"},
         )
+    if dossier.state == State.DRAFT:
+        raise ValidationFailed(
+            _("Hồ sơ chưa được nộp. Hãy nộp hồ sơ rồi thanh toán phí, lệ phí."),
+            fields={"dossier": "draft"},
+        )
     if dossier.state not in PAYABLE_STATES:
         raise ValidationFailed(
             _("Hồ sơ đã kết thúc, không thu phí, lệ phí nữa."), fields={"dossier": "closed"}
@@ -81,6 +86,17 @@ def _check_payable(dossier: Dossier) -> None:
             _("Hồ sơ %(code)s đã được thanh toán (biên lai số %(receipt)s).")
             % {"code": dossier.public_code, "receipt": paid.receipt_no}
         )
+
+
+def _snapshot(dossier: Dossier) -> dict[str, str]:
+    """What the receipt names, fixed when the payment is created (`Payment.agency_name`)."""
+    return {
+        "agency_code": dossier.agency.code,
+        "agency_name": dossier.agency.name,
+        "procedure_code": dossier.procedure.code,
+        "procedure_name": dossier.procedure.name,
+        "payer_name": dossier.applicant_name,
+    }
 
 
 # --- online -----------------------------------------------------------------------------------
@@ -132,6 +148,7 @@ def payment_start(
                 dossier=locked,
                 amount=locked.fee_amount,
                 lines=fee_lines(locked),
+                **_snapshot(locked),
                 method=Method.ONLINE,
                 gateway=gateway.name,
                 order_ref=_order_ref(moment),
@@ -167,6 +184,8 @@ def _fingerprint(signature: str) -> str:
 
 
 def _refuse(gateway: PaymentGateway, outcome: str, reason: str, order_ref: str) -> dict:
+    """A refusal of a notification that carried a valid signature: only the gateway, holding
+    the secret, can have made it, so a stranger cannot multiply these lines and rows."""
     log.warning(
         "payment notification refused: gateway=%s order=%s outcome=%s reason=%s",
         gateway.name,
@@ -188,17 +207,25 @@ def notification_handle(
     *, gateway_name: str, params: Mapping[str, str], now: datetime | None = None
 ) -> tuple[str, dict]:
     """A gateway's notification (IPN): verify, then act once. Returns our outcome and the body
-    the gateway expects. Repeats, late or out-of-order notifications change nothing."""
+    the gateway expects. Repeats, late or out-of-order notifications change nothing.
+
+    A notification is not refused for its age: a gateway retries for hours, and the stored
+    `(gateway, notification_id)` row is what stops a replay."""
     moment = now or timezone.now()
     gateway = gateway_get(gateway_name)
     try:
         note = gateway.verify_notification(params)
     except NotificationRejected as rejected:
-        return rejected.outcome, _refuse(
-            gateway, rejected.outcome, rejected.reason, rejected.order_ref
+        if rejected.signed:
+            return rejected.outcome, _refuse(
+                gateway, rejected.outcome, rejected.reason, rejected.order_ref
+            )
+        # This endpoint is public: whatever an unsigned request carries is the sender's word,
+        # and writing an audit row for each would let anyone fill the audit log.
+        log.info(
+            "payment notification refused: gateway=%s outcome=%s", gateway.name, rejected.outcome
         )
-    if abs(moment - note.sent_at) > replay_window():
-        return Outcome.REPLAY, _refuse(gateway, Outcome.REPLAY, "stale_timestamp", note.order_ref)
+        return rejected.outcome, gateway.acknowledge(rejected.outcome)
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -213,14 +240,16 @@ def notification_handle(
                 )
         except IntegrityError:
             record = None
-        outcome: str
-        if record is None:
-            outcome, reason = Outcome.ALREADY, "duplicate_notification"
-        else:
+        if record is not None:
             outcome, reason = _apply(gateway, note, moment)
             record.outcome = outcome
             record.save(update_fields=["outcome"])
-    if outcome not in (Outcome.CONFIRMED,):
+    if record is None:
+        # Seen before: the gateway retrying, or someone replaying a signed notification (the
+        # browser's return carries the same parameters). Its first arrival was recorded.
+        log.info("payment notification repeated: gateway=%s order=%s", gateway.name, note.order_ref)
+        return Outcome.ALREADY, gateway.acknowledge(Outcome.ALREADY)
+    if outcome != Outcome.CONFIRMED:
         return outcome, _refuse(gateway, outcome, reason, note.order_ref)
     log.info(
         "payment notification: gateway=%s order=%s status=%s",
@@ -229,6 +258,15 @@ def notification_handle(
         note.status,
     )
     return outcome, gateway.acknowledge(outcome)
+
+
+def _paid_moment(reported: datetime | None, payment: Payment, now: datetime) -> datetime:
+    """When the money was taken: the gateway's pay date, which a retried notification or a
+    reconciliation hours later still carries, so §8 counts the payment on its own day. It is
+    the gateway's clock, so bounded: not after we heard of it, not before the order existed."""
+    if reported is None:
+        return now
+    return min(max(reported, payment.created_at), now)
 
 
 def _apply(gateway: PaymentGateway, note: GatewayNotification, moment: datetime) -> tuple[str, str]:
@@ -245,7 +283,12 @@ def _apply(gateway: PaymentGateway, note: GatewayNotification, moment: datetime)
         return Outcome.ALREADY, f"already_paid:{note.status}"
     if note.status == Status.PAID:
         # Money taken is money taken: a success beats an earlier failure or expiry.
-        _mark_paid(payment, at=moment, transaction_id=note.transaction_id, code=note.response_code)
+        _mark_paid(
+            payment,
+            at=_paid_moment(note.paid_at, payment, moment),
+            transaction_id=note.transaction_id,
+            code=note.response_code,
+        )
         return Outcome.CONFIRMED, ""
     if payment.status != Status.PENDING:
         return Outcome.ALREADY, f"already_final:{payment.status}"
@@ -295,7 +338,7 @@ def _mark_paid(
             "gateway": payment.gateway,
             "receipt_no": payment.receipt_no,
         },
-        changes=_paid_online_changes(dossier, payment, at),
+        changes=_paid_online_changes(dossier, payment, at, paid_twice=others),
     )
     audit_record(
         actor=actor,
@@ -311,10 +354,13 @@ def _mark_paid(
     )
 
 
-def _paid_online_changes(dossier: Dossier, payment: Payment, at: datetime) -> dict[str, object]:
-    """The first confirmed online payment is the dossier's: §8 counts it on that day. A later
-    one (paid twice, kept for a refund) is not a second online payment of the dossier."""
-    if payment.method != Method.ONLINE or dossier.paid_online:
+def _paid_online_changes(
+    dossier: Dossier, payment: Payment, at: datetime, *, paid_twice: bool
+) -> dict[str, object]:
+    """The first confirmed online payment is the dossier's: §8 counts it on that day. One that
+    lands after any other paid payment, online or at the counter, is the one to refund, not
+    an online payment of the dossier."""
+    if payment.method != Method.ONLINE or dossier.paid_online or paid_twice:
         return {}
     return {"paid_online": True, "paid_online_at": at}
 
@@ -367,7 +413,13 @@ def payments_reconcile(
 
 def _reconcile_one(payment_id: int, result, moment: datetime) -> str:
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().select_related("dossier").get(pk=payment_id)
+        # The payment row only; `_mark_paid` locks the dossier after it, in the order every
+        # other path takes (on PostgreSQL a join would lock both rows in one statement).
+        payment = (
+            Payment.objects.select_for_update(of=("self",))
+            .select_related("dossier")
+            .get(pk=payment_id)
+        )
         if payment.status != Status.PENDING:
             return "unchanged"  # an IPN arrived meanwhile
         if result.amount is not None and result.amount != payment.amount:
@@ -375,7 +427,10 @@ def _reconcile_one(payment_id: int, result, moment: datetime) -> str:
             return "mismatch"
         if result.status == Status.PAID:
             _mark_paid(
-                payment, at=moment, transaction_id=result.transaction_id, code=result.response_code
+                payment,
+                at=_paid_moment(result.paid_at, payment, moment),
+                transaction_id=result.transaction_id,
+                code=result.response_code,
             )
         elif result.status in (Status.FAILED, Status.ABANDONED):
             _mark_final(
@@ -430,6 +485,7 @@ def payment_record_counter(
             dossier=locked,
             amount=locked.fee_amount,
             lines=fee_lines(locked),
+            **_snapshot(locked),
             method=method,
             status=Status.PAID,
             order_ref=order_ref,
@@ -477,6 +533,7 @@ def payment_record_history(
             dossier=locked,
             amount=locked.fee_amount,
             lines=fee_lines(locked),
+            **_snapshot(locked),
             method=Method.ONLINE,
             gateway=gateway,
             order_ref=_order_ref(at),

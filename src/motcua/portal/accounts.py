@@ -16,18 +16,23 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from motcua.core.audit import audit_record
 from motcua.core.errors import MotcuaError, ValidationFailed
 from motcua.core.ids import personal_id_parse
 from motcua.directory.models import Role, User
 from motcua.directory.selectors import user_roles
-from motcua.integration.registry import population_registry
+from motcua.integration.registry import RegistryPerson, population_registry
 from motcua.portal.lockout import (
     IP_LIMIT,
+    SIGN_IN,
+    SIGN_UP,
     USERNAME_LIMIT,
     attempt_key,
     attempt_record,
+    attempt_succeeded,
+    keys_lock,
     lock_active,
 )
 from motcua.portal.models import CitizenProfile, LoginAttempt
@@ -42,47 +47,34 @@ def _when(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%H:%M ngày %d/%m/%Y")
 
 
+NOT_VERIFIED = gettext_lazy(
+    "Không xác minh được thông tin. Vui lòng kiểm tra số định danh cá nhân và ngày sinh ghi "
+    "trên thẻ căn cước; nếu đã có tài khoản, hãy đăng nhập hoặc liên hệ bộ phận một cửa."
+)
+
+
 def citizen_register(
     *,
     personal_id: str,
     birth_date: date,
     password: str,
+    ip: str = "",
     email: str = "",
     phone: str = "",
     at: datetime | None = None,
 ) -> User:
-    """A citizen account whose name, birth date, sex and address are the registry's."""
+    """A citizen account whose name, birth date, sex and address are the registry's.
+
+    An ID missing from the registry, a birth date that does not match and an ID that already
+    has an account all get the same answer (`not_verified`), and failures count towards the
+    sign-up lockout per ID and per address, so nobody can probe whose ID exists, guess a
+    birth date or learn who holds an account (§10). Structural errors of the ID
+    (personal_id_parse) reveal nothing about anyone and stay specific."""
     moment = at or timezone.now()
     number = personal_id_parse(personal_id, birth_date=birth_date).number
-    person = population_registry().lookup(number)
-    if person is None:
-        raise ValidationFailed(
-            _(
-                "Số định danh cá nhân này không có trong Cơ sở dữ liệu quốc gia về dân cư. "
-                "Hãy kiểm tra lại số trên thẻ căn cước."
-            ),
-            code="not_in_registry",
-            fields={"personal_id": "unknown"},
-        )
-    if person.birth_date != birth_date:
-        raise ValidationFailed(
-            _(
-                "Ngày sinh không khớp với Cơ sở dữ liệu quốc gia về dân cư. Hãy nhập đúng ngày "
-                "sinh ghi trên thẻ căn cước."
-            ),
-            code="birth_date_mismatch",
-            fields={"birth_date": "mismatch"},
-        )
-    already = _(
-        "Số định danh cá nhân này đã có tài khoản. Hãy đăng nhập; nếu quên mật khẩu, hãy liên "
-        "hệ bộ phận một cửa."
-    )
-    if (
-        User.objects.filter(personal_id=number).exists()
-        or User.objects.filter(username=number).exists()
-    ):
-        raise ValidationFailed(already, code="already_registered", fields={"personal_id": "taken"})
-    candidate = User(username=number, personal_id=number, full_name=person.full_name, email=email)
+    # Checked before the registry: an answer about the password would otherwise say the ID
+    # and birth date were right. The name is not known yet, so not compared.
+    candidate = User(username=number, personal_id=number, email=email)
     try:
         validate_password(password, user=candidate)
     except ValidationError as error:
@@ -91,34 +83,105 @@ def citizen_register(
             code="weak_password",
             fields={"password": "invalid"},
         ) from error
-    try:
-        with transaction.atomic():
-            user = User.objects.create_user(
-                username=number,
-                password=password,
-                personal_id=number,
-                full_name=person.full_name,
-                email=email,
-                phone=phone,
-            )
-            CitizenProfile.objects.create(
-                user=user,
-                birth_date=person.birth_date,
-                sex=person.sex,
-                permanent_address=person.permanent_address,
-                verified_at=moment,
+    id_key = attempt_key(number, scope=SIGN_UP.subject_scope)
+    ip_key = attempt_key(ip or "unknown", scope=SIGN_UP.ip_scope)
+    user: User | None = None
+    with transaction.atomic():
+        keys_lock(id_key, ip_key)
+        lock = lock_active(username_key=id_key, ip_key=ip_key, now=moment, policy=SIGN_UP)
+        if lock is not None:
+            attempt_record(
+                username_key=id_key, ip_key=ip_key, outcome=LoginAttempt.Outcome.LOCKED, now=moment
             )
             audit_record(
-                actor=user,
-                action="account.sign_up",
-                object_type="user",
-                object_id=user.pk,
-                data={"registry_verified": True},
+                actor=None,
+                action="account.sign_up_locked",
+                object_type="signup",
+                data={"scope": lock.scope, "until": lock.until.isoformat()},
             )
-    except IntegrityError as error:  # two sign-ups for one ID at once: one wins
+        else:
+            attempt = attempt_record(
+                username_key=id_key, ip_key=ip_key, outcome=LoginAttempt.Outcome.FAILURE, now=moment
+            )
+            person = population_registry().lookup(number)
+            taken = (
+                User.objects.filter(personal_id=number).exists()
+                or User.objects.filter(username=number).exists()
+            )
+            if person is None or person.birth_date != birth_date or taken:
+                # Staff helping at the counter may need the reason; the citizen never sees it.
+                reason = (
+                    "not_in_registry"
+                    if person is None
+                    else "birth_date_mismatch"
+                    if person.birth_date != birth_date
+                    else "already_registered"
+                )
+                audit_record(
+                    actor=None,
+                    action="account.sign_up_refused",
+                    object_type="signup",
+                    data={"reason": reason},
+                )
+            else:
+                try:
+                    with transaction.atomic():
+                        user = _citizen_create(
+                            number=number,
+                            person=person,
+                            password=password,
+                            email=email,
+                            phone=phone,
+                            at=moment,
+                        )
+                except IntegrityError:  # two sign-ups for one ID at once: one wins
+                    user = None
+                if user is not None:
+                    attempt_succeeded(attempt)
+    if lock is not None:
+        raise AccountLocked(
+            _(
+                "Có quá nhiều lần đăng ký không xác minh được (%(count)d lần trong một giờ). "
+                "Vui lòng thử lại sau %(when)s."
+            )
+            % {
+                "count": SIGN_UP.subject_limit if lock.scope == "username" else SIGN_UP.ip_limit,
+                "when": _when(lock.until),
+            },
+            fields={"retry_at": lock.until.isoformat()},
+        )
+    if user is None:
         raise ValidationFailed(
-            already, code="already_registered", fields={"personal_id": "taken"}
-        ) from error
+            str(NOT_VERIFIED), code="not_verified", fields={"personal_id": "not_verified"}
+        )
+    return user
+
+
+def _citizen_create(
+    *, number: str, person: RegistryPerson, password: str, email: str, phone: str, at: datetime
+) -> User:
+    user = User.objects.create_user(
+        username=number,
+        password=password,
+        personal_id=number,
+        full_name=person.full_name,
+        email=email,
+        phone=phone,
+    )
+    CitizenProfile.objects.create(
+        user=user,
+        birth_date=person.birth_date,
+        sex=person.sex,
+        permanent_address=person.permanent_address,
+        verified_at=at,
+    )
+    audit_record(
+        actor=user,
+        action="account.sign_up",
+        object_type="user",
+        object_id=user.pk,
+        data={"registry_verified": True},
+    )
     return user
 
 
@@ -146,13 +209,22 @@ def _username_for(identifier: str) -> str:
 def account_sign_in(
     *, identifier: str, password: str, ip: str, now: datetime | None = None
 ) -> User:
-    """The user, or AccountLocked / ValidationFailed with the Vietnamese reason. Every
-    attempt is recorded (hashed) before the answer, so guessing cannot outrun the count."""
+    """The user, or AccountLocked / ValidationFailed with the Vietnamese reason.
+
+    One transaction: the account's and the address's lockout rows are locked, the lock is
+    checked, the attempt is recorded as a failure before the password is checked and turned
+    into a success after a good one. Parallel guesses on one account or from one address
+    therefore queue, and each sees the ones before it: guessing cannot outrun the count."""
     moment = now or timezone.now()
     identifier = identifier.strip()[:150]
-    username_key = attempt_key(identifier, scope="username")
-    ip_key = attempt_key(ip or "unknown", scope="ip")
+    # Keyed on the account, not on what was typed: a personal ID and the username it maps
+    # to share one count.
+    username = _username_for(identifier)
+    username_key = attempt_key(username, scope=SIGN_IN.subject_scope)
+    ip_key = attempt_key(ip or "unknown", scope=SIGN_IN.ip_scope)
+    user: User | None = None
     with transaction.atomic():
+        keys_lock(username_key, ip_key)
         lock = lock_active(username_key=username_key, ip_key=ip_key, now=moment)
         if lock is not None:
             attempt_record(
@@ -167,6 +239,32 @@ def account_sign_in(
                 object_type="login",
                 data={"scope": lock.scope, "until": lock.until.isoformat()},
             )
+        else:
+            attempt = attempt_record(
+                username_key=username_key,
+                ip_key=ip_key,
+                outcome=LoginAttempt.Outcome.FAILURE,
+                now=moment,
+            )
+            user = authenticate(None, username=username, password=password)  # type: ignore[assignment]
+            if user is not None:
+                attempt_succeeded(attempt)
+            audit_record(
+                actor=user,
+                action="account.sign_in" if user is not None else "account.sign_in_failed",
+                object_type="user" if user is not None else "login",
+                object_id=user.pk if user is not None else "",
+                data={"kind": _kind(user)} if user is not None else {},
+            )
+            if user is None:
+                newly = lock_active(username_key=username_key, ip_key=ip_key, now=moment)
+                if newly is not None:
+                    audit_record(
+                        actor=None,
+                        action="account.locked_out",
+                        object_type="login",
+                        data={"scope": newly.scope, "until": newly.until.isoformat()},
+                    )
     if lock is not None:
         if lock.scope == "username":
             message = _(
@@ -179,33 +277,12 @@ def account_sign_in(
                 "Vui lòng thử lại sau %(when)s."
             ) % {"count": IP_LIMIT, "when": _when(lock.until)}
         raise AccountLocked(message, fields={"retry_at": lock.until.isoformat()})
-
-    user = authenticate(None, username=_username_for(identifier), password=password)
-    outcome = LoginAttempt.Outcome.SUCCESS if user is not None else LoginAttempt.Outcome.FAILURE
-    with transaction.atomic():
-        attempt_record(username_key=username_key, ip_key=ip_key, outcome=outcome, now=moment)
-        audit_record(
-            actor=user,
-            action="account.sign_in" if user is not None else "account.sign_in_failed",
-            object_type="user" if user is not None else "login",
-            object_id=user.pk if user is not None else "",
-            data={"kind": _kind(user)} if user is not None else {},
-        )
-        if user is None:
-            newly = lock_active(username_key=username_key, ip_key=ip_key, now=moment)
-            if newly is not None:
-                audit_record(
-                    actor=None,
-                    action="account.locked_out",
-                    object_type="login",
-                    data={"scope": newly.scope, "until": newly.until.isoformat()},
-                )
     if user is None:
         raise ValidationFailed(
             _("Tên đăng nhập (hoặc số định danh cá nhân) hoặc mật khẩu không đúng."),
             code="bad_credentials",
         )
-    return user  # type: ignore[return-value]
+    return user
 
 
 def _kind(user: User | None) -> str:

@@ -21,7 +21,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from motcua.catalog.eforms import Field, eform_fields
-from motcua.core.pdf import pdf_fonts
+from motcua.core.pdf import pdf_fonts, plain
 
 MARGIN = 20 * mm
 SIZE = 11
@@ -92,30 +92,30 @@ def blank_declaration_pdf(eform: dict[str, Any], *, procedure_name: str) -> byte
     story: list[Any] = []
     code = form_code_of(eform)
     if code:
-        story.append(Paragraph(code, ParagraphStyle("code", parent=text, alignment=2)))
+        story.append(plain(code, ParagraphStyle("code", parent=text, alignment=2)))
     story += [
         Paragraph("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", head),
         Paragraph("Độc lập - Tự do - Hạnh phúc", center),
         Spacer(1, 6 * mm),
-        Paragraph((eform.get("title") or procedure_name).upper(), head),
-        Paragraph(f"(Thủ tục: {procedure_name})", small),
+        plain((eform.get("title") or procedure_name).upper(), head),
+        plain(f"(Thủ tục: {procedure_name})", small),
         Spacer(1, 4 * mm),
         _Blank("Kính gửi:", font=regular),
     ]
     current = None
     for field in eform_fields(eform):
         if field.section and field.section != current:
-            story.append(Paragraph(field.section, section))
+            story.append(plain(field.section, section))
         current = field.section
         if field.widget == "checkbox":
-            story.append(Paragraph(f"☐ {field.label}", text))
+            story.append(plain(f"☐ {field.label}", text))
             continue
         story.append(
             _Blank(f"{field.label}:", font=regular, extra=2 if field.widget == "textarea" else 0)
         )
         choices = _choices(field)
         if choices:
-            story.append(Paragraph(choices, ParagraphStyle("c", parent=text, leftIndent=8 * mm)))
+            story.append(plain(choices, ParagraphStyle("c", parent=text, leftIndent=8 * mm)))
     signature = Table(
         [
             ["", Paragraph("……, ngày …… tháng …… năm ……", center)],

@@ -11,31 +11,34 @@ from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from motcua.core.errors import NotFound
 from motcua.directory.models import User
+from motcua.dossiers.documents import issued_results
 from motcua.dossiers.letters import EVENT_OF, TITLES
 from motcua.dossiers.lifecycle import Action, allowed_actions
 from motcua.dossiers.models import Dossier, DossierDocument, DossierEvent, Rating, State
-from motcua.dossiers.public import EVENT_TEXT, UPDATED
+from motcua.dossiers.public import EVENT_TEXT, INTERNAL_EVENTS, UPDATED
 from motcua.esign.models import SignedResult
 from motcua.payments.models import Payment, Status
+from motcua.payments.selectors import PAYABLE_STATES
 
 RATABLE = (State.RESULT_READY, State.RETURNED)
 # A result is the agency's draft until it is approved: the applicant sees it from then on
 # (the same rule as esign's download, which refuses the owner before these states).
 RESULT_VISIBLE = (State.RESULT_READY, State.RETURNED)
-PAYABLE_CLOSED = (State.RETURNED, State.REFUSED, State.WITHDRAWN, State.CANCELLED)
+# Lazy: translated in the reader's language when shown, not when the module loads.
 EVENT_TEXT_OWNER = {
     **EVENT_TEXT,
-    "create": "Bạn tạo hồ sơ",
-    "submit": "Bạn nộp hồ sơ trực tuyến",
-    "provide_supplement": "Đã nộp bổ sung hồ sơ",
-    "withdraw": "Hồ sơ được rút theo yêu cầu",
-    "rate": "Bạn đánh giá mức độ hài lòng",
-    "form_save": "Bạn cập nhật tờ khai",
-    "forward": "Hồ sơ được chuyển sang bước xử lý tiếp theo",
-    "send_back": "Hồ sơ được trả lại bước xử lý trước",
+    "create": gettext_lazy("Bạn tạo hồ sơ"),
+    "submit": gettext_lazy("Bạn nộp hồ sơ trực tuyến"),
+    "provide_supplement": gettext_lazy("Đã nộp bổ sung hồ sơ"),
+    "withdraw": gettext_lazy("Hồ sơ được rút theo yêu cầu"),
+    "rate": gettext_lazy("Bạn đánh giá mức độ hài lòng"),
+    "form_save": gettext_lazy("Bạn cập nhật tờ khai"),
+    "forward": gettext_lazy("Hồ sơ được chuyển sang bước xử lý tiếp theo"),
+    "send_back": gettext_lazy("Hồ sơ được trả lại bước xử lý trước"),
 }
 SUPPLEMENT_STATES = (State.SUPPLEMENT_REQUESTED,)
 
@@ -182,18 +185,20 @@ def _receipts(dossier: Dossier) -> list[dict[str, Any]]:
 
 def owner_documents(dossier: Dossier) -> QuerySet[DossierDocument]:
     """The files the applicant may open: never a result before it is approved."""
-    documents = dossier.documents.all()
-    if dossier.state not in RESULT_VISIBLE:
-        documents = documents.exclude(kind=DossierDocument.Kind.RESULT)
-    return documents
+    # Results only as issued: a draft a signed result replaced was never the agency's answer.
+    issued = issued_results().filter(dossier=dossier).values("pk")
+    return dossier.documents.exclude(kind=DossierDocument.Kind.RESULT) | dossier.documents.filter(
+        pk__in=issued
+    )
 
 
 def dossier_for_owner(user: User, dossier: Dossier) -> OwnerView:
-    rows = list(dossier.events.order_by("seq"))
+    # Officers' internal steps (drafts, asks to the counter) are not the applicant's news.
+    rows = list(dossier.events.exclude(action__in=INTERNAL_EVENTS).order_by("seq"))
     events = [
         {
             "at": e.at,
-            "text": EVENT_TEXT_OWNER.get(e.action, UPDATED),
+            "text": str(EVENT_TEXT_OWNER.get(e.action, UPDATED)),
             "details": _details(e),
         }
         for e in rows
@@ -229,7 +234,7 @@ def dossier_for_owner(user: User, dossier: Dossier) -> OwnerView:
         if dossier.fee_amount > 0
         and not dossier.paid_online
         and not receipts
-        and state not in PAYABLE_CLOSED
+        and state in PAYABLE_STATES
         else "",
         signed_results=_signed_results(dossier),
         receipts=receipts,

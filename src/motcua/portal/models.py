@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class LoginAttempt(models.Model):
-    """One sign-in attempt, kept to lock out password guessing (portal.lockout).
+    """One sign-in or sign-up attempt, kept to lock out guessing (portal.lockout); the two
+    never share a key, since the scope is part of the hash.
 
     The typed name and the client address are stored as keyed hashes: a citizen's username is
     their personal ID number, which must not sit in plain text outside their account (§10).
@@ -32,6 +33,46 @@ class LoginAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%d/%m/%Y %H:%M} {self.outcome}"
+
+
+class LockoutKey(models.Model):
+    """One row per hashed lockout key, locked (select_for_update) while an attempt on that key
+    is checked and recorded, so parallel attempts cannot all pass the check before any of them
+    is counted."""
+
+    key = models.CharField(_("khóa"), max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("khóa chống dò mật khẩu")
+        verbose_name_plural = _("khóa chống dò mật khẩu")
+
+    def __str__(self) -> str:
+        return self.key[:12]
+
+
+class StartToken(models.Model):
+    """A one-time token of the "start a dossier" form: the first POST carrying it creates the
+    dossier, a second one (a double click) is sent to that dossier instead of making another."""
+
+    token = models.CharField(_("mã phiếu"), max_length=64, unique=True)
+    user = models.ForeignKey(
+        "directory.User", on_delete=models.CASCADE, related_name="+", verbose_name=_("tài khoản")
+    )
+    dossier = models.ForeignKey(
+        "dossiers.Dossier",
+        on_delete=models.CASCADE,
+        null=True,
+        related_name="+",
+        verbose_name=_("hồ sơ"),
+    )
+    created_at = models.DateTimeField(_("tạo lúc"))
+
+    class Meta:
+        verbose_name = _("phiếu nộp hồ sơ một lần")
+        verbose_name_plural = _("phiếu nộp hồ sơ một lần")
+
+    def __str__(self) -> str:
+        return self.token[:8]
 
 
 class CitizenProfile(models.Model):

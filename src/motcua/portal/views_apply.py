@@ -4,6 +4,7 @@ confirmation."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -42,8 +43,12 @@ from motcua.portal.eforms import (
     store_answers,
 )
 from motcua.portal.forms_apply import agency_chosen, agency_guess, attachments_from
+from motcua.portal.models import StartToken
 
 SAVE, SUBMIT = "luu_nhap", "nop"
+START_TOKEN_FIELD = "phieu"
+START_TOKENS = "portal.start_tokens"
+START_TOKENS_KEPT = 20
 # The data store offers at most this many earlier results to reuse.
 STORE_LIMIT = 30
 
@@ -200,6 +205,7 @@ class _Page:
                 "message": message or errors.get("", ""),
                 "summary": summary,
                 "registry_known": self.person is not None,
+                "start_token": start_token_issue(self.request) if self.dossier is None else "",
             },
             status=status,
         )
@@ -228,6 +234,36 @@ def apply_draft(request: HttpRequest, reference: str) -> HttpResponse:
     return _save(page)
 
 
+def start_token_issue(request: HttpRequest) -> str:
+    """A one-time token for the start form. The session keeps the last few, so a citizen can
+    have several start pages open; which one was used is recorded in the database
+    (StartToken), where two requests cannot both claim it."""
+    token = secrets.token_urlsafe(24)
+    issued = request.session.get(START_TOKENS, [])[-(START_TOKENS_KEPT - 1) :]
+    request.session[START_TOKENS] = [*issued, token]
+    return token
+
+
+def _start_claimed(page: _Page, token: str) -> HttpResponse | None:
+    """Where a repeated POST of the start form goes: to the dossier the first one made."""
+    claimed = (
+        StartToken.objects.filter(token=token, user=page.user, dossier__isnull=False)
+        .select_related("dossier")
+        .first()
+    )
+    if claimed is None or claimed.dossier is None:
+        return None
+    dossier = claimed.dossier
+    if dossier.state != State.DRAFT:
+        return _already_submitted(page.request, dossier)
+    messages.warning(
+        page.request,
+        _("Hồ sơ %(ref)s đã được tạo từ lần gửi trước; lần gửi vừa rồi không tạo thêm hồ sơ.")
+        % {"ref": dossier.reference},
+    )
+    return redirect("portal:apply_draft", reference=dossier.reference)
+
+
 def _save(page: _Page) -> HttpResponse:
     """Save the draft, or submit it. Everything is checked before anything is written; a
     refusal writes nothing and says what to fix."""
@@ -249,12 +285,25 @@ def _save(page: _Page) -> HttpResponse:
                 errors.setdefault(
                     f"document_{document.pk}", _("Chưa đính kèm giấy tờ bắt buộc này.")
                 )
+    # Only the start form carries a token; a form posted without one (an old page, a script)
+    # is saved as before, without the double-click guard.
+    token = post.get(START_TOKEN_FIELD, "")[:64] if page.dossier is None else ""
+    if token:
+        earlier = _start_claimed(page, token)
+        if earlier is not None:
+            return earlier
+        if token not in request.session.get(START_TOKENS, []):
+            errors[""] = _(
+                "Trang nộp hồ sơ này đã hết hạn. Hãy kiểm tra lại các mục và gửi lại "
+                "(chọn lại tệp nếu đã chọn)."
+            )
     if errors:
         return page.render(
             answers=answers,
             errors=errors,
             agency=agency,
-            message=_(
+            message=errors.get("")
+            or _(
                 "Hồ sơ chưa được lưu: hãy sửa các mục được đánh dấu (và chọn lại tệp nếu đã chọn)."
             ),
             status=400,
@@ -272,6 +321,13 @@ def _save(page: _Page) -> HttpResponse:
                         _("Hồ sơ %(ref)s đã được nộp.") % {"ref": page.dossier.reference},
                         code="already_submitted",
                     )
+            claim = (
+                # First, so a second request with the same token waits here (unique index)
+                # until this one commits, then fails and is sent to this dossier.
+                StartToken.objects.create(token=token, user=user, created_at=timezone.now())
+                if token
+                else None
+            )
             applicant = applicant_particulars(page.fields, answers, user, page.person)
             dossier = page.dossier or dossier_create(
                 actor=user,
@@ -281,6 +337,9 @@ def _save(page: _Page) -> HttpResponse:
                 applicant_id_number=user.personal_id or "",
                 applicant_name=applicant["applicant_name"],
             )
+            if claim is not None:
+                claim.dossier = dossier
+                claim.save(update_fields=["dossier"])
             dossier = dossier_form_save(
                 actor=user,
                 dossier=dossier,
@@ -304,6 +363,11 @@ def _save(page: _Page) -> HttpResponse:
                 )
             if action == SUBMIT:
                 dossier = dossier_online_submit(actor=user, dossier=dossier)
+    except IntegrityError:
+        earlier = _start_claimed(page, token) if token else None
+        if earlier is None:
+            raise
+        return earlier
     except MotcuaError as error:
         if page.dossier is not None:
             # Two tabs (or a double click) posting the same draft: the other request

@@ -24,7 +24,11 @@ from motcua.dossiers.lifecycle.table import (
     Rule,
     Who,
 )
-from motcua.dossiers.lifecycle.transition import allowed_actions, dossier_transition
+from motcua.dossiers.lifecycle.transition import (
+    allowed_actions,
+    dossier_transition,
+    holds_current_step,
+)
 
 __all__ = [
     "NOTIFY_APPLICANT",
@@ -37,4 +41,5 @@ __all__ = [
     "allowed_actions",
     "dossier_record",
     "dossier_transition",
+    "holds_current_step",
 ]

@@ -18,7 +18,7 @@ from motcua.directory.models import Agency, Role, User
 from motcua.directory.selectors import user_has_role
 from motcua.dossiers.codes import dossier_code_next
 from motcua.dossiers.lifecycle.table import Action, _step_agency_id
-from motcua.dossiers.models import Dossier, State
+from motcua.dossiers.models import Dossier, DossierDocument, State
 
 
 @dataclass
@@ -183,6 +183,11 @@ def _approve(change: _Change) -> None:
             _("Chỉ phê duyệt kết quả ở bước cuối của quy trình; hãy chuyển bước trước.")
         )
     change.set(finished_at=change.at)
+    if change.dossier.documents.filter(kind=DossierDocument.Kind.RESULT).exists():
+        # Approval issues the result attached while processing: from now on it is the
+        # applicant's e-result and is in their data store (§7 `e_results`, `results_to_store`),
+        # counted in this transaction with the finish.
+        change.set(e_result=True, result_to_store=bool(change.dossier.applicant_id_number))
     _leave_workflow(change)
 
 

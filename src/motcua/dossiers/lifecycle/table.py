@@ -115,5 +115,6 @@ NOTIFY_APPLICANT = frozenset(
     }
 )
 
-# Events recorded without a transition that the applicant hears about too.
-NOTIFY_APPLICANT_RECORDS = frozenset({"apology", "result_attached"})
+# Events recorded without a transition that the applicant hears about too. A result attached
+# while processing is a draft: the applicant hears of it with the approval.
+NOTIFY_APPLICANT_RECORDS = frozenset({"apology"})

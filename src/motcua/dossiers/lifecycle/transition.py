@@ -45,6 +45,15 @@ def allowed_actions(dossier: Dossier, actor: User | None) -> list[str]:
     ]
 
 
+_STEP_HOLDER = Rule(to=State.IN_PROGRESS, who=frozenset({Who.STEP}))
+
+
+def holds_current_step(actor: User | None, dossier: Dossier) -> bool:
+    """The actor holds the dossier's current workflow step (`Who.STEP`) while it is being
+    processed: who may work on its content (a result, a request to the counter)."""
+    return dossier.state == State.IN_PROGRESS and _admits(_STEP_HOLDER, actor, dossier)
+
+
 def _admits(rule: Rule, actor: User | None, dossier: Dossier) -> bool:
     if actor is None or not actor.is_authenticated:
         return False

@@ -54,6 +54,14 @@ FIELDS = (
     "submitted_at",
 )
 ATTNAMES = tuple(cast(Field, Dossier._meta.get_field(name)).attname for name in FIELDS)
+PAID_AT = FIELDS.index("paid_online_at")
+PAID = FIELDS.index("paid_online")
+
+
+def _compared(values: tuple) -> tuple:
+    """What decides whether a row changed its dossier: everything but `paid_online_at`, which
+    §9 does not carry — the file's stand-in for it is no news about the dossier."""
+    return values[:PAID_AT] + values[PAID_AT + 1 :]
 
 
 def reference_for(code: str) -> str:
@@ -132,7 +140,8 @@ class Writer:
             row.fee_amount,
             row.paid_online,
             # §9 carries no payment moment; reception is the earliest the fee can have been
-            # paid and the moment the row is sure of.
+            # paid and the moment the row is sure of. An update keeps a known moment
+            # (`_paid_online_at`).
             row.received_at if row.paid_online else None,
             row.digitized,
             row.e_result,
@@ -180,7 +189,7 @@ class Writer:
             found = existing.get(row.code)
             if found is None:
                 fresh.append((row, values, stored))
-            elif found[2:] != stored:
+            elif _compared(found[2:]) != _compared(stored):
                 changed[found[1]] = values
             else:
                 self.report.unchanged += 1
@@ -239,9 +248,9 @@ class Writer:
         updates, events = [], []
         at = self.adapt(self.now)
         for dossier in locked:
-            values = changed[dossier.pk]
+            values = _paid_online_at(dossier, changed[dossier.pk])
             before = tuple(getattr(dossier, name) for name in ATTNAMES)
-            if before == values:
+            if _compared(before) == _compared(values):
                 self.report.unchanged += 1
                 continue
             fields = [f for f, old, new in zip(FIELDS, before, values, strict=True) if old != new]
@@ -270,6 +279,15 @@ class Writer:
                 cursor.executemany(self.update_sql, updates)
                 insert_rows(cursor, self.insert_event.head, self.insert_event.width, events)
         self.report.updated += len(updates)
+
+
+def _paid_online_at(dossier: Dossier, values: tuple) -> tuple:
+    """The row's values with the dossier's payment moment where it is known: a dossier paid
+    online live keeps its confirmation moment (§8 counts the payment on that day); only a flag
+    that turns true takes the row's reception, and one that turns false clears it."""
+    if dossier.paid_online and values[PAID]:
+        return (*values[:PAID_AT], dossier.paid_online_at, *values[PAID_AT + 1 :])
+    return values
 
 
 def _columns(names: tuple[str, ...]) -> list[str]:

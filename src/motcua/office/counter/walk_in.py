@@ -3,9 +3,12 @@ enter the dossier with its scans."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -15,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from motcua.catalog.models import Procedure
 from motcua.catalog.selectors import procedure_search
+from motcua.core.audit import audit_record
 from motcua.core.errors import MotcuaError
 from motcua.core.text import fold
 from motcua.directory.models import Agency, User
@@ -44,24 +48,55 @@ def _officer_agencies(agency_ids: set[int]) -> list[Agency]:
     return list(Agency.objects.filter(id__in=agency_ids).order_by("name"))
 
 
-def _registry_lookup(personal_id: str) -> tuple[RegistryPerson | None, str]:
-    """The person, or None and why (not in the registry, or the registry unreachable)."""
+def personal_id_fingerprint(personal_id: str) -> str:
+    """A keyed hash of a personal ID for the audit log: whoever holds the secret key can check
+    whether a given ID was looked up, but the log alone does not give the ID back (a plain
+    hash of 12 digits would, by trying them all)."""
+    secret = f"motcua.audit.personal_id:{settings.SECRET_KEY}".encode()
+    return hmac.new(secret, personal_id.encode(), hashlib.sha256).hexdigest()
+
+
+def _registry_lookup(
+    personal_id: str, *, officer: User, agency: Agency, purpose: str
+) -> tuple[RegistryPerson | None, str]:
+    """The person, or None and why (not in the registry, or the registry unreachable).
+
+    Every lookup reads someone's name and address, so each one is audited (§10): who, for
+    which agency, why, with what outcome — the ID only as a keyed hash and its last 3 digits."""
     try:
         person = population_registry().lookup(personal_id)
     except MotcuaError as error:
-        return None, error.message
+        person, why, outcome = None, error.message, "refused"
     except Exception:  # a remote connector's failure must not become a 500 at the counter
         logger.exception("population registry lookup failed")
-        return None, _(
+        person, outcome = None, "unavailable"
+        why = _(
             "Không kết nối được CSDL quốc gia về dân cư; hãy nhập thông tin theo giấy tờ "
             "người nộp xuất trình."
         )
-    if person is None:
-        return None, _(
-            "CSDL quốc gia về dân cư không có số định danh này; hãy kiểm tra lại giấy tờ hoặc "
-            "nhập thông tin theo giấy tờ người nộp xuất trình."
+    else:
+        outcome = "found" if person is not None else "not_found"
+        why = (
+            ""
+            if person is not None
+            else _(
+                "CSDL quốc gia về dân cư không có số định danh này; hãy kiểm tra lại giấy tờ "
+                "hoặc nhập thông tin theo giấy tờ người nộp xuất trình."
+            )
         )
-    return person, ""
+    audit_record(
+        actor=officer,
+        action="registry.lookup",
+        object_type="personal_id",
+        object_id=personal_id_fingerprint(personal_id),
+        data={
+            "id_tail": personal_id[-3:],
+            "agency": agency.code,
+            "purpose": purpose,
+            "outcome": outcome,
+        },
+    )
+    return person, why
 
 
 @require_http_methods(["GET", "POST"])
@@ -109,7 +144,7 @@ def walk_in(request: HttpRequest, *, officer: User, agency_ids: set[int]) -> Htt
         return render(request, "office/counter_walkin.html", context)
 
     if request.POST.get("hanh_dong") == "tra_cuu":
-        return _walk_in_lookup(request, context)
+        return _walk_in_lookup(request, context, officer=officer, agency=agency)
 
     form = WalkInForm(request.POST)
     context["form"] = form
@@ -121,7 +156,9 @@ def walk_in(request: HttpRequest, *, officer: User, agency_ids: set[int]) -> Htt
         return render(request, "office/counter_walkin.html", context, status=400)
     data = form.cleaned_data
     uploads = uploads_for(request, documents)
-    person, _why = _registry_lookup(data["applicant_id_number"])
+    person, _why = _registry_lookup(
+        data["applicant_id_number"], officer=officer, agency=agency, purpose="walk_in_create"
+    )
     from_registry = person is not None and fold(person.full_name) == fold(data["applicant_name"])
     try:
         precheck(uploads)
@@ -166,7 +203,9 @@ def walk_in(request: HttpRequest, *, officer: User, agency_ids: set[int]) -> Htt
     return redirect(check_url(dossier))
 
 
-def _walk_in_lookup(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+def _walk_in_lookup(
+    request: HttpRequest, context: dict[str, Any], *, officer: User, agency: Agency
+) -> HttpResponse:
     """Fill name and address from the population registry; nothing is written. A POST, so
     the personal ID never sits in a URL or an access log."""
     initial = {name: request.POST.get(name, "") for name in WalkInForm.base_fields}
@@ -176,7 +215,9 @@ def _walk_in_lookup(request: HttpRequest, context: dict[str, Any]) -> HttpRespon
         context["id_error"] = lookup.errors["applicant_id_number"][0]
         return render(request, "office/counter_walkin.html", context, status=400)
     personal_id = lookup.cleaned_data["applicant_id_number"]
-    person, why = _registry_lookup(personal_id)
+    person, why = _registry_lookup(
+        personal_id, officer=officer, agency=agency, purpose="walk_in_fill"
+    )
     initial["applicant_id_number"] = personal_id
     if person is not None:
         initial["applicant_name"] = person.full_name

@@ -26,11 +26,10 @@ from motcua.dossiers.lifecycle import (
     TABLE,
     Action,
     allowed_actions,
-    dossier_record,
     dossier_transition,
 )
 from motcua.dossiers.models import Dossier, DossierDocument, State
-from motcua.dossiers.services import dossier_issue_apology
+from motcua.dossiers.services import dossier_ask_supplement, dossier_issue_apology
 from motcua.esign import services as esign
 from motcua.esign.results import result_text_default
 from motcua.office import forms_processing as f
@@ -380,15 +379,9 @@ def action_apply(key: str, user: User, dossier: Dossier, form: f.ActionForm) -> 
     data = form.cleaned_data
     version = data["version"]
     if key == ASK_SUPPLEMENT:
-        with transaction.atomic():
-            dossier_record(
-                actor=user,
-                dossier=dossier,
-                action=ASK_SUPPLEMENT,
-                note=data["note"],
-                payload={"missing": data["note"]},
-                expected_version=version,
-            )
+        dossier_ask_supplement(
+            actor=user, dossier=dossier, note=data["note"], expected_version=version
+        )
         return _("Đã gửi đề nghị tới bộ phận một cửa. Cán bộ một cửa sẽ yêu cầu người nộp bổ sung.")
     if key == ATTACH_RESULT:
         with transaction.atomic():

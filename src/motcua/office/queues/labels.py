@@ -8,17 +8,16 @@ from typing import Any
 from django.utils.translation import gettext_lazy
 
 from motcua.dossiers.lifecycle import Action
-
-# The event a processing officer records to ask the counter to request a supplement: only the
-# counter talks to the applicant.
-ASK_SUPPLEMENT = "ask_supplement"
+from motcua.dossiers.services import ASK_SUPPLEMENT
 
 EVENT_LABELS: dict[str, Any] = {
     **{a.value: a.label for a in Action},
     "create": gettext_lazy("Tạo hồ sơ"),
     ASK_SUPPLEMENT: gettext_lazy("Đề nghị bộ phận một cửa yêu cầu bổ sung"),
     "apology": gettext_lazy("Gửi phiếu xin lỗi và hẹn lại ngày trả"),
-    "result_attached": gettext_lazy("Đính kèm kết quả giải quyết"),
+    "result_drafted": gettext_lazy("Dự thảo kết quả"),
+    # What `result_drafted` was called before: the same draft, in older histories.
+    "result_attached": gettext_lazy("Dự thảo kết quả"),
     "result_signed": gettext_lazy("Ký số kết quả"),
     "attach": gettext_lazy("Đính kèm tài liệu"),
     "digitize": gettext_lazy("Số hóa hồ sơ"),
