@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 
 from motcua.core.calendar import working_calendar
 from motcua.core.errors import ValidationFailed
-from motcua.core.worktime import HOURS_PER_DAY, WorkingCalendar
+from motcua.core.text import working_duration_text
+from motcua.core.worktime import WorkingCalendar
 from motcua.directory.models import Agency
 from motcua.index.engine import Period, period_from
 
@@ -19,19 +20,9 @@ def working_text(delta: timedelta | None) -> str:
     """Working time as a leader reads it: '1 ngày 2 giờ 30 phút' (a day is 8 working hours)."""
     if delta is None:
         return "—"
-    minutes = int(delta.total_seconds() // 60)
-    if minutes <= 0:
+    if delta <= timedelta(0):
         return _("0 phút")
-    days, rest = divmod(minutes, HOURS_PER_DAY * 60)
-    hours, mins = divmod(rest, 60)
-    parts = []
-    if days:
-        parts.append(_("%(n)d ngày") % {"n": days})
-    if hours:
-        parts.append(_("%(n)d giờ") % {"n": hours})
-    if mins:
-        parts.append(_("%(n)d phút") % {"n": mins})
-    return " ".join(parts)
+    return working_duration_text(delta)
 
 
 _DMY = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from motcua.core.calendar import working_calendar
+from motcua.core.text import working_duration_text
 from motcua.core.worktime import HOURS_PER_DAY, TZ, OfficeHours, WorkingCalendar
 from motcua.directory.models import Agency
 from motcua.dossiers.models import Dossier
@@ -116,19 +117,8 @@ class Calendars:
 
 
 def format_working(delta: timedelta) -> str:
-    """A working duration as an officer reads it: `1 ngày 5 giờ`, `4 giờ 30 phút`, `15 phút`
-    (a working day is 8 working hours)."""
-    minutes = int(abs(delta).total_seconds() // 60)
-    days, rest = divmod(minutes, HOURS_PER_DAY * 60)
-    hours, mins = divmod(rest, 60)
-    parts = []
-    if days:
-        parts.append(_("%(n)d ngày") % {"n": days})
-    if hours:
-        parts.append(_("%(n)d giờ") % {"n": hours})
-    if mins:
-        parts.append(_("%(n)d phút") % {"n": mins})
-    return " ".join(parts) or _("0 phút")
+    """A working duration as an officer reads it (the sign dropped)."""
+    return working_duration_text(delta)
 
 
 @dataclass(frozen=True)
