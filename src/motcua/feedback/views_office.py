@@ -9,7 +9,6 @@ from functools import wraps
 from typing import Any, cast
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -31,6 +30,7 @@ from motcua.feedback.selectors import (
     petition_read_audit,
 )
 from motcua.feedback.services import petition_answer, petition_reject
+from motcua.pages import signed_in_page
 
 PAGE_SIZE = 50
 STAFF_EVENT_TEXT = {
@@ -44,21 +44,13 @@ STAFF_EVENT_TEXT = {
 def staff_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            if not petition_handler_agency_ids(cast(User, request.user)):
-                raise PermissionDenied(
-                    _("Trang này dành cho cán bộ xử lý phản ánh, kiến nghị của cơ quan.")
-                )
-            return view(request, *args, **kwargs)
-        except MotcuaError as error:
-            return render(
-                request,
-                "feedback/office_error.html",
-                {"message": error.message, "status": error.status},
-                status=error.status,
+        if not petition_handler_agency_ids(cast(User, request.user)):
+            raise PermissionDenied(
+                _("Trang này dành cho cán bộ xử lý phản ánh, kiến nghị của cơ quan.")
             )
+        return view(request, *args, **kwargs)
 
-    return login_required(wrapper)
+    return signed_in_page("feedback/office_error.html")(wrapper)
 
 
 @staff_page

@@ -7,13 +7,10 @@ page, never a 500.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -21,34 +18,20 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from motcua.core.errors import MotcuaError, NotFound, PermissionDenied
+from motcua.core.errors import NotFound, PermissionDenied
 from motcua.directory.models import Agency, StaffRole, User
 from motcua.directory.selectors import agency_subtree_ids, user_roles
 from motcua.dossiers.selectors import dossier_get_for_actor
 from motcua.index import drilldown
 from motcua.index.access import agency_for_leader, leader_agency_ids, leader_root_agencies
 from motcua.index.engine import Period, definition_for
+from motcua.pages import signed_in_page
 
 PAGE_SIZE = 50
 _MAX_ID = 2**63 - 1
 
 
-def _page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed-in only; a refusal or bad input becomes a page with its status, not a 500."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except MotcuaError as error:
-            return render(
-                request,
-                "index/indicator_error.html",
-                {"message": error.message, "status": error.status},
-                status=error.status,
-            )
-
-    return login_required(wrapper)
+_page = signed_in_page("index/indicator_error.html")
 
 
 def _period(request: HttpRequest, *, default_start: date | None = None) -> Period:

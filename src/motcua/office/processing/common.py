@@ -3,39 +3,21 @@ becomes a page with its status (403, 404, 400, 409), never a 500."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from motcua.core.errors import MotcuaError, PermissionDenied
+from motcua.core.errors import PermissionDenied
 from motcua.directory.models import User
 from motcua.directory.selectors import user_roles
+from motcua.pages import signed_in_page
 
 PAGE_SIZE = 50
 
 
-def processing_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed-in only; a refusal or bad input becomes a page with its status, not a 500."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except MotcuaError as error:
-            return render(
-                request,
-                "office/processing_error.html",
-                {"message": error.message, "status": error.status},
-                status=error.status,
-            )
-
-    return login_required(wrapper)
+processing_page = signed_in_page("office/processing_error.html")
 
 
 def staff_of(request: HttpRequest) -> User:
