@@ -7,6 +7,7 @@ import io
 from datetime import datetime
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Sum
 from django.test import override_settings
@@ -14,6 +15,7 @@ from django.test import override_settings
 from motcua.core.errors import PermissionDenied, ValidationFailed
 from motcua.core.models import OutboxMessage
 from motcua.core.worktime import TZ
+from motcua.directory.models import Role
 from motcua.dossiers.documents import (
     document_attach,
     document_reuse,
@@ -29,7 +31,7 @@ from motcua.dossiers.services import dossier_issue_apology
 from motcua.index.metrics import counters_rebuild, counters_snapshot
 from motcua.index.models import DailyCounter
 from motcua.office.queues.labels import EVENT_LABELS
-from tests.factories import RequiredDocumentFactory
+from tests.factories import CitizenFactory, RequiredDocumentFactory, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -106,8 +108,6 @@ def test_a_file_over_the_limit_is_refused(walker, citizen):
 
 
 def test_another_citizen_cannot_attach(walker):
-    from tests.factories import CitizenFactory
-
     dossier = walker.create()
     other = CitizenFactory(username="046090000555", personal_id="046090000555")
     with pytest.raises(PermissionDenied):
@@ -377,3 +377,162 @@ def test_the_receipt_pdf_holds_the_code_and_appointment(walker):
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert dossier.code in text
     assert "Hẹn trả kết quả\n10 giờ 00, ngày 05/03/2026" in text  # received Mon 10:00 + 3 d
+
+
+# Attaching a result: only the officer holding the current step, while the dossier is processed.
+
+HOLDER_ONLY = "Chỉ cán bộ được giao bước xử lý hiện tại được đính kèm kết quả cho hồ sơ này."
+
+
+def _at_assigned_step(walker) -> Dossier:
+    """In progress at Trình ký (the specialist's step), assigned by name to `walker.specialist`."""
+    dossier = walker.dossier_in(State.RECEIVED)
+    dossier = walker.act(dossier, Action.FORWARD)
+    dossier = walker.act(dossier, Action.FORWARD, assignee=walker.specialist)
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    assert (dossier.current_step.name, dossier.assignee_id) == ("Trình ký", walker.specialist.pk)
+    return dossier
+
+
+def _attach_result(actor, dossier: Dossier, data: bytes = PDF) -> DossierDocument:
+    return document_attach(
+        actor=actor,
+        dossier=dossier,
+        upload=upload(data, "ket-qua.pdf"),
+        kind=DossierDocument.Kind.RESULT,
+        at=datetime(2026, 3, 3, 9, 0, tzinfo=TZ),
+    )
+
+
+def _unchanged(dossier: Dossier, media) -> tuple:
+    """What a refused attachment must leave as it was: the row, its events, its documents and
+    the files in storage."""
+    fresh = Dossier.objects.get(pk=dossier.pk)
+    return (
+        fresh.version,
+        fresh.e_result,
+        list(fresh.events.order_by("seq").values_list("seq", "action")),
+        list(DossierDocument.objects.order_by("pk").values_list("pk", flat=True)),
+        sorted(p.relative_to(media).as_posix() for p in media.rglob("*") if p.is_file()),
+    )
+
+
+def _actor(name: str, walker, other_agency):
+    return {
+        "none": lambda: None,
+        "anonymous": AnonymousUser,
+        "owner": lambda: walker.citizen,
+        "another citizen": lambda: CitizenFactory(
+            username="046090000777", personal_id="046090000777"
+        ),
+        "staff of another agency": lambda: staff(
+            Role.SPECIALIST, other_agency, username="xaydung_specialist"
+        ),
+        "reception of the agency": lambda: walker.reception,
+        "a specialist who is not the assignee": lambda: staff(
+            Role.SPECIALIST, walker.agency, username="motcua_specialist_2"
+        ),
+        "the approver at the specialist's step": lambda: walker.approver,
+    }[name]()
+
+
+@pytest.mark.parametrize(
+    "who",
+    [
+        "none",
+        "anonymous",
+        "owner",
+        "another citizen",
+        "staff of another agency",
+        "reception of the agency",
+        "a specialist who is not the assignee",
+        "the approver at the specialist's step",
+    ],
+)
+def test_only_the_step_holder_attaches_a_result(walker, other_agency, tmp_path, who):
+    dossier = _at_assigned_step(walker)
+    actor = _actor(who, walker, other_agency)
+    before = _unchanged(dossier, tmp_path)
+
+    with pytest.raises(PermissionDenied) as refused:
+        _attach_result(actor, dossier)
+
+    assert refused.value.message == HOLDER_ONLY
+    assert _unchanged(dossier, tmp_path) == before
+
+
+def test_the_step_holder_attaches_a_result(walker, tmp_path):
+    dossier = _at_assigned_step(walker)
+
+    result = _attach_result(walker.specialist, dossier)
+
+    fresh = Dossier.objects.get(pk=dossier.pk)
+    assert fresh.version == dossier.version + 1
+    assert list(fresh.events.order_by("-seq").values_list("action", "actor_id")[:1]) == [
+        ("result_drafted", walker.specialist.pk)
+    ]
+    assert list(fresh.documents.values_list("pk", "kind", "uploaded_by_id")) == [
+        (result.pk, DossierDocument.Kind.RESULT, walker.specialist.pk)
+    ]
+    assert (tmp_path / result.file.name).read_bytes() == PDF
+
+
+@pytest.mark.parametrize("state", [State.RECEIVED, State.SUSPENDED, State.RESULT_READY])
+def test_no_result_outside_processing(walker, tmp_path, state):
+    dossier = walker.dossier_in(state)
+    before = _unchanged(dossier, tmp_path)
+
+    with pytest.raises(ValidationFailed) as refused:
+        _attach_result(walker.specialist, dossier)
+
+    assert refused.value.message == (
+        "Chỉ đính kèm kết quả khi hồ sơ đang được xử lý; hồ sơ đang ở trạng thái "
+        f"“{State(state).label}”."
+    )
+    assert refused.value.fields == {"state": "invalid"}
+    assert _unchanged(dossier, tmp_path) == before
+
+
+def test_the_locked_row_decides_when_the_step_moved_on(walker, tmp_path):
+    # The specialist's page read the dossier at their step; before they attach, it is
+    # forwarded to the approver.
+    seen = _at_assigned_step(walker)
+    walker.act(Dossier.objects.get(pk=seen.pk), Action.FORWARD)
+    before = _unchanged(seen, tmp_path)
+
+    with pytest.raises(PermissionDenied) as refused:
+        _attach_result(walker.specialist, seen)
+
+    assert refused.value.message == HOLDER_ONLY
+    assert _unchanged(seen, tmp_path) == before
+
+
+def test_a_refused_actor_is_refused_before_the_file_is_read(walker, tmp_path):
+    dossier = _at_assigned_step(walker)
+    before = _unchanged(dossier, tmp_path)
+
+    # Not a PDF, but the refusal is about who, not what: the upload is never looked at.
+    with pytest.raises(PermissionDenied):
+        _attach_result(walker.approver, dossier, data=b"plain text")
+
+    assert _unchanged(dossier, tmp_path) == before
+
+
+def test_the_holder_of_a_step_at_another_agency_attaches_the_result(
+    walker, partner_agency, tmp_path
+):
+    step = walker.procedure.steps.get(name="Trình ký")
+    step.agency = partner_agency
+    step.save(update_fields=["agency"])
+    dossier = walker.dossier_in(State.IN_PROGRESS)
+    assert dossier.current_step == step
+    partner = staff(Role.SPECIALIST, partner_agency, username="taichinh_specialist")
+    before = _unchanged(dossier, tmp_path)
+
+    # The dossier's own specialist does not hold a step worked at the partner agency.
+    with pytest.raises(PermissionDenied):
+        _attach_result(walker.specialist, dossier)
+    assert _unchanged(dossier, tmp_path) == before
+
+    result = _attach_result(partner, dossier)
+    assert result.uploaded_by == partner

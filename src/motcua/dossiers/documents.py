@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.catalog.models import RequiredDocument
-from motcua.core.errors import PermissionDenied, ValidationFailed
+from motcua.core.errors import MotcuaError, NotFound, PermissionDenied, ValidationFailed
 from motcua.directory.models import Role, User
 from motcua.directory.selectors import user_has_role
-from motcua.dossiers.lifecycle import dossier_record
+from motcua.dossiers.lifecycle import dossier_record, holds_current_step
 from motcua.dossiers.models import Dossier, DossierDocument, State
 
 ALLOWED_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
@@ -69,6 +69,42 @@ def upload_check(upload: UploadedFile) -> tuple[bytes, str]:
     return data, kind.mime
 
 
+def _attach_refusal(actor: User | None, dossier: Dossier, kind: str) -> MotcuaError | None:
+    """Why the actor may not attach a file of this kind to the dossier as it is now, or None.
+
+    A result is work on the dossier's content: only the officer holding the current step (the
+    assignee when one is named) adds one, and only while the dossier is being processed."""
+    if kind == DossierDocument.Kind.RESULT:
+        if holds_current_step(actor, dossier):
+            return None
+        if dossier.state != State.IN_PROGRESS and _is_staff_of(
+            actor, dossier, Role.SPECIALIST, Role.APPROVER
+        ):
+            return ValidationFailed(
+                _(
+                    "Chỉ đính kèm kết quả khi hồ sơ đang được xử lý; hồ sơ đang ở trạng thái "
+                    "“%(state)s”."
+                )
+                % {"state": State(dossier.state).label},
+                fields={"state": "invalid"},
+            )
+        return PermissionDenied(
+            _("Chỉ cán bộ được giao bước xử lý hiện tại được đính kèm kết quả cho hồ sơ này.")
+        )
+    if actor is None or not actor.is_authenticated:
+        allowed = False
+    elif kind == DossierDocument.Kind.SUBMITTED:
+        allowed = (dossier.applicant_id == actor.pk and dossier.state in APPLICANT_EDITABLE) or (
+            _is_staff_of(actor, dossier, Role.RECEPTION)
+            and dossier.state in (*APPLICANT_EDITABLE, State.SUBMITTED)
+        )
+    else:
+        allowed = _is_staff_of(actor, dossier, Role.RECEPTION)
+    if allowed:
+        return None
+    return PermissionDenied(_("Bạn không được đính kèm tài liệu này vào hồ sơ."))
+
+
 def document_attach(
     *,
     actor: User,
@@ -79,23 +115,16 @@ def document_attach(
     at: datetime | None = None,
 ) -> DossierDocument:
     """Attach a file: the applicant while the dossier is theirs to edit, the counter's scans,
-    or the result by the specialist or approver."""
-    if kind == DossierDocument.Kind.SUBMITTED:
-        allowed = (dossier.applicant_id == actor.pk and dossier.state in APPLICANT_EDITABLE) or (
-            _is_staff_of(actor, dossier, Role.RECEPTION)
-            and dossier.state in (*APPLICANT_EDITABLE, State.SUBMITTED)
-        )
-    elif kind == DossierDocument.Kind.SCAN:
-        allowed = _is_staff_of(actor, dossier, Role.RECEPTION)
-    elif kind == DossierDocument.Kind.RESULT:
-        allowed = (
-            _is_staff_of(actor, dossier, Role.SPECIALIST, Role.APPROVER)
-            and dossier.state == State.IN_PROGRESS
-        )
-    else:
+    or the result by the officer holding the current step while the dossier is processed.
+
+    Permission is judged twice: on the caller's copy, to refuse before reading the upload,
+    and on the locked row, which decides (the step may have moved on since the caller read
+    it). Every check comes before the file is written, so a refusal leaves no file behind."""
+    if kind not in DossierDocument.Kind.values:
         raise ValidationFailed(_("Loại tài liệu không hợp lệ."), fields={"kind": "invalid"})
-    if not allowed:
-        raise PermissionDenied(_("Bạn không được đính kèm tài liệu này vào hồ sơ."))
+    refusal = _attach_refusal(actor, dossier, kind)
+    if refusal is not None:
+        raise refusal
     if required_document is not None and required_document.procedure_id != dossier.procedure_id:
         raise ValidationFailed(
             _("Thành phần hồ sơ không thuộc thủ tục này."), fields={"required_document": "invalid"}
@@ -104,8 +133,19 @@ def document_attach(
     moment = at or timezone.now()
     digest = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
+        locked = (
+            Dossier.objects.select_for_update(of=("self",))
+            .select_related("current_step", "procedure", "agency")
+            .filter(pk=dossier.pk)
+            .first()
+        )
+        if locked is None:
+            raise NotFound(_("Không tìm thấy hồ sơ."))
+        refusal = _attach_refusal(actor, locked, kind)
+        if refusal is not None:
+            raise refusal
         document = DossierDocument(
-            dossier=dossier,
+            dossier=locked,
             kind=kind,
             required_document=required_document,
             name=(upload.name or "tep")[:255],
@@ -119,7 +159,7 @@ def document_attach(
         document.save()
         dossier_record(
             actor=actor,
-            dossier=dossier,
+            dossier=locked,
             at=moment,
             action=RESULT_DRAFTED if kind == DossierDocument.Kind.RESULT else "attach",
             payload={
