@@ -13,6 +13,22 @@ from motcua.dossiers.lifecycle import Action
 from motcua.dossiers.models import Dossier, State
 
 
+def access_key(page, key: str) -> None:
+    """Alt+key as Chromium on Linux gets it from a keyboard. Blink matches access keys on the
+    key's character event, which Playwright's `keyboard.press("Alt+c")` does not send."""
+    cdp = page.context.new_cdp_session(page)
+    event = {
+        "modifiers": 1,  # Alt
+        "key": key,
+        "code": f"Key{key.upper()}",
+        "windowsVirtualKeyCode": ord(key.upper()),
+        "unmodifiedText": key,
+    }
+    cdp.send("Input.dispatchKeyEvent", {"type": "keyDown", "text": key, **event})
+    cdp.send("Input.dispatchKeyEvent", {"type": "keyUp", **event})
+    cdp.detach()
+
+
 def received_now(walker, *, forwards: int, minutes_ago: int) -> Dossier:
     """A dossier received a little while ago (so its deadlines are ahead), moved `forwards`
     steps on."""
@@ -27,7 +43,7 @@ def received_now(walker, *, forwards: int, minutes_ago: int) -> Dossier:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("viewport_width", [1280, 360])
-def test_queue_forward_approve_return(live_server, page, signed_in, screenshot, walker):
+def test_queue_forward_approve_return(live_server, page, signed_in, screenshot, walker, accessible):
     # The specialist's queue also holds an overdue, a due-soon and an on-track dossier.
     late = walker.dossier_in(State.IN_PROGRESS)  # received in March 2026: long overdue
     received_now(walker, forwards=2, minutes_ago=3)  # step 2 (4 h 48 min): due soon
@@ -46,22 +62,28 @@ def test_queue_forward_approve_return(live_server, page, signed_in, screenshot, 
     expect(page.get_by_test_id("status").filter(has_text="Trong hạn")).to_have_count(1)
     expect(page.get_by_test_id("status").filter(has_text="Tạm dừng")).to_have_count(1)
     screenshot("processing-queue")
+    accessible(page)
+    access_key(page, "s")
+    expect(page.get_by_role("searchbox")).to_be_focused()
 
     rows.first.get_by_role("link", name=code).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Hồ sơ {code}")
     expect(page.get_by_test_id("state")).to_contain_text("bước 2: Trình ký")
     screenshot("processing-dossier")
-    page.get_by_role("button", name="Chuyển bước").click()
+    accessible(page)
+    access_key(page, "c")  # the shortcut of "Chuyển bước"
     expect(page.locator(".alert.success")).to_have_text("Đã thực hiện: Chuyển bước xử lý.")
     expect(page.get_by_test_id("state")).to_contain_text("bước 3: Phê duyệt")
     expect(page.locator("table.queue")).to_have_count(0)
-    page.goto(f"{live_server.url}/mot-cua/xu-ly/")
+    access_key(page, "q")  # back to the queue
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hồ sơ cần xử lý")
     expect(page.locator(f'tr[data-code="{code}"]')).to_have_count(0)
 
     page.context.clear_cookies()
     signed_in(page, live_server, walker.approver.username)
     page.goto(f"{live_server.url}/mot-cua/xu-ly/")
     page.get_by_role("link", name=code).click()
+    accessible(page)  # "Phê duyệt" (Alt+P) beside "Ký số và phê duyệt" (Alt+K)
     page.get_by_role("button", name="Phê duyệt", exact=True).click()
     expect(page.locator(".alert.success")).to_have_text("Đã thực hiện: Phê duyệt kết quả.")
     expect(page.get_by_test_id("state")).to_have_text("Đã có kết quả")

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from motcua.directory.models import Role
 from motcua.dossiers.models import Channel, Dossier, DossierDocument, DossierEvent, State
+from motcua.portal.models import StartToken
 from tests.factories import (
     AgencyFactory,
     CitizenFactory,
@@ -639,6 +640,19 @@ def test_a_double_click_on_save_draft_makes_one_draft(signed_in, birth):
         f"Hồ sơ {dossier.reference} đã được tạo từ lần gửi trước; lần gửi vừa rồi không tạo "
         "thêm hồ sơ." in page
     )
+
+
+def test_a_used_token_pruned_later_is_refused_not_taken_as_new(signed_in, birth):
+    token = signed_in.get(URL).context["start_token"]
+    post = {**form_post(birth, action="luu_nhap"), "phieu": token}
+    signed_in.post(URL, post)
+    assert token not in signed_in.session["portal.start_tokens"]
+    StartToken.objects.all().delete()  # what prune_records does to old rows
+
+    response = signed_in.post(URL, post)
+
+    assert response.status_code == 400
+    assert Dossier.objects.count() == 1
 
 
 def test_each_start_page_has_its_own_token(signed_in, birth):

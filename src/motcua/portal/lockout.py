@@ -60,10 +60,14 @@ def attempt_key(value: str, *, scope: str) -> str:
 def keys_lock(*keys: str) -> None:
     """Lock one row per key until the caller's transaction ends (create it if missing; the
     INSERT ... ON CONFLICT DO NOTHING is safe when two requests create it at once). Sorted, so
-    two requests locking the same pair cannot deadlock."""
+    two requests locking the same pair cannot deadlock. A row `prune_records` deleted between
+    the insert and the lock is inserted again (portal.pruning)."""
     ordered = sorted(set(keys))
-    LockoutKey.objects.bulk_create([LockoutKey(key=k) for k in ordered], ignore_conflicts=True)
-    list(LockoutKey.objects.select_for_update().filter(key__in=ordered).order_by("key"))
+    for _attempt in range(3):
+        LockoutKey.objects.bulk_create([LockoutKey(key=k) for k in ordered], ignore_conflicts=True)
+        locked = LockoutKey.objects.select_for_update().filter(key__in=ordered).order_by("key")
+        if len(list(locked.values_list("key", flat=True))) == len(ordered):
+            return
 
 
 def _locked_until(

@@ -363,6 +363,12 @@ def _save(page: _Page) -> HttpResponse:
                 )
             if action == SUBMIT:
                 dossier = dossier_online_submit(actor=user, dossier=dossier)
+        if token:
+            # Used: from now on only its StartToken row answers a repeat, and once
+            # `prune_records` deletes that row a repeat is refused rather than taken as new.
+            request.session[START_TOKENS] = [
+                t for t in request.session.get(START_TOKENS, []) if t != token
+            ]
     except IntegrityError:
         earlier = _start_claimed(page, token) if token else None
         if earlier is None:

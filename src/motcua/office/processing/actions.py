@@ -59,6 +59,24 @@ SLUGS: dict[str, str] = {
 }
 SLUG_OF = {key: slug for slug, key in SLUGS.items()}
 
+# Keyboard shortcuts (accesskey; Alt+key in Chrome and Edge, Alt+Shift+key in Firefox,
+# docs/howto/processing.md). Forward, supplement and refuse keep the counter's letters (C, B, R);
+# suspend and resume share T, since a dossier is never offered both. Never D, E or F: the
+# browsers' address bar and menus. The queue's keys (S, H, J) and "back to the queue" (Q,
+# BACK_TO_QUEUE_KEY) mean nothing here, so a habit from one page cannot act on a dossier.
+ACCESSKEYS: dict[str, str] = {
+    Action.FORWARD: "c",
+    Action.APPROVE: "p",
+    SIGN_APPROVE: "k",
+    Action.SEND_BACK: "l",
+    ASK_SUPPLEMENT: "b",
+    Action.SUSPEND: "t",
+    Action.RESUME: "t",
+    Action.TRANSFER_BACK: "n",
+    Action.REFUSE: "r",
+}
+BACK_TO_QUEUE_KEY = "q"
+
 # --- 2. one dossier and its actions --------------------------------------------------------
 
 
@@ -74,10 +92,21 @@ class Block:
     tone: str = ""
     open: bool = False
     multipart: bool = False
+    accesskey: str = ""
 
     @property
     def slug(self) -> str:
         return SLUG_OF[self.key]
+
+    @property
+    def button_key(self) -> str:
+        """A primary action (its form open, nothing to fill in) is done by its shortcut, as
+        at the counter; the others' shortcut opens the form (the summary)."""
+        return self.accesskey if self.tone == "primary" else ""
+
+    @property
+    def summary_key(self) -> str:
+        return "" if self.tone == "primary" else self.accesskey
 
 
 @dataclass
@@ -325,9 +354,14 @@ def action_blocks(ctx: Context, bound: f.ActionForm | None, bound_key: str) -> l
         (Action.REFUSE, _("Từ chối giải quyết"), _("Từ chối"), "", "danger"),
     ]
     blocks = []
+    used = {BACK_TO_QUEUE_KEY}
     for key, title, button, hint, tone in specs:
         if not ctx.offers(key):
             continue
+        accesskey = ACCESSKEYS.get(key, "")
+        if accesskey in used:  # unique per page, whatever the table allows one day
+            accesskey = ""
+        used.add(accesskey)
         form = bound if bound is not None and bound_key == key else action_form(key, ctx)
         blocks.append(
             Block(
@@ -339,6 +373,7 @@ def action_blocks(ctx: Context, bound: f.ActionForm | None, bound_key: str) -> l
                 tone=tone,
                 open=tone == "primary" or bound_key == key,
                 multipart=key == ATTACH_RESULT,
+                accesskey=accesskey,
             )
         )
     return blocks

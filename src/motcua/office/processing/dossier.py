@@ -21,6 +21,7 @@ from motcua.office import queues
 from motcua.office.declaration import declaration_context
 from motcua.office.processing.actions import (
     APOLOGY,
+    BACK_TO_QUEUE_KEY,
     SLUG_OF,
     SLUGS,
     action_apply,
@@ -95,6 +96,7 @@ def _render_dossier(
             "error": error,
             "status": status,
             "return_url": return_url,
+            "back_key": BACK_TO_QUEUE_KEY,
             **declaration_context(dossier),
         },
         status=status,
