@@ -199,7 +199,6 @@ def test_the_sandboxs_ipn_delivered_hours_late_is_accepted_at_its_pay_date(dossi
     assert not AuditEvent.objects.filter(action="payment.notification_refused").exists()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite takes no row locks")
 def test_reconciliation_locks_the_payment_and_then_the_dossier(dossier, citizen, sandbox_mode):
     with sandbox_mode("no_ipn"):
         payment = start(dossier, citizen)
@@ -212,5 +211,10 @@ def test_reconciliation_locks_the_payment_and_then_the_dossier(dossier, citizen,
     locks = [
         q["sql"].rsplit("FOR UPDATE", 1)[1].strip() for q in queries if "FOR UPDATE" in q["sql"]
     ]
+    if connection.vendor == "sqlite":
+        # SQLite has no row locks (Django drops FOR UPDATE): its one write lock serialises
+        # writers, so there is no order to get wrong.
+        assert locks == []
+        return
     assert locks[:2] == ['OF "payments_payment"', 'OF "dossiers_dossier"']
     assert set(locks) == {'OF "payments_payment"', 'OF "dossiers_dossier"'}
