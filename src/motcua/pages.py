@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -35,3 +36,12 @@ def signed_in_page(error_template: str) -> Callable[[View], View]:
         return login_required(wrapper)
 
     return decorate
+
+
+class PageForm(forms.Form):
+    """A form of a server-rendered page, which shows one error at a time: the first."""
+
+    def first_error(self) -> str:
+        for errors in self.errors.values():
+            return str(errors[0])
+        return ""

@@ -85,17 +85,22 @@ def known_citizen(db):
     )
 
 
-@pytest.fixture
-def earlier(known_citizen, birth, agency):
-    dossier = dossier_create(
-        actor=known_citizen,
-        procedure=birth,
+def online_draft(citizen, procedure, agency, **extra):
+    """An online dossier of `citizen`'s, not yet submitted (`extra`: form_data, at)."""
+    return dossier_create(
+        actor=citizen,
+        procedure=procedure,
         agency=agency,
         channel=Channel.ONLINE,
-        applicant_name=known_citizen.full_name,
-        applicant_id_number=known_citizen.personal_id,
-        form_data=EARLIER,
+        applicant_name=citizen.full_name,
+        applicant_id_number=citizen.personal_id,
+        **extra,
     )
+
+
+@pytest.fixture
+def earlier(known_citizen, birth, agency):
+    dossier = online_draft(known_citizen, birth, agency, form_data=EARLIER)
     return dossier_submit(actor=known_citizen, dossier=dossier)
 
 

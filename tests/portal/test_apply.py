@@ -33,6 +33,7 @@ from tests.portal.apply_fixtures import (  # noqa: F401
     earlier,
     form_post,
     known_citizen,
+    online_draft,
     upload,
 )
 
@@ -265,17 +266,9 @@ def test_the_service_refuses_a_draft_missing_documents_whatever_the_page_did(
     known_citizen, birth, agency
 ):
     from motcua.core.errors import ValidationFailed
-    from motcua.dossiers.services import dossier_create, dossier_online_submit
+    from motcua.dossiers.services import dossier_online_submit
 
-    dossier = dossier_create(
-        actor=known_citizen,
-        procedure=birth,
-        agency=agency,
-        channel=Channel.ONLINE,
-        applicant_name="Nguyễn Văn An",
-        applicant_id_number=known_citizen.personal_id,
-        form_data={"child_full_name": "A"},
-    )
+    dossier = online_draft(known_citizen, birth, agency, form_data={"child_full_name": "A"})
     with pytest.raises(ValidationFailed) as error:
         dossier_online_submit(actor=known_citizen, dossier=dossier)
     assert error.value.code == "form_invalid"

@@ -24,8 +24,7 @@ from motcua.catalog.models import Procedure
 from motcua.catalog.services import CatalogErrors, catalog_import, procedure_eform_set
 from motcua.core.models import AuditEvent
 from motcua.demo.eforms import EFORMS, demo_eforms_load
-from motcua.dossiers.models import Channel
-from motcua.dossiers.services import dossier_create, dossier_submit
+from motcua.dossiers.services import dossier_submit
 from motcua.integration.registry import RegistryPerson
 from motcua.portal.eforms import ACCOUNT, REGISTRY, STORE, known_values, store_answers
 from tests.factories import CitizenFactory, ProcedureFactory
@@ -36,6 +35,7 @@ from tests.portal.apply_fixtures import (  # noqa: F401
     birth,
     earlier,
     known_citizen,
+    online_draft,
 )
 
 pytestmark = pytest.mark.django_db
@@ -239,15 +239,7 @@ def test_prefill_comes_from_registry_account_and_earlier_dossiers(known_citizen,
 
 def test_the_store_takes_the_most_recent_answer_and_skips_drafts(known_citizen, birth, agency):
     def make(form_data, *, submit=True):
-        dossier = dossier_create(
-            actor=known_citizen,
-            procedure=birth,
-            agency=agency,
-            channel=Channel.ONLINE,
-            applicant_name="Nguyễn Văn An",
-            applicant_id_number=known_citizen.personal_id,
-            form_data=form_data,
-        )
+        dossier = online_draft(known_citizen, birth, agency, form_data=form_data)
         if submit:
             dossier_submit(actor=known_citizen, dossier=dossier)
         return dossier

@@ -15,9 +15,8 @@ from django.utils import timezone
 
 from motcua.core.worktime import TZ
 from motcua.dossiers.lifecycle import Action
-from motcua.dossiers.models import Channel, Dossier, DossierDocument, State
+from motcua.dossiers.models import Dossier, DossierDocument, State
 from motcua.dossiers.services import (
-    dossier_create,
     dossier_receive,
     dossier_request_supplement,
     dossier_submit,
@@ -31,6 +30,7 @@ from tests.portal.apply_fixtures import (  # noqa: F401
     _media,
     birth,
     known_citizen,
+    online_draft,
     upload,
 )
 
@@ -52,16 +52,7 @@ def now(monkeypatch):
 def asked(known_citizen, birth, agency, reception):
     """Submitted Monday 09:00, received 09:30 (due Tuesday 09:30 with 1 d), supplement
     requested 10:00 with two items and a deadline."""
-    dossier = dossier_create(
-        actor=known_citizen,
-        procedure=birth,
-        agency=agency,
-        channel=Channel.ONLINE,
-        applicant_name="Nguyễn Văn An",
-        applicant_id_number=known_citizen.personal_id,
-        form_data=EARLIER,
-        at=MONDAY_9,
-    )
+    dossier = online_draft(known_citizen, birth, agency, form_data=EARLIER, at=MONDAY_9)
     dossier = dossier_submit(actor=known_citizen, dossier=dossier, at=MONDAY_9)
     dossier = dossier_receive(
         actor=reception, dossier=dossier, at=datetime(2026, 3, 2, 9, 30, tzinfo=TZ)
@@ -158,15 +149,7 @@ def test_a_disguised_file_is_refused(client, known_citizen, asked, now):
 def test_an_earlier_result_can_be_reused_for_a_listed_document(
     client, known_citizen, asked, now, birth, agency
 ):
-    older = dossier_create(
-        actor=known_citizen,
-        procedure=birth,
-        agency=agency,
-        channel=Channel.ONLINE,
-        applicant_name="Nguyễn Văn An",
-        applicant_id_number=known_citizen.personal_id,
-        at=MONDAY_9,
-    )
+    older = online_draft(known_citizen, birth, agency, at=MONDAY_9)
     result = DossierDocument(
         dossier=older,
         kind=DossierDocument.Kind.RESULT,
@@ -203,14 +186,7 @@ def test_nobody_else_can_answer(client, asked, reception, now):
 
 
 def test_without_a_pending_request_there_is_nothing_to_answer(client, known_citizen, birth, agency):
-    dossier = dossier_create(
-        actor=known_citizen,
-        procedure=birth,
-        agency=agency,
-        channel=Channel.ONLINE,
-        applicant_name="Nguyễn Văn An",
-        applicant_id_number=known_citizen.personal_id,
-    )
+    dossier = online_draft(known_citizen, birth, agency)
     dossier = dossier_submit(actor=known_citizen, dossier=dossier)
     client.force_login(known_citizen)
     page = client.get(url(dossier))
@@ -221,14 +197,7 @@ def test_without_a_pending_request_there_is_nothing_to_answer(client, known_citi
 def test_a_supplement_before_reception_returns_to_the_queue(
     client, known_citizen, birth, agency, reception
 ):
-    dossier = dossier_create(
-        actor=known_citizen,
-        procedure=birth,
-        agency=agency,
-        channel=Channel.ONLINE,
-        applicant_name="Nguyễn Văn An",
-        applicant_id_number=known_citizen.personal_id,
-    )
+    dossier = online_draft(known_citizen, birth, agency)
     dossier = dossier_submit(actor=known_citizen, dossier=dossier)
     dossier = dossier_request_supplement(
         actor=reception, dossier=dossier, missing=["Giấy chứng sinh"]

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from motcua.catalog.models import Procedure
-from motcua.catalog.selectors import procedure_search
+from motcua.catalog.selectors import procedure_published, procedure_search
 from motcua.core.errors import NotFound, ValidationFailed
 from motcua.directory.models import Agency
 
@@ -88,15 +88,7 @@ def list_procedures(request: HttpRequest, params: Query[SearchParams]) -> dict:
 
 @router.get("/{code}", response=ProcedureDetail, summary="Chi tiết thủ tục hành chính")
 def get_procedure(request: HttpRequest, code: str) -> dict:
-    # A NUL cannot be sent to PostgreSQL (it would be a 500); no code holds one anyway.
-    procedure = (
-        None
-        if "\x00" in code
-        else Procedure.objects.select_related("sector")
-        .prefetch_related("documents", "fees", "agencies")
-        .filter(code=code, is_active=True)
-        .first()
-    )
+    procedure = procedure_published(code)
     if procedure is None:
         raise NotFound(f"Không có thủ tục mã {code}.")
     return {

@@ -129,3 +129,17 @@ def agency_groups() -> list[AgencyGroup]:
         if options:
             groups.append(AgencyGroup(label=root[3], options=options))
     return groups
+
+
+def procedure_published(code: str) -> Procedure | None:
+    """An active procedure by its code, with what its page shows (sector, documents, fees,
+    agencies), or None."""
+    # A NUL cannot be sent to PostgreSQL (it would be a 500); no code holds one anyway.
+    if "\x00" in code:
+        return None
+    return (
+        Procedure.objects.select_related("sector")
+        .prefetch_related("documents", "fees", "agencies")
+        .filter(code=code, is_active=True)
+        .first()
+    )

@@ -1,4 +1,5 @@
-"""Facts about an incoming request that several packages need the same way."""
+"""Facts about an incoming request, and the public address of a page, that several packages
+need the same way."""
 
 from __future__ import annotations
 
@@ -17,3 +18,9 @@ def client_ip(request: HttpRequest) -> str:
         if forwarded:
             return forwarded[-1]
     return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def public_url(path: str) -> str:
+    """The address people reach `path` at (`/tra-cuu/…/`), for letters, QR codes and
+    messages that leave the request: MOTCUA_PUBLIC_URL in front of it."""
+    return settings.MOTCUA_PUBLIC_URL.rstrip("/") + path

@@ -1,18 +1,32 @@
-"""Fonts for every PDF the system makes (letters, receipts, results, reports, forms), and the
-one safe way to put text into a reportlab paragraph."""
+"""Fonts for every PDF the system makes (letters, receipts, results, reports, forms), the
+one safe way to put text into a reportlab paragraph, and the pieces the applicant's papers
+share: the bordered table, the QR code to a page, the A4 page."""
 
 from __future__ import annotations
 
+import io
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+import segno
 from reportlab import rl_config
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, paraparser
+from reportlab.platypus import (
+    Flowable,
+    Image,
+    Paragraph,
+    SimpleDocTemplate,
+    Table,
+    TableStyle,
+    paraparser,
+)
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu")]
 
@@ -51,3 +65,38 @@ def pdf_fonts() -> tuple[str, str]:
             pdfmetrics.registerFontFamily("DejaVu", normal="DejaVu", bold="DejaVu-Bold")
             return "DejaVu", "DejaVu-Bold"
     raise RuntimeError("Thiếu phông chữ DejaVu Sans (gói Debian fonts-dejavu-core).")
+
+
+def grid(cells: Sequence[Sequence[Flowable]], widths: Sequence[float]) -> Table:
+    """A bordered table, cells aligned to the top (the facts of a letter, a receipt's fees)."""
+    table = Table([list(row) for row in cells], colWidths=list(widths))
+    table.setStyle(
+        TableStyle(
+            [("GRID", (0, 0), (-1, -1), 0.5, "#999999"), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+        )
+    )
+    return table
+
+
+def qr_image(url: str) -> Image:
+    """A 30 mm QR code of `url`, built from bytes (no file, no inline `<img>`)."""
+    png = io.BytesIO()
+    segno.make(url, error="m").save(png, kind="png", scale=4, border=2)
+    png.seek(0)
+    return Image(png, width=30 * mm, height=30 * mm)
+
+
+def a4_pdf(story: list[Flowable], *, title: str) -> bytes:
+    """The story on A4 pages with the margins of the applicant's papers."""
+    out = io.BytesIO()
+    SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        title=title,
+        author="motcua",
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+    ).build(story)
+    return out.getvalue()

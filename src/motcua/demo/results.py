@@ -20,7 +20,7 @@ from django.utils import timezone
 from motcua.catalog.models import Procedure, WorkflowStep
 from motcua.core.calendar import working_calendar
 from motcua.core.worktime import WorkingCalendar
-from motcua.demo.services import JUSTICE_CODE, _opening_before, demo_is_loaded
+from motcua.demo.services import JUSTICE_CODE, demo_is_loaded, opening_before
 from motcua.directory.models import Agency, Role, User
 from motcua.dossiers.lifecycle import Action, dossier_transition
 from motcua.dossiers.models import Channel
@@ -175,7 +175,7 @@ def _moments(
     a story that would still run past `now` (an agency with short office hours) starts a
     working day earlier."""
     while True:
-        moment = _opening_before(calendar, now, days_ago)
+        moment = opening_before(calendar, now, days_ago)
         moments = [moment]
         for hours in gaps:
             moment = calendar.add(moment, timedelta(hours=hours))

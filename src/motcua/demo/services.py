@@ -306,7 +306,7 @@ def _pinned_examples(world: _World, procedures: list[Procedure]) -> None:
         _scripted(world, procedure, days_ago, actions)
 
 
-def _opening_before(calendar: WorkingCalendar, now: datetime, days_ago: int) -> datetime:
+def opening_before(calendar: WorkingCalendar, now: datetime, days_ago: int) -> datetime:
     """The opening of the last working day at least `days_ago` days before `now`, so a
     scripted story has working hours to play in whatever day of the week the demo loads."""
     day = now.astimezone(TZ).date() - timedelta(days=days_ago)
@@ -321,7 +321,7 @@ def _scripted(world: _World, procedure: Procedure, days_ago: int, actions: list[
         if any(a.code == JUSTICE_CODE for a in procedure.agencies.all())
         else procedure.agencies.all()[0]
     )
-    start = _opening_before(world.calendar(agency), world.now, days_ago)
+    start = opening_before(world.calendar(agency), world.now, days_ago)
     applicant = world.rng.choice(world.citizens[:2])
     dossier = dossier_create(
         actor=applicant,

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 def paid_online_at_backfill(apps: Any) -> int:
     """Set `paid_online_at` on dossiers paid online before it existed; returns how many.
 
-    The moment is the earliest confirmed online payment's `paid_at`, as `payment_confirm`
+    The moment is the earliest confirmed online payment's `paid_at`, as a confirmation
     sets it now. Imported history has `paid_online` without payment rows: its reception is
     the best moment known (what `import-dossiers` now sets too).
     """

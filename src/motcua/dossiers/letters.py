@@ -6,19 +6,16 @@ papers are typed by people, and a Paragraph would read them as markup."""
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 
-import segno
-from django.conf import settings
 from django.utils import timezone
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Image, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer
 
 from motcua.core.errors import NotFound
-from motcua.core.pdf import pdf_fonts, plain
+from motcua.core.http import public_url
+from motcua.core.pdf import a4_pdf, grid, pdf_fonts, plain, qr_image
 from motcua.dossiers.models import Dossier, DossierEvent
 
 TITLES = {
@@ -36,8 +33,7 @@ EVENT_OF = {
 
 
 def tracking_url(dossier: Dossier) -> str:
-    base = getattr(settings, "MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
-    return f"{base}/tra-cuu/{dossier.public_code}/"
+    return public_url(f"/tra-cuu/{dossier.public_code}/")
 
 
 def _when(moment: datetime | None) -> str:
@@ -100,18 +96,7 @@ def letter_pdf(dossier: Dossier, kind: str) -> bytes:
             "quả vào thời điểm trên."
         )
     officer = (event.actor.full_name or event.actor.username) if event.actor else ""
-    qr = segno.make(tracking_url(dossier), error="m")
-    qr_png = io.BytesIO()
-    qr.save(qr_png, kind="png", scale=4, border=2)
-    qr_png.seek(0)
-    table = Table(
-        [[plain(a, text), plain(b, text)] for a, b in rows], colWidths=[45 * mm, 120 * mm]
-    )
-    table.setStyle(
-        TableStyle(
-            [("GRID", (0, 0), (-1, -1), 0.5, "#999999"), ("VALIGN", (0, 0), (-1, -1), "TOP")]
-        )
-    )
+    table = grid([[plain(a, text), plain(b, text)] for a, b in rows], [45 * mm, 120 * mm])
     story = [
         plain("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", center),
         plain("Độc lập - Tự do - Hạnh phúc", center),
@@ -124,19 +109,7 @@ def letter_pdf(dossier: Dossier, kind: str) -> bytes:
         Spacer(1, 6 * mm),
         plain(f"Cán bộ: {officer}", text),
         Spacer(1, 4 * mm),
-        Image(qr_png, width=30 * mm, height=30 * mm),
+        qr_image(tracking_url(dossier)),
         plain(f"Tra cứu: {tracking_url(dossier)}", text),
     ]
-    out = io.BytesIO()
-    document = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        title=f"{TITLES[kind]} {dossier.public_code}",
-        author="motcua",
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
-    )
-    document.build(story)
-    return out.getvalue()
+    return a4_pdf(story, title=f"{TITLES[kind]} {dossier.public_code}")

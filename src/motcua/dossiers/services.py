@@ -11,12 +11,33 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from motcua.catalog.eforms import covered_positions, eform_errors, eform_of
 from motcua.catalog.models import Procedure
-from motcua.core.errors import PermissionDenied, ValidationFailed
+from motcua.core.audit import audit_record
+from motcua.core.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    TransitionNotAllowed,
+    ValidationFailed,
+)
 from motcua.directory.models import Agency, Office, Role, User
 from motcua.directory.selectors import user_has_role
-from motcua.dossiers.lifecycle import Action, dossier_record, dossier_transition
-from motcua.dossiers.models import ApplicantKind, Channel, Dossier, DossierEvent, State
+from motcua.dossiers.lifecycle import (
+    Action,
+    dossier_record,
+    dossier_transition,
+    holds_current_step,
+)
+from motcua.dossiers.models import (
+    ApplicantKind,
+    Channel,
+    Dossier,
+    DossierDocument,
+    DossierEvent,
+    Rating,
+    State,
+)
 
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -250,10 +271,6 @@ def dossier_rate(
 ) -> Dossier:
     """The applicant's satisfaction rating (§7), once, after the result. Recorded through
     `dossier_record`, so the rating counters of the index move in the same transaction."""
-    # Local imports keep this addition at the end of the file (others append here too).
-    from motcua.core.errors import TransitionNotAllowed
-    from motcua.dossiers.models import Rating
-
     if rating not in Rating.values:
         raise ValidationFailed(
             _("Hãy chọn một mức: rất hài lòng, hài lòng hoặc không hài lòng."),
@@ -290,7 +307,6 @@ def dossier_rate(
 
 
 # --- online application: the citizen's declaration and submission -------------------------
-# (Imports are local so that this block stays at the end of the file, where others append.)
 
 _FORM_MAX_KEYS = 200
 _FORM_MAX_TEXT = 2000
@@ -326,8 +342,6 @@ def dossier_form_save(
     """Save the applicant's own draft as typed so far — complete or not; completeness is
     checked at submission. `registry_used` records that the declaration keeps data from the
     population registry (§7 `registry_dossiers`); it is never taken back."""
-    from motcua.core.audit import audit_record
-
     if dossier.applicant_id is None or dossier.applicant_id != actor.pk:
         raise PermissionDenied(_("Chỉ người nộp được sửa tờ khai của hồ sơ này."))
     if dossier.state != State.DRAFT:
@@ -374,9 +388,6 @@ def dossier_form_save(
 def dossier_documents_missing(dossier: Dossier) -> list[Any]:
     """Required documents with nothing attached by the applicant (uploaded or reused), leaving
     out the declaration that the filled e-form replaces."""
-    from motcua.catalog.eforms import covered_positions
-    from motcua.dossiers.models import DossierDocument
-
     covered = covered_positions(dossier.procedure.eform)
     attached = set(
         dossier.documents.filter(kind=DossierDocument.Kind.SUBMITTED).values_list(
@@ -395,8 +406,6 @@ def dossier_documents_missing(dossier: Dossier) -> list[Any]:
 def dossier_online_submit(*, actor: User, dossier: Dossier, at: datetime | None = None) -> Dossier:
     """Submit a draft only when its declaration satisfies the e-form's schema and every
     required document is attached; the refusal lists every problem and changes nothing."""
-    from motcua.catalog.eforms import eform_errors, eform_of
-
     if dossier.applicant_id is None or dossier.applicant_id != actor.pk:
         raise PermissionDenied(_("Chỉ người nộp được nộp hồ sơ này."))
     errors = eform_errors(eform_of(dossier.procedure), dossier.form_data or {})
@@ -437,9 +446,6 @@ def dossier_ask_supplement(
     """The officer holding the current step asks the counter to request a supplement: only the
     counter talks to the applicant, so this is an event for the counter's list (no change of
     state, the clock keeps running until the counter sends the request)."""
-    from motcua.core.errors import Conflict, NotFound, TransitionNotAllowed
-    from motcua.dossiers.lifecycle import holds_current_step
-
     text = (note or "").strip()
     with transaction.atomic():
         # The step may have moved on since the officer's page was drawn: decide on the row

@@ -22,7 +22,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from motcua.catalog.eform_answers import EMPTY, eform_answers
-from motcua.core.pdf import pdf_fonts
+from motcua.core.pdf import pdf_fonts, plain
 from motcua.dossiers.models import Dossier
 
 BLANK = "…………………………"
@@ -194,14 +194,13 @@ def result_pdf(dossier: Dossier, *, text: str, at: datetime | None = None) -> by
     header = Table(
         [
             [
-                Paragraph(
-                    escape(dossier.agency.name.upper()),
-                    ParagraphStyle("a", parent=small, fontName=bold),
+                plain(
+                    dossier.agency.name.upper(), ParagraphStyle("a", parent=small, fontName=bold)
                 ),
                 Paragraph("<b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b>", small),
             ],
             [
-                Paragraph(f"Số: {escape(dossier.public_code)}", small),
+                plain(f"Số: {dossier.public_code}", small),
                 Paragraph("<b>Độc lập - Tự do - Hạnh phúc</b>", small),
             ],
             [
@@ -217,12 +216,12 @@ def result_pdf(dossier: Dossier, *, text: str, at: datetime | None = None) -> by
     header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     facts = Table(
         [
-            [
-                Paragraph("Thủ tục", body),
-                Paragraph(escape(f"{dossier.procedure.name} ({dossier.procedure.code})"), body),
-            ],
-            [Paragraph("Mã hồ sơ", body), Paragraph(escape(dossier.public_code), body)],
-            [Paragraph("Người nộp", body), Paragraph(escape(dossier.applicant_name), body)],
+            [plain(label, body), plain(value, body)]
+            for label, value in (
+                ("Thủ tục", f"{dossier.procedure.name} ({dossier.procedure.code})"),
+                ("Mã hồ sơ", dossier.public_code),
+                ("Người nộp", dossier.applicant_name),
+            )
         ],
         colWidths=[35 * mm, 135 * mm],
     )
@@ -231,11 +230,11 @@ def result_pdf(dossier: Dossier, *, text: str, at: datetime | None = None) -> by
             [("GRID", (0, 0), (-1, -1), 0.4, "#999999"), ("VALIGN", (0, 0), (-1, -1), "TOP")]
         )
     )
-    paragraphs = [Paragraph(escape(line), body) for line in text.splitlines() if line.strip()]
+    paragraphs = [plain(line, body) for line in text.splitlines() if line.strip()]
     story: list[Any] = [
         header,
         Spacer(1, 8 * mm),
-        Paragraph(escape(template.title), head),
+        plain(template.title, head),
         Spacer(1, 5 * mm),
         *paragraphs,
         Spacer(1, 5 * mm),

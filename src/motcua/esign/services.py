@@ -7,7 +7,6 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -22,6 +21,7 @@ from motcua.core.errors import (
     TransitionNotAllowed,
     ValidationFailed,
 )
+from motcua.core.http import public_url
 from motcua.directory.models import Agency, Role, User
 from motcua.directory.selectors import user_has_role
 from motcua.dossiers.documents import document_attach, issued_results
@@ -43,8 +43,7 @@ PDF = "application/pdf"
 
 
 def verification_url(token: str) -> str:
-    base = getattr(settings, "MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
-    return f"{base}/ket-qua/xac-thuc/{token}/"
+    return public_url(f"/ket-qua/xac-thuc/{token}/")
 
 
 def result_generate(

@@ -12,16 +12,10 @@ from motcua.feedback.services import (
     REASON_MAX,
     SUBJECT_MAX,
 )
+from motcua.pages import PageForm
 
 
-class FirstErrorMixin:
-    def first_error(self) -> str:
-        for messages in self.errors.values():  # type: ignore[attr-defined]
-            return str(messages[0])
-        return ""
-
-
-class SubmitForm(FirstErrorMixin, forms.Form):
+class SubmitForm(PageForm):
     kind = forms.ChoiceField(
         label=_("Loại"),
         choices=Kind.choices,
@@ -56,7 +50,7 @@ class SubmitForm(FirstErrorMixin, forms.Form):
         dossier.choices = [("", _("— Không về hồ sơ nào —")), *dossiers]
 
 
-class RateForm(FirstErrorMixin, forms.Form):
+class RateForm(PageForm):
     rating = forms.ChoiceField(
         choices=PetitionRating.choices,
         error_messages={
@@ -66,7 +60,7 @@ class RateForm(FirstErrorMixin, forms.Form):
     )
 
 
-class AnswerForm(FirstErrorMixin, forms.Form):
+class AnswerForm(PageForm):
     answer = forms.CharField(
         label=_("Nội dung trả lời"),
         max_length=ANSWER_MAX,
@@ -83,7 +77,7 @@ class AnswerForm(FirstErrorMixin, forms.Form):
     )
 
 
-class RejectForm(FirstErrorMixin, forms.Form):
+class RejectForm(PageForm):
     reason = forms.CharField(
         label=_("Lý do không thuộc phạm vi xử lý"),
         max_length=REASON_MAX,

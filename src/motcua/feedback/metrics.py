@@ -24,11 +24,10 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from django.db.models import Count, F, Q
-from django.db.models.functions import TruncDate
 
 from motcua.core.worktime import TZ
 from motcua.feedback.models import Petition, PetitionRating
-from motcua.index.metrics import Key, rebuild_source
+from motcua.index.metrics import Key, grouped_counts, rebuild_source
 
 
 def _day(moment: datetime) -> date:
@@ -54,19 +53,8 @@ def petition_contributions(petition: Petition) -> Counter[Key]:
 
 
 def _grouped(field: str, metrics: dict, extra: Q | None = None) -> Iterable[tuple[Key, int]]:
-    queryset = Petition.objects.filter(**{f"{field}__isnull": False})
-    if extra is not None:
-        queryset = queryset.filter(extra)
-    rows = (
-        queryset.annotate(m__day=TruncDate(field, tzinfo=TZ))
-        .values("agency_id", "m__day")
-        .annotate(**{f"m__{name}": aggregate for name, aggregate in metrics.items()})
-        .order_by()
-    )
-    for row in rows:
-        for metric in metrics:
-            if row[f"m__{metric}"]:
-                yield (row["agency_id"], row["m__day"], metric), row[f"m__{metric}"]
+    queryset = Petition.objects.all() if extra is None else Petition.objects.filter(extra)
+    return grouped_counts(queryset, field, metrics)
 
 
 @rebuild_source("petitions")

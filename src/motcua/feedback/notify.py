@@ -16,9 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from motcua.core.http import public_url
 from motcua.core.outbox import outbox_handler
 from motcua.feedback.models import Petition, PetitionEvent
 from motcua.notifications.models import Notification
+from motcua.notifications.texts import email_text
 
 log = logging.getLogger(__name__)
 
@@ -77,17 +79,9 @@ def petition_notify(payload: dict[str, Any]) -> Notification | None:
         if not created:
             return notification
         if user.email:
-            base = getattr(settings, "MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
             send_mail(
                 subject=f"[motcua] {title}",
-                message="\n\n".join(
-                    [
-                        _("Kính gửi ông/bà,"),
-                        body,
-                        _("Xem chi tiết: %(url)s") % {"url": base + link},
-                        _("Thư này được gửi tự động từ Cổng dịch vụ công; xin đừng trả lời thư."),
-                    ]
-                ),
+                message=email_text(body, public_url(link)),
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[user.email],
             )

@@ -25,6 +25,18 @@ from motcua.feedback.models import Petition, PetitionState
 
 HANDLING_ROLES = frozenset({Role.RECEPTION, Role.SPECIALIST, Role.APPROVER})
 DUE_SOON = timedelta(hours=HOURS_PER_DAY)  # one working day
+# What a list row of petitions shows (the citizen's list, the officers' queue).
+_LIST_FIELDS = (
+    "reference",
+    "kind",
+    "subject",
+    "state",
+    "created_at",
+    "due_at",
+    "answered_at",
+    "rating",
+    "agency__name",
+)
 
 
 def petition_handler_agency_ids(user: User | None) -> set[int]:
@@ -76,17 +88,7 @@ def my_petitions(user: User) -> QuerySet[Petition]:
     return (
         Petition.objects.filter(citizen=user)
         .select_related("agency")
-        .only(
-            "reference",
-            "kind",
-            "subject",
-            "state",
-            "created_at",
-            "due_at",
-            "answered_at",
-            "rating",
-            "agency__name",
-        )
+        .only(*_LIST_FIELDS)
         .order_by("-created_at", "-id")
     )
 
@@ -94,18 +96,7 @@ def my_petitions(user: User) -> QuerySet[Petition]:
 def petition_queue(user: User, *, open_only: bool = True) -> QuerySet[Petition]:
     """Open petitions first by the nearest deadline; closed ones, newest reply first."""
     queryset = Petition.objects.filter(agency_id__in=petition_handler_agency_ids(user))
-    queryset = queryset.select_related("agency").only(
-        "reference",
-        "kind",
-        "subject",
-        "state",
-        "created_at",
-        "due_at",
-        "answered_at",
-        "rating",
-        "agency__name",
-        "agency__office_hours",
-    )
+    queryset = queryset.select_related("agency").only(*_LIST_FIELDS, "agency__office_hours")
     if open_only:
         return queryset.filter(state=PetitionState.RECEIVED).order_by("due_at", "id")
     return queryset.exclude(state=PetitionState.RECEIVED).order_by("-answered_at", "-id")

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from motcua.core.worktime import TZ
@@ -125,10 +125,11 @@ _RECEIVED_METRICS = {
     "with_fee": Count("id", filter=Q(fee_amount__gt=0)),
     "with_fee_paid_online": Count("id", filter=Q(fee_amount__gt=0, paid_online=True)),
 }
-_ON_TIME = Q(supplement_count__lte=1) & (Q(due_at__isnull=True) | Q(finished_at__lte=F("due_at")))
+# `is_on_time` as a filter.
+ON_TIME = Q(supplement_count__lte=1) & (Q(due_at__isnull=True) | Q(finished_at__lte=F("due_at")))
 _FINISHED_METRICS = {
     "finished": Count("id"),
-    "finished_on_time": Count("id", filter=_ON_TIME),
+    "finished_on_time": Count("id", filter=ON_TIME),
     "e_result": Count("id", filter=Q(e_result=True)),
     "e_result_to_store": Count("id", filter=Q(e_result=True, result_to_store=True)),
 }
@@ -143,10 +144,16 @@ _PAID_ONLINE_METRICS = {
 
 
 def _grouped(field: str, metrics: dict, extra: Q | None = None) -> Iterable[tuple[Key, int]]:
-    queryset = Dossier.objects.filter(**{f"{field}__isnull": False})
-    if extra is not None:
-        queryset = queryset.filter(extra)
-    # Prefixed aliases: several metrics share their name with a dossier field.
+    dossiers = Dossier.objects.all() if extra is None else Dossier.objects.filter(extra)
+    return grouped_counts(dossiers, field, metrics)
+
+
+def grouped_counts(queryset: QuerySet, field: str, metrics: dict) -> Iterable[tuple[Key, int]]:
+    """The counter rows a rebuild writes for `metrics` (name → aggregate) over the rows of
+    `queryset` with `field` set, by agency and the local day of `field`: one GROUP BY. Other
+    capabilities' rebuild sources use it for their own models."""
+    queryset = queryset.filter(**{f"{field}__isnull": False})
+    # Prefixed aliases: several metrics share their name with a model field.
     rows = (
         queryset.annotate(m__day=TruncDate(field, tzinfo=TZ))
         .values("agency_id", "m__day")

@@ -24,7 +24,7 @@ from motcua.core.outbox import outbox_handler
 from motcua.directory.models import User
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.notifications.models import Notification
-from motcua.notifications.texts import email_text, message_for
+from motcua.notifications.texts import dossier_page_url, email_text, message_for
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def dossier_notify(payload: dict[str, Any]) -> Notification | None:
         if address:
             send_mail(
                 subject=f"[motcua] {message.title}",
-                message=email_text(message, dossier),
+                message=email_text(message.body, dossier_page_url(dossier)),
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[address],
             )

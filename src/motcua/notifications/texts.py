@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from motcua.core.http import public_url
 from motcua.dossiers.models import Dossier, DossierEvent
 
 
@@ -31,8 +31,7 @@ def _at(value: Any) -> str:
 
 
 def dossier_page_url(dossier: Dossier) -> str:
-    base = getattr(settings, "MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
-    return base + reverse("portal:mine_detail", args=[dossier.public_code])
+    return public_url(reverse("portal:mine_detail", args=[dossier.public_code]))
 
 
 def _reason(payload: dict[str, Any]) -> str:
@@ -145,12 +144,14 @@ def message_for(dossier: Dossier, event: DossierEvent) -> Message:
     return Message(title=title, body="\n".join([about, *lines]))
 
 
-def email_text(message: Message, dossier: Dossier) -> str:
+def email_text(body: str, url: str) -> str:
+    """The email of a notification (a dossier's or a petition's): its body and where to see
+    more."""
     return "\n\n".join(
         [
             _("Kính gửi ông/bà,"),
-            message.body,
-            _("Xem chi tiết: %(url)s") % {"url": dossier_page_url(dossier)},
+            body,
+            _("Xem chi tiết: %(url)s") % {"url": url},
             _("Thư này được gửi tự động từ Cổng dịch vụ công; xin đừng trả lời thư."),
         ]
     )

@@ -18,8 +18,6 @@ from motcua.directory.models import Agency, User
 from motcua.dossiers.models import Dossier, DossierDocument
 from motcua.office.queues import QUEUE_FILTERS
 
-_REQUIRED = {"required": _("Phải nhập thông tin này.")}
-
 
 def _reason(label: Any, *, required: bool = True, max_length: int = 2000) -> forms.CharField:
     return forms.CharField(

@@ -26,9 +26,6 @@ class Status(models.TextChoices):
     EXPIRED = "expired", _("Hết thời gian thanh toán")
 
 
-FINAL_STATUSES = frozenset({Status.PAID, Status.FAILED, Status.ABANDONED, Status.EXPIRED})
-
-
 class Payment(models.Model):
     """One attempt to pay a dossier's fees. An online attempt starts `pending` and only the
     gateway's signed notification (or a reconciliation query) moves it; a counter payment is

@@ -7,17 +7,13 @@ lines are typed by people, and a Paragraph would read them as markup."""
 
 from __future__ import annotations
 
-import io
-
-import segno
 from django.utils import timezone
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Image, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer
 
 from motcua.core.errors import NotFound
-from motcua.core.pdf import pdf_fonts, plain
+from motcua.core.pdf import a4_pdf, grid, pdf_fonts, plain, qr_image
 from motcua.dossiers.letters import tracking_url
 from motcua.payments.models import Method, Payment, Status
 from motcua.payments.words import vnd_in_words
@@ -60,23 +56,11 @@ def receipt_pdf(payment: Payment) -> bytes:
         [plain(line["name"], text), plain(vnd(int(line["amount"])), text)] for line in payment.lines
     ]
     fees.append([plain("Tổng cộng", strong), plain(vnd(payment.amount), strong)])
-    grid = TableStyle(
-        [("GRID", (0, 0), (-1, -1), 0.5, "#999999"), ("VALIGN", (0, 0), (-1, -1), "TOP")]
-    )
-    facts_table = Table(
-        [[plain(a, text), plain(b, text)] for a, b in facts],
-        colWidths=[50 * mm, 115 * mm],
-    )
-    facts_table.setStyle(grid)
-    fees_table = Table(fees, colWidths=[115 * mm, 50 * mm])
-    fees_table.setStyle(grid)
+    facts_table = grid([[plain(a, text), plain(b, text)] for a, b in facts], [50 * mm, 115 * mm])
+    fees_table = grid(fees, [115 * mm, 50 * mm])
     officer = ""
     if payment.recorded_by is not None:
         officer = payment.recorded_by.full_name or payment.recorded_by.username
-    qr = segno.make(tracking_url(dossier), error="m")
-    qr_png = io.BytesIO()
-    qr.save(qr_png, kind="png", scale=4, border=2)
-    qr_png.seek(0)
     story = [
         plain("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", center),
         plain("Độc lập - Tự do - Hạnh phúc", center),
@@ -93,18 +77,7 @@ def receipt_pdf(payment: Payment) -> bytes:
         Spacer(1, 4 * mm),
         plain(f"Cán bộ thu: {officer}" if officer else "Thu qua cổng thanh toán.", text),
         Spacer(1, 4 * mm),
-        Image(qr_png, width=30 * mm, height=30 * mm),
+        qr_image(tracking_url(dossier)),
         plain(f"Tra cứu hồ sơ: {tracking_url(dossier)}", text),
     ]
-    out = io.BytesIO()
-    SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        title=f"{TITLE} {payment.receipt_no}",
-        author="motcua",
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
-    ).build(story)
-    return out.getvalue()
+    return a4_pdf(story, title=f"{TITLE} {payment.receipt_no}")

@@ -10,23 +10,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from motcua.dossiers.models import Rating
+from motcua.pages import PageForm
 
 _PHONE = re.compile(r"^(?:\+84|0)\d{9,10}$")
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
 REQUIRED = gettext_lazy("Không được để trống.")
 
 
-class _Form(forms.Form):
+class _Form(PageForm):
     """Labels without Django's trailing colon, as on every other page."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-
-    def first_error(self) -> str:
-        for errors in self.errors.values():
-            return str(errors[0])
-        return ""
 
 
 class SignUpForm(_Form):

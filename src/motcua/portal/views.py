@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from motcua.catalog.eforms import covered_positions
 from motcua.catalog.models import Procedure, RequiredDocument, Sector
-from motcua.catalog.selectors import agency_groups, procedure_search
+from motcua.catalog.selectors import agency_groups, procedure_published, procedure_search
 from motcua.core.errors import NotFound
 from motcua.dossiers.letters import letter_pdf
 from motcua.dossiers.public import dossier_public
@@ -52,14 +52,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _published(code: str) -> Procedure:
-    procedure = (
-        None
-        if "\x00" in code
-        else Procedure.objects.select_related("sector")
-        .prefetch_related("documents", "fees", "agencies")
-        .filter(code=code, is_active=True)
-        .first()
-    )
+    procedure = procedure_published(code)
     if procedure is None:
         raise Http404(_("Không có thủ tục này."))
     return procedure

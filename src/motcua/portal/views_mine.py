@@ -53,7 +53,6 @@ def _detail(
 ) -> HttpResponse:
     context: dict[str, Any] = {
         "view": dossier_for_owner(user, dossier),
-        "rate_form": RateForm(),
         "ratings": Rating.choices,
         **extra,
     }

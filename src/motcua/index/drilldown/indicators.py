@@ -24,7 +24,7 @@ from motcua.index.engine import (
     evaluate,
     procedures_of,
 )
-from motcua.index.metrics import ONLINE_LEVELS, SATISFIED
+from motcua.index.metrics import ON_TIME, ONLINE_LEVELS, SATISFIED
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,6 @@ class DossierMetric:
     condition: Q
 
 
-_ON_TIME = Q(supplement_count__lte=1) & (Q(due_at__isnull=True) | Q(finished_at__lte=F("due_at")))
 DOSSIER_METRICS: dict[str, DossierMetric] = {
     "received": DossierMetric("received_at", Q()),
     "received_online": DossierMetric("received_at", Q(channel=Channel.ONLINE)),
@@ -51,7 +50,7 @@ DOSSIER_METRICS: dict[str, DossierMetric] = {
     "with_fee": DossierMetric("received_at", Q(fee_amount__gt=0)),
     "with_fee_paid_online": DossierMetric("received_at", Q(fee_amount__gt=0, paid_online=True)),
     "finished": DossierMetric("finished_at", Q()),
-    "finished_on_time": DossierMetric("finished_at", _ON_TIME),
+    "finished_on_time": DossierMetric("finished_at", ON_TIME),
     "e_result": DossierMetric("finished_at", Q(e_result=True)),
     "e_result_to_store": DossierMetric("finished_at", Q(e_result=True, result_to_store=True)),
     "rated": DossierMetric("rated_at", ~Q(rating="")),

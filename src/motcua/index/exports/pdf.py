@@ -6,7 +6,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from motcua.core.pdf import pdf_fonts
+from motcua.core.pdf import pdf_fonts, plain
 from motcua.index.charts import number_vi, percent_vi
 from motcua.index.exports.labels import now_text, period_text
 from motcua.index.exports.rows import IndexReport, KpiLine
@@ -32,9 +32,7 @@ def index_report_pdf(report: IndexReport, kpis: Sequence[KpiLine] = ()) -> bytes
     )
 
     def p(text: str, style: ParagraphStyle = cell) -> Paragraph:
-        return Paragraph(
-            text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"), style
-        )
+        return plain(text, style)
 
     grid = [
         ("FONTNAME", (0, 0), (-1, -1), regular),

@@ -39,9 +39,10 @@ _TICK = timedelta(microseconds=1)
 
 # The queue's status filter: the three deadline states of running dossiers, and two states.
 QUEUE_FILTERS: dict[str, Any] = {
-    DeadlineStatus.OVERDUE: gettext_lazy("Quá hạn"),
-    DeadlineStatus.DUE_SOON: gettext_lazy("Đến hạn trong 1 ngày làm việc"),
-    DeadlineStatus.ON_TRACK: gettext_lazy("Trong hạn"),
+    **{
+        status: DeadlineStatus.LABELS[status]
+        for status in (DeadlineStatus.OVERDUE, DeadlineStatus.DUE_SOON, DeadlineStatus.ON_TRACK)
+    },
     State.SUSPENDED.value: gettext_lazy("Đang tạm dừng"),
     State.TRANSFERRED.value: gettext_lazy("Đang liên thông"),
 }
