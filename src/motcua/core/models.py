@@ -60,7 +60,12 @@ class OutboxMessage(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Chờ gửi")
         SENT = "sent", _("Đã gửi")
-        FAILED = "failed", _("Lỗi")
+        FAILED = "failed", _("Lỗi, sẽ thử lại")
+        # Gave up after the attempt cap; `motcua outbox_resend` puts it back in the queue.
+        DEAD = "dead", _("Đã ngừng thử")
+        # The topic's receiving side is not configured in this deployment (for example no
+        # national portal address yet): kept, not retried, not counted as delivery lag.
+        HELD = "held", _("Tạm giữ")
 
     topic = models.CharField(_("chủ đề"), max_length=64)
     payload = models.JSONField(_("nội dung"), default=dict)
@@ -71,10 +76,16 @@ class OutboxMessage(models.Model):
     last_error = models.TextField(_("lỗi gần nhất"), blank=True)
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
     sent_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
+    # When a failed message may be tried again (exponential backoff with jitter); null means
+    # at once.
+    next_attempt_at = models.DateTimeField(_("thử lại lúc"), null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["status", "id"], name="outbox_pending_idx")]
+        indexes = [
+            models.Index(fields=["status", "id"], name="outbox_pending_idx"),
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx"),
+        ]
         verbose_name = _("hàng đợi gửi đi")
         verbose_name_plural = _("hàng đợi gửi đi")
 
