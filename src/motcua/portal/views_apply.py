@@ -20,11 +20,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from motcua.catalog.coverage import documents_covered_by_eform
 from motcua.catalog.eforms import eform_errors, eform_of
+from motcua.catalog.fee_forms import FeeForm, fee_form
 from motcua.catalog.models import Procedure
 from motcua.core.errors import MotcuaError, NotFound, ValidationFailed
 from motcua.directory.models import Agency, User
-from motcua.dossiers.documents import document_attach, document_reuse, store_documents_of
+from motcua.dossiers.documents import (
+    document_attach,
+    document_reuse,
+    result_fits,
+    store_documents_of,
+)
 from motcua.dossiers.models import Channel, Dossier, DossierDocument, State
 from motcua.dossiers.selectors import dossier_get_for_actor
 from motcua.dossiers.services import (
@@ -135,10 +142,17 @@ class _Page:
         answers: dict[str, Any] | None = None,
         errors: dict[str, str] | None = None,
         agency: Agency | None = None,
+        fee: FeeForm | None = None,
         message: str = "",
         status: int = 200,
     ) -> HttpResponse:
         errors = errors or {}
+        if fee is None:
+            fee = fee_form(
+                self.procedure,
+                channel=Channel.ONLINE,
+                initial=self.dossier.fee_choice if self.dossier else None,
+            )
         fresh = answers is None
         if answers is None:
             answers = dict(self.dossier.form_data) if self.dossier else {}
@@ -158,13 +172,16 @@ class _Page:
                 )
             )
         attached = self.attached()
-        covered = set(self.eform.get("ui", {}).get("covers_documents", []))
+        covered = documents_covered_by_eform(self.procedure, self.documents)
         rows = [
             {
                 "document": d,
-                "covered": d.position in covered,
+                "covered": d.pk in covered,
                 "files": attached.get(d.pk, []),
                 "error": errors.get(f"document_{d.pk}", ""),
+                # Only results of the kind this document asks for: a marriage certificate is
+                # never offered where a birth extract is asked.
+                "sources": [s for s in self.sources.values() if result_fits(d, s)],
             }
             for d in self.documents
         ]
@@ -187,6 +204,7 @@ class _Page:
         ]
         if errors.get("agency"):
             summary.insert(0, ("f_co_quan", _("Cơ quan giải quyết"), errors["agency"]))
+        summary += fee.summary()
         return render(
             self.request,
             "portal/apply_form.html",
@@ -201,7 +219,7 @@ class _Page:
                 "agency_error": errors.get("agency", ""),
                 "max_mb": settings.MOTCUA_MAX_UPLOAD_BYTES // 1048576,
                 "rows": rows,
-                "sources": list(self.sources.values()),
+                "fee": fee,
                 "message": message or errors.get("", ""),
                 "summary": summary,
                 "registry_known": self.person is not None,
@@ -272,15 +290,17 @@ def _save(page: _Page) -> HttpResponse:
     answers = answers_from_post(page.fields, post)
     agency = agency_chosen(page.agencies, post.get("co_quan", ""))
     attachments = attachments_from(page.documents, request.FILES, post, page.sources)
-    errors = dict(attachments.errors)
+    # The fee category: a draft may leave it for later, a submission must have it.
+    fee = fee_form(page.procedure, channel=Channel.ONLINE, data=post, required=action == SUBMIT)
+    errors = dict(attachments.errors) | fee.errors()
     if agency is None:
         errors["agency"] = _("Hãy chọn cơ quan giải quyết.")
     if action == SUBMIT:
         errors.update(eform_errors(page.eform, answers))
         have = attachments.covers() | set(k for k in page.attached() if k)
-        covered = set(page.eform.get("ui", {}).get("covers_documents", []))
+        covered = documents_covered_by_eform(page.procedure, page.documents)
         for document in page.documents:
-            needed = not document.optional and document.position not in covered
+            needed = not document.optional and document.pk not in covered
             if needed and document.pk not in have:
                 errors.setdefault(
                     f"document_{document.pk}", _("Chưa đính kèm giấy tờ bắt buộc này.")
@@ -302,6 +322,7 @@ def _save(page: _Page) -> HttpResponse:
             answers=answers,
             errors=errors,
             agency=agency,
+            fee=fee,
             message=errors.get("")
             or _(
                 "Hồ sơ chưa được lưu: hãy sửa các mục được đánh dấu (và chọn lại tệp nếu đã chọn)."
@@ -347,6 +368,7 @@ def _save(page: _Page) -> HttpResponse:
                 agency=agency,
                 applicant=applicant,
                 registry_used=registry_used(page.known, answers),
+                fee_choice=fee.choice(),
                 expected_version=_version(post) if page.dossier else None,
             )
             for document, upload in attachments.uploads:
@@ -386,6 +408,7 @@ def _save(page: _Page) -> HttpResponse:
             answers=answers,
             errors={k: str(v) for k, v in error.fields.items() if k in _named(page)},
             agency=agency,
+            fee=fee,
             message=error.message,
             status=error.status,
         )

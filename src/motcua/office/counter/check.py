@@ -63,11 +63,7 @@ def _check_context(
             documents=[row["document"] for row in rows],
             calendar=working_calendar(dossier.agency.office_hours),
             initial={
-                "missing_documents": [
-                    str(row["document"].pk)
-                    for row in rows
-                    if not row["files"] and not row["document"].optional
-                ],
+                "missing_documents": [str(row["document"].pk) for row in rows if row["missing"]],
                 "version": dossier.version,
             },
         )
@@ -80,7 +76,7 @@ def _check_context(
         "supplement_form": supplement,
         "refuse_form": forms.get("refuse") or RefuseForm(initial={"version": dossier.version}),
         "can_return": Action.RETURN in allowed_actions(dossier, officer),
-        "missing_count": sum(1 for r in rows if not r["files"] and not r["document"].optional),
+        "missing_count": sum(1 for r in rows if r["missing"]),
         **declaration_context(dossier),
     }
 

@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from motcua.catalog.coverage import documents_covered_in
 from motcua.catalog.models import RequiredDocument
 from motcua.core.errors import MotcuaError, NotFound
 from motcua.directory.models import Role, User
@@ -113,8 +114,11 @@ def precheck(uploads: list[tuple[RequiredDocument, UploadedFile]]) -> None:
 
 
 def required_rows(dossier: Dossier) -> tuple[list[dict[str, Any]], list[DossierDocument]]:
-    """Each required document with the files attached for it; and the files attached to none."""
+    """Each required document with the files attached for it, whether the filled e-form
+    stands in for it (`covered`) and whether it is still `missing`; and the files attached
+    to none."""
     documents = list(dossier.procedure.documents.all())
+    covered = documents_covered_in(dossier, documents)
     files = list(
         dossier.documents.exclude(kind=DossierDocument.Kind.RESULT)
         .select_related("reused_from__dossier")
@@ -124,7 +128,17 @@ def required_rows(dossier: Dossier) -> tuple[list[dict[str, Any]], list[DossierD
     for file in files:
         by_document.setdefault(file.required_document_id, []).append(file)
     known = {d.pk for d in documents}
-    rows = [{"document": d, "files": by_document.get(d.pk, [])} for d in documents]
+    rows = []
+    for d in documents:
+        attached = by_document.get(d.pk, [])
+        rows.append(
+            {
+                "document": d,
+                "files": attached,
+                "covered": d.pk in covered,
+                "missing": not attached and not d.optional and d.pk not in covered,
+            }
+        )
     loose = [f for f in files if f.required_document_id not in known]
     return rows, loose
 
