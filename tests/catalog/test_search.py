@@ -1,4 +1,5 @@
-"""Catalog search (domain.md §4): diacritics-insensitive, `đ` → `d`, best match first."""
+"""Catalog search (domain.md §4): diacritics-insensitive, `đ` → `d`, the i/y spellings as one,
+best match first."""
 
 from __future__ import annotations
 
@@ -93,6 +94,11 @@ def test_like_wildcards_are_literal(civil_status):
     assert procedure_search("_") == []
 
 
+def test_punctuation_alone_finds_nothing(civil_status):
+    assert procedure_search(",") == []
+    assert procedure_search(" ( - ) ") == []
+
+
 def test_empty_query_lists_every_active_procedure_by_name(civil_status):
     Procedure.objects.filter(code="1.000656").update(is_active=False)
 
@@ -149,7 +155,7 @@ def test_name_folded_follows_a_renamed_procedure(civil_status):
     procedure.name = "Đăng ký kết hôn lưu động"
     procedure.save(update_fields=["name"])
 
-    assert Procedure.objects.get(code="1.000894").name_folded == "dang ky ket hon luu dong"
+    assert Procedure.objects.get(code="1.000894").name_folded == "dang ki ket hon luu dong"
     assert codes(procedure_search("luu dong")) == ["1.000894"]
 
 
@@ -180,3 +186,87 @@ def test_filter_by_agency_code_combines_with_the_query_and_the_level(civil_statu
     ]
     assert codes(procedure_search("", agency_code="000.50.02.H46")) == ["1.001193"]
     assert procedure_search("", agency_code="000.99.99.H46") == []
+
+
+@pytest.fixture
+def spelling_variants(db):
+    """Names written one way, searched for the other way people type them."""
+    for code, name in [
+        ("2.000488", "Cấp Phiếu lý lịch tư pháp"),
+        ("2.000635", "Chứng thực chữ ký giấy tờ, văn bản"),
+        ("1.001193", "Đăng ký khai sinh"),
+        ("2.001045", "Cấp giấy phép kinh doanh"),
+        ("1.004946", "Cấp thẻ bảo hiểm y tế"),
+        ("1.003529", "Đăng ký hành nghề y tế tư nhân"),
+        ("1.008950", "Đăng ký kinh tế trang trại"),
+        ("1.002252", "Cấp giấy chứng nhận kinh tế hợp tác"),
+        ("1.009710", "Phê duyệt quy hoạch chi tiết"),
+        ("1.002012", "Cấp quyết định giao đất"),
+        ("1.000775", "Tặng quà người có công dịp lễ"),
+    ]:
+        ProcedureFactory(code=code, name=name, sector=SectorFactory(name="Tư pháp"))
+
+
+def test_i_and_y_spellings_find_each_other(spelling_variants):
+    # The phrase "ký giấy" first; `ki` also begins `kinh`, so the names with `giấy` and
+    # `kinh` follow, the shorter first.
+    found = ["2.000635", "2.001045", "1.002252"]
+    assert codes(procedure_search("ki giay")) == found
+    assert codes(procedure_search("kí giấy")) == found
+    assert codes(procedure_search("ký giấy")) == found
+    assert codes(procedure_search("ly lich tu phap")) == ["2.000488"]
+    assert codes(procedure_search("lí lịch tư pháp")) == ["2.000488"]
+    assert codes(procedure_search("Cấp phiếu lí lịch")) == ["2.000488"]
+
+
+def test_quy_and_qui_are_one_spelling_and_quy_still_begins_quyet(spelling_variants):
+    assert codes(procedure_search("qui")) == ["1.002012", "1.009710"]
+    assert codes(procedure_search("quy")) == ["1.002012", "1.009710"]
+    assert codes(procedure_search("qui hoach")) == ["1.009710"]
+    assert codes(procedure_search("quyet dinh")) == ["1.002012"]
+
+
+def test_y_alone_is_not_i_and_matches_whole_words_only(spelling_variants):
+    # Not `Đăng ký kinh tế…` (whose `ký` held a `y`), nor `giấy … kinh tế` (a `y` inside a word).
+    assert codes(procedure_search("y te")) == ["1.004946", "1.003529"]
+    assert codes(procedure_search("Y tế")) == ["1.004946", "1.003529"]
+    assert procedure_search("i te") == []
+    assert codes(procedure_search("kinh te")) == ["1.008950", "1.002252"]
+
+
+def test_a_query_word_matches_the_start_of_a_word_not_its_middle(spelling_variants):
+    # `qua` begins `quà` only; `ay` is only ever inside a word (`giấy`, `duyệt` has none).
+    assert codes(procedure_search("qua")) == ["1.000775"]
+    assert procedure_search("ay") == []
+    assert codes(procedure_search("ho")) == ["1.009710", "1.002252"]
+
+
+def test_punctuation_between_words_does_not_break_a_phrase(spelling_variants):
+    assert Procedure.objects.get(code="2.000635").name_folded == "chung thuc chu ki giay to van ban"
+    assert codes(procedure_search("giay to van ban")) == ["2.000635"]
+
+
+def test_the_api_finds_a_spelling_variant_best_match_first(client, spelling_variants):
+    body = client.get("/api/v1/procedures", {"q": "ki giay", "limit": 1}).json()
+
+    assert body["count"] == 3
+    assert [(i["code"], i["name"]) for i in body["items"]] == [
+        ("2.000635", "Chứng thực chữ ký giấy tờ, văn bản")
+    ]
+
+
+def test_the_migration_rewrites_names_stored_under_the_old_key(spelling_variants):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("motcua.catalog.migrations.0005_procedure_name_search_key")
+    Procedure.objects.update(name_folded="")
+    Procedure.objects.filter(code="2.000488").update(name_folded="cap phieu ly lich tu phap")
+
+    migration.forwards(apps, None)
+
+    assert Procedure.objects.get(code="2.000488").name_folded == "cap phieu li lich tu phap"
+    assert codes(procedure_search("lí lịch")) == ["2.000488"]
+    migration.backwards(apps, None)
+    assert Procedure.objects.get(code="2.000488").name_folded == "cap phieu ly lich tu phap"

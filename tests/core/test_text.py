@@ -1,4 +1,5 @@
-"""Vietnamese text folding for search: no diacritics, `đ` → `d`, lower case, single spaces."""
+"""Vietnamese text folding for search: no diacritics, `đ` → `d`, lower case, single spaces;
+the search key on top of it, one spelling for the variants people type."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from motcua.core.text import fold
+from motcua.core.text import fold, search_fold
 
 
 @pytest.mark.parametrize(
@@ -42,3 +43,67 @@ def test_fold_is_idempotent():
     once = fold("Giấy chứng nhận  Quyền sử dụng Đất")
 
     assert fold(once) == once == "giay chung nhan quyen su dung dat"
+
+
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [
+        ("kí", "ký"),
+        ("lí lịch", "lý lịch"),
+        ("mĩ thuật", "mỹ thuật"),
+        ("bác sĩ", "bác sỹ"),
+        ("công ti", "công ty"),
+        ("kĩ thuật", "kỹ thuật"),
+        ("hi sinh", "hy sinh"),
+        ("quí", "quý"),
+        ("Qui trình", "quy trình"),
+    ],
+)
+def test_search_fold_spells_i_and_y_one_way(typed, written):
+    assert search_fold(typed) == search_fold(written)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("Đăng ký khai sinh", "dang ki khai sinh"),
+        ("Cấp Phiếu lý lịch tư pháp", "cap phieu li lich tu phap"),
+        ("Chứng thực chữ ký", "chung thuc chu ki"),
+        # `y` alone, `y` first and the rhymes `ay`, `ây`, `uy` are other sounds: left as they are.
+        ("Y tế", "y te"),
+        ("Ý kiến", "y kien"),
+        ("Yêu cầu", "yeu cau"),
+        ("Ủy ban nhân dân", "uy ban nhan dan"),
+        ("Giấy phép xây dựng", "giay phep xay dung"),
+        ("Thay đổi", "thay doi"),
+        ("thủy lợi", "thuy loi"),
+        ("Nguyễn Huy", "nguyen huy"),
+        # After `qu` the key keeps `y`, so `quy` still begins `quyết`, `quyền`.
+        ("Quý", "quy"),
+        ("quyết định", "quyet dinh"),
+        ("quyền sử dụng", "quyen su dung"),
+        # `i` that already ends a syllable stays; `i` inside a syllable is untouched.
+        ("Kinh tế", "kinh te"),
+        ("chi trả", "chi tra"),
+        # Punctuation between words is a space; a code's dots and `%`, `_` stay.
+        ("cha, mẹ, con", "cha me con"),
+        ("(cấp tỉnh)", "cap tinh"),
+        ("Hộ tịch - Chứng thực", "ho tich chung thuc"),
+        ("1.001193", "1.001193"),
+        ("%", "%"),
+        ("_", "_"),
+        ("", ""),
+    ],
+)
+def test_search_fold(text, key):
+    assert search_fold(text) == key
+
+
+def test_search_fold_is_idempotent_and_starts_from_fold():
+    text = "Đăng KÍ  quí, Lý  lịch"
+
+    key = search_fold(text)
+
+    assert key == "dang ki quy li lich"
+    assert search_fold(key) == key
+    assert search_fold(fold(text)) == key

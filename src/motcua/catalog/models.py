@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from motcua.catalog.eforms import eform_problems
 from motcua.core.errors import ValidationFailed
-from motcua.core.text import fold
+from motcua.core.text import search_fold
 from motcua.core.worktime import WorkDuration, parse_duration
 from motcua.directory.models import Agency, Role
 
@@ -94,8 +94,8 @@ class Procedure(models.Model):
         return f"{self.code} — {self.name}"
 
     def save(self, *args, **kwargs):
-        # Derived, not business logic: the folded copy must never drift from the name.
-        self.name_folded = fold(self.name)
+        # Derived, not business logic: the search key must never drift from the name.
+        self.name_folded = search_fold(self.name)
         if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "name_folded"}
         super().save(*args, **kwargs)

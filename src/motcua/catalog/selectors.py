@@ -1,5 +1,5 @@
-"""Catalog reads: diacritic-insensitive search, best match first (domain.md §4), and the
-agencies a citizen can narrow the search to."""
+"""Catalog reads: search forgiving of diacritics and of the spellings people type, best match
+first (domain.md §4), and the agencies a citizen can narrow the search to."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from motcua.catalog.models import Procedure
-from motcua.core.text import fold
+from motcua.core.text import fold, search_fold
 from motcua.directory.models import Agency
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -23,7 +23,11 @@ def procedure_search(
     agency_id: int | None = None,
     agency_code: str = "",
 ) -> list[Procedure]:
-    """Procedures whose folded name holds every word of the query, best match first.
+    """Procedures whose name has a word starting with each word of the query, best match
+    first. Name and query are compared by their `search_fold` key (`Procedure.name_folded`):
+    no diacritics, `đ` as `d`, `kí` as `ký`, `qui` as `quy`. A query word matches the start
+    of a word — `ket ho` finds `kết hôn` — but not its middle, so `y te` finds `y tế`
+    without every name that holds `giấy` or `quyền`.
 
     Ranking: the whole query as the name, then as the start of the name, then as a phrase,
     then by how little of the name is left over — so `dang ky khai sinh` puts
@@ -44,13 +48,18 @@ def procedure_search(
     # Control characters (a NUL from `?q=%00`) are no text: PostgreSQL refuses a NUL in a
     # string and SQLite's LIKE stops at it, so they are read as spaces.
     query = _CONTROL.sub(" ", query)
-    folded = fold(query)
+    folded = search_fold(query)
     words = folded.split()
     if not words:
-        return list(queryset.order_by("name_folded"))
+        # Punctuation alone (`,`, `\\`) is a search for no word, not an empty search.
+        return [] if query.strip() else list(queryset.order_by("name_folded"))
     condition = Q()
     for word in words:
-        condition &= Q(name_folded__contains=word) | Q(code__startswith=word)
+        condition &= (
+            Q(name_folded__startswith=word)
+            | Q(name_folded__contains=f" {word}")
+            | Q(code__startswith=word)
+        )
     matches = list(queryset.filter(condition).distinct())
 
     def rank(procedure: Procedure) -> tuple:

@@ -1,5 +1,5 @@
-"""Vietnamese text: folding for search (case- and diacritic-insensitive, `đ` → `d`), and
-working durations as people read them."""
+"""Vietnamese text: folding (case- and diacritic-insensitive, `đ` → `d`), the search key that
+also forgives the spellings people really type, and working durations as people read them."""
 
 from __future__ import annotations
 
@@ -20,6 +20,39 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return _SPACES.sub(" ", stripped.lower()).strip()
+
+
+# Punctuation that only separates words in a name ("cha, mẹ, con", "(cấp tỉnh)"). Not `.`
+# (procedure codes are `1.001193`), nor `%` and `_` (typed, they are searched for as written).
+_WORD_BREAKS = re.compile(r"[,;:!?()\[\]{}\"'“”‘’«»…/\\–—-]+")
+# An open syllable written with `y` after its initial consonants: `ky`, `ly`, `my`, `sy`, `ty`,
+# `thy`. `y` alone (`y tế`, `ý kiến`), initial `y` (`yêu cầu`) and the rhymes `ay`, `ây`, `uy`
+# (`xây`, `ủy ban`) are other sounds and are never here: a vowel before `y` is not a consonant.
+_OPEN_Y = re.compile(r"\b([bcdghklmnprstvx]+)y\b")
+# After `qu` the key keeps `y`: `quy` begins `quyết`, `quyền`, so a half-typed word still
+# matches, and no syllable but `qui` itself begins with `qui`.
+_QUI = re.compile(r"\bqui\b")
+
+
+def search_fold(text: str) -> str:
+    """The key search compares, on the indexed text and on the query alike: `fold`, then the
+    variants that people type for the same word mapped to one form.
+
+    - Punctuation between words is a space: `cha, me, con` reads as `cha me con`.
+    - `i` and `y` that end a syllable after a consonant are one sound, and both spellings are
+      in use (`kí`/`ký`, `lí`/`lý`, `mĩ`/`mỹ`, `sĩ`/`sỹ`, `công ti`/`công ty`): the key
+      writes `i` — `ki` also begins `kiểm`, `kinh` — except after `qu`, where it writes `y`
+      (`qui`/`quy` → `quy`, which begins `quyết`).
+
+    Not folded, on purpose: regional confusions (`gi`/`d`, `s`/`x`, `tr`/`ch`), which would
+    make distinct words equal, and words run together (`dangky`), which need an index of
+    syllables, not a key.
+
+    `Lý lịch tư pháp` and `li lich tu phap` → `li lich tu phap`; `Y tế` → `y te`.
+    """
+    words = _WORD_BREAKS.sub(" ", fold(text))
+    words = _OPEN_Y.sub(r"\1i", words)
+    return _SPACES.sub(" ", _QUI.sub("quy", words)).strip()
 
 
 def working_duration_text(delta: timedelta) -> str:

@@ -15,7 +15,7 @@ from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy
 
 from motcua.catalog.models import Procedure, WorkflowStep
-from motcua.core.text import fold
+from motcua.core.text import search_fold
 from motcua.directory.models import Agency, Role, User
 from motcua.directory.selectors import user_roles
 from motcua.dossiers.models import Dossier, State
@@ -161,7 +161,7 @@ def queue_search(q: str) -> Q | None:
         return None
     # Procedures as a subquery, not a join: the queue's counts stay on the dossier table.
     by_name = Q(code=text)
-    words = fold(text).split()
+    words = search_fold(text).split()
     if words:
         all_words = Q()
         for word in words:
