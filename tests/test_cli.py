@@ -16,7 +16,7 @@ def test_import_catalog_by_its_dashed_name_rejects_malformed_json(tmp_path):
         [str(MOTCUA), "import-catalog", str(bad)],
         capture_output=True,
         text=True,
-        env={"MOTCUA_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        env={"MOTCUA_VAR_DIR": str(tmp_path), "MOTCUA_DEMO": "1", "PATH": "/usr/bin:/bin"},
         timeout=60,
     )
     assert result.returncode == 2

@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("MOTCUA_VAR_DIR", Path.cwd() / "var"))
@@ -44,23 +47,83 @@ def secret_key_load(path: Path) -> str:
 
 
 DEBUG = os.environ.get("MOTCUA_DEBUG", "0") == "1"
-SECRET_KEY = os.environ.get("MOTCUA_SECRET_KEY", "") or secret_key_load(VAR_DIR / "secret_key")
+# The demo (`make run`): DEBUG off as in production, but on this machine's own address with a
+# generated secret key. Anything else with DEBUG off is production and must say where it runs.
+MOTCUA_DEMO = os.environ.get("MOTCUA_DEMO", "0") == "1"
+PRODUCTION = not DEBUG and not MOTCUA_DEMO
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]", "0.0.0.0"}
 
-# Cookies over HTTPS only when the site is served over HTTPS (MOTCUA_HTTPS=1); off by default
-# so http://127.0.0.1:8000 keeps working for the demo.
+
+def _csv(name: str, default: str = "") -> list[str]:
+    return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
+
+
+def production_problems(environ: Mapping[str, str]) -> list[str]:
+    """What a production start lacks, each said so that the operator knows what to set.
+
+    A document signed with a wrong link cannot be corrected afterwards (the QR codes in
+    receipts and e-results are built from MOTCUA_PUBLIC_URL), and a generated key on each
+    machine logs everyone out whenever a request meets another machine."""
+    problems = []
+    if len(environ.get("MOTCUA_SECRET_KEY", "")) < 50:
+        problems.append("MOTCUA_SECRET_KEY (at least 50 random characters)")
+    if not [h for h in environ.get("MOTCUA_ALLOWED_HOSTS", "").split(",") if h.strip()]:
+        problems.append("MOTCUA_ALLOWED_HOSTS (the host names people use, comma-separated)")
+    public = urlsplit(environ.get("MOTCUA_PUBLIC_URL", "").strip())
+    if public.scheme not in ("http", "https") or not public.hostname:
+        problems.append(
+            "MOTCUA_PUBLIC_URL (the address people reach, e.g. https://dichvucong.hue.gov.vn)"
+        )
+    elif public.hostname in LOCAL_HOSTS or public.hostname.startswith("127."):
+        problems.append(
+            f"MOTCUA_PUBLIC_URL is a local address ({public.hostname}): QR codes and links in "
+            "documents would point at the reader's own machine"
+        )
+    return problems
+
+
+if PRODUCTION and (_missing := production_problems(os.environ)):
+    raise ImproperlyConfigured(
+        "motcua runs in production mode (MOTCUA_DEBUG and MOTCUA_DEMO are off) and needs: "
+        + "; ".join(_missing)
+        + ". For the local demo set MOTCUA_DEMO=1 (make run does)."
+    )
+
+SECRET_KEY = os.environ.get("MOTCUA_SECRET_KEY", "") or secret_key_load(VAR_DIR / "secret_key")
+ALLOWED_HOSTS = _csv("MOTCUA_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+# Where people reach this system: every link and QR code that leaves a request (letters,
+# signed results, emails) is built from it by core.http.public_url.
+MOTCUA_PUBLIC_URL = os.environ.get("MOTCUA_PUBLIC_URL", "").strip().rstrip("/") or (
+    f"http://127.0.0.1:{os.environ.get('MOTCUA_PORT', '8000')}"
+)
+
+# Cookies over HTTPS only, HSTS and the redirect to HTTPS when the site is served over HTTPS
+# (MOTCUA_HTTPS=1); off by default so the demo on http://127.0.0.1:8000 keeps working.
 MOTCUA_HTTPS = os.environ.get("MOTCUA_HTTPS", "0") == "1"
 SESSION_COOKIE_SECURE = MOTCUA_HTTPS
 CSRF_COOKIE_SECURE = MOTCUA_HTTPS
 SESSION_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = os.environ.get("MOTCUA_SSL_REDIRECT", "1" if MOTCUA_HTTPS else "0") == "1"
+# Probes and scrapers on the machine itself speak plain HTTP to the app server.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("MOTCUA_HSTS_SECONDS", "31536000" if MOTCUA_HTTPS else "0")
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("MOTCUA_HSTS_INCLUDE_SUBDOMAINS", "1") == "1"
+SECURE_HSTS_PRELOAD = os.environ.get("MOTCUA_HSTS_PRELOAD", "0") == "1"
+CSRF_TRUSTED_ORIGINS = _csv(
+    "MOTCUA_CSRF_TRUSTED_ORIGINS",
+    "{0.scheme}://{0.netloc}".format(urlsplit(MOTCUA_PUBLIC_URL)),
+)
 # Behind our own reverse proxy, its X-Forwarded-Proto says whether the client used HTTPS and
 # its X-Forwarded-For entry is the client's address (core.http.client_ip). Never trusted
 # otherwise: any client can send these headers.
 MOTCUA_BEHIND_PROXY = os.environ.get("MOTCUA_BEHIND_PROXY", "0") == "1"
 if MOTCUA_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-ALLOWED_HOSTS = [
-    h.strip() for h in os.environ.get("MOTCUA_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
-]
+# Preloading is a commitment of the whole registrable domain (a province's gov.vn domain
+# serves other sites), so it stays the operator's explicit choice (MOTCUA_HSTS_PRELOAD=1).
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 MOTCUA_MODE = os.environ.get("MOTCUA_MODE", "province")
 if MOTCUA_MODE not in {"province", "national"}:
     raise RuntimeError("MOTCUA_MODE must be 'province' or 'national'")
@@ -90,7 +153,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every log line of the request carries its id and the latency covers all.
+    "motcua.core.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files with hashed names and long cache headers, before sessions touch anything.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "motcua.core.routers.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -141,6 +209,16 @@ def _database() -> dict[str, Any]:
 
 
 DATABASES = {"default": _database()}
+# A read replica (several machines, docs/deploy.md): the leaders' dashboard, the index API and
+# exports read from it (core.routers); every write and every read after a write stays on the
+# primary.
+if DATABASE_REPLICA_URL := os.environ.get("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = {
+        **dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60),
+        "TEST": {"MIRROR": "default"},
+    }
+MOTCUA_READ_REPLICA = "replica" in DATABASES
+DATABASE_ROUTERS = ["motcua.core.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "directory.User"
 
@@ -159,8 +237,14 @@ DATETIME_FORMAT = "d/m/Y H:i"
 SHORT_DATE_FORMAT = "d/m/Y"
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# `motcua collectstatic` (make run, scripts/install.sh) writes hashed, compressed copies here;
+# WhiteNoise serves them with a year's cache, since a changed file gets a new name.
+STATIC_ROOT = Path(os.environ.get("MOTCUA_STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_ROOT = VAR_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 LOGIN_URL = "/dang-nhap/"
 LOGIN_REDIRECT_URL = "portal:landing"  # each role to its own start page
@@ -183,29 +267,49 @@ MOTCUA_REGISTRY_BACKEND = os.environ.get(
     "MOTCUA_REGISTRY_BACKEND", "motcua.integration.registry.LocalRegistry"
 )
 MOTCUA_REGISTRY_FILE = os.environ.get("MOTCUA_REGISTRY_FILE", "")
-MOTCUA_PUBLIC_URL = os.environ.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000")
 # Working days an agency has to answer a petition (feedback.services.petition_due_at).
 MOTCUA_PETITION_ANSWER_DAYS = int(os.environ.get("MOTCUA_PETITION_ANSWER_DAYS", "10"))
 MOTCUA_MAX_UPLOAD_BYTES = int(os.environ.get("MOTCUA_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
 
 # Payment gateways (docs/howto/payments.md). The sandbox takes anyone's "payment" at face
-# value, so it runs only in the demo (DEBUG) or when asked for, and outside DEBUG its secret
-# must come from the environment.
+# value, so it runs only when asked for (MOTCUA_PAYMENT_SANDBOX=1, which `make run` sets) or in
+# DEBUG, and outside DEBUG and the demo its secret must come from the environment.
 MOTCUA_PAYMENT_GATEWAYS: dict[str, dict[str, Any]] = {}
 if DEBUG or os.environ.get("MOTCUA_PAYMENT_SANDBOX", "0") == "1":
     MOTCUA_PAYMENT_GATEWAYS["sandbox"] = {
         "class": "motcua.payments.sandbox.SandboxGateway",
         "secret": os.environ.get("MOTCUA_SANDBOX_SECRET", "")
-        or ("motcua-demo-sandbox-secret" if DEBUG else ""),
+        or ("motcua-demo-sandbox-secret" if DEBUG or MOTCUA_DEMO else ""),
         "timeout_minutes": int(os.environ.get("MOTCUA_SANDBOX_TIMEOUT_MINUTES", "15")),
         "mode": os.environ.get("MOTCUA_SANDBOX_MODE", "normal"),
         "ipn_url": os.environ.get("MOTCUA_SANDBOX_IPN_URL", ""),
     }
 MOTCUA_PAYMENT_DEFAULT_GATEWAY = os.environ.get("MOTCUA_PAYMENT_GATEWAY", "sandbox")
 
+# One JSON object per line with the request's id (core.logs), never personal data (§10);
+# MOTCUA_LOG_FORMAT=text for reading on a terminal.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "motcua.core.logs.JsonFormatter"},
+        "text": {"()": "motcua.core.logs.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": os.environ.get("MOTCUA_LOG_FORMAT", "json"),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("MOTCUA_LOG_LEVEL", "INFO")},
+    # The request line is ours (core.logs); Django's own repeats the path, which may carry a
+    # personal ID.
+    "loggers": {"django.request": {"level": "ERROR"}, "django.server": {"level": "ERROR"}},
 }
+
+# /metrics (core.metrics): from this machine without a token, from anywhere with
+# `Authorization: Bearer <MOTCUA_METRICS_TOKEN>`.
+MOTCUA_METRICS_TOKEN = os.environ.get("MOTCUA_METRICS_TOKEN", "")
+# /healthz reports the worker and the outbox as "stale" past these ages (seconds).
+MOTCUA_HEALTH_WORKER_MAX_AGE = int(os.environ.get("MOTCUA_HEALTH_WORKER_MAX_AGE", "300"))
+MOTCUA_HEALTH_OUTBOX_MAX_AGE = int(os.environ.get("MOTCUA_HEALTH_OUTBOX_MAX_AGE", "900"))

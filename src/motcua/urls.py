@@ -1,10 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.decorators.cache import cache_control
 from django.views.defaults import page_not_found
 
 from motcua.api import api
+from motcua.core.health import healthz
+from motcua.core.metrics import metrics_view
 from motcua.portal import views_account as portal_account_views
 
 admin.site.site_header = "motcua — Quản trị hệ thống"
@@ -13,7 +17,17 @@ admin.site.index_title = "Quản trị"
 # The admin's login form would check passwords without the lockout (portal.lockout).
 admin.site.login = portal_account_views.admin_sign_in  # type: ignore[assignment,method-assign]
 
+
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says; the file itself has a hashed name."""
+    return HttpResponsePermanentRedirect(static("motcua/favicon.ico"))
+
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("dang-nhap/", portal_account_views.sign_in, name="login"),

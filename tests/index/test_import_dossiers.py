@@ -797,7 +797,7 @@ def test_the_console_script_takes_the_dashed_name(tmp_path):
         [str(MOTCUA), "import-dossiers", str(missing)],
         capture_output=True,
         text=True,
-        env={"MOTCUA_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        env={"MOTCUA_VAR_DIR": str(tmp_path), "MOTCUA_DEMO": "1", "PATH": "/usr/bin:/bin"},
         timeout=60,
     )
     assert (result.returncode, result.stdout) == (2, "")

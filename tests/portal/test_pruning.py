@@ -171,7 +171,7 @@ def test_console_exits_2_below_a_day(tmp_path):
         [str(MOTCUA), "prune-records", "--older-than-days", "0"],
         capture_output=True,
         text=True,
-        env={"MOTCUA_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        env={"MOTCUA_VAR_DIR": str(tmp_path), "MOTCUA_DEMO": "1", "PATH": "/usr/bin:/bin"},
         timeout=60,
     )
     assert result.returncode == 2
