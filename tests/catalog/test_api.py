@@ -193,8 +193,20 @@ def test_detail(client, birth):
             {"name": "Văn bản ủy quyền", "optional": True, "form": "any"},
         ],
         "fees": [
-            {"name": "Lệ phí đăng ký khai sinh quá hạn", "amount": 8000},
-            {"name": "Lệ phí cấp bản sao", "amount": 0},
+            {
+                "name": "Lệ phí đăng ký khai sinh quá hạn",
+                "amount": 8000,
+                "group": "",
+                "condition": "",
+                "channel": "",
+            },
+            {
+                "name": "Lệ phí cấp bản sao",
+                "amount": 0,
+                "group": "",
+                "condition": "",
+                "channel": "",
+            },
         ],
         "agencies": [
             {"code": "000.50.01.H46", "name": "UBND phường Thuận Hóa"},

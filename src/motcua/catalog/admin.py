@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext as _
 
+from motcua.catalog.fees import fee_lines_problems
 from motcua.catalog.models import (
     FeeLine,
     Procedure,
@@ -23,8 +24,31 @@ class RequiredDocumentInline(admin.TabularInline):
     extra = 0
 
 
+class FeeLineFormSet(BaseInlineFormSet):
+    """The rules over the lines together (`catalog.fees.fee_lines_problems`), as the import
+    checks them."""
+
+    def clean(self) -> None:
+        super().clean()
+        kept = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        problems = fee_lines_problems(kept)
+        if problems:
+            raise ValidationError(
+                [
+                    why if index is None else f"{kept[index].get('name', '')}: {why}"
+                    for index, _key, why in problems
+                ]
+            )
+
+
 class FeeLineInline(admin.TabularInline):
     model = FeeLine
+    formset = FeeLineFormSet
+    fields = ["name", "amount", "group", "condition", "channel"]
     extra = 0
 
 

@@ -40,6 +40,15 @@ class DocumentOut(Schema):
 class FeeOut(Schema):
     name: str
     amount: int
+    group: str = Field(
+        "",
+        description="Các dòng cùng nhóm là các mức thay thế nhau (chỉ áp dụng một mức, theo "
+        "đối tượng); rỗng: khoản luôn được cộng.",
+    )
+    condition: str = Field("", description="Đối tượng, điều kiện áp dụng mức này.")
+    channel: str = Field(
+        "", description="online: chỉ khi nộp trực tuyến; direct: trực tiếp hoặc bưu chính."
+    )
 
 
 class AgencyOut(Schema):
@@ -101,6 +110,15 @@ def get_procedure(request: HttpRequest, code: str) -> dict:
             {"name": d.name, "optional": d.optional, "form": d.form}
             for d in procedure.documents.all()
         ],
-        "fees": [{"name": f.name, "amount": f.amount} for f in procedure.fees.all()],
+        "fees": [
+            {
+                "name": f.name,
+                "amount": f.amount,
+                "group": f.group,
+                "condition": f.condition,
+                "channel": f.channel,
+            }
+            for f in procedure.fees.all()
+        ],
         "agencies": [{"code": a.code, "name": a.name} for a in procedure.agencies.all()],
     }

@@ -137,11 +137,40 @@ class RequiredDocument(models.Model):
 
 
 class FeeLine(models.Model):
+    """One published fee amount. A line without a `group` is always added; lines sharing a
+    `group` are alternatives — the general rate, a reduced rate, an exemption — of which
+    exactly one applies, the one whose `condition` fits the applicant (`catalog.fees`).
+    `channel` limits a line to online or to direct/postal submissions (the residence fees
+    are lower online; the enterprise registration fee is waived online)."""
+
+    class Channel(models.TextChoices):
+        ANY = "", _("Mọi hình thức nộp")
+        ONLINE = "online", _("Nộp trực tuyến")
+        DIRECT = "direct", _("Nộp trực tiếp hoặc qua bưu chính")
+
     procedure = models.ForeignKey(
         Procedure, on_delete=models.CASCADE, related_name="fees", verbose_name=_("thủ tục")
     )
     name = models.CharField(_("tên phí, lệ phí"), max_length=300)
     amount = models.BigIntegerField(_("số tiền (đồng)"), validators=[MinValueValidator(0)])
+    group = models.CharField(
+        _("nhóm mức thu"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "Các dòng cùng nhóm là các mức thay thế nhau (chỉ một mức được áp dụng, theo đối "
+            "tượng). Để trống: khoản thu luôn được cộng."
+        ),
+    )
+    condition = models.CharField(
+        _("đối tượng, điều kiện áp dụng"),
+        max_length=300,
+        blank=True,
+        help_text=_("Bắt buộc với dòng thuộc một nhóm; không trùng trong nhóm."),
+    )
+    channel = models.CharField(
+        _("áp dụng khi"), max_length=8, choices=Channel.choices, blank=True, default=""
+    )
 
     class Meta:
         ordering = ["procedure", "id"]
@@ -149,6 +178,16 @@ class FeeLine(models.Model):
         verbose_name_plural = _("phí, lệ phí")
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="fee_not_negative"),
+            # The applicant picks an alternative by its condition: it must be there and unique.
+            models.CheckConstraint(
+                condition=models.Q(group="") | ~models.Q(condition=""),
+                name="fee_alternative_has_condition",
+            ),
+            models.UniqueConstraint(
+                fields=["procedure", "group", "condition"],
+                condition=~models.Q(group=""),
+                name="fee_alternative_condition_unique",
+            ),
         ]
 
     def __str__(self) -> str:

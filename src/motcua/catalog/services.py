@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from motcua.catalog.eforms import eform_problems
+from motcua.catalog.fees import fee_lines_problems
 from motcua.catalog.models import (
     FeeLine,
     Procedure,
@@ -234,7 +235,8 @@ def catalog_validate(data: Any) -> tuple[list[dict], list[dict]]:
         if record.get("eform") is not None:
             for at, why in eform_problems(record["eform"]):
                 check.fail(f"{where}.eform.{at}" if at else f"{where}.eform", why)
-        for i, fee in enumerate(check.items(record, "fees", where)):
+        fees = check.items(record, "fees", where)
+        for i, fee in enumerate(fees):
             fee_where = f"{where}.fees[{i}]"
             if not isinstance(fee, dict):
                 check.fail(fee_where, _("phải là một đối tượng"))
@@ -247,6 +249,19 @@ def catalog_validate(data: Any) -> tuple[list[dict], list[dict]]:
                 or not 0 <= amount <= _MAX_AMOUNT
             ):
                 check.fail(f"{fee_where}.amount", _("phải là số nguyên đồng, không âm"))
+            # Optional (alternatives and channels, catalog.fees): absent means always added.
+            for key in ("group", "condition"):
+                if fee.get(key) not in (None, ""):
+                    check.text(
+                        fee, key, fee_where, max_length=_max_length(FeeLine, key), required=False
+                    )
+            if fee.get("channel") not in (None, *FeeLine.Channel.values):
+                check.fail(f"{fee_where}.channel", _("phải là online, direct hoặc để trống"))
+        if all(isinstance(fee, dict) for fee in fees):
+            for index, key, why in fee_lines_problems(fees):
+                check.fail(
+                    f"{where}.fees" if index is None else f"{where}.fees[{index}].{key}", why
+                )
         handled_by = check.items(record, "agencies", where)
         if not handled_by:
             check.fail(f"{where}.agencies", _("phải có ít nhất một cơ quan thực hiện"))
@@ -262,6 +277,15 @@ def catalog_validate(data: Any) -> tuple[list[dict], list[dict]]:
                 continue
             check.text(doc, "name", doc_where, max_length=_max_length(RequiredDocument, "name"))
             check.boolean(doc, "optional", doc_where)
+            accepts = doc.get("accepts_results_of", [])
+            if not isinstance(accepts, list) or not all(
+                isinstance(c, str) and c.strip() and len(c) <= _max_length(Procedure, "code")
+                for c in accepts
+            ):
+                check.fail(
+                    f"{doc_where}.accepts_results_of",
+                    _('phải là danh sách mã thủ tục, ví dụ ["1.001193"]'),
+                )
         for i, pub in enumerate(check.items(record, "publications", where)):
             pub_where = f"{where}.publications[{i}]"
             if not isinstance(pub, dict):
@@ -356,12 +380,20 @@ def _replace_children(procedure: Procedure, record: dict) -> None:
             position=i,
             name=d["name"].strip(),
             optional=d.get("optional", False),
+            accepts_results_of=[c.strip() for c in d.get("accepts_results_of") or []],
         )
         for i, d in enumerate(record.get("required_documents") or [], start=1)
     )
     procedure.fees.all().delete()
     FeeLine.objects.bulk_create(
-        FeeLine(procedure=procedure, name=f["name"].strip(), amount=f["amount"])
+        FeeLine(
+            procedure=procedure,
+            name=f["name"].strip(),
+            amount=f["amount"],
+            group=(f.get("group") or "").strip(),
+            condition=(f.get("condition") or "").strip(),
+            channel=f.get("channel") or "",
+        )
         for f in record.get("fees") or []
     )
     procedure.publications.all().delete()

@@ -29,7 +29,7 @@ from motcua.esign.models import SignedResult
 from motcua.esign.results import result_text_default
 from motcua.esign.services import result_generate, result_sign_and_approve
 from motcua.integration.registry import LocalRegistry, RegistryPerson
-from motcua.payments.demo import demo_pay_online
+from motcua.payments.demo import demo_fee_choice, demo_pay_online
 
 AN = "046085001234"
 BINH = "046192005678"
@@ -222,6 +222,9 @@ def _play(plan: Plan, person: RegistryPerson, now: datetime) -> None:
         applicant_email=applicant.email,
         applicant_phone=applicant.phone,
         form_data=_form(person, applicant, plan.form),
+        fee_choice=demo_fee_choice(
+            procedure, channel=Channel.ONLINE, applicant_id=plan.applicant
+        ),
         at=next(moments),
     )
     submitted = next(moments)

@@ -30,7 +30,7 @@ from motcua.dossiers.models import Channel, Dossier, State
 from motcua.dossiers.services import dossier_create
 from motcua.feedback.demo import demo_petitions_load
 from motcua.integration.registry import LocalRegistry
-from motcua.payments.demo import demo_pay_online
+from motcua.payments.demo import demo_fee_choice, demo_pay_online
 
 CATALOG = Path(__file__).parent / "data" / "catalog.json"
 DEMO_PASSWORD = "motcua2026"
@@ -331,6 +331,9 @@ def _scripted(world: _World, procedure: Procedure, days_ago: int, actions: list[
         applicant_name=applicant.full_name,
         applicant_id_number=applicant.personal_id or "",
         applicant_email=applicant.email,
+        fee_choice=demo_fee_choice(
+            procedure, channel=Channel.ONLINE, applicant_id=applicant.personal_id or ""
+        ),
         at=start,
     )
     story = _Story(world, dossier)
@@ -366,18 +369,25 @@ def _one_dossier(world: _World, procedure: Procedure) -> None:
             applicant_name=applicant.full_name,
             applicant_id_number=applicant.personal_id or "",
             applicant_email=applicant.email,
+            fee_choice=demo_fee_choice(
+                procedure, channel=Channel.ONLINE, applicant_id=applicant.personal_id or ""
+            ),
             at=created,
         )
     else:
         person = rng.choice(world.people)
+        channel = Channel.POSTAL if rng.random() < 0.05 else Channel.DIRECT
         dossier = dossier_create(
             actor=reception,
             procedure=procedure,
             agency=agency,
-            channel=Channel.POSTAL if rng.random() < 0.05 else Channel.DIRECT,
+            channel=channel,
             applicant_name=person.full_name,
             applicant_id_number=person.personal_id,
             applicant_address=person.address,
+            fee_choice=demo_fee_choice(
+                procedure, channel=channel, applicant_id=person.personal_id
+            ),
             at=created,
         )
     story = _Story(world, dossier)

@@ -169,6 +169,9 @@ class Dossier(models.Model):
     )
 
     fee_amount = models.BigIntegerField(_("phí, lệ phí (đồng)"), default=0)
+    # The fee category picked among the procedure's alternative rates (group → condition,
+    # `catalog.fees`): the counter, the payment and the receipt read the same choice.
+    fee_choice = models.JSONField(_("đối tượng nộp phí, lệ phí"), default=dict, blank=True)
     paid_online = models.BooleanField(_("đã thanh toán trực tuyến"), default=False)
     # The moment the online payment was confirmed (§8 counts payments by it); set with
     # `paid_online` and never moved by a later payment.

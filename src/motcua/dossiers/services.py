@@ -4,6 +4,7 @@ wrapped under names that read like the officer's verbs."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.catalog.eforms import covered_positions, eform_errors, eform_of
+from motcua.catalog.fees import fee_amount_due, fee_choice_clean
 from motcua.catalog.models import Procedure
 from motcua.core.audit import audit_record
 from motcua.core.errors import (
@@ -62,9 +64,13 @@ def dossier_create(
     summary: str = "",
     form_data: dict[str, Any] | None = None,
     office: Office | None = None,
+    fee_choice: Mapping[str, str] | None = None,
     at: datetime | None = None,
 ) -> Dossier:
-    """A draft dossier: a citizen's own online application, or a walk-in entered by the counter."""
+    """A draft dossier: a citizen's own online application, or a walk-in entered by the counter.
+
+    `fee_choice` picks among the procedure's alternative rates (`catalog.fees`): the counter
+    must pick at once; an online draft may pick later, until submission."""
     moment = at or timezone.now()
     if channel not in Channel.values:
         raise ValidationFailed(_("Kênh nộp hồ sơ không hợp lệ."), fields={"channel": "invalid"})
@@ -102,7 +108,12 @@ def dossier_create(
             if applicant_id_number
             else None
         )
-    fee = sum(procedure.fees.values_list("amount", flat=True))
+    if channel == Channel.ONLINE:
+        choice, due = fee_choice_clean(procedure, fee_choice, channel=channel)
+    else:
+        due = fee_amount_due(procedure, fee_choice, channel=channel)
+        choice = due.choice
+    fee = due.amount if due is not None else 0
     with transaction.atomic():
         dossier = Dossier.objects.create(
             reference=_new_reference(moment),
@@ -122,6 +133,7 @@ def dossier_create(
             created_by=actor,
             created_at=moment,
             fee_amount=fee,
+            fee_choice=choice,
         )
         DossierEvent.objects.create(
             dossier=dossier,
@@ -131,7 +143,7 @@ def dossier_create(
             action="create",
             from_state="",
             to_state=State.DRAFT,
-            payload={"channel": channel, "procedure": procedure.code},
+            payload={"channel": channel, "procedure": procedure.code, "fee_amount": fee},
         )
     return dossier
 
@@ -336,12 +348,14 @@ def dossier_form_save(
     agency: Agency | None = None,
     applicant: dict[str, str] | None = None,
     registry_used: bool = False,
+    fee_choice: Mapping[str, str] | None = None,
     expected_version: int | None = None,
     at: datetime | None = None,
 ) -> Dossier:
     """Save the applicant's own draft as typed so far — complete or not; completeness is
     checked at submission. `registry_used` records that the declaration keeps data from the
-    population registry (§7 `registry_dossiers`); it is never taken back."""
+    population registry (§7 `registry_dossiers`); it is never taken back. `fee_choice` (None:
+    unchanged) is the fee category picked so far; the amount follows it."""
     if dossier.applicant_id is None or dossier.applicant_id != actor.pk:
         raise PermissionDenied(_("Chỉ người nộp được sửa tờ khai của hồ sơ này."))
     if dossier.state != State.DRAFT:
@@ -365,13 +379,21 @@ def dossier_form_save(
             changes[key] = value[: limits.get(key, 254)]
     if registry_used and not dossier.registry_used:
         changes["registry_used"] = True
+    if fee_choice is not None:
+        choice, due = fee_choice_clean(dossier.procedure, fee_choice, channel=dossier.channel)
+        changes["fee_choice"] = choice
+        changes["fee_amount"] = due.amount if due is not None else 0
     with transaction.atomic():
         updated = dossier_record(
             actor=actor,
             dossier=dossier,
             action="form_save",
             at=at,
-            payload={"fields": len(form_data), "registry_used": bool(registry_used)},
+            payload={
+                "fields": len(form_data),
+                "registry_used": bool(registry_used),
+                **({"fee_choice": changes["fee_choice"]} if "fee_choice" in changes else {}),
+            },
             changes=changes,
             expected_version=expected_version,
         )
@@ -424,7 +446,21 @@ def dossier_online_submit(*, actor: User, dossier: Dossier, at: datetime | None 
             code="documents_missing",
             fields={f"document_{d.pk}": d.name for d in missing},
         )
-    return dossier_submit(actor=actor, dossier=dossier, at=at)
+    # The amount announced at submission is the one owed: the rule over the catalog as it is
+    # now and the applicant's pick (a missing pick refuses the submission).
+    due = fee_amount_due(dossier.procedure, dossier.fee_choice, channel=dossier.channel)
+    with transaction.atomic():
+        if (due.amount, due.choice) != (dossier.fee_amount, dossier.fee_choice):
+            # Part of the declaration, recorded like it.
+            dossier = dossier_record(
+                actor=actor,
+                dossier=dossier,
+                action="form_save",
+                at=at,
+                payload={"fee_amount": due.amount, "fee_choice": due.choice},
+                changes={"fee_amount": due.amount, "fee_choice": due.choice},
+            )
+        return dossier_submit(actor=actor, dossier=dossier, at=at)
 
 
 # --- the processing officer asks the counter for a supplement ------------------------------

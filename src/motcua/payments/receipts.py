@@ -25,6 +25,13 @@ def vnd(amount: int) -> str:
     return f"{amount:,}".replace(",", ".") + " đồng"
 
 
+def _line_text(line: dict) -> str:
+    """The fee and, for a rate picked among alternatives, the category it was charged for."""
+    if line.get("condition"):
+        return f"{line['name']} (đối tượng: {line['condition']})"
+    return str(line["name"])
+
+
 def receipt_pdf(payment: Payment) -> bytes:
     if payment.status != Status.PAID or payment.paid_at is None:
         raise NotFound("Giao dịch chưa được thanh toán nên chưa có biên lai.")
@@ -53,7 +60,8 @@ def receipt_pdf(payment: Payment) -> bytes:
     ]
     fees = [[plain("Khoản thu", strong), plain("Số tiền", strong)]]
     fees += [
-        [plain(line["name"], text), plain(vnd(int(line["amount"])), text)] for line in payment.lines
+        [plain(_line_text(line), text), plain(vnd(int(line["amount"])), text)]
+        for line in payment.lines
     ]
     fees.append([plain("Tổng cộng", strong), plain(vnd(payment.amount), strong)])
     facts_table = grid([[plain(a, text), plain(b, text)] for a, b in facts], [50 * mm, 115 * mm])

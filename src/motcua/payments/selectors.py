@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from motcua.catalog.fees import FeeDue, fee_due_recorded
 from motcua.core.audit import audit_record
 from motcua.core.errors import NotFound
 from motcua.directory.models import Role, User
@@ -31,24 +32,23 @@ PAYABLE_STATES = frozenset(
 )
 
 
-def fee_lines(dossier: Dossier) -> list[dict[str, Any]]:
-    """The procedure's fee lines, when they still add up to what the dossier owes; otherwise
-    (the catalog changed since the dossier was created) the dossier's amount as one line."""
-    rows: list[tuple[str, int]] = list(
-        dossier.procedure.fees.order_by("id").values_list("name", "amount")
+def dossier_fee_due(dossier: Dossier) -> FeeDue:
+    """What the dossier owes, line by line: the catalog's rule (`catalog.fees`) applied to the
+    category recorded on the dossier — the same amount at the counter, at the gateway and on
+    the receipt. When the catalog changed since submission, the recorded amount stands."""
+    return fee_due_recorded(
+        dossier.procedure,
+        choice=dossier.fee_choice,
+        channel=dossier.channel,
+        recorded=dossier.fee_amount,
     )
-    lines: list[dict[str, Any]] = [
-        {"name": name, "amount": amount} for name, amount in rows if amount > 0
-    ]
-    if sum(line["amount"] for line in lines) != dossier.fee_amount:
-        return [{"name": _("Phí, lệ phí của hồ sơ"), "amount": dossier.fee_amount}]
-    return lines
 
 
 @dataclass(frozen=True)
 class PaymentState:
     amount: int
     lines: list[dict[str, Any]]
+    categories: list[str]  # the fee categories picked among alternative rates
     paid: Payment | None
     pending: Payment | None
     online: bool  # the procedure takes online payment
@@ -66,9 +66,11 @@ class PaymentState:
 
 def payment_state(dossier: Dossier) -> PaymentState:
     payments = list(Payment.objects.filter(dossier=dossier).order_by("-created_at", "-id"))
+    due = dossier_fee_due(dossier)
     return PaymentState(
-        amount=dossier.fee_amount,
-        lines=fee_lines(dossier) if dossier.fee_amount > 0 else [],
+        amount=due.amount,
+        lines=due.lines() if due.amount > 0 else [],
+        categories=due.categories,
         paid=next((p for p in payments if p.status == Status.PAID), None),
         pending=next(
             (p for p in payments if p.status == Status.PENDING and p.method == Method.ONLINE),

@@ -37,7 +37,7 @@ from motcua.payments.gateways import (
     gateway_names,
 )
 from motcua.payments.models import Method, Notification, Payment, Status
-from motcua.payments.selectors import PAYABLE_STATES, fee_lines
+from motcua.payments.selectors import PAYABLE_STATES, dossier_fee_due
 
 log = logging.getLogger(__name__)
 _REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -129,6 +129,7 @@ def payment_start(
     with transaction.atomic():
         locked = _lock_dossier(dossier)
         _check_payable(locked)
+        due = dossier_fee_due(locked)
         # A second click within the gateway's window resumes the same order instead of
         # opening a parallel one that could be paid twice.
         payment = (
@@ -137,7 +138,7 @@ def payment_start(
                 method=Method.ONLINE,
                 status=Status.PENDING,
                 gateway=gateway.name,
-                amount=locked.fee_amount,
+                amount=due.amount,
                 created_at__gt=moment - gateway.timeout,
             )
             .order_by("-created_at")
@@ -146,8 +147,8 @@ def payment_start(
         if payment is None:
             payment = Payment.objects.create(
                 dossier=locked,
-                amount=locked.fee_amount,
-                lines=fee_lines(locked),
+                amount=due.amount,
+                lines=due.lines(),
                 **_snapshot(locked),
                 method=Method.ONLINE,
                 gateway=gateway.name,
@@ -480,11 +481,12 @@ def payment_record_counter(
     with transaction.atomic():
         locked = _lock_dossier(dossier)
         _check_payable(locked)
+        due = dossier_fee_due(locked)
         order_ref = _order_ref(moment)
         payment = Payment(
             dossier=locked,
-            amount=locked.fee_amount,
-            lines=fee_lines(locked),
+            amount=due.amount,
+            lines=due.lines(),
             **_snapshot(locked),
             method=method,
             status=Status.PAID,
@@ -529,10 +531,11 @@ def payment_record_history(
     with transaction.atomic():
         locked = _lock_dossier(dossier)
         _check_payable(locked)
+        due = dossier_fee_due(locked)
         payment = Payment.objects.create(
             dossier=locked,
-            amount=locked.fee_amount,
-            lines=fee_lines(locked),
+            amount=due.amount,
+            lines=due.lines(),
             **_snapshot(locked),
             method=Method.ONLINE,
             gateway=gateway,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from motcua.catalog.eforms import covered_positions
+from motcua.catalog.fees import fee_schedule
 from motcua.catalog.models import Procedure, RequiredDocument, Sector
 from motcua.catalog.selectors import agency_groups, procedure_published, procedure_search
 from motcua.core.errors import NotFound
@@ -75,7 +76,9 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
         for d in procedure.documents.all()
     ]
     return render(
-        request, "portal/procedure.html", {"procedure": procedure, "documents": documents}
+        request,
+        "portal/procedure.html",
+        {"procedure": procedure, "documents": documents, "fee_schedule": fee_schedule(procedure)},
     )
 
 

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from motcua.catalog.fee_forms import fee_form
 from motcua.catalog.models import Procedure
 from motcua.catalog.selectors import procedure_search
 from motcua.core.audit import audit_record
@@ -24,7 +25,7 @@ from motcua.core.text import fold
 from motcua.directory.models import Agency, User
 from motcua.dossiers.documents import document_attach
 from motcua.dossiers.lifecycle import dossier_record
-from motcua.dossiers.models import DossierDocument
+from motcua.dossiers.models import Channel, DossierDocument
 from motcua.dossiers.services import dossier_create
 from motcua.integration.registry import RegistryPerson, population_registry
 from motcua.office.counter.common import (
@@ -141,14 +142,19 @@ def walk_in(request: HttpRequest, *, officer: User, agency_ids: set[int]) -> Htt
     context["documents"] = documents
     if request.method == "GET":
         context["form"] = WalkInForm()
+        context["fee"] = fee_form(procedure, channel=Channel.DIRECT)
         return render(request, "office/counter_walkin.html", context)
 
     if request.POST.get("hanh_dong") == "tra_cuu":
+        context["fee"] = fee_form(procedure, channel=Channel.DIRECT, data=request.POST)
         return _walk_in_lookup(request, context, officer=officer, agency=agency)
 
     form = WalkInForm(request.POST)
     context["form"] = form
-    if not form.is_valid():
+    # The officer picks the fee category the applicant declares (and proves) at the counter.
+    fee = fee_form(procedure, channel=Channel.DIRECT, data=request.POST, required=True)
+    context["fee"] = fee
+    if not form.is_valid() or fee.errors():
         context["error"] = _(
             "Hồ sơ chưa được tạo: hãy sửa các ô được đánh dấu (và chọn lại tệp bản quét nếu "
             "đã chọn)."
@@ -173,6 +179,7 @@ def walk_in(request: HttpRequest, *, officer: User, agency_ids: set[int]) -> Htt
                 applicant_address=data["applicant_address"],
                 applicant_phone=data["applicant_phone"],
                 applicant_email=data["applicant_email"],
+                fee_choice=fee.choice(),
             )
             if from_registry:
                 # The applicant's identity came from the population registry (§7
