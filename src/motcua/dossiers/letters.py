@@ -7,16 +7,19 @@ papers are typed by people, and a Paragraph would read them as markup."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.utils import timezone
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer
 
+from motcua.catalog.coverage import documents_covered_in
+from motcua.catalog.models import RequiredDocument
 from motcua.core.errors import NotFound
 from motcua.core.http import public_url
 from motcua.core.pdf import a4_pdf, grid, pdf_fonts, plain, qr_image
-from motcua.dossiers.models import Dossier, DossierEvent
+from motcua.dossiers.models import Dossier, DossierDocument, DossierEvent
 
 TITLES = {
     "receipt": "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
@@ -40,6 +43,33 @@ def _when(moment: datetime | None) -> str:
     if moment is None:
         return "—"
     return timezone.localtime(moment).strftime("%H giờ %M, ngày %d/%m/%Y")
+
+
+def documents_received(dossier: Dossier, payload: dict[str, Any]) -> list[str]:
+    """The papers the receipt lists: those ticked at reception (`received_documents` in the
+    event); for a reception recorded without the checklist, the required documents (reception
+    means the officer had them) and the optional ones with a file. A document the filled
+    e-form replaces is named as the e-form."""
+    documents: list[RequiredDocument] = list(dossier.procedure.documents.all())
+    covered = (
+        set(payload["covered_documents"])
+        if "covered_documents" in payload
+        else documents_covered_in(dossier, documents)
+    )
+    if "received_documents" in payload:
+        ticked = set(payload["received_documents"])
+    else:
+        with_file = set(
+            dossier.documents.exclude(kind=DossierDocument.Kind.RESULT).values_list(
+                "required_document_id", flat=True
+            )
+        )
+        ticked = {d.pk for d in documents if not d.optional or d.pk in with_file} | covered
+    return [
+        f"{d.name} (tờ khai điện tử)" if d.pk in covered else d.name
+        for d in documents
+        if d.pk in ticked
+    ]
 
 
 def letter_kinds(dossier: Dossier) -> list[str]:
@@ -73,10 +103,10 @@ def letter_pdf(dossier: Dossier, kind: str) -> bytes:
     ]
     body: list[str] = []
     if kind == "receipt":
-        documents = list(dossier.procedure.documents.all())
+        received = documents_received(dossier, payload)
         rows.append(["Hẹn trả kết quả", _when(dossier.due_at)])
         body.append("Thành phần hồ sơ đã nhận:")
-        body += [f"{i}. {d.name}" for i, d in enumerate(documents, start=1)] or ["(không có)"]
+        body += [f"{i}. {name}" for i, name in enumerate(received, start=1)] or ["(không có)"]
     elif kind == "supplement":
         body.append("Đề nghị bổ sung, hoàn thiện các giấy tờ sau:")
         body += [f"{i}. {m}" for i, m in enumerate(payload.get("missing", []), start=1)]

@@ -144,6 +144,64 @@ class ReceiveForm(_Versioned):
         return self.cleaned_data.get("note_text", "").strip()
 
 
+class ReceptionForm(ReceiveForm):
+    """Receive: which papers were taken in, so the receipt lists those and only those. The
+    documents the filled e-form replaces are received as the e-form, outside the checklist."""
+
+    received_documents = forms.MultipleChoiceField(
+        label=gettext_lazy("Giấy tờ đã nhận"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": gettext_lazy("Giấy tờ đã chọn không thuộc thủ tục.")},
+    )
+    # Set by the page that shows the checklist: a post without it (an older page, a script)
+    # leaves the receipt to the files attached.
+    checklist = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        *args: Any,
+        documents: list[RequiredDocument],
+        covered: set[int],
+        **kwargs: Any,
+    ):
+        super().__init__(*args, **kwargs)
+        self.documents = documents
+        self.covered = [d for d in documents if d.pk in covered]
+        self.listed = {str(d.pk): d for d in documents if d.pk not in covered}
+        field = cast(forms.ChoiceField, self.fields["received_documents"])
+        field.choices = [(pk, d.name) for pk, d in self.listed.items()]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("checklist"):
+            return cleaned
+        ticked = set(cleaned.get("received_documents", []))
+        lacking = [d.name for pk, d in self.listed.items() if not d.optional and pk not in ticked]
+        if lacking:
+            raise forms.ValidationError(
+                _(
+                    "Chưa nhận giấy tờ bắt buộc: %(names)s. Hãy yêu cầu bổ sung thay vì "
+                    "tiếp nhận hồ sơ chưa đủ."
+                )
+                % {"names": "; ".join(lacking)},
+                code="incomplete",
+            )
+        return cleaned
+
+    def payload(self) -> dict[str, Any]:
+        if not self.cleaned_data.get("checklist"):
+            return {}
+        ticked = set(self.cleaned_data.get("received_documents", []))
+        covered = {d.pk for d in self.covered}
+        return {
+            "received_documents": [
+                d.pk for d in self.documents if d.pk in covered or str(d.pk) in ticked
+            ],
+            "covered_documents": sorted(covered),
+        }
+
+
 class SupplementForm(_Versioned):
     """What is missing, exactly, and by when."""
 

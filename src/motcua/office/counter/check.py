@@ -26,7 +26,7 @@ from motcua.office.counter.common import (
     required_rows,
 )
 from motcua.office.declaration import declaration_context
-from motcua.office.forms_counter import ReceiveForm, RefuseForm, SupplementForm
+from motcua.office.forms_counter import ReceiveForm, ReceptionForm, RefuseForm, SupplementForm
 
 LETTER_OF = {"receive": "receipt", "request_supplement": "supplement", "refuse": "refusal"}
 CHECK_ACTIONS = (
@@ -37,7 +37,6 @@ CHECK_ACTIONS = (
     Action.PROVIDE_SUPPLEMENT,
 )
 ACTION_FORMS: dict[str, type[ReceiveForm | RefuseForm]] = {
-    Action.RECEIVE: ReceiveForm,
     Action.FORWARD: ReceiveForm,
     Action.PROVIDE_SUPPLEMENT: ReceiveForm,
     Action.REFUSE: RefuseForm,
@@ -53,11 +52,39 @@ DONE: dict[str, Any] = {
 # ---------------------------------------------------------------- completeness check
 
 
+def _reception_form(
+    dossier: Dossier, rows: list[dict[str, Any]], data: Any = None
+) -> ReceptionForm:
+    """The papers to tick at reception: ticked already, the required ones (the officer has
+    them in hand or asks for a supplement instead) and the optional ones with a file."""
+    return ReceptionForm(
+        data,
+        documents=[row["document"] for row in rows],
+        covered={row["document"].pk for row in rows if row["covered"]},
+        initial={
+            "version": dossier.version,
+            "checklist": True,
+            "received_documents": [
+                str(row["document"].pk)
+                for row in rows
+                if not row["covered"] and (row["files"] or not row["document"].optional)
+            ],
+        },
+    )
+
+
 def _check_context(
-    dossier: Dossier, officer: User, *, supplement: SupplementForm | None = None, **forms: Any
+    dossier: Dossier,
+    officer: User,
+    *,
+    supplement: SupplementForm | None = None,
+    reception: ReceptionForm | None = None,
+    **forms: Any,
 ) -> dict[str, Any]:
     rows, loose = required_rows(dossier)
     actions = [a for a in allowed_actions(dossier, officer) if a in CHECK_ACTIONS]
+    if reception is None and Action.RECEIVE in actions:
+        reception = _reception_form(dossier, rows)
     if supplement is None and Action.REQUEST_SUPPLEMENT in actions:
         supplement = SupplementForm(
             documents=[row["document"] for row in rows],
@@ -74,6 +101,7 @@ def _check_context(
         "actions": actions,
         "letters": letter_kinds(dossier),
         "supplement_form": supplement,
+        "reception_form": reception,
         "refuse_form": forms.get("refuse") or RefuseForm(initial={"version": dossier.version}),
         "can_return": Action.RETURN in allowed_actions(dossier, officer),
         "missing_count": sum(1 for r in rows if r["missing"]),
@@ -101,10 +129,13 @@ def check(request: HttpRequest, *, officer: User, dossier: Dossier) -> HttpRespo
             documents=list(dossier.procedure.documents.all()),
             calendar=working_calendar(dossier.agency.office_hours),
         )
+    elif action == Action.RECEIVE:
+        form = _reception_form(dossier, required_rows(dossier)[0], request.POST)
     else:
         form = ACTION_FORMS[action](request.POST)
     forms_shown = {
         "supplement": form if action == Action.REQUEST_SUPPLEMENT else None,
+        "reception": form if action == Action.RECEIVE else None,
         "refuse": form if action == Action.REFUSE else None,
     }
     if not form.is_valid():
