@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from motcua.core.errors import NotFound
 from motcua.dossiers.lifecycle import Action
@@ -35,8 +35,28 @@ EVENT_TEXT = {
 # An event a later capability adds without a label still reads as Vietnamese, not as code.
 UPDATED = "Hồ sơ được cập nhật"
 
-# The agency's own steps, left out of what the public sees: a draft result is not a result.
+# The agency's own steps, left out of what the applicant sees ("my dossiers", `portal.mine`):
+# a draft result is not a result.
 INTERNAL_EVENTS = frozenset({"result_drafted", "result_attached", "ask_supplement"})
+
+# Events that change no state but are milestones for whoever follows the dossier: the agency
+# apologising with a new date, the fee paid. Every other event recorded without a transition
+# — the applicant's form saves, attachments, reuse from the data store, registry lookups, the
+# counter's digitisation, a drafted or signed result before its approval, a proposed
+# supplement request, the applicant's rating — is drafting or the agency's own work.
+MILESTONE_RECORDS = frozenset({"apology", "pay"})
+
+
+def public_milestones() -> Q:
+    """The events anyone holding the code sees (§10): every change of state the lifecycle
+    table made after the draft — submitted, received, processing started, supplement
+    requested and provided, suspended and resumed, transferred and back, result ready,
+    returned, refused, withdrawn, cancelled, and a dossier brought from the old system — and
+    the `MILESTONE_RECORDS`. Not the steps within processing (`forward` and `send_back`
+    between officers leave the state as it was), nor anything while the dossier was a draft."""
+    moved = ~Q(from_state=F("to_state")) & ~Q(to_state=State.DRAFT)
+    recorded = Q(action__in=MILESTONE_RECORDS) & ~Q(from_state=State.DRAFT)
+    return moved | recorded
 
 
 def dossier_public(code: str) -> dict[str, Any]:
@@ -49,9 +69,7 @@ def dossier_public(code: str) -> dict[str, Any]:
     if dossier is None or not code:
         raise NotFound(f"Không tìm thấy hồ sơ {code}.")
     events = list(
-        dossier.events.exclude(action__in=INTERNAL_EVENTS)
-        .order_by("seq")
-        .values_list("action", "at")
+        dossier.events.filter(public_milestones()).order_by("seq").values_list("action", "at")
     )
     return {
         "code": dossier.public_code,
