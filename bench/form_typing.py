@@ -43,7 +43,7 @@ from motcua.demo.eforms import EFORMS  # noqa: E402
 from motcua.demo.services import CATALOG, POPULAR  # noqa: E402
 from motcua.directory.models import User  # noqa: E402
 from motcua.integration.registry import population_registry  # noqa: E402
-from motcua.portal.eforms import known_values  # noqa: E402
+from motcua.portal.eforms import answers_about, known_values  # noqa: E402
 
 CITIZEN = {
     "personal_id": "046085001234",
@@ -80,7 +80,8 @@ def measure(record: dict) -> dict:
     fields = eform_fields(eform)
     person = population_registry().lookup(CITIZEN["personal_id"])
     user = User(username=CITIZEN["personal_id"], **CITIZEN)
-    earlier = {f.name: _sample(f) for f in fields if f.required}
+    # Read back as the data store reads any earlier dossier: by whose data each field holds.
+    earlier = answers_about(fields, {f.name: _sample(f) for f in fields if f.required})
     known = known_values(fields, person=person, user=user, store=earlier)
     known_alone = known_values(fields, person=person, user=user, store={})
     to_type = [f.name for f in fields if f.required and f.name not in known]

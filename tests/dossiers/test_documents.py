@@ -21,6 +21,7 @@ from motcua.dossiers.documents import (
     document_reuse,
     dossier_mark_digitized,
     issued_results,
+    store_documents_for,
     store_documents_of,
 )
 from motcua.dossiers.letters import letter_kinds, letter_pdf
@@ -50,8 +51,12 @@ def _media(tmp_path, settings):
 
 @pytest.fixture
 def birth_certificate(three_step_procedure):
+    # Results of the same procedure stand in for it (the walker's dossiers are all of one).
     return RequiredDocumentFactory(
-        procedure=three_step_procedure, name="Giấy chứng sinh", position=1
+        procedure=three_step_procedure,
+        name="Giấy chứng sinh",
+        position=1,
+        accepts_results_of=[three_step_procedure.code],
     )
 
 
@@ -235,6 +240,30 @@ def test_a_returned_result_is_reused(walker, citizen, birth_certificate):
             required_document=birth_certificate,
         )
     assert list(store_documents_of(citizen.personal_id)) == [result]
+
+
+def test_a_result_of_another_kind_is_not_reused_for_a_document(walker, citizen, birth_certificate):
+    _earlier, result = _issued_result(walker)
+    marriage = RequiredDocumentFactory(
+        procedure=birth_certificate.procedure,
+        name="Giấy chứng nhận kết hôn",
+        position=2,
+        accepts_results_of=["1.000894"],
+    )
+    later = walker.create()
+    before = _later_snapshot(later)
+    assert list(store_documents_for(citizen.personal_id, marriage)) == []
+    assert list(store_documents_for(citizen.personal_id, birth_certificate)) == [result]
+
+    with pytest.raises(ValidationFailed) as refused:
+        document_reuse(actor=citizen, dossier=later, source=result, required_document=marriage)
+
+    assert refused.value.message == (
+        f"Kết quả “{result.name}” ({result.dossier.procedure.name}) không phải loại giấy tờ "
+        "“Giấy chứng nhận kết hôn” yêu cầu; hãy chọn kết quả phù hợp hoặc tải tệp lên."
+    )
+    assert refused.value.fields == {"source": "kind"}
+    assert _later_snapshot(later) == before
 
 
 def test_without_an_id_number_there_is_no_store(walker, citizen):

@@ -20,7 +20,9 @@ def test_signed_result_is_in_the_store_and_reused_by_a_later_dossier(walker, pki
     stored = list(store_documents_of(walker.citizen.personal_id))
     assert stored == [result.document]
     required = RequiredDocumentFactory(
-        procedure=walker.procedure, name="Phiếu lý lịch tư pháp đã cấp"
+        procedure=walker.procedure,
+        name="Phiếu lý lịch tư pháp đã cấp",
+        accepts_results_of=[walker.procedure.code],
     )
     later = walker.create(at=walker.next_moment(first))
 

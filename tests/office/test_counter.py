@@ -863,6 +863,9 @@ def test_an_earlier_result_is_reused_instead_of_a_scan(
         kind=DossierDocument.Kind.RESULT,
         at=walker.next_moment(earlier),
     )
+    # The slot takes results of this procedure (RequiredDocument.accepts_results_of).
+    id_copy.accepts_results_of = [walker.procedure.code]
+    id_copy.save(update_fields=["accepts_results_of"])
     dossier = walker.dossier_in(State.RECEIVED)
     # A draft is the agency's: not offered, and a forged post is refused.
     assert officer.get(url(dossier, "so-hoa")).context["sources"] == []

@@ -17,6 +17,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
 BIRTH_EFORM = json.loads((EFORMS / "1.001193.json").read_text(encoding="utf-8"))
+JUDICIAL_EFORM = json.loads((EFORMS / "2.000488.json").read_text(encoding="utf-8"))
 
 # The mother's particulars, as declared in the citizen's earlier birth registration.
 EARLIER = {
@@ -33,6 +34,39 @@ EARLIER = {
     "mother_nationality": "Việt Nam",
     "mother_residence": "20 Phan Đình Phùng, phường Thuận Hóa, thành phố Huế",
     "mother_personal_id": "046190001111",
+    "copies": 1,
+}
+
+# The child's father on An's son's birth registration: An himself.
+AN_AS_FATHER = {
+    "father_full_name": "Nguyễn Văn An",
+    "father_birth_date": "1985-04-12",
+    "father_ethnicity": "Kinh",
+    "father_nationality": "Việt Nam",
+    "father_residence": "20 Phan Đình Phùng, phường Thuận Hóa, thành phố Huế",
+    "father_personal_id": "046085001234",
+}
+
+# An's own judicial-record declaration: his parents and his wife.
+AN_JUDICIAL = {
+    "applicant_ethnicity": "Kinh",
+    "father_full_name": "Nguyễn Văn Bảo",
+    "mother_full_name": "Phan Thị Cẩm",
+    "spouse_full_name": "Lê Thị Hồng",
+    "certificate_type": "1",
+    "purpose": "Xin việc",
+    "copies": 1,
+}
+
+# Trần Thị Bình (another person in the registry): her judicial-record declaration.
+BINH_JUDICIAL = {
+    "applicant_ethnicity": "Kinh",
+    "applicant_birth_place": "Huế",
+    "father_full_name": "Trần Văn Bảo",
+    "mother_full_name": "Hồ Thị Cúc",
+    "spouse_full_name": "Lê Quang Dũng",
+    "certificate_type": "1",
+    "purpose": "Du học",
     "copies": 1,
 }
 
@@ -70,6 +104,21 @@ def birth(agency):
     RequiredDocumentFactory(procedure=procedure, position=1, name="Tờ khai đăng ký khai sinh")
     RequiredDocumentFactory(procedure=procedure, position=2, name="Giấy chứng sinh")
     RequiredDocumentFactory(procedure=procedure, position=3, name="Văn bản ủy quyền", optional=True)
+    return procedure
+
+
+@pytest.fixture
+def judicial(agency):
+    """The judicial-record certificate (phiếu lý lịch tư pháp) with the demo's e-form."""
+    procedure = ProcedureFactory(
+        code="2.000488",
+        name="Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam",
+        time_limit="10 d",
+        agencies=[agency],
+        eform=JUDICIAL_EFORM,
+        registry_connected=True,
+    )
+    RequiredDocumentFactory(procedure=procedure, position=1, name="Tờ khai yêu cầu cấp Phiếu")
     return procedure
 
 

@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
+from motcua.catalog.models import RequiredDocument
 from motcua.directory.models import Role
 from motcua.dossiers.models import Channel, Dossier, DossierDocument, DossierEvent, State
 from motcua.portal.models import StartToken
@@ -107,12 +108,15 @@ def test_the_form_is_prefilled_and_says_from_where(
         "046085001234",
         "Đã điền sẵn từ tài khoản của bạn",
     )
-    assert fields["mother_full_name"] == ("Lê Thị Hồng", "Đã điền sẵn từ hồ sơ trước")
-    assert fields["mother_birth_date"] == ("20/02/1990", "Đã điền sẵn từ hồ sơ trước")
+    # The earlier dossier's mother is the mother of another child: her particulars belong to
+    # that registration and are not offered for this one.
+    assert fields["mother_full_name"] == ("", "")
+    assert fields["mother_birth_date"] == ("", "")
+    assert fields["applicant_relationship"] == ("", "")
     assert fields["child_full_name"] == ("", "")
-    assert response.context["prefilled_count"] == 14
+    assert response.context["prefilled_count"] == 7
     text = response.content.decode()
-    assert text.count('data-testid="prefilled"') == 14
+    assert text.count('data-testid="prefilled"') == 7
     # The declaration is the e-form itself; only the birth certificate is asked for.
     assert "tờ khai điện tử ở trên thay cho giấy tờ này" in text
 
@@ -344,8 +348,15 @@ def test_reuse_a_result_from_the_data_store_instead_of_uploading(
     result.save()
     # Only issued results are in the store: the earlier dossier stands for one returned.
     Dossier.objects.filter(pk=earlier.pk).update(state=State.RETURNED)
+    # The birth certificate slot takes birth-registration results; the declaration's slot is
+    # covered by the e-form and offers nothing.
+    RequiredDocument.objects.filter(pk=certificate(birth).pk).update(
+        accepts_results_of=[birth.code]
+    )
     page = signed_in.get(URL)
-    assert [s.pk for s in page.context["sources"]] == [result.pk]
+    offered = {row["document"].pk: [s.pk for s in row["sources"]] for row in page.context["rows"]}
+    assert offered[certificate(birth).pk] == [result.pk]
+    assert [pk for pk, sources in offered.items() if sources] == [certificate(birth).pk]
     response = signed_in.post(
         URL, {**form_post(birth), f"dung_lai_{certificate(birth).pk}": str(result.pk)}
     )

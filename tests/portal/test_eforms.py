@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -26,19 +27,34 @@ from motcua.core.models import AuditEvent
 from motcua.demo.eforms import EFORMS, demo_eforms_load
 from motcua.dossiers.services import dossier_submit
 from motcua.integration.registry import RegistryPerson
-from motcua.portal.eforms import ACCOUNT, REGISTRY, STORE, known_values, store_answers
+from motcua.portal.eforms import (
+    ACCOUNT,
+    REGISTRY,
+    STORE,
+    answers_about,
+    known_values,
+    registry_person,
+    store_answers,
+)
 from tests.factories import CitizenFactory, ProcedureFactory
 from tests.portal.apply_fixtures import (  # noqa: F401
+    AN_AS_FATHER,
+    AN_JUDICIAL,
+    BINH_JUDICIAL,
     BIRTH_EFORM,
     EARLIER,
+    JUDICIAL_EFORM,
     _media,
     birth,
     earlier,
+    judicial,
     known_citizen,
     online_draft,
 )
 
 pytestmark = pytest.mark.django_db
+
+MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 
 AN = RegistryPerson(
     personal_id="046085001234",
@@ -219,6 +235,8 @@ def test_publishing_an_eform_through_the_service_refuses_a_bad_one(db):
 def test_prefill_comes_from_registry_account_and_earlier_dossiers(known_citizen, earlier):
     fields = eform_fields(BIRTH_EFORM)
     known = known_values(fields, person=AN, user=known_citizen, store=store_answers(known_citizen))
+    # The earlier registration's mother and the applicant's relationship were about another
+    # child: that registration's own, never offered again.
     assert {name: (hit.value, hit.kind) for name, hit in known.items()} == {
         "applicant_full_name": ("Nguyễn Văn An", REGISTRY),
         "applicant_birth_date": ("1985-04-12", REGISTRY),
@@ -227,38 +245,135 @@ def test_prefill_comes_from_registry_account_and_earlier_dossiers(known_citizen,
         "applicant_address": ("20 Phan Đình Phùng, phường Thuận Hóa, thành phố Huế", REGISTRY),
         "applicant_phone": ("0905123456", ACCOUNT),
         "applicant_email": ("nguyenvanan@example.vn", ACCOUNT),
-        "applicant_relationship": ("cha", STORE),
-        "mother_full_name": ("Lê Thị Hồng", STORE),
-        "mother_birth_date": ("1990-02-20", STORE),
-        "mother_ethnicity": ("Kinh", STORE),
-        "mother_nationality": ("Việt Nam", STORE),
-        "mother_residence": ("20 Phan Đình Phùng, phường Thuận Hóa, thành phố Huế", STORE),
-        "mother_personal_id": ("046190001111", STORE),
     }
 
 
-def test_the_store_takes_the_most_recent_answer_and_skips_drafts(known_citizen, birth, agency):
-    def make(form_data, *, submit=True):
-        dossier = online_draft(known_citizen, birth, agency, form_data=form_data)
+def _filed(citizen, procedure, agency, form_data, at):
+    dossier = online_draft(citizen, procedure, agency, form_data=form_data, at=at)
+    return dossier_submit(actor=citizen, dossier=dossier, at=at)
+
+
+def test_a_childs_parents_are_never_offered_as_the_applicants_own(
+    known_citizen, birth, judicial, agency
+):
+    """The defect as shipped: An registered his son's birth (father: himself, mother: his
+    wife); his judicial-record form then showed himself as his own father and his wife as his
+    mother, "filled from an earlier dossier". Bình, a second person in the registry, has her
+    own earlier judicial-record declaration, which is hers alone."""
+    _filed(known_citizen, birth, agency, {**EARLIER, **AN_AS_FATHER}, MONDAY)
+    binh = CitizenFactory(
+        username="046192005678", personal_id="046192005678", full_name="Trần Thị Bình"
+    )
+    _filed(binh, judicial, agency, BINH_JUDICIAL, MONDAY)
+    fields = eform_fields(JUDICIAL_EFORM)
+
+    an = known_values(
+        fields,
+        person=registry_person(known_citizen),
+        user=known_citizen,
+        store=store_answers(known_citizen),
+    )
+    assert {name: (hit.value, hit.kind) for name, hit in an.items()} == {
+        "applicant_full_name": ("Nguyễn Văn An", REGISTRY),
+        "applicant_birth_date": ("1985-04-12", REGISTRY),
+        "applicant_sex": ("nam", REGISTRY),
+        "applicant_personal_id": ("046085001234", ACCOUNT),
+        "applicant_address": ("20 Phan Đình Phùng, phường Thuận Hóa, thành phố Huế", REGISTRY),
+        "applicant_phone": ("0905123456", ACCOUNT),
+        "applicant_email": ("nguyenvanan@example.vn", ACCOUNT),
+    }
+    assert store_answers(known_citizen) == {}
+
+    binh_known = known_values(
+        fields, person=registry_person(binh), user=binh, store=store_answers(binh)
+    )
+    assert {name: (hit.value, hit.kind) for name, hit in binh_known.items()} == {
+        "applicant_full_name": ("Trần Thị Bình", REGISTRY),
+        "applicant_birth_date": ("1992-09-03", REGISTRY),
+        "applicant_sex": ("nữ", REGISTRY),
+        "applicant_personal_id": ("046192005678", ACCOUNT),
+        "applicant_address": ("151 Bà Triệu, phường An Cựu, thành phố Huế", REGISTRY),
+        "applicant_ethnicity": ("Kinh", STORE),
+        "applicant_birth_place": ("Huế", STORE),
+        "father_full_name": ("Trần Văn Bảo", STORE),
+        "mother_full_name": ("Hồ Thị Cúc", STORE),
+        "spouse_full_name": ("Lê Quang Dũng", STORE),
+    }
+
+
+def test_the_same_subject_is_reused_even_when_a_later_dossier_speaks_of_another(
+    known_citizen, birth, judicial, agency
+):
+    # An's own earlier judicial-record declaration names his real parents; a later birth
+    # registration names him as the child's father. The newer dossier is not about An's father.
+    _filed(known_citizen, judicial, agency, AN_JUDICIAL, MONDAY)
+    _filed(known_citizen, birth, agency, {**EARLIER, **AN_AS_FATHER}, MONDAY + timedelta(days=1))
+
+    assert store_answers(known_citizen) == {
+        ("applicant", "ethnicity"): "Kinh",
+        ("applicant.father", "full_name"): "Nguyễn Văn Bảo",
+        ("applicant.mother", "full_name"): "Phan Thị Cẩm",
+        ("applicant.spouse", "full_name"): "Lê Thị Hồng",
+    }
+    known = known_values(
+        eform_fields(JUDICIAL_EFORM), person=None, user=None, store=store_answers(known_citizen)
+    )
+    assert {name: hit.value for name, hit in known.items()} == {
+        "applicant_ethnicity": "Kinh",
+        "father_full_name": "Nguyễn Văn Bảo",
+        "mother_full_name": "Phan Thị Cẩm",
+        "spouse_full_name": "Lê Thị Hồng",
+    }
+    # And back on a birth registration, none of it fills the child's parents.
+    assert (
+        known_values(
+            eform_fields(BIRTH_EFORM), person=None, user=None, store=store_answers(known_citizen)
+        )
+        == {}
+    )
+
+
+def test_the_store_takes_the_most_recent_answer_and_skips_drafts(known_citizen, judicial, agency):
+    def make(form_data, at, *, submit=True):
+        dossier = online_draft(known_citizen, judicial, agency, form_data=form_data, at=at)
         if submit:
-            dossier_submit(actor=known_citizen, dossier=dossier)
+            dossier_submit(actor=known_citizen, dossier=dossier, at=at)
         return dossier
 
-    make({"mother_full_name": "Tên cũ", "mother_ethnicity": "Tày"})
-    make({"mother_full_name": "Lê Thị Hồng", "mother_ethnicity": ""})
-    make({"mother_full_name": "Bản nháp bỏ dở"}, submit=False)
+    make({"father_full_name": "Tên cũ", "applicant_ethnicity": "Tày"}, MONDAY)
+    make({"father_full_name": "Nguyễn Văn Bảo", "applicant_ethnicity": ""}, MONDAY + timedelta(1))
+    make({"father_full_name": "Bản nháp bỏ dở"}, MONDAY + timedelta(2), submit=False)
     assert store_answers(known_citizen) == {
-        "mother_full_name": "Lê Thị Hồng",
-        "mother_ethnicity": "Tày",
+        ("applicant.father", "full_name"): "Nguyễn Văn Bảo",
+        ("applicant", "ethnicity"): "Tày",
     }
     # Another citizen's dossiers are never theirs to prefill from.
     assert store_answers(CitizenFactory(personal_id="001090000099")) == {}
 
 
+def test_a_field_without_a_subject_is_never_prefilled():
+    form = copy.deepcopy(JUDICIAL_EFORM)
+    for hint in form["ui"]["fields"].values():
+        hint.pop("subject"), hint.pop("meaning")
+    fields = eform_fields(form)
+    assert answers_about(fields, AN_JUDICIAL) == {}
+    store = {("applicant.father", "full_name"): "Nguyễn Văn Bảo"}
+    assert known_values(fields, person=AN, user=None, store=store) == {}
+
+
+def test_only_the_applicant_and_their_parents_and_spouse_are_carried():
+    birth = eform_fields(BIRTH_EFORM)
+    assert answers_about(birth, {**EARLIER, **AN_AS_FATHER, "applicant_full_name": "An"}) == {
+        ("applicant", "full_name"): "An"
+    }
+    death = eform_fields(json.loads((EFORMS / "1.000656.json").read_text(encoding="utf-8")))
+    assert answers_about(death, {"deceased_full_name": "Nguyễn Văn Bảo", "copies": 1}) == {}
+
+
 def test_a_stored_answer_outside_the_fields_choices_is_not_offered(known_citizen):
-    fields = eform_fields(BIRTH_EFORM)
-    known = known_values(fields, person=None, user=None, store={"applicant_relationship": "chú"})
-    assert known == {}
+    fields = eform_fields(JUDICIAL_EFORM)
+    store = {("applicant", "result_delivery"): "bằng bồ câu"}
+    assert known_values(fields, person=None, user=None, store=store) == {}
 
 
 # --- the generic form ------------------------------------------------------------------------

@@ -164,6 +164,10 @@ def test_an_earlier_result_can_be_reused_for_a_listed_document(
     # Only issued results are in the store: the older dossier stands for one returned.
     Dossier.objects.filter(pk=older.pk).update(state=State.RETURNED)
     client.force_login(known_citizen)
+    # Offered only where the listed document takes birth-registration results.
+    assert client.get(url(asked)).context["slots"][0]["sources"] == []
+    birth.documents.filter(name="Giấy chứng sinh").update(accepts_results_of=[birth.code])
+    assert client.get(url(asked)).context["slots"][0]["sources"] == [result]
     response = client.post(url(asked), {"dung_lai_bs_0": str(result.pk), "tep_bs_1": upload()})
     assert response.status_code == 302
     dossier = Dossier.objects.get(pk=asked.pk)

@@ -9,8 +9,18 @@ Format (`Procedure.eform`)::
                 "properties": {…}, "required": […]},
      "ui": {"order": ["field", …],
             "fields": {"field": {"label", "widget", "help", "section", "choices",
-                                 "pattern_hint", "source": "registry.full_name" | [ … ]}},
+                                 "pattern_hint", "subject": "applicant.father",
+                                 "meaning": "full_name"}},
             "covers_documents": [1]}}
+
+`subject` and `meaning` say whose data a field holds and what it is: "Họ và tên cha" on a
+judicial-record form is (`applicant.father`, `full_name`), the same words on a birth
+registration are (`child.father`, `full_name`) — another person. Prefill keys on that pair,
+never on the field's name: a value is reused only for the same subject and meaning, and only
+for the subjects in `CARRIED_SUBJECTS` (the applicant and the applicant's own parents and
+spouse), the people who are the same in every dossier of this citizen. A child being
+registered, a deceased person, a partner, a household head, a land parcel are this dossier's
+own; a field without a subject is never prefilled.
 
 `covers_documents` names the positions of required documents that the filled e-form replaces
 (the paper declaration), so the citizen is not asked to upload them.
@@ -31,30 +41,59 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 WIDGETS = frozenset(
     {"text", "textarea", "date", "select", "radio", "number", "email", "tel", "checkbox"}
 )
-REGISTRY_KEYS = frozenset({"full_name", "birth_date", "sex", "permanent_address"})
-USER_KEYS = frozenset({"personal_id", "email", "phone"})
-_STORE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+APPLICANT = "applicant"
+# Subjects that are the same people in every dossier of one citizen: what a citizen declared
+# about them before may be offered again. Every other subject belongs to its dossier.
+CARRIED_SUBJECTS = frozenset(
+    {APPLICANT, "applicant.father", "applicant.mother", "applicant.spouse"}
+)
+_SUBJECT = re.compile(r"^[a-z][a-z_]{0,31}(\.[a-z][a-z_]{0,31})?$")
+_MEANING = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 # Longest answer kept for a free-text field: a declaration is not a document store.
 MAX_TEXT = 2000
 
 
-def source_valid(source: Any) -> bool:
-    if not isinstance(source, str) or "." not in source:
-        return False
-    kind, key = source.split(".", 1)
-    return (
-        (kind == "registry" and key in REGISTRY_KEYS)
-        or (kind == "user" and key in USER_KEYS)
-        or (kind == "store" and bool(_STORE_KEY.match(key)))
-    )
+def about_of(hint: dict[str, Any]) -> tuple[str, str] | None:
+    """A field's (subject, meaning), or None when the form does not say."""
+    subject, meaning = hint.get("subject"), hint.get("meaning")
+    if isinstance(subject, str) and isinstance(meaning, str) and subject and meaning:
+        return subject, meaning
+    return None
 
 
-def sources_of(hint: dict[str, Any]) -> list[str]:
-    """A field's prefill sources, best first (`source` may be one string or a list)."""
-    source = hint.get("source")
-    if source is None:
-        return []
-    return [source] if isinstance(source, str) else list(source)
+def _about_problems(where: str, hint: dict[str, Any]) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    if "source" in hint:
+        problems.append(
+            (
+                f"{where}.source",
+                _(
+                    "không còn dùng: giá trị không được lấy theo tên trường; hãy khai báo "
+                    "“subject” (người có thông tin) và “meaning” (thông tin gì)"
+                ),
+            )
+        )
+    subject, meaning = hint.get("subject"), hint.get("meaning")
+    if subject is None and meaning is None:
+        return problems
+    if not isinstance(subject, str) or not _SUBJECT.match(subject):
+        problems.append(
+            (
+                f"{where}.subject",
+                _(
+                    "phải là người có thông tin, ví dụ applicant, applicant.father, "
+                    "applicant.mother, applicant.spouse, child, deceased"
+                ),
+            )
+        )
+    if not isinstance(meaning, str) or not _MEANING.match(meaning):
+        problems.append(
+            (
+                f"{where}.meaning",
+                _("phải là tên thông tin (chữ thường, số, gạch dưới), ví dụ full_name"),
+            )
+        )
+    return problems
 
 
 def eform_problems(eform: Any) -> list[tuple[str, str]]:
@@ -116,26 +155,26 @@ def eform_problems(eform: Any) -> list[tuple[str, str]]:
         for key in ("label", "help", "section", "pattern_hint"):
             if key in hint and not isinstance(hint[key], str):
                 problems.append((f"{where}.{key}", _("phải là chuỗi ký tự")))
-        source = hint.get("source")
-        if source is not None and (
-            not isinstance(source, (str, list))
-            or not sources_of(hint)
-            or not all(source_valid(s) for s in sources_of(hint))
-        ):
-            problems.append(
-                (
-                    f"{where}.source",
-                    _(
-                        "nguồn không hợp lệ: dùng registry.full_name|birth_date|sex|"
-                        "permanent_address, user.personal_id|email|phone hoặc store.<khóa>"
-                    ),
-                )
-            )
+        problems.extend(_about_problems(where, hint))
         choices = hint.get("choices")
         if choices is not None and not (
             isinstance(choices, dict) and all(isinstance(v, str) for v in choices.values())
         ):
             problems.append((f"{where}.choices", _("phải là đối tượng giá trị → nhãn")))
+    seen: dict[tuple[str, str], str] = {}
+    for name in properties:
+        hint = hints.get(name)
+        about = about_of(hint) if isinstance(hint, dict) else None
+        if about is not None and about in seen:
+            problems.append(
+                (
+                    f"ui.fields.{name}",
+                    _("trùng người và thông tin (%(s)s, %(m)s) với trường '%(o)s'")
+                    % {"o": seen[about], "s": about[0], "m": about[1]},
+                )
+            )
+        elif about is not None:
+            seen[about] = name
     covers = ui.get("covers_documents", [])
     if not isinstance(covers, list) or not all(
         isinstance(p, int) and not isinstance(p, bool) and p >= 1 for p in covers
@@ -152,13 +191,13 @@ PERSONAL_ID = {"type": "string", "pattern": "^[0-9]{12}$"}
 def generic_eform(procedure_name: str = "") -> dict[str, Any]:
     """For procedures without a published e-form: the applicant's own particulars only."""
     fields = {
-        "applicant_full_name": ("Họ, chữ đệm và tên người nộp", "text", "registry.full_name"),
-        "applicant_birth_date": ("Ngày, tháng, năm sinh", "date", "registry.birth_date"),
-        "applicant_sex": ("Giới tính", "radio", "registry.sex"),
-        "applicant_personal_id": ("Số định danh cá nhân", "text", "user.personal_id"),
-        "applicant_address": ("Nơi thường trú", "text", "registry.permanent_address"),
-        "applicant_phone": ("Số điện thoại", "tel", "user.phone"),
-        "applicant_email": ("Thư điện tử", "email", "user.email"),
+        "applicant_full_name": ("Họ, chữ đệm và tên người nộp", "text", "full_name"),
+        "applicant_birth_date": ("Ngày, tháng, năm sinh", "date", "birth_date"),
+        "applicant_sex": ("Giới tính", "radio", "sex"),
+        "applicant_personal_id": ("Số định danh cá nhân", "text", "personal_id"),
+        "applicant_address": ("Nơi thường trú", "text", "permanent_address"),
+        "applicant_phone": ("Số điện thoại", "tel", "phone"),
+        "applicant_email": ("Thư điện tử", "email", "email"),
     }
     properties: dict[str, Any] = {
         "applicant_full_name": {"type": "string", "minLength": 2, "maxLength": 200},
@@ -170,8 +209,14 @@ def generic_eform(procedure_name: str = "") -> dict[str, Any]:
         "applicant_email": {"type": "string", "format": "email", "maxLength": 254},
     }
     hints: dict[str, Any] = {
-        name: {"label": label, "widget": widget, "source": source, "section": "Người nộp hồ sơ"}
-        for name, (label, widget, source) in fields.items()
+        name: {
+            "label": label,
+            "widget": widget,
+            "subject": APPLICANT,
+            "meaning": meaning,
+            "section": "Người nộp hồ sơ",
+        }
+        for name, (label, widget, meaning) in fields.items()
     }
     hints["applicant_sex"]["choices"] = {"nam": "Nam", "nữ": "Nữ"}
     hints["applicant_personal_id"]["pattern_hint"] = "12 chữ số"
@@ -209,7 +254,15 @@ class Field:
     required: bool
     schema: dict[str, Any]
     choices: list[tuple[str, str]]
-    sources: list[str]
+    # Whose data and which of it, e.g. ("applicant.father", "full_name"); None: not said, so
+    # never prefilled.
+    about: tuple[str, str] | None = None
+
+    @property
+    def carried(self) -> bool:
+        """What the citizen declared here before may be offered again (same person in every
+        dossier of theirs)."""
+        return self.about is not None and self.about[0] in CARRIED_SUBJECTS
 
 
 def eform_fields(eform: dict[str, Any]) -> list[Field]:
@@ -234,7 +287,7 @@ def eform_fields(eform: dict[str, Any]) -> list[Field]:
                 required=name in required,
                 schema=prop,
                 choices=choices,
-                sources=sources_of(hint),
+                about=about_of(hint),
             )
         )
     return result

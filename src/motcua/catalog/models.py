@@ -126,6 +126,18 @@ class RequiredDocument(models.Model):
     form = models.CharField(_("hình thức"), max_length=8, choices=Form.choices, default=Form.ANY)
     optional = models.BooleanField(_("không bắt buộc"), default=False)
     template = models.FileField(_("mẫu đơn, tờ khai"), upload_to="templates/", blank=True)
+    # The kind of an issued result is the procedure that issued it: a birth registration issues
+    # the birth extract, a marriage registration the marriage certificate. Only results of
+    # these procedures may stand in for this document; none named, none offered.
+    accepts_results_of = models.JSONField(
+        _("dùng được kết quả của thủ tục"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Mã các thủ tục mà kết quả đã cấp dùng thay được giấy tờ này (kho dữ liệu của công "
+            'dân), ví dụ ["1.001193"]. Để trống: không dùng lại kết quả nào.'
+        ),
+    )
 
     class Meta:
         ordering = ["procedure", "position", "id"]

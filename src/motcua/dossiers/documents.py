@@ -1,5 +1,6 @@
 """Files of a dossier: upload with type sniffed from content, digitisation, reuse of earlier
-results from the applicant's data store (§7 `digitized`, `reused`)."""
+results from the applicant's data store (§7 `digitized`, `reused`), each only for a required
+document that accepts results of its kind (`RequiredDocument.accepts_results_of`)."""
 
 from __future__ import annotations
 
@@ -226,6 +227,21 @@ def store_documents_of(applicant_id_number: str) -> QuerySet[DossierDocument]:
     )
 
 
+def result_fits(required_document: RequiredDocument, source: DossierDocument) -> bool:
+    """An issued result may stand in for a required document only when it is of the kind the
+    document asks for: the result of one of the procedures the catalog names for it."""
+    return source.dossier.procedure.code in (required_document.accepts_results_of or [])
+
+
+def store_documents_for(
+    applicant_id_number: str, required_document: RequiredDocument
+) -> QuerySet[DossierDocument]:
+    """The applicant's issued results that may stand in for this required document."""
+    return store_documents_of(applicant_id_number).filter(
+        dossier__procedure__code__in=list(required_document.accepts_results_of or [])
+    )
+
+
 def document_reuse(
     *,
     actor: User,
@@ -252,6 +268,19 @@ def document_reuse(
     if required_document.procedure_id != dossier.procedure_id:
         raise ValidationFailed(
             _("Thành phần hồ sơ không thuộc thủ tục này."), fields={"required_document": "invalid"}
+        )
+    if not result_fits(required_document, source):
+        raise ValidationFailed(
+            _(
+                "Kết quả “%(name)s” (%(procedure)s) không phải loại giấy tờ “%(document)s” yêu "
+                "cầu; hãy chọn kết quả phù hợp hoặc tải tệp lên."
+            )
+            % {
+                "name": source.name,
+                "procedure": source.dossier.procedure.name,
+                "document": required_document.name,
+            },
+            fields={"source": "kind"},
         )
     moment = at or timezone.now()
     with transaction.atomic():

@@ -1,6 +1,13 @@
 """Filling an e-form with as little typing as possible: every value the system already knows
 — from the population registry, the citizen's account, or their earlier dossiers (the personal
-data store) — is prefilled and marked with where it came from."""
+data store) — is prefilled and marked with where it came from.
+
+Known values are keyed by whose data they are and what they mean (`Field.about`, e.g.
+("applicant.father", "full_name")), never by a field's name: "father_full_name" on a birth
+registration is the child's father — the citizen himself — and must not come back as the
+citizen's own father on his judicial-record form. Only the applicant's own data and their
+parents' and spouse's (`CARRIED_SUBJECTS`) are reused; the registry and the account speak only
+of the applicant."""
 
 from __future__ import annotations
 
@@ -12,7 +19,15 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from motcua.catalog.eforms import MAX_TEXT, Field, date_display, date_parse, eform_fields
+from motcua.catalog.eforms import (
+    APPLICANT,
+    MAX_TEXT,
+    Field,
+    date_display,
+    date_parse,
+    eform_fields,
+    generic_eform,
+)
 from motcua.directory.models import User
 from motcua.dossiers.models import Dossier, State
 from motcua.integration.registry import RegistryPerson, population_registry
@@ -22,6 +37,8 @@ logger = logging.getLogger(__name__)
 REGISTRY, ACCOUNT, STORE = "registry", "user", "store"
 # How many earlier dossiers the data store reads; the most recent hold the freshest answers.
 STORE_DEPTH = 50
+# (subject, meaning), e.g. ("applicant.mother", "full_name").
+About = tuple[str, str]
 
 
 def source_label(kind: str) -> str:
@@ -50,18 +67,39 @@ def registry_person(user: User) -> RegistryPerson | None:
         return None
 
 
-def store_answers(user: User, *, exclude: int | None = None) -> dict[str, Any]:
-    """Key → the most recent answer in the citizen's earlier dossiers' declarations. Drafts
-    are left out: a half-typed, abandoned draft is not data the citizen stands by."""
+def answers_about(fields: Iterable[Field], form_data: Mapping[str, Any]) -> dict[About, Any]:
+    """One declaration's answers that may be offered again, keyed by (subject, meaning): only
+    fields that say whose data they hold, and only about the applicant and their own parents
+    and spouse. A child's, a deceased person's or a partner's particulars stay in their
+    dossier."""
+    answers: dict[About, Any] = {}
+    for field in fields:
+        value = form_data.get(field.name)
+        if field.carried and field.about is not None and value not in ("", None):
+            answers.setdefault(field.about, value)
+    return answers
+
+
+def store_answers(user: User, *, exclude: int | None = None) -> dict[About, Any]:
+    """(subject, meaning) → the most recent answer in the citizen's earlier dossiers'
+    declarations, each read through its own procedure's e-form (which says whose data each of
+    its fields holds). Drafts are left out: a half-typed, abandoned draft is not data the
+    citizen stands by."""
     queryset = Dossier.objects.filter(applicant=user).exclude(state=State.DRAFT)
     if exclude is not None:
         queryset = queryset.exclude(pk=exclude)
-    rows = queryset.order_by("-created_at", "-id").values_list("form_data", flat=True)[:STORE_DEPTH]
-    answers: dict[str, Any] = {}
-    for form_data in rows:
-        for key, value in (form_data or {}).items():
-            if value not in ("", None) and key not in answers:
-                answers[key] = value
+    # The e-form rides along in the same query (a citizen's few dossiers, each procedure's
+    # fields read once) rather than costing the page a second one.
+    rows = queryset.order_by("-created_at", "-id").values_list(
+        "form_data", "procedure_id", "procedure__eform"
+    )[:STORE_DEPTH]
+    forms: dict[int, list[Field]] = {}
+    answers: dict[About, Any] = {}
+    for form_data, procedure_id, eform in rows:
+        if procedure_id not in forms:
+            forms[procedure_id] = eform_fields(eform or generic_eform())
+        for about, value in answers_about(forms[procedure_id], form_data or {}).items():
+            answers.setdefault(about, value)
     return answers
 
 
@@ -70,32 +108,37 @@ def known_values(
     *,
     person: RegistryPerson | None,
     user: User | None,
-    store: Mapping[str, Any],
+    store: Mapping[About, Any],
 ) -> dict[str, Known]:
-    """Field name → the first of its sources that has a value. Pure, so the typing benchmark
-    runs exactly this logic."""
-    registry = (
+    """Field name → the first source that knows this field's subject and meaning: the
+    registry, then the account (both only about the applicant), then the citizen's earlier
+    declarations. Pure, so the typing benchmark runs exactly this logic."""
+    registry: dict[About, Any] = (
         {
-            "full_name": person.full_name,
-            "birth_date": person.birth_date.isoformat(),
-            "sex": person.sex,
-            "permanent_address": person.permanent_address,
+            (APPLICANT, "full_name"): person.full_name,
+            (APPLICANT, "birth_date"): person.birth_date.isoformat(),
+            (APPLICANT, "sex"): person.sex,
+            (APPLICANT, "permanent_address"): person.permanent_address,
         }
         if person
         else {}
     )
-    account = (
-        {"personal_id": user.personal_id or "", "email": user.email, "phone": user.phone}
+    account: dict[About, Any] = (
+        {
+            (APPLICANT, "personal_id"): user.personal_id or "",
+            (APPLICANT, "email"): user.email,
+            (APPLICANT, "phone"): user.phone,
+        }
         if user
         else {}
     )
-    pools = {"registry": (registry, REGISTRY), "user": (account, ACCOUNT), "store": (store, STORE)}
+    pools = ((registry, REGISTRY), (account, ACCOUNT), (store, STORE))
     result: dict[str, Known] = {}
     for field in fields:
-        for source in field.sources:
-            kind, key = source.split(".", 1)
-            pool, label = pools[kind]
-            value = pool.get(key)
+        if not field.carried or field.about is None:
+            continue
+        for pool, label in pools:
+            value = pool.get(field.about)
             if value not in ("", None) and _fits(field, value):
                 result[field.name] = Known(value=value, kind=label)
                 break
@@ -218,25 +261,25 @@ def registry_used(known: Mapping[str, Known], answers: Mapping[str, Any]) -> boo
 def applicant_particulars(
     fields: Iterable[Field], answers: Mapping[str, Any], user: User, person: RegistryPerson | None
 ) -> dict[str, str]:
-    """The dossier's applicant columns, taken from the fields bound to the applicant's own
-    sources, else from the account and the registry."""
+    """The dossier's applicant columns, taken from the fields that hold the applicant's own
+    name, address, phone and e-mail, else from the account and the registry."""
 
-    def answer_for(source: str) -> str:
+    def answer_for(meaning: str) -> str:
         for field in fields_list:
-            if field.sources and field.sources[0] == source and answers.get(field.name):
+            if field.about == (APPLICANT, meaning) and answers.get(field.name):
                 return str(answers[field.name])
         return ""
 
     fields_list = list(fields)
     return {
-        "applicant_name": answer_for("registry.full_name")
+        "applicant_name": answer_for("full_name")
         or (person.full_name if person else "")
         or user.full_name
         or user.username,
-        "applicant_address": answer_for("registry.permanent_address")
+        "applicant_address": answer_for("permanent_address")
         or (person.permanent_address if person else ""),
-        "applicant_phone": (answer_for("user.phone") or user.phone)[:20],
-        "applicant_email": answer_for("user.email") or user.email,
+        "applicant_phone": (answer_for("phone") or user.phone)[:20],
+        "applicant_email": answer_for("email") or user.email,
     }
 
 

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
 
 from motcua.catalog.models import RequiredDocument
 from motcua.core.errors import ValidationFailed
 from motcua.core.text import fold
 from motcua.directory.models import Agency
-from motcua.dossiers.documents import upload_check
+from motcua.dossiers.documents import result_fits, upload_check
 from motcua.dossiers.models import DossierDocument
 
 
@@ -66,5 +67,11 @@ def attachments_from(
             upload.seek(0)
             result.uploads.append((document, upload))
         elif choice and choice in sources:
+            if not result_fits(document, sources[choice]):
+                result.errors[f"document_{document.pk}"] = _(
+                    "Kết quả đã chọn không phải loại giấy tờ này; hãy chọn kết quả phù hợp hoặc "
+                    "tải tệp lên."
+                )
+                continue
             result.reuses.append((document, sources[choice]))
     return result

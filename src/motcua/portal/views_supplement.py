@@ -16,6 +16,7 @@ from motcua.core.errors import MotcuaError, ValidationFailed
 from motcua.dossiers.documents import (
     document_attach,
     document_reuse,
+    result_fits,
     store_documents_of,
     upload_check,
 )
@@ -54,6 +55,13 @@ def supplement(request: HttpRequest, reference: str) -> HttpResponse:
         ]
         if d.dossier_id != dossier.pk
     }
+    for slot in slots:
+        # Each slot offers only the earlier results of the kind its document asks for.
+        slot["sources"] = (
+            [d for d in sources.values() if result_fits(slot["document"], d)]
+            if slot["document"] is not None
+            else []
+        )
     context: dict[str, Any] = {
         "dossier": dossier,
         "event": event,
@@ -80,7 +88,7 @@ def supplement(request: HttpRequest, reference: str) -> HttpResponse:
                 uploads.append((slot["document"], upload))
             except ValidationFailed as error:
                 slot["error"] = error.message
-        elif choice in sources and slot["document"] is not None:
+        elif choice in sources and sources[choice] in slot["sources"]:
             reuses.append((slot["document"], sources[choice]))
         else:
             slot["error"] = _("Chưa đính kèm giấy tờ này.")
