@@ -311,9 +311,13 @@ class RefuseForm(_Versioned):
 
 
 class ReturnForm(_Versioned):
+    """How the result reaches the applicant: the three ways the e-form offers them (and the
+    lifecycle records), the applicant's own choice preselected by the page."""
+
     METHODS = [
         ("in_person", gettext_lazy("Trực tiếp tại quầy")),
         ("post", gettext_lazy("Qua bưu chính công ích")),
+        ("online", gettext_lazy("Bản điện tử gửi vào tài khoản và kho dữ liệu của người nộp")),
     ]
 
     method = forms.ChoiceField(
@@ -336,6 +340,22 @@ class ReturnForm(_Versioned):
         max_length=1000,
         required=False,
     )
+
+    def __init__(self, *args: Any, electronic: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.electronic = electronic
+
+    def clean_method(self) -> str:
+        method: str = self.cleaned_data["method"]
+        if method == "online" and not self.electronic:
+            raise forms.ValidationError(
+                _(
+                    "Hồ sơ không có kết quả điện tử trong kho dữ liệu của người nộp: hãy trả "
+                    "trực tiếp hoặc qua bưu chính."
+                ),
+                code="no_e_result",
+            )
+        return method
 
     def clean_receiver(self) -> str:
         receiver = " ".join(self.cleaned_data["receiver"].split())

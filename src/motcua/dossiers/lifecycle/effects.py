@@ -228,6 +228,15 @@ def _return(change: _Change) -> None:
         raise ValidationFailed(
             _("Hình thức trả kết quả không hợp lệ."), fields={"method": "invalid"}
         )
+    if method == "online" and not (change.dossier.e_result and change.dossier.result_to_store):
+        # Electronic delivery is the issued e-result in the applicant's data store.
+        raise ValidationFailed(
+            _(
+                "Hồ sơ không có kết quả điện tử trong kho dữ liệu của người nộp: hãy trả "
+                "trực tiếp hoặc qua bưu chính."
+            ),
+            fields={"method": "no_e_result"},
+        )
     change.set(returned_at=change.at, closed_at=change.at)
 
 

@@ -20,20 +20,56 @@ from motcua.office.forms_counter import ReturnForm
 
 # ---------------------------------------------------------------- return of the result
 
+# The e-form's "Hình thức nhận kết quả" answer (`delivery`) → the return method it asks for.
+DELIVERY_METHODS = {
+    "truc_tiep": "in_person",
+    "buu_chinh": "post",
+    "truc_tuyen": "online",
+    "in_person": "in_person",
+    "post": "post",
+    "online": "online",
+}
+
+
+def delivery_chosen(dossier: Dossier) -> str:
+    """How the applicant asked to receive the result when applying; "" when they did not
+    say (a walk-in, a procedure whose e-form does not ask)."""
+    answer = (dossier.form_data or {}).get("delivery")
+    return DELIVERY_METHODS.get(answer, "") if isinstance(answer, str) else ""
+
+
+def electronic_delivery_possible(dossier: Dossier) -> bool:
+    """An issued e-result that is in the applicant's data store (approval put it there)."""
+    return dossier.e_result and dossier.result_to_store
+
 
 @require_http_methods(["GET", "POST"])
 @counter_dossier
 def return_result(request: HttpRequest, *, officer: User, dossier: Dossier) -> HttpResponse:
-    """Hand the result over in person or by post, recording who received it and how."""
+    """Hand the result over in person, by post or electronically, as the applicant chose,
+    recording who received it and how."""
     results = list(dossier.documents.filter(kind=DossierDocument.Kind.RESULT).order_by("id"))
     can_return = Action.RETURN in allowed_actions(dossier, officer)
-    context: dict[str, Any] = {"dossier": dossier, "results": results, "can_return": can_return}
+    chosen = delivery_chosen(dossier)
+    electronic = electronic_delivery_possible(dossier)
+    context: dict[str, Any] = {
+        "dossier": dossier,
+        "results": results,
+        "can_return": can_return,
+        "chosen": dict(ReturnForm.METHODS).get(chosen, ""),
+        "chosen_unavailable": chosen == "online" and not electronic,
+    }
     if request.method == "GET":
         context["form"] = ReturnForm(
-            initial={"version": dossier.version, "receiver": dossier.applicant_name}
+            electronic=electronic,
+            initial={
+                "version": dossier.version,
+                "receiver": dossier.applicant_name,
+                "method": chosen if chosen and (chosen != "online" or electronic) else "in_person",
+            },
         )
         return render(request, "office/counter_return.html", context)
-    form = ReturnForm(request.POST)
+    form = ReturnForm(request.POST, electronic=electronic)
     context["form"] = form
     if not form.is_valid():
         context["error"] = first_error(form)
