@@ -1,9 +1,13 @@
 # The two set-up commands on a fresh machine are `make run` and `make test` (README.md).
+# make is the demo's and the developers' way in: it runs with MOTCUA_DEMO=1 (a generated secret
+# key, the local address). Production starts gunicorn and the worker from systemd with its own
+# environment (docs/deploy.md).
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
+export MOTCUA_DEMO ?= 1
 MOTCUA := .venv/bin/motcua
 
-.PHONY: install run test lint migrate demo worker bench
+.PHONY: install run test lint migrate demo static worker bench
 
 install:
 	bash scripts/install.sh
@@ -16,7 +20,11 @@ demo: migrate
 	$(MOTCUA) esign_demo_pki
 	$(MOTCUA) demo_sign_results
 
-run: demo
+# Hashed, compressed copies under $MOTCUA_VAR_DIR/static, served by WhiteNoise.
+static: install
+	$(MOTCUA) collectstatic --noinput --verbosity 0
+
+run: demo static
 	bash scripts/run.sh
 
 worker: install

@@ -43,7 +43,7 @@ from motcua.core import health
 from motcua.core.models import AuditEvent
 
 NATIONAL_SYNC = "national.sync"
-COUNTERS_CHECK = "counters_check"
+COUNTERS_CHECK = "index.counters_check"
 METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 REQUEST_LATENCY = Histogram(
