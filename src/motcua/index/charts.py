@@ -112,7 +112,7 @@ def bar_chart(
 class Column:
     label: str  # under the column (e.g. 'T3')
     sublabel: str  # a second line under it (e.g. the year, on January and the first column)
-    value: float
+    value: float | None  # None: a gap (e.g. a month with no dossier), drawn as no column
     text: str  # above the column
     detail: str = ""  # tooltip / screen reader (e.g. 'Tháng 03/2026: 73,40 điểm — Khá')
 
@@ -132,7 +132,9 @@ def column_chart(
     maximum: float = 100,
     guides: Sequence[float] = (50, 70, 80, 90),
 ) -> SafeString:
-    """Vertical columns on a 0..maximum scale with dashed guide lines (the band thresholds)."""
+    """Vertical columns on a 0..maximum scale with dashed guide lines (the band thresholds).
+    A column without a value is a gap: no bar at all (a zero-height bar would read as 0), its
+    text written on the base line."""
     width = AXIS_LEFT + len(columns) * COLUMN_WIDTH + 4
     height = CHART_TOP + CHART_HEIGHT + 40
     bottom = CHART_TOP + CHART_HEIGHT
@@ -153,14 +155,23 @@ def column_chart(
     for i, column in enumerate(columns):
         x = AXIS_LEFT + i * COLUMN_WIDTH
         centre = x + COLUMN_WIDTH / 2
-        top = y_of(column.value)
+        if column.value is None:
+            head = (
+                f'<g class="chart-column chart-gap"><title>{escape(column.detail or column.text)}'
+                f'</title><text x="{centre}" y="{bottom - 5}" font-size="11" '
+                f'text-anchor="middle" fill="#555e68">{escape(column.text)}</text>'
+            )
+        else:
+            top = y_of(column.value)
+            head = (
+                f'<g class="chart-column"><title>{escape(column.detail or column.text)}</title>'
+                f'<rect x="{x + 9}" y="{top:.1f}" width="{COLUMN_WIDTH - 18}" '
+                f'height="{bottom - top:.1f}" fill="#0b57a4"/>'
+                f'<text x="{centre}" y="{top - 5:.1f}" font-size="11" text-anchor="middle" '
+                f'font-weight="600" fill="#1b1f24">{escape(column.text)}</text>'
+            )
         parts.append(
-            f'<g class="chart-column"><title>{escape(column.detail or column.text)}</title>'
-            f'<rect x="{x + 9}" y="{top:.1f}" width="{COLUMN_WIDTH - 18}" '
-            f'height="{bottom - top:.1f}" fill="#0b57a4"/>'
-            f'<text x="{centre}" y="{top - 5:.1f}" font-size="11" text-anchor="middle" '
-            f'font-weight="600" fill="#1b1f24">{escape(column.text)}</text>'
-            f'<text x="{centre}" y="{bottom + 16}" font-size="12" text-anchor="middle" '
+            head + f'<text x="{centre}" y="{bottom + 16}" font-size="12" text-anchor="middle" '
             f'fill="#1b1f24">{escape(column.label)}</text>'
             f'<text x="{centre}" y="{bottom + 31}" font-size="11" text-anchor="middle" '
             f'fill="#555e68">{escape(column.sublabel)}</text></g>'

@@ -190,16 +190,30 @@ def band_of(total: float, bands: list[list]) -> str:
     return bands[-1][0]
 
 
-def index_compute(*, agency: Agency, period: Period) -> dict[str, Any]:
-    """`motcua index` (§7): one JSON-ready object, rolled up over the agency's subtree."""
+def has_dossiers(metrics: dict[str, int]) -> bool:
+    """§7, ranking and trends: an agency with no dossier received and none finished in the
+    period is listed apart and not ranked, and such a month is a gap in a trend — its total
+    (full marks by the zero-denominator rule) says nothing about how it served anyone."""
+    return bool(metrics.get("received", 0) or metrics.get("finished", 0))
+
+
+def index_evaluate(*, agency: Agency, period: Period) -> tuple[dict[str, Any], bool]:
+    """`index_compute`'s object and whether the period had any dossier (`has_dossiers`)."""
     ids = agency_subtree_ids([agency.pk])
-    metrics = {**dossier_metrics(ids, period), **catalog_metrics(ids, period)}
-    return {
+    dossiers = dossier_metrics(ids, period)
+    metrics = {**dossiers, **catalog_metrics(ids, period)}
+    result = {
         "agency": agency.code,
         "from": period.start.isoformat(),
         "to": period.end.isoformat(),
         **evaluate(definition_for(period), metrics),
     }
+    return result, has_dossiers(dossiers)
+
+
+def index_compute(*, agency: Agency, period: Period) -> dict[str, Any]:
+    """`motcua index` (§7): one JSON-ready object, rolled up over the agency's subtree."""
+    return index_evaluate(agency=agency, period=period)[0]
 
 
 def _rate(numerator: int, denominator: int) -> float | None:

@@ -206,14 +206,21 @@ def _trend_chart(months: Sequence[exports.MonthScore]) -> str:
     columns = []
     for index, month in enumerate(months):
         start = month.period.start
+        if month.total is None:
+            text = "—"
+            detail = _("Tháng %(month)s: không phát sinh hồ sơ, không tính điểm") % {
+                "month": month.label
+            }
+        else:
+            text = number_vi(month.total, 1)
+            detail = f"Tháng {month.label}: {number_vi(month.total)} điểm — {month.band_label}"
         columns.append(
             Column(
                 label=f"T{start.month}",
                 sublabel=str(start.year) if index == 0 or start.month == 1 else "",
                 value=month.total,
-                text=number_vi(month.total, 1),
-                detail=f"Tháng {month.label}: {number_vi(month.total)} điểm — "
-                f"{exports.band_label(month.band)}",
+                text=text,
+                detail=detail,
             )
         )
     return column_chart(
@@ -221,8 +228,9 @@ def _trend_chart(months: Sequence[exports.MonthScore]) -> str:
         chart_id="chart-trend",
         title=_("Tổng điểm theo tháng"),
         description=_(
-            "Tổng điểm chỉ số của từng tháng trong 12 tháng gần nhất; các đường kẻ đứt là "
-            "ngưỡng xếp loại 50, 70, 80 và 90 điểm."
+            "Tổng điểm chỉ số của từng tháng trong 12 tháng gần nhất; tháng không phát sinh hồ "
+            "sơ để trống (—), không tính điểm; các đường kẻ đứt là ngưỡng xếp loại 50, 70, 80 "
+            "và 90 điểm."
         ),
     )
 
@@ -267,7 +275,11 @@ def dashboard(request: HttpRequest, roots: list[Agency]) -> HttpResponse:
         indicator_chart=_indicator_chart(report),
         trend_chart=_trend_chart(months),
         months=[
-            {"label": m.label, "total": number_vi(m.total), "band": exports.band_label(m.band)}
+            {
+                "label": m.label,
+                "total": "—" if m.total is None else number_vi(m.total),
+                "band": m.band_label,
+            }
             for m in months
         ],
         kpis=kpis,
@@ -305,6 +317,11 @@ def _score_rows(
     ]
 
 
+def _apart_rows(apart: Sequence[exports.AgencyScore], period: Period) -> list[dict[str, Any]]:
+    """The agencies listed apart, unranked and without a score (§7)."""
+    return [{"agency": row.agency, "query": _period_query(row.agency, period)} for row in apart]
+
+
 @leader_required
 def ranking(request: HttpRequest, roots: list[Agency]) -> HttpResponse:
     """The agencies below the chosen one (all levels), ranked by total or by a group."""
@@ -324,6 +341,7 @@ def ranking(request: HttpRequest, roots: list[Agency]) -> HttpResponse:
     below = agency_subtree_ids([root.pk]) - {root.pk}
     rows = exports.agency_scores(Agency.objects.filter(id__in=below).order_by("code"), period)
     ranked = exports.ranked(rows, key=sort, descending=descending)
+    apart = exports.without_dossiers(rows)
 
     if request.GET.get("format") == "xlsx":
         return _download(
@@ -333,6 +351,7 @@ def ranking(request: HttpRequest, roots: list[Agency]) -> HttpResponse:
                 period=period,
                 rows=ranked,
                 groups=groups,
+                apart=apart,
             ),
             exports.XLSX_CONTENT_TYPE,
             exports.attachment_name("xep-hang", root, period, "xlsx"),
@@ -360,6 +379,8 @@ def ranking(request: HttpRequest, roots: list[Agency]) -> HttpResponse:
         total_header=header("total", "Tổng điểm"),
         group_headers=[header(key, name) for key, name in groups],
         rows=_score_rows(ranked, groups, period),
+        apart=_apart_rows(apart, period),
+        link_apart="/chi-so/",
         query=_period_query(root, period, sort=sort, dir="desc" if descending else "asc"),
     )
     return render(request, "index/ranking.html", context)
@@ -400,14 +421,16 @@ def public(request: HttpRequest) -> HttpResponse:
     scores = _public_scores([agency, *children], period)
     own, below = scores[0], scores[1:]
     ranked = exports.ranked(below, key="total", descending=True)
+    apart = exports.without_dossiers(below)
     if request.GET.get("format") == "xlsx":
         return _download(
             exports.scores_xlsx(
                 title="Chỉ số phục vụ người dân, doanh nghiệp (công khai)",
                 root=agency,
                 period=period,
-                rows=[exports.Ranked(0, own), *ranked],
+                rows=[exports.Ranked(0, own), *ranked] if own.has_dossiers else ranked,
                 groups=groups,
+                apart=apart if own.has_dossiers else [own, *apart],
             ),
             exports.XLSX_CONTENT_TYPE,
             exports.attachment_name("chi-so-cong-khai", agency, period, "xlsx"),
@@ -416,7 +439,8 @@ def public(request: HttpRequest) -> HttpResponse:
         Agency.objects.filter(parent__in=children).values_list("parent_id", flat=True)
     )
     rows = _score_rows(ranked, groups, period)
-    for row in rows:
+    apart_rows = _apart_rows(apart, period)
+    for row in [*rows, *apart_rows]:
         row["has_children"] = row["agency"].pk in with_children
     context.update(
         period=period,
@@ -438,7 +462,9 @@ def public(request: HttpRequest) -> HttpResponse:
             description=_("Tổng điểm %(total)s trên 100, xếp loại %(band)s.")
             % {"total": number_vi(own.total), "band": own.band_label},
         ),
+        own_has_dossiers=own.has_dossiers,
         rows=rows,
+        apart=apart_rows,
         parent=agency.parent,
         parent_query=_period_query(agency.parent, period) if agency.parent else "",
         query=_period_query(agency, period),

@@ -115,6 +115,7 @@ def indicator(request: HttpRequest, key: str) -> HttpResponse:
             "rows": rows,
             "page": page,
             "officers": officers,
+            "first": 1,
             "agencies": _agency_choices(request.user, agency),
         },
     )
@@ -198,6 +199,7 @@ def responsibility(request: HttpRequest) -> HttpResponse:
     lines = drilldown.officer_lines(
         drilldown.steps_in_period(agency_subtree_ids([agency.pk]), period, now=now), now=now
     )
+    page = Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "index/officer_responsibility.html",
@@ -205,7 +207,14 @@ def responsibility(request: HttpRequest) -> HttpResponse:
             "agency": agency,
             "period": period,
             "query": _query(agency, period),
-            "officers": lines,
+            "officers": page.object_list,
+            "page": page,
+            "first": page.start_index(),
+            "totals": {
+                "officers": len(lines),
+                "steps": sum(line.step_count for line in lines),
+                "over": sum(line.over_count for line in lines),
+            },
             "agencies": _agency_choices(request.user, agency),
         },
     )

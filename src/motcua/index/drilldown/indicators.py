@@ -199,7 +199,7 @@ def lost_dossier_rows(
         if view.is_on_time:
             reasons = []
             if dossier.due_at and dossier.finished_at and dossier.finished_at > dossier.due_at:
-                late = calendars.for_agency(dossier.agency).between(
+                late = calendars.clock_for_hours(dossier.agency.office_hours).between(
                     dossier.due_at, dossier.finished_at
                 )
                 reasons.append(_("Trễ hạn %(time)s làm việc") % {"time": working_text(late)})

@@ -5,15 +5,15 @@ with suspensions and supplement waits after reception taken out (§5)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
-from motcua.catalog.models import WorkflowStep
+from motcua.catalog.models import Procedure, WorkflowStep
 from motcua.core.worktime import WorkingCalendar
 from motcua.directory.models import User
 from motcua.dossiers.models import Dossier, DossierEvent
@@ -24,18 +24,39 @@ ENTER_STEP = ("forward", "send_back")
 LEAVE_WORKFLOW = ("approve", "refuse", "withdraw", "cancel")
 
 
-def _as_int(value: Any) -> int | None:
+def as_int(value: Any) -> int | None:
+    if value is None:  # most events name no step: skip the costly exception
+        return None
+    if isinstance(value, int):
+        return value
     try:
         return int(value)
     except (TypeError, ValueError):
         return None
 
 
+@dataclass(slots=True)
+class DossierFacts:
+    """What the period pages read of a dossier, loaded as plain values: building thousands
+    of (deferred) model instances cost more than walking their events."""
+
+    pk: int
+    code: str
+    procedure: Procedure
+    agency_id: int
+    received_at: datetime | None
+    due_at: datetime | None
+    finished_at: datetime | None
+    closed_at: datetime | None
+    paused_at: datetime | None
+    supplement_count: int
+
+
 @dataclass
 class Segment:
     """A stretch of a dossier's processing: the one-stop counter (`step` None) or a step."""
 
-    dossier: Dossier
+    dossier: Dossier | DossierFacts
     step: WorkflowStep | None
     started_at: datetime
     ended_at: datetime | None = None
@@ -111,7 +132,7 @@ class Pause:
         return working_text(self.paused) if self.stops_clock else _("không dừng đồng hồ")
 
 
-def _note(payload: dict[str, Any], event: DossierEvent) -> str:
+def _note(payload: dict[str, Any], event: WalkEvent) -> str:
     for key in ("reason", "note"):
         if payload.get(key):
             return str(payload[key])
@@ -123,12 +144,34 @@ def _note(payload: dict[str, Any], event: DossierEvent) -> str:
     return event.note
 
 
+class WalkEvent(Protocol):
+    """What the walk reads of an event: a `DossierEvent`, or the lighter `StepEvent` the
+    period pages load (`officers`)."""
+
+    @property
+    def action(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def actor(self) -> User | None: ...
+    @property
+    def payload(self) -> Any: ...
+    @property
+    def note(self) -> str: ...
+
+
+class Between(Protocol):
+    """A `WorkingCalendar`, or the `WorkingClock` that answers the same in constant time."""
+
+    def between(self, start: datetime, end: datetime) -> timedelta: ...
+
+
 def dossier_walk(
-    dossier: Dossier,
-    events: list[DossierEvent],
+    dossier: Dossier | DossierFacts,
+    events: Sequence[WalkEvent],
     steps: dict[int, WorkflowStep],
     users: dict[int, User],
-    calendar: WorkingCalendar,
+    calendar: Between,
     now: datetime,
 ) -> tuple[list[Segment], list[Pause]]:
     """Rebuild the counter stage and each step from the events, timed in working time."""
@@ -162,9 +205,9 @@ def dossier_walk(
             close(event.at, event.actor)
             current = Segment(
                 dossier,
-                steps.get(_as_int(payload.get("step")) or -1),
+                steps.get(as_int(payload.get("step")) or -1),
                 event.at,
-                assignee=users.get(_as_int(payload.get("assignee_id")) or -1),
+                assignee=users.get(as_int(payload.get("assignee_id")) or -1),
             )
         elif action in LEAVE_WORKFLOW:
             close(event.at, event.actor)
@@ -221,7 +264,7 @@ def with_history(queryset: QuerySet[Dossier]) -> QuerySet[Dossier]:
 
 def _assignees(dossiers: Iterable[Dossier]) -> dict[int, User]:
     ids = {
-        _as_int((event.payload or {}).get("assignee_id"))
+        as_int((event.payload or {}).get("assignee_id"))
         for dossier in dossiers
         for event in dossier.events.all()
         if event.action in ENTER_STEP
@@ -256,7 +299,7 @@ def dossier_lateness(dossier: Dossier, calendar: WorkingCalendar, now: datetime)
     return calendar.between(dossier.due_at, end) if end > dossier.due_at else timedelta(0)
 
 
-def dossier_is_late(dossier: Dossier, now: datetime) -> bool:
+def dossier_is_late(dossier: Dossier | DossierFacts, now: datetime) -> bool:
     if dossier.finished_at is not None:
         return not is_on_time(dossier)
     return (

@@ -11,6 +11,7 @@ from motcua.index.exports.labels import attachment_name, period_text
 from motcua.index.exports.pdf import PDF_CONTENT_TYPE, index_report_pdf
 from motcua.index.exports.rows import (
     KPI_ROWS,
+    NO_DOSSIERS,
     AgencyScore,
     GroupLine,
     IndexReport,
@@ -27,6 +28,7 @@ from motcua.index.exports.rows import (
     ranked,
     report_from,
     trend,
+    without_dossiers,
 )
 from motcua.index.exports.xlsx import (
     FORMATS,
@@ -45,6 +47,7 @@ __all__ = [
     "HEADER_FONT",
     "INDICATOR_COLUMNS",
     "KPI_ROWS",
+    "NO_DOSSIERS",
     "PDF_CONTENT_TYPE",
     "XLSX_CONTENT_TYPE",
     "AgencyScore",
@@ -69,4 +72,5 @@ __all__ = [
     "report_from",
     "scores_xlsx",
     "trend",
+    "without_dossiers",
 ]

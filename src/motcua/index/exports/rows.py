@@ -11,7 +11,16 @@ from typing import Any
 
 from motcua.directory.models import Agency
 from motcua.index.charts import money_vi, number_vi, percent_vi
-from motcua.index.engine import BAND_LABELS, Period, definition_for, index_compute, kpi_compute
+from motcua.index.engine import (
+    BAND_LABELS,
+    Period,
+    definition_for,
+    index_compute,
+    index_evaluate,
+    kpi_compute,
+)
+
+NO_DOSSIERS = "Không phát sinh hồ sơ"
 
 
 @dataclass(frozen=True)
@@ -146,13 +155,24 @@ def kpi_lines(*, agency: Agency, period: Period) -> list[KpiLine]:
 
 @dataclass(frozen=True)
 class MonthScore:
+    """A month of the trend; `total` and `band` are None for a month with no dossier
+    (§7: a gap in the trend, not a score)."""
+
     period: Period
-    total: float
-    band: str
+    total: float | None
+    band: str | None
 
     @property
     def label(self) -> str:
         return f"{self.period.start:%m/%Y}"
+
+    @property
+    def is_gap(self) -> bool:
+        return self.total is None
+
+    @property
+    def band_label(self) -> str:
+        return NO_DOSSIERS if self.band is None else band_label(self.band)
 
 
 def month_periods(end: date, count: int = 12) -> list[Period]:
@@ -167,11 +187,15 @@ def month_periods(end: date, count: int = 12) -> list[Period]:
 
 
 def trend(*, agency: Agency, end: date, months: int = 12) -> list[MonthScore]:
-    """The index total month by month (one `index_compute` per month)."""
+    """The index total month by month (one index computation per month); a month with no
+    dossier received or finished is a gap."""
     scores = []
     for period in month_periods(end, months):
-        result = index_compute(agency=agency, period=period)
-        scores.append(MonthScore(period, result["total"], result["band"]))
+        result, active = index_evaluate(agency=agency, period=period)
+        if active:
+            scores.append(MonthScore(period, result["total"], result["band"]))
+        else:
+            scores.append(MonthScore(period, None, None))
     return scores
 
 
@@ -181,6 +205,7 @@ class AgencyScore:
     total: float
     band: str
     groups: dict[str, float] = field(default_factory=dict)
+    has_dossiers: bool = True  # False: listed apart, not ranked (§7)
 
     @property
     def band_label(self) -> str:
@@ -191,12 +216,12 @@ class AgencyScore:
 
 
 def agency_scores(agencies: Iterable[Agency], period: Period) -> list[AgencyScore]:
-    """Each agency's index, rolled up over its own subtree (one `index_compute` each)."""
+    """Each agency's index, rolled up over its own subtree (one index computation each)."""
     rows = []
     for agency in agencies:
-        result = index_compute(agency=agency, period=period)
+        result, active = index_evaluate(agency=agency, period=period)
         groups = {group["key"]: group["score"] for group in result["groups"]}
-        rows.append(AgencyScore(agency, result["total"], result["band"], groups))
+        rows.append(AgencyScore(agency, result["total"], result["band"], groups, active))
     return rows
 
 
@@ -208,8 +233,10 @@ class Ranked:
 
 def ranked(rows: Sequence[AgencyScore], *, key: str, descending: bool) -> list[Ranked]:
     """Rank by `key` (higher is better; equal scores at two decimals share a rank, as
-    1, 2, 2, 4), listed in the asked direction; ties listed by agency code."""
-    by_score = sorted(rows, key=lambda r: (-round(r.value(key), 2), r.agency.code))
+    1, 2, 2, 4), listed in the asked direction; ties listed by agency code. Agencies with no
+    dossier in the period are left out (§7): `without_dossiers` lists them apart."""
+    scored = [row for row in rows if row.has_dossiers]
+    by_score = sorted(scored, key=lambda r: (-round(r.value(key), 2), r.agency.code))
     ranks: dict[int, int] = {}
     previous: float | None = None
     rank = 0
@@ -221,6 +248,12 @@ def ranked(rows: Sequence[AgencyScore], *, key: str, descending: bool) -> list[R
     listed = (
         by_score
         if descending
-        else sorted(rows, key=lambda r: (round(r.value(key), 2), r.agency.code))
+        else sorted(scored, key=lambda r: (round(r.value(key), 2), r.agency.code))
     )
     return [Ranked(ranks[row.agency.pk], row) for row in listed]
+
+
+def without_dossiers(rows: Sequence[AgencyScore]) -> list[AgencyScore]:
+    """The agencies with no dossier received or finished in the period, by code: listed
+    apart as "không phát sinh hồ sơ", never ranked (§7)."""
+    return sorted((row for row in rows if not row.has_dossiers), key=lambda r: r.agency.code)

@@ -17,7 +17,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 from motcua.directory.models import Agency
 from motcua.index.engine import Period
 from motcua.index.exports.labels import now_text, period_text
-from motcua.index.exports.rows import IndexReport, KpiLine, MonthScore, Ranked, band_label
+from motcua.index.exports.rows import (
+    NO_DOSSIERS,
+    AgencyScore,
+    IndexReport,
+    KpiLine,
+    MonthScore,
+    Ranked,
+)
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -153,16 +160,8 @@ def index_report_xlsx(
             XlsxColumn("Tổng điểm", 12, "score"),
             XlsxColumn("Xếp loại", 14),
         ],
-        [
-            (
-                m.label,
-                m.period.start,
-                m.period.end,
-                m.total,
-                band_label(m.band),
-            )
-            for m in months
-        ],
+        # A month with no dossier leaves its total empty: a gap, not a score (§7).
+        [(m.label, m.period.start, m.period.end, m.total, m.band_label) for m in months],
     )
     kpi_sheet = _table(
         workbook,
@@ -183,8 +182,10 @@ def scores_xlsx(
     period: Period,
     rows: Sequence[Ranked],
     groups: Sequence[tuple[str, str]],
+    apart: Sequence[AgencyScore] = (),
 ) -> bytes:
-    """The ranking (or the public table): one row per agency, its total, band and groups."""
+    """The ranking (or the public table): one row per agency, its total, band and groups;
+    the agencies with no dossier in the period on a sheet of their own, unranked (§7)."""
     workbook = Workbook()
     _cover(
         workbook,
@@ -194,6 +195,8 @@ def scores_xlsx(
             ("Mã cơ quan", root.code, "text"),
             ("Kỳ đánh giá", period_text(period), "text"),
             ("Thời điểm xuất", now_text(), "text"),
+            ("Cơ quan được xếp hạng", sum(1 for item in rows if item.rank), "count"),
+            (f"{NO_DOSSIERS} (không xếp hạng)", len(apart), "count"),
         ],
     )
     columns = [
@@ -218,6 +221,19 @@ def scores_xlsx(
                 *[item.row.groups.get(key, 0.0) for key, _ in groups],
             )
             for item in rows
+        ],
+    )
+    _table(
+        workbook,
+        NO_DOSSIERS,
+        [XlsxColumn("Mã cơ quan", 18), XlsxColumn("Tên cơ quan", 48), XlsxColumn("Ghi chú", 48)],
+        [
+            (
+                row.agency.code,
+                row.agency.name,
+                "Không có hồ sơ tiếp nhận, không có hồ sơ giải quyết trong kỳ: không xếp hạng",
+            )
+            for row in apart
         ],
     )
     return _saved(workbook)
