@@ -489,8 +489,8 @@ def test_bad_input_is_refused_with_a_message_and_nothing_changes(walker, special
     cases = [
         ("tra-lai", {"reason": "  "}, 400, "Phải ghi rõ lý do."),
         ("tam-dung", {"kind": "vui", "reason": "x"}, 400, "Loại tạm dừng không hợp lệ."),
-        ("lien-thong", {"agency": "KHONG-CO"}, 400, "Phải chọn cơ quan nhận liên thông khác"),
-        ("lien-thong", {"agency": "000.00.11.H99"}, 400, "Phải chọn cơ quan nhận liên thông khác"),
+        ("lien-thong", {"agency": "KHONG-CO"}, 400, "Không tìm thấy cơ quan “KHONG-CO”"),
+        ("lien-thong", {"agency": "000.00.11.H99"}, 400, "đang giải quyết hồ sơ này"),
         ("ket-qua", {}, 400, "Phải chọn tệp kết quả."),
         ("phe-duyet", {}, 409, "Chỉ phê duyệt kết quả ở bước cuối"),
         ("tiep-tuc", {}, 409, "Không thể tiếp tục xử lý khi hồ sơ đang ở trạng thái “Đang xử lý”."),

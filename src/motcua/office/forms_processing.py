@@ -6,13 +6,16 @@ taken on a stale screen is refused as a conflict instead of applied twice.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from motcua.catalog.models import Procedure
+from motcua.core.text import fold
 from motcua.core.worktime import TZ
 from motcua.directory.models import Agency, User
 from motcua.dossiers.models import Dossier, DossierDocument
@@ -150,14 +153,87 @@ class NoteForm(ActionForm):
     note = _reason(_("Ghi chú"), required=False)
 
 
+_CODE_SUFFIX = re.compile(r"\(([^()]+)\)\s*$")
+AMBIGUOUS_SHOWN = 5
+
+
+def transfer_targets(dossier: Dossier) -> list[Agency]:
+    """What the transfer box proposes: the other agencies that handle the procedure first,
+    then every other agency (a transfer may go to one that does not, e.g. the tax office)."""
+    others = Agency.objects.exclude(pk=dossier.agency_id).only("id", "code", "name")
+    handling = list(others.filter(procedures=dossier.procedure_id).order_by("name", "code"))
+    rest = others.exclude(pk__in=[a.pk for a in handling]).order_by("name", "code")[:500]
+    return handling + list(rest)
+
+
+def transfer_choice(agency: Agency) -> str:
+    """How an agency reads in the box: its name, and its code to tell namesakes apart."""
+    return f"{agency.name} ({agency.code})"
+
+
+def agency_resolve(typed: str, *, dossier: Dossier) -> Agency:
+    """The agency meant by what the officer typed or picked: its code, its name (case and
+    diacritics aside, or a part of it that only one agency's name holds), or the box's own
+    "name (code)". Raises a ValidationError in Vietnamese for none, several or the dossier's
+    own agency."""
+    text = " ".join(typed.split())
+    suffix = _CODE_SUFFIX.search(text)
+    by_code = Q(code__iexact=text) | (
+        Q(code__iexact=suffix.group(1).strip()) if suffix else Q(pk__in=[])
+    )
+    found = Agency.objects.filter(by_code).first() if text else None
+    if found is None:
+        # A name may end in brackets of its own ("… (cũ)"): the whole text is tried first.
+        wanted = fold(text)
+        named = [(a, fold(a.name)) for a in Agency.objects.only("id", "code", "name")]
+        matches = [a for a, name in named if name == wanted] or [
+            a for a, name in named if wanted and wanted in name
+        ]
+        if not matches:
+            raise forms.ValidationError(
+                _(
+                    "Không tìm thấy cơ quan “%(typed)s”: hãy chọn trong danh sách gợi ý, hoặc "
+                    "nhập đúng tên hay mã định danh của cơ quan."
+                )
+                % {"typed": text[:100]},
+                code="not_found",
+            )
+        if len(matches) > 1:
+            shown = "; ".join(transfer_choice(a) for a in matches[:AMBIGUOUS_SHOWN])
+            raise forms.ValidationError(
+                _(
+                    "Có %(n)d cơ quan khớp với “%(typed)s” (%(shown)s%(more)s): hãy chọn đúng "
+                    "một cơ quan trong danh sách gợi ý hoặc nhập mã định danh."
+                )
+                % {
+                    "n": len(matches),
+                    "typed": text[:100],
+                    "shown": shown,
+                    "more": "; …" if len(matches) > AMBIGUOUS_SHOWN else "",
+                },
+                code="ambiguous",
+            )
+        found = matches[0]
+    if found.pk == dossier.agency_id:
+        raise forms.ValidationError(
+            _("%(agency)s đang giải quyết hồ sơ này: hãy chọn một cơ quan khác để liên thông.")
+            % {"agency": found.name},
+            code="own_agency",
+        )
+    return found
+
+
 class TransferForm(ActionForm):
     agency = forms.CharField(
-        label=_("Mã cơ quan nhận liên thông"),
-        max_length=64,
+        label=_("Cơ quan nhận liên thông (tên hoặc mã)"),
+        max_length=400,
         widget=forms.TextInput(attrs={"list": "transfer-targets", "autocomplete": "off"}),
         error_messages={"required": _("Phải chọn cơ quan nhận liên thông.")},
     )
     note = _reason(_("Nội dung liên thông"), required=False)
+
+    def clean_agency(self) -> Agency:
+        return agency_resolve(self.cleaned_data["agency"], dossier=self.dossier)
 
 
 class ResultForm(ActionForm):

@@ -460,7 +460,7 @@ def action_apply(key: str, user: User, dossier: Dossier, form: f.ActionForm) -> 
         payload = {"kind": data["kind"], "reason": data["reason"]}
         note = data["reason"]
     elif key == Action.TRANSFER:
-        payload["agency"] = data["agency"].strip()
+        payload["agency"] = data["agency"].code
     dossier_transition(
         actor=user,
         dossier=dossier,

@@ -64,9 +64,7 @@ def _render_dossier(
     late = left is not None and left.status in (DeadlineStatus.OVERDUE, DeadlineStatus.DUE_SOON)
     transfer_targets: list[Agency] = []
     if any(b.key == Action.TRANSFER for b in blocks):
-        transfer_targets = list(
-            Agency.objects.exclude(pk=dossier.agency_id).order_by("code").only("code", "name")[:500]
-        )
+        transfer_targets = f.transfer_targets(dossier)
     return_url = ""
     if Action.RETURN in ctx.actions:
         try:
