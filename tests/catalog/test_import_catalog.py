@@ -664,13 +664,16 @@ def test_demo_catalog_imports(db, capsys):
     assert birth.agencies.count() == 12
     assert birth.legal_basis.startswith("Luật Hộ tịch số 60/2014/QH13; ")
     records = Procedure.objects.get(code="2.000488")
-    assert list(records.fees.values_list("name", "amount")) == [
-        ("Phí cung cấp thông tin lý lịch tư pháp", 200000),
+    # Alternatives by category (one applies), not lines to add up: tests/catalog/test_fees.py.
+    assert list(records.fees.values_list("name", "amount", "group")) == [
+        ("Phí cung cấp thông tin lý lịch tư pháp", 200000, "doi_tuong"),
         (
             "Phí cung cấp thông tin lý lịch tư pháp (sinh viên, người có công với cách mạng, "
             "thân nhân liệt sĩ)",
             100000,
+            "doi_tuong",
         ),
+        ("Miễn phí cung cấp thông tin lý lịch tư pháp", 0, "doi_tuong"),
     ]
     assert records.documents.count() == 4
     assert records.publications.count() == 2
