@@ -258,10 +258,8 @@ def catalog_validate(data: Any) -> tuple[list[dict], list[dict]]:
             if fee.get("channel") not in (None, *FeeLine.Channel.values):
                 check.fail(f"{fee_where}.channel", _("phải là online, direct hoặc để trống"))
         if all(isinstance(fee, dict) for fee in fees):
-            for index, key, why in fee_lines_problems(fees):
-                check.fail(
-                    f"{where}.fees" if index is None else f"{where}.fees[{index}].{key}", why
-                )
+            for line, key, why in fee_lines_problems(fees):
+                check.fail(f"{where}.fees" if line is None else f"{where}.fees[{line}].{key}", why)
         handled_by = check.items(record, "agencies", where)
         if not handled_by:
             check.fail(f"{where}.agencies", _("phải có ít nhất một cơ quan thực hiện"))
