@@ -595,3 +595,50 @@ def test_working_text_reads_in_working_days_hours_and_minutes():
     assert working_text(timedelta(minutes=750)) == "1 ngày 4 giờ 30 phút"
     assert working_text(timedelta(0)) == "0 phút"
     assert working_text(None) == "—"
+
+
+# --- working clock and bounded pages --------------------------------------------------------
+
+
+def test_the_working_clock_agrees_with_the_calendar_moment_by_moment():
+    """The clock the period pages use answers exactly what `WorkingCalendar.between` does,
+    across weekends, lunch breaks, the Tết holidays of 2026 and moments given out of order
+    (an earlier moment moves the clock's first day)."""
+    import random
+
+    from motcua.core.worktime import WorkingCalendar
+    from motcua.index.drilldown.timing import WorkingClock
+
+    calendar = WorkingCalendar()
+    clock = WorkingClock(calendar)
+    draw = random.Random(766)
+    origin = datetime(2026, 1, 1, 0, 0, tzinfo=TZ)
+    for _ in range(400):
+        start = origin + timedelta(minutes=draw.randrange(0, 60 * 24 * 120))
+        end = start + timedelta(minutes=draw.randrange(-600, 60 * 24 * 40))
+        assert clock.between(start, end) == calendar.between(start, end), (start, end)
+    assert clock.between(at(2, 11, 0), at(2, 13, 30)) == timedelta(minutes=60)
+
+
+def test_the_drilldown_pages_make_the_same_bounded_queries_for_more_dossiers(leader_client, s):
+    """Two data sizes, the same number of queries, under a fixed bound, and pages of at most
+    50 rows whatever the number of dossiers."""
+
+    def count(url: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert leader_client.get(url, s.query()).status_code == 200
+        return len(queries)
+
+    urls = ["/chi-so/chi-tieu/on_time/", "/chi-so/trach-nhiem/"]
+    small = [count(url) for url in urls]
+    for day in range(9, 21):  # twelve more dossiers, each step inside its budget
+        more = _received(s, at(day, 8, 0))
+        more = s.walker.act(more, Action.FORWARD, at=at(day, 8, 10), assignee=s.slow)
+        more = s.walker.act(more, Action.FORWARD, actor=s.slow, at=at(day, 16, 0))
+        more = s.walker.act(more, Action.FORWARD, actor=s.quick, at=at(day, 16, 30))
+        s.walker.act(more, Action.APPROVE, actor=s.approver, at=at(day, 16, 50))
+    assert [count(url) for url in urls] == small
+    assert small[0] <= 24 and small[1] <= 19
+    response = leader_client.get("/chi-so/trach-nhiem/", s.query())
+    assert response.context["totals"] == {"officers": 3, "steps": 45, "over": 1}
+    assert len(response.context["officers"]) == 3

@@ -39,6 +39,10 @@ def counters(agency: Agency, day: date, **values: int) -> None:
 
 @pytest.fixture
 def city(db):
+    return build_city()
+
+
+def build_city() -> Agency:
     """Three departments in March 2026:
     - Sở Tư pháp: 10 finished, 8 on time (−4) and no e-result (−8) → 88,00 (Tốt);
     - Sở Xây dựng: 10 received (none synced, digitised, reused, from the registry: −14) and
