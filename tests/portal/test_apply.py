@@ -372,6 +372,48 @@ def test_reuse_a_result_from_the_data_store_instead_of_uploading(
     )
 
 
+def test_a_result_of_another_kind_posted_for_a_slot_is_refused(signed_in, birth, earlier):
+    result = DossierDocument(
+        dossier=earlier,
+        kind=DossierDocument.Kind.RESULT,
+        name="giay-chung-nhan-ket-hon.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+        sha256=hashlib.sha256(PDF).hexdigest(),
+        created_at=timezone.now(),
+    )
+    result.file.save("ket-qua", ContentFile(PDF), save=False)
+    result.save()
+    Dossier.objects.filter(pk=earlier.pk).update(state=State.RETURNED)
+    # The birth certificate takes marriage-registration results only: this one does not fit.
+    RequiredDocument.objects.filter(pk=certificate(birth).pk).update(
+        accepts_results_of=["1.000894"]
+    )
+    page = signed_in.get(URL)
+    assert [row["sources"] for row in page.context["rows"]] == [[], [], []]
+    assert 'data-testid="reuse"' not in page.content.decode()
+
+    response = signed_in.post(
+        URL, {**form_post(birth), f"dung_lai_{certificate(birth).pk}": str(result.pk)}
+    )
+
+    assert response.status_code == 400
+    row = next(r for r in response.context["rows"] if r["document"] == certificate(birth))
+    assert row["error"] == (
+        "Kết quả đã chọn không phải loại giấy tờ này; hãy chọn kết quả phù hợp hoặc tải tệp lên."
+    )
+    assert list(Dossier.objects.values_list("pk", flat=True)) == [earlier.pk]
+
+
+def test_each_file_input_is_labelled_with_its_document(signed_in, birth):
+    text = signed_in.get(URL).content.decode()
+    document = certificate(birth)
+    assert (
+        f'<label for="tep_{document.pk}">Tải tệp lên<span class="sr-only">: Giấy chứng sinh'
+        "</span></label>"
+    ) in text
+
+
 # --- someone else's draft --------------------------------------------------------------------
 
 
