@@ -5,14 +5,15 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 from motcua.core.calendar import working_calendar
+from motcua.core.commands import ReadCommand
 from motcua.core.errors import MotcuaError, ValidationFailed
 from motcua.core.worktime import parse_duration
 
 
-class Command(BaseCommand):
+class Command(ReadCommand):
     help = "In hạn giải quyết (ISO 8601) từ thời điểm tiếp nhận và thời hạn làm việc."
 
     def add_arguments(self, parser: CommandParser) -> None:

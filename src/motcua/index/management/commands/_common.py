@@ -7,14 +7,15 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.utils import timezone
 
+from motcua.core.commands import ReadCommand
 from motcua.core.errors import MotcuaError
 from motcua.index.engine import agency_by_code, period_from
 
 
-class PeriodCommand(BaseCommand):
+class PeriodCommand(ReadCommand):
     compute: Callable[..., dict[str, Any]]
 
     def add_arguments(self, parser: CommandParser) -> None:
