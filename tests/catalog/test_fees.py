@@ -313,3 +313,21 @@ def test_single_line_demo_fees_are_charged_as_published(demo_catalog):
         procedure = Procedure.objects.get(code=record["code"])
         for channel in ("online", "direct"):
             assert fee_amount_due(procedure, None, channel=channel).amount == fees[0]["amount"]
+
+
+# --- the admin --------------------------------------------------------------------------------
+
+
+def test_the_admin_refuses_an_alternative_without_its_condition(admin_client, records):
+    from tests.catalog.test_admin import change_form_data
+
+    url = f"/admin/catalog/procedure/{records.pk}/change/"
+    data = change_form_data(admin_client.get(url))
+    assert data["fees-1-condition"] == STUDENT
+    data["fees-1-condition"] = ""
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "mức thuộc nhóm “doi_tuong” phải ghi đối tượng áp dụng" in response.content.decode()
+    assert list(records.fees.values_list("condition", flat=True)) == [GENERAL, STUDENT, EXEMPT]
