@@ -1,0 +1,112 @@
+"""scripts/run.sh as `make run` starts it: gunicorn with DEBUG off and the worker beside it, on
+a port of our choosing; /healthz and a hashed static file answer; one signal stops both."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MOTCUA = Path(sys.executable).parent / "motcua"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url: str) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(status.parent.name))
+    return found
+
+
+@pytest.mark.slow
+def test_run_sh_serves_with_debug_off_and_stops_both_processes(tmp_path):
+    port = free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("MOTCUA_", "DJANGO_", "DATABASE_", "PROMETHEUS_"))
+    }
+    env.update(
+        MOTCUA_VAR_DIR=str(tmp_path),
+        MOTCUA_PORT=str(port),
+        MOTCUA_DEBUG="0",
+        MOTCUA_WORKERS="1",
+        MOTCUA_THREADS="2",
+        MOTCUA_DEMO="1",
+    )
+    for command in (["migrate", "--noinput", "-v", "0"], ["collectstatic", "--noinput", "-v", "0"]):
+        subprocess.run([str(MOTCUA), *command], env=env, check=True, cwd=ROOT, timeout=60)
+    manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())
+    hashed_css = manifest["paths"]["admin/css/base.css"]
+
+    server = subprocess.Popen(
+        ["bash", "scripts/run.sh"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 40
+        status = 0
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                status, _, body = get(f"http://127.0.0.1:{port}/healthz")
+                break
+            except OSError:
+                time.sleep(0.3)
+        assert status == 200, server.stdout.read() if server.poll() is not None else ""
+        health = json.loads(body)
+        assert (health["status"], health["database"]) == ("ok", "ok")
+
+        css_status, css_headers, css = get(f"http://127.0.0.1:{port}/static/{hashed_css}")
+        assert css_status == 200
+        assert css_headers["Cache-Control"] == "max-age=315360000, public, immutable"
+        assert b"body" in css
+        assert get(f"http://127.0.0.1:{port}/khong-co/")[0] == 404
+
+        processes = children_of(server.pid)
+        assert len(processes) == 2  # the worker and the gunicorn master
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=30)
+    finally:
+        if server.poll() is None:
+            for pid in children_of(server.pid):
+                os.kill(pid, signal.SIGKILL)
+            server.kill()
+            server.wait(timeout=10)
+
+    assert server.returncode == 143
+    assert [pid for pid in processes if Path(f"/proc/{pid}").exists()] == []
+    log_lines = [line for line in output.splitlines() if line.startswith("{")]
+    requests = [json.loads(line) for line in log_lines if '"motcua.request"' in line]
+    assert {r["http"]["route"] for r in requests} >= {"healthz", "static", "unmatched"}
