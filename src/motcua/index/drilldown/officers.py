@@ -179,11 +179,22 @@ def steps_in_period(
     calendars = Calendars()
     start, end = period.start_moment, period.end_moment
     found = []
-    for pk, code, agency_id, procedure_id, *clock, supplements, office_hours in rows:
+    for row in rows:
+        pk, code, agency_id, procedure_id, received, due, finished, closed, paused = row[:9]
+        supplements, office_hours = row[9:]
         if procedure_id not in procedures:
             continue  # a procedure without internal steps: nothing held at a step
         dossier = DossierFacts(
-            pk, code, procedures[procedure_id], agency_id, *clock, supplement_count=supplements
+            pk=pk,
+            code=code,
+            procedure=procedures[procedure_id],
+            agency_id=agency_id,
+            received_at=received,
+            due_at=due,
+            finished_at=finished,
+            closed_at=closed,
+            paused_at=paused,
+            supplement_count=supplements,
         )
         walked = [
             StepEvent(
