@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from motcua.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -19,6 +20,10 @@ from motcua.office import queues
 from motcua.office.processing.common import PAGE_SIZE, processing_page, querystring, staff_of
 
 # --- 4. an agency's day ---------------------------------------------------------------------
+
+# The officer's own receptions today, whatever the agency (`?section=cua-toi`).
+MINE = "cua-toi"
+MINE_TITLE = gettext_lazy("Bạn tiếp nhận hôm nay")
 
 
 def _day_agency(user: User, code: str) -> Agency:
@@ -48,29 +53,47 @@ def today(request: HttpRequest) -> HttpResponse:
     agency = _day_agency(user, request.GET.get("agency", "").strip())
     now = timezone.now()
     summaries = [queues.day_summary(agency, key, now) for key in queues.DAY_SECTIONS]
+    mine = queues.received_by_summary(user, now)
     section = request.GET.get("section", "")
     step = request.GET.get("step", "")
     state = request.GET.get("state", "")
     officer = request.GET.get("officer", "")
-    if section and section not in queues.DAY_SECTIONS:
+    receiver = request.GET.get("receiver", "")
+    if section and section not in queues.DAY_SECTIONS and section != MINE:
         raise ValidationFailed(_("Mục “%(value)s” không hợp lệ.") % {"value": section[:50]})
     if state and state not in State.values:
         raise ValidationFailed(_("Trạng thái “%(value)s” không hợp lệ.") % {"value": state[:50]})
-    if officer and officer != queues.UNASSIGNED and not (officer.isdigit() and len(officer) < 19):
-        raise ValidationFailed(_("Cán bộ “%(value)s” không hợp lệ.") % {"value": officer[:50]})
+    for value in (officer, receiver):
+        if value and value != queues.UNASSIGNED and not (value.isdigit() and len(value) < 19):
+            raise ValidationFailed(_("Cán bộ “%(value)s” không hợp lệ.") % {"value": value[:50]})
     page = None
-    if section:
+    if section == MINE:
         page = Paginator(
-            queues.day_list(agency, section, now, step=step, state=state, officer=officer),
+            queues.received_by(user, now)
+            .select_related("procedure", "current_step", "assignee", "agency")
+            .order_by("-received_at", "id"),
+            PAGE_SIZE,
+        ).get_page(request.GET.get("page"))
+    elif section:
+        page = Paginator(
+            queues.day_list(
+                agency, section, now, step=step, state=state, officer=officer, receiver=receiver
+            ),
             PAGE_SIZE,
         ).get_page(request.GET.get("page"))
     own = {a for a, _role in user_roles(user)}
     choices = list(Agency.objects.filter(pk__in=own).order_by("code").only("code", "name"))
     group_label = ""
-    if section:
+    if section in queues.DAY_SECTIONS:
         summary = next(s for s in summaries if s.key == section)
-        for group in [*summary.by_step, *summary.by_officer]:
-            if group.params in ({"step": step}, {"state": state}, {"officer": officer}):
+        for group in [*summary.by_step, *summary.by_officer, *summary.by_receiver]:
+            chosen = (
+                {"step": step},
+                {"state": state},
+                {"officer": officer},
+                {"receiver": receiver},
+            )
+            if group.params in chosen:
                 group_label = group.label
     return render(
         request,
@@ -79,8 +102,12 @@ def today(request: HttpRequest) -> HttpResponse:
             "agency": agency,
             "agencies": choices if len(choices) > 1 or agency not in choices else [],
             "summaries": summaries,
+            "mine": mine,
+            "mine_total": sum(group.count for group in mine),
             "section": section,
-            "section_title": queues.DAY_SECTIONS.get(section, ""),
+            "section_title": MINE_TITLE
+            if section == MINE
+            else queues.DAY_SECTIONS.get(section, ""),
             "group_label": group_label,
             "page": page,
             "now": now,
@@ -92,6 +119,7 @@ def today(request: HttpRequest) -> HttpResponse:
                     "step": step,
                     "state": state,
                     "officer": officer,
+                    "receiver": receiver,
                 }
             ),
         },

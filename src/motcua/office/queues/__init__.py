@@ -65,6 +65,8 @@ from motcua.office.queues.today import (
     day_list,
     day_section,
     day_summary,
+    received_by,
+    received_by_summary,
 )
 
 __all__ = [
@@ -111,6 +113,8 @@ __all__ = [
     "queue_rows",
     "queue_scope",
     "queue_search",
+    "received_by",
+    "received_by_summary",
     "step_candidates",
     "step_lines",
     "time_left",
