@@ -209,6 +209,10 @@ def _database() -> dict[str, Any]:
 
 
 DATABASES = {"default": _database()}
+# Behind pgbouncer in transaction pooling (docs/deploy.md) a server-side cursor would outlive
+# the transaction its connection was lent for.
+if os.environ.get("MOTCUA_DB_TRANSACTION_POOLING", "0") == "1":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 # A read replica (several machines, docs/deploy.md): the leaders' dashboard, the index API and
 # exports read from it (core.routers); every write and every read after a write stays on the
 # primary.
