@@ -222,9 +222,7 @@ def _play(plan: Plan, person: RegistryPerson, now: datetime) -> None:
         applicant_email=applicant.email,
         applicant_phone=applicant.phone,
         form_data=_form(person, applicant, plan.form),
-        fee_choice=demo_fee_choice(
-            procedure, channel=Channel.ONLINE, applicant_id=plan.applicant
-        ),
+        fee_choice=demo_fee_choice(procedure, channel=Channel.ONLINE, applicant_id=plan.applicant),
         at=next(moments),
     )
     submitted = next(moments)

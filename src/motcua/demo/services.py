@@ -385,9 +385,7 @@ def _one_dossier(world: _World, procedure: Procedure) -> None:
             applicant_name=person.full_name,
             applicant_id_number=person.personal_id,
             applicant_address=person.address,
-            fee_choice=demo_fee_choice(
-                procedure, channel=channel, applicant_id=person.personal_id
-            ),
+            fee_choice=demo_fee_choice(procedure, channel=channel, applicant_id=person.personal_id),
             at=created,
         )
     story = _Story(world, dossier)
