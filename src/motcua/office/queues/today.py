@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -89,18 +89,16 @@ def received_by_summary(user: User, now: datetime) -> list[Group]:
     ]
 
 
-def _with_receiver(queryset: QuerySet[Dossier], *, names: bool = False) -> QuerySet[Dossier]:
+def _with_receiver(queryset: QuerySet[Dossier]) -> QuerySet[Dossier]:
     """Each dossier with the officer who received it (the actor of its receive event)."""
     receive = DossierEvent.objects.filter(dossier=OuterRef("pk"), action=Action.RECEIVE).order_by(
         "seq"
     )
-    queryset = queryset.annotate(receiver_id=Subquery(receive.values("actor_id")[:1]))
-    if names:
-        queryset = queryset.annotate(
-            receiver_name=Subquery(receive.values("actor__full_name")[:1]),
-            receiver_username=Subquery(receive.values("actor__username")[:1]),
-        )
-    return queryset
+    return queryset.annotate(
+        receiver_id=Subquery(receive.values("actor_id")[:1]),
+        receiver_name=Subquery(receive.values("actor__full_name")[:1]),
+        receiver_username=Subquery(receive.values("actor__username")[:1]),
+    )
 
 
 @dataclass
@@ -134,7 +132,7 @@ def day_summary(agency: Agency, key: str, now: datetime) -> DaySummary:
     ]
     queryset = day_section(agency, key, now)
     if key == "received":
-        queryset = _with_receiver(queryset, names=True)
+        queryset = _with_receiver(queryset)
         fields += ["receiver_id", "receiver_name", "receiver_username"]
     groups = queryset.values(*fields).annotate(n=Count("pk")).order_by()
     steps: dict[tuple[str, str], int] = defaultdict(int)
@@ -201,10 +199,12 @@ def day_list(
 ) -> QuerySet[Dossier]:
     """The dossiers of one section (and group), nearest due moment first."""
     queryset = day_section(agency, key, now)
-    if receiver == UNASSIGNED:
-        queryset = _with_receiver(queryset).filter(receiver_id__isnull=True)
-    elif receiver:
-        queryset = _with_receiver(queryset).filter(receiver_id=int(receiver))
+    if receiver:
+        receive = DossierEvent.objects.filter(dossier=OuterRef("pk"), action=Action.RECEIVE)
+        if receiver == UNASSIGNED:
+            queryset = queryset.exclude(Exists(receive.filter(actor__isnull=False)))
+        else:
+            queryset = queryset.filter(Exists(receive.filter(actor_id=int(receiver))))
     if step:
         queryset = queryset.filter(current_step__name=step)
     if state:
