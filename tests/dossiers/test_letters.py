@@ -7,11 +7,13 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from pypdf import PdfReader
 
+from motcua.dossiers.documents import document_attach
 from motcua.dossiers.letters import letter_pdf
 from motcua.dossiers.lifecycle import Action
-from motcua.dossiers.models import Dossier, State
+from motcua.dossiers.models import Dossier, DossierDocument, State
 from motcua.dossiers.services import dossier_issue_apology
 from tests.factories import RequiredDocumentFactory
 
@@ -97,3 +99,41 @@ def test_the_apology_letter(marked, specialist):
         f"{MARKUP} agency xin lỗi ông/bà",
     ]:
         assert line in text
+
+
+def test_the_receipt_lists_only_the_optional_papers_received(walker, tmp_path, settings):
+    """Two applicants of one procedure: one brought the optional proxy letter, the other
+    nothing optional; reception recorded with and without the counter's checklist."""
+    settings.MEDIA_ROOT = tmp_path
+    procedure = walker.procedure
+    for position, name, optional in [
+        (1, "Tờ khai", False),
+        (2, "Văn bản ủy quyền", True),
+        (3, "Giấy tờ chứng minh được miễn phí", True),
+    ]:
+        RequiredDocumentFactory(
+            procedure=procedure, position=position, name=name, optional=optional
+        )
+    proxy = procedure.documents.get(position=2)
+
+    with_proxy = walker.create()
+    document_attach(
+        actor=walker.citizen,
+        dossier=with_proxy,
+        upload=SimpleUploadedFile("uy-quyen.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"),
+        kind=DossierDocument.Kind.SUBMITTED,
+        required_document=proxy,
+    )
+    with_proxy = walker.act(walker.act(with_proxy, Action.SUBMIT), Action.RECEIVE)
+    nothing_optional = walker.dossier_in(State.RECEIVED)
+    ticked = walker.act(
+        walker.dossier_in(State.SUBMITTED),
+        Action.RECEIVE,
+        received_documents=[procedure.documents.get(position=1).pk, proxy.pk],
+    )
+
+    assert "1. Tờ khai 2. Văn bản ủy quyền Cán bộ" in text_of(letter_pdf(with_proxy, "receipt"))
+    assert "1. Tờ khai Cán bộ" in text_of(letter_pdf(nothing_optional, "receipt"))
+    assert "1. Tờ khai 2. Văn bản ủy quyền Cán bộ" in text_of(letter_pdf(ticked, "receipt"))
+    for dossier in (with_proxy, nothing_optional, ticked):
+        assert "miễn phí" not in text_of(letter_pdf(dossier, "receipt"))
