@@ -6,15 +6,15 @@ citizen's search, procedure, application and dossiers."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
-
 from django.core.files.uploadedfile import SimpleUploadedFile
+from playwright.sync_api import expect
 
 from motcua.directory.models import Agency, Role
 from motcua.dossiers.documents import document_attach
 from motcua.dossiers.lifecycle import Action
 from motcua.dossiers.models import Channel, Dossier, DossierDocument
 from motcua.dossiers.services import dossier_create
+from tests.browser.conftest import axe_violations
 from tests.factories import (
     AgencyFactory,
     CitizenFactory,
@@ -23,10 +23,10 @@ from tests.factories import (
     RequiredDocumentFactory,
     staff,
 )
-from tests.browser.conftest import axe_violations
 from tests.walker import T0
 
 MARCH = "from=2026-03-01&to=2026-03-31"
+INDEX = "Chỉ số phục vụ người dân, doanh nghiệp"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -134,7 +134,7 @@ def test_every_page_fits_a_phone_and_passes_axe(
     # The public, signed out.
     _visit(page, problems, f"{url}/?q=ly+lich", "Tìm thủ tục hành chính")
     _visit(page, problems, f"{url}/thu-tuc/2.000488/", "Cấp Phiếu lý lịch tư pháp")
-    _visit(page, problems, f"{url}/chi-so/cong-khai/?agency=000.00.00.H99&{MARCH}", "")
+    _visit(page, problems, f"{url}/chi-so/cong-khai/?agency=000.00.00.H99&{MARCH}", INDEX)
     expect(page.get_by_role("region", name="Các cơ quan trực thuộc")).to_contain_text(
         "Sở Tư pháp thử nghiệm"
     )
@@ -151,23 +151,24 @@ def test_every_page_fits_a_phone_and_passes_axe(
 
     # Processing.
     signed_in(page, live_server, walker.specialist.username)
-    _visit(page, problems, f"{url}/mot-cua/xu-ly/", "")
+    _visit(page, problems, f"{url}/mot-cua/xu-ly/", "Hồ sơ cần xử lý")
     screenshot("processing-queue")
     page.context.clear_cookies()
 
     # The leader's index.
     signed_in(page, live_server, "lanhdao_tinh")
-    _visit(page, problems, f"{url}/chi-so/?agency=000.00.11.H99&{MARCH}", "")
+    _visit(page, problems, f"{url}/chi-so/?agency=000.00.11.H99&{MARCH}", INDEX)
     screenshot("dashboard")
-    _visit(page, problems, f"{url}/chi-so/xep-hang/?agency=000.00.00.H99&{MARCH}", "")
+    _visit(page, problems, f"{url}/chi-so/xep-hang/?agency=000.00.00.H99&{MARCH}", "Xếp hạng")
     screenshot("ranking")
     page.context.clear_cookies()
 
     # The citizen.
     signed_in(page, live_server, walker.citizen.username)
-    _visit(page, problems, f"{url}/thu-tuc/2.000488/nop/", "")
+    _visit(page, problems, f"{url}/thu-tuc/2.000488/nop/", "Nộp hồ sơ trực tuyến")
     screenshot("apply")
-    _visit(page, problems, f"{url}/ho-so-cua-toi/", "")
+    _visit(page, problems, f"{url}/ho-so-cua-toi/", "Hồ sơ của tôi")
+    expect(page.get_by_text(f"Mã tham chiếu {busy_office['submitted'].reference}")).to_be_visible()
     screenshot("mine")
 
     # Every page checked before failing, so one run names every page to fix.
