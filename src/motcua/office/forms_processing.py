@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from motcua.catalog.models import Procedure
@@ -160,10 +160,15 @@ AMBIGUOUS_SHOWN = 5
 def transfer_targets(dossier: Dossier) -> list[Agency]:
     """What the transfer box proposes: the other agencies that handle the procedure first,
     then every other agency (a transfer may go to one that does not, e.g. the tax office)."""
-    others = Agency.objects.exclude(pk=dossier.agency_id).only("id", "code", "name")
-    handling = list(others.filter(procedures=dossier.procedure_id).order_by("name", "code"))
-    rest = others.exclude(pk__in=[a.pk for a in handling]).order_by("name", "code")[:500]
-    return handling + list(rest)
+    handles = Procedure.agencies.through.objects.filter(
+        agency_id=OuterRef("pk"), procedure_id=dossier.procedure_id
+    )
+    return list(
+        Agency.objects.exclude(pk=dossier.agency_id)
+        .annotate(handles=Exists(handles))
+        .order_by("-handles", "name", "code")
+        .only("id", "code", "name")[:500]
+    )
 
 
 def transfer_choice(agency: Agency) -> str:
