@@ -209,7 +209,7 @@ def test_workflow_inline_accepts_shares_of_100_percent(admin_client, procedure):
     assert response.status_code == 302
     procedure.refresh_from_db()
     assert list(procedure.steps.values_list("share_percent", flat=True)) == [60, 40]
-    assert procedure.name_folded == "cap phieu ly lich tu phap so 1"
+    assert procedure.name_folded == "cap phieu li lich tu phap so 1"
 
 
 def test_workflow_inline_deleted_step_does_not_count(admin_client, procedure):
