@@ -16,6 +16,7 @@ from motcua.catalog.coverage import (
     documents_covered_by_eform,
     documents_covered_in,
 )
+from motcua.dossiers.documents import missing_for_digitization
 from motcua.dossiers.letters import letter_pdf
 from motcua.dossiers.lifecycle import Action
 from motcua.dossiers.models import Channel, Dossier, State
@@ -175,3 +176,13 @@ def test_without_the_checklist_the_receipt_lists_required_papers_and_optional_on
         "3. Văn bản ủy quyền",
     ]
     assert exemption.name not in "\n".join(receipt_lines(received))
+
+
+def test_digitisation_asks_a_scan_of_the_paper_declaration_only(walker, papers):
+    """The filled e-form is already electronic: digitising an online dossier needs the scans
+    of the other required papers, a walk-in's needs its paper declaration too."""
+    declaration, id_copy, *_ = papers
+    filled = walker.act(online(walker), Action.RECEIVE)
+    paper = walker.act(walk_in(walker), Action.RECEIVE)
+    assert [d.pk for d in missing_for_digitization(filled)] == [id_copy.pk]
+    assert [d.pk for d in missing_for_digitization(paper)] == [declaration.pk, id_copy.pk]

@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from motcua.catalog.coverage import documents_covered_in
 from motcua.catalog.models import RequiredDocument
 from motcua.core.errors import MotcuaError, NotFound, PermissionDenied, ValidationFailed
 from motcua.directory.models import Role, User
@@ -173,13 +174,16 @@ def document_attach(
 
 
 def missing_for_digitization(dossier: Dossier) -> list[RequiredDocument]:
-    """Required (non-optional) documents without a scan or a reused result."""
-    covered = set(
+    """Required (non-optional) documents without a scan or a reused result; the declaration
+    that a filled e-form replaces is already electronic (catalog.coverage)."""
+    scanned = set(
         dossier.documents.filter(kind=DossierDocument.Kind.SCAN).values_list(
             "required_document_id", flat=True
         )
     )
-    return [d for d in dossier.procedure.documents.all() if not d.optional and d.pk not in covered]
+    documents = list(dossier.procedure.documents.all())
+    covered = scanned | documents_covered_in(dossier, documents)
+    return [d for d in documents if not d.optional and d.pk not in covered]
 
 
 def dossier_mark_digitized(*, actor: User, dossier: Dossier, at: datetime | None = None) -> Dossier:

@@ -12,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from motcua.catalog.eforms import covered_positions, eform_errors, eform_of
+from motcua.catalog.coverage import documents_covered_by_eform
+from motcua.catalog.eforms import eform_errors, eform_of
 from motcua.catalog.fees import fee_amount_due, fee_choice_clean
 from motcua.catalog.models import Procedure
 from motcua.core.audit import audit_record
@@ -410,18 +411,15 @@ def dossier_form_save(
 def dossier_documents_missing(dossier: Dossier) -> list[Any]:
     """Required documents with nothing attached by the applicant (uploaded or reused), leaving
     out the declaration that the filled e-form replaces."""
-    covered = covered_positions(dossier.procedure.eform)
     attached = set(
         dossier.documents.filter(kind=DossierDocument.Kind.SUBMITTED).values_list(
             "required_document_id", flat=True
         )
     )
+    documents = list(dossier.procedure.documents.all())
+    covered = attached | documents_covered_by_eform(dossier.procedure, documents)
     return [
-        document
-        for document in dossier.procedure.documents.all()
-        if not document.optional
-        and document.position not in covered
-        and document.pk not in attached
+        document for document in documents if not document.optional and document.pk not in covered
     ]
 
 
