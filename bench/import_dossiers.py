@@ -168,7 +168,8 @@ VERIFY = """
 import django
 django.setup()
 from motcua.dossiers.models import Dossier, DossierEvent
-from motcua.index.metrics import counters_rebuild, counters_snapshot
+from motcua.counters.selectors import counters_snapshot
+from motcua.counters.services import counters_rebuild
 incremental = counters_snapshot()
 counters_rebuild()
 rebuilt = counters_snapshot()

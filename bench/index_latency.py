@@ -889,9 +889,9 @@ def main() -> None:
     facts = setup(args)
     from django.db import connection
 
+    from motcua.counters.services import counters_rebuild
     from motcua.dossiers.models import Dossier
     from motcua.index.engine import Period
-    from motcua.index.metrics import counters_rebuild
 
     today = date.today()
     gen: dict = {}

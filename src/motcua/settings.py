@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "motcua.core",
     "motcua.directory",
     "motcua.catalog",
+    "motcua.counters",
     "motcua.dossiers",
     "motcua.index",
     "motcua.integration",

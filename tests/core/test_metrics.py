@@ -10,8 +10,8 @@ from django.core.management import call_command
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
+from motcua.counters.models import DailyCounter
 from motcua.dossiers.models import State
-from motcua.index.models import DailyCounter
 from tests.core.test_health import outbox, ready_task
 
 

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from motcua.core.models import AuditEvent
 from motcua.core.routers import use_replica
+from motcua.counters.models import DailyCounter
 from motcua.directory.models import Role
-from motcua.index.models import DailyCounter
 from tests.factories import AgencyFactory, staff
 
 BOTH = ["default", "replica"]

@@ -15,6 +15,9 @@ from django.test import override_settings
 from motcua.core.errors import PermissionDenied, ValidationFailed
 from motcua.core.models import OutboxMessage
 from motcua.core.worktime import TZ
+from motcua.counters.models import DailyCounter
+from motcua.counters.selectors import counters_snapshot
+from motcua.counters.services import counters_rebuild
 from motcua.directory.models import Role
 from motcua.dossiers.documents import (
     document_attach,
@@ -29,8 +32,6 @@ from motcua.dossiers.lifecycle import Action
 from motcua.dossiers.models import Dossier, DossierDocument, DossierEvent, State
 from motcua.dossiers.public import dossier_public
 from motcua.dossiers.services import dossier_issue_apology
-from motcua.index.metrics import counters_rebuild, counters_snapshot
-from motcua.index.models import DailyCounter
 from motcua.office.queues.labels import EVENT_LABELS
 from tests.factories import CitizenFactory, RequiredDocumentFactory, staff
 

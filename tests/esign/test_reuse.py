@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from django.db.models import Sum
 
+from motcua.counters.models import DailyCounter
 from motcua.dossiers.documents import document_reuse, store_documents_of
 from motcua.dossiers.lifecycle import Action
 from motcua.dossiers.models import Dossier
 from motcua.esign.verify import result_verify
-from motcua.index.models import DailyCounter
 from tests.esign.fixtures import signed
 from tests.factories import RequiredDocumentFactory
 

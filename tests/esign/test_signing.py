@@ -15,12 +15,12 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from motcua.core.errors import ValidationFailed
 from motcua.core.models import AuditEvent
+from motcua.counters.models import DailyCounter
 from motcua.dossiers.documents import document_attach
 from motcua.dossiers.models import Dossier, DossierDocument, State
 from motcua.esign.models import SignedResult
 from motcua.esign.pki import SigningNotConfigured, agency_paths, demo_pki_ensure
 from motcua.esign.services import result_sign_and_approve
-from motcua.index.models import DailyCounter
 from tests.esign.fixtures import at_approval, signed, with_result
 from tests.factories import AgencyFactory
 

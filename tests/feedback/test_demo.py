@@ -9,12 +9,13 @@ import pytest
 from django.db import transaction
 
 from motcua.core.worktime import TZ
+from motcua.counters.selectors import counters_snapshot
+from motcua.counters.services import counters_rebuild
 from motcua.demo.services import demo_load
 from motcua.directory.models import Agency, User
 from motcua.feedback.models import Petition, PetitionEvent
 from motcua.feedback.selectors import Calendars, deadline_mark, petition_queue
 from motcua.index.engine import Period, index_compute
-from motcua.index.metrics import counters_rebuild, counters_snapshot
 
 SUNDAY_EVENING = datetime(2026, 11, 22, 20, 0, tzinfo=TZ)
 

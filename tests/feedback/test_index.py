@@ -8,9 +8,10 @@ from datetime import date, datetime
 import pytest
 
 from motcua.core.worktime import TZ
+from motcua.counters.selectors import counters_snapshot
+from motcua.counters.services import counters_rebuild
 from motcua.feedback.services import petition_answer, petition_rate, petition_reject
 from motcua.index.engine import Period, index_compute, kpi_compute
-from motcua.index.metrics import counters_rebuild, counters_snapshot
 
 pytestmark = pytest.mark.django_db
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))

@@ -11,10 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from motcua.core.errors import MotcuaError
+from motcua.counters.selectors import counters_snapshot
+from motcua.counters.services import counters_rebuild
 from motcua.feedback.models import Petition
 from motcua.feedback.services import petition_answer, petition_rate, petition_reject
 from motcua.index.engine import Period, index_compute, kpi_compute
-from motcua.index.metrics import counters_rebuild, counters_snapshot
 from tests.feedback.conftest import T0
 
 # "at_deadline" answers at the very deadline (or one minute after it): the boundary that

@@ -17,6 +17,7 @@ from motcua.core.errors import (
     ValidationFailed,
 )
 from motcua.core.models import AuditEvent, OutboxMessage
+from motcua.counters.selectors import counters_snapshot
 from motcua.directory.models import Role
 from motcua.feedback.models import Kind, Petition, PetitionEvent, PetitionState
 from motcua.feedback.services import (
@@ -25,7 +26,6 @@ from motcua.feedback.services import (
     petition_reject,
     petition_submit,
 )
-from motcua.index.metrics import counters_snapshot
 from tests.factories import UserFactory, staff
 from tests.feedback.conftest import DUE0, T0
 

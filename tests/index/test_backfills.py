@@ -10,10 +10,11 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
 from motcua.core.worktime import TZ
+from motcua.counters.models import DailyCounter
+from motcua.counters.selectors import counters_snapshot
+from motcua.counters.services import counters_rebuild
 from motcua.dossiers.models import Dossier, State
 from motcua.index.backfills import payment_counters_rebuild
-from motcua.index.metrics import counters_rebuild, counters_snapshot
-from motcua.index.models import DailyCounter
 from motcua.payments.services import payment_record_history
 from tests.factories import FeeLineFactory
 

@@ -13,11 +13,11 @@ import pytest
 from django.core.cache import cache
 
 from motcua.core.worktime import TZ
+from motcua.counters.models import DailyCounter
 from motcua.demo.services import demo_load
 from motcua.directory.models import Agency, Role, User
 from motcua.dossiers.models import Dossier, State
 from motcua.index.charts import Bar, bar_chart, number_vi, percent_vi
-from motcua.index.models import DailyCounter
 from tests.factories import AgencyFactory, UserFactory, staff
 
 pytestmark = pytest.mark.django_db

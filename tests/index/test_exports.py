@@ -11,9 +11,9 @@ import pytest
 from django.core.cache import cache
 from openpyxl import load_workbook
 
+from motcua.counters.models import DailyCounter
 from motcua.directory.models import Agency, Role
 from motcua.index.exports import XLSX_CONTENT_TYPE, month_periods
-from motcua.index.models import DailyCounter
 from tests.factories import AgencyFactory, staff
 
 pytestmark = pytest.mark.django_db

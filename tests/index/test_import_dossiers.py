@@ -17,12 +17,13 @@ from django.db import connection
 
 from motcua.core.models import AuditEvent
 from motcua.core.worktime import TZ
+from motcua.counters.models import DailyCounter
+from motcua.counters.selectors import counters_snapshot
+from motcua.counters.services import counters_rebuild
 from motcua.dossiers.lifecycle import dossier_record
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.index.engine import Period, kpi_compute
 from motcua.index.importer import COLUMNS, dossiers_import, moment_adapter, reference_for
-from motcua.index.metrics import counters_rebuild, counters_snapshot
-from motcua.index.models import DailyCounter
 from tests.factories import ProcedureFactory
 
 MOTCUA = Path(sys.executable).with_name("motcua")

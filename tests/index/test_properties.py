@@ -11,10 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from motcua.core.errors import MotcuaError
+from motcua.counters.selectors import counters_snapshot
+from motcua.counters.services import counters_rebuild
 from motcua.dossiers.lifecycle import TABLE
 from motcua.dossiers.models import Dossier
 from motcua.index.engine import Period, index_compute, kpi_compute
-from motcua.index.metrics import counters_rebuild, counters_snapshot
 from motcua.payments.services import payment_record_counter, payment_record_history
 from tests.factories import FeeLineFactory
 from tests.walker import T0

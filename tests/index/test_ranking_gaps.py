@@ -11,11 +11,11 @@ import pytest
 from django.core.cache import cache
 from openpyxl import load_workbook
 
+from motcua.counters.models import DailyCounter
 from motcua.directory.models import Agency, Role
 from motcua.index.charts import Column, column_chart
 from motcua.index.engine import Period, index_compute
 from motcua.index.exports import agency_scores, ranked, trend, without_dossiers
-from motcua.index.models import DailyCounter
 from tests.factories import AgencyFactory, staff
 
 pytestmark = pytest.mark.django_db

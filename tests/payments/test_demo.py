@@ -9,9 +9,10 @@ import pytest
 from django.db import transaction
 
 from motcua.core.worktime import TZ
+from motcua.counters.selectors import counters_snapshot
+from motcua.counters.services import counters_rebuild
 from motcua.demo.services import demo_load
 from motcua.dossiers.models import Channel, Dossier, DossierEvent
-from motcua.index.metrics import counters_rebuild, counters_snapshot
 from motcua.payments.models import Payment, Status
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=TZ)

@@ -10,10 +10,11 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from motcua.core.worktime import TZ
+from motcua.counters.selectors import counters_snapshot
+from motcua.counters.services import counters_rebuild
 from motcua.dossiers.lifecycle import Action
 from motcua.dossiers.models import Dossier, State
 from motcua.index.engine import Period, index_compute, kpi_compute
-from motcua.index.metrics import counters_rebuild, counters_snapshot
 from motcua.payments.gateways import gateway_get
 from motcua.payments.models import Payment, Status
 from motcua.payments.sandbox import SandboxGateway

@@ -10,13 +10,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from motcua.counters.keys import local_day as _day
+from motcua.counters.models import DailyCounter
 from motcua.directory.models import Role
 from motcua.dossiers.documents import document_attach
 from motcua.dossiers.lifecycle import Action
 from motcua.dossiers.models import Dossier, DossierDocument, DossierEvent, State
 from motcua.dossiers.services import dossier_rate
-from motcua.index.metrics import _day
-from motcua.index.models import DailyCounter
 from motcua.portal.mine import dossier_for_owner
 from tests.factories import CitizenFactory, staff
 from tests.walker import T0

@@ -8,8 +8,8 @@ class FeedbackConfig(AppConfig):
     verbose_name = _("Phản ánh, kiến nghị")
 
     def ready(self) -> None:
-        # Registers the petitions' rebuild source with the index and the `petition.notify`
-        # outbox handler; the index itself never imports this package.
+        # Registers the petitions' rebuild source with the counters and the `petition.notify`
+        # outbox handler; neither imports this package.
         from motcua.feedback import metrics, notify  # noqa: F401
         from motcua.feedback.services import answer_days
 

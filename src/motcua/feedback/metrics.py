@@ -1,7 +1,6 @@
-"""A petition's contributions to the index's daily counters, and the rebuild of them.
+"""A petition's contributions to the daily counters (`motcua.counters`), and the rebuild of them.
 
-feedback imports index (it moves the counters), so the index must not import feedback: the
-rebuild below is registered with `index.metrics.rebuild_source` when the app loads, and the
+The rebuild below is registered with `counters.sources.rebuild_source` when the app loads; the
 index reads the metrics by name only (§7 `petitions_on_time`, `petitions_satisfied`; §8
 `petitions_received`, `petitions_resolved`).
 
@@ -21,31 +20,26 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date, datetime
 
 from django.db.models import Count, F, Q
 
-from motcua.core.worktime import TZ
+from motcua.counters.keys import Key, local_day
+from motcua.counters.sources import grouped_counts, rebuild_source
 from motcua.feedback.models import Petition, PetitionRating
-from motcua.index.metrics import Key, grouped_counts, rebuild_source
-
-
-def _day(moment: datetime) -> date:
-    return moment.astimezone(TZ).date()
 
 
 def petition_contributions(petition: Petition) -> Counter[Key]:
     result: Counter[Key] = Counter()
     agency = petition.agency_id
-    result[(agency, _day(petition.created_at), "petitions_received")] += 1
-    due_day = _day(petition.due_at)
+    result[(agency, local_day(petition.created_at), "petitions_received")] += 1
+    due_day = local_day(petition.due_at)
     result[(agency, due_day, "petitions_due")] += 1
     if petition.answered_at is not None:
         if petition.answered_at <= petition.due_at:
             result[(agency, due_day, "petitions_due_answered")] += 1
-        result[(agency, _day(petition.created_at), "petitions_resolved")] += 1
+        result[(agency, local_day(petition.created_at), "petitions_resolved")] += 1
     if petition.rated_at is not None and petition.rating:
-        rated_day = _day(petition.rated_at)
+        rated_day = local_day(petition.rated_at)
         result[(agency, rated_day, "petition_answers_rated")] += 1
         if petition.rating == PetitionRating.SATISFIED:
             result[(agency, rated_day, "petition_answers_satisfied")] += 1

@@ -26,6 +26,7 @@ from motcua.core.errors import (
     ValidationFailed,
 )
 from motcua.core.outbox import outbox_write
+from motcua.counters.services import counters_apply, counters_move
 from motcua.directory.models import Agency, User
 from motcua.dossiers.models import Dossier
 from motcua.feedback.metrics import petition_contributions
@@ -37,7 +38,6 @@ from motcua.feedback.models import (
     PetitionState,
 )
 from motcua.feedback.selectors import petition_handler_agency_ids
-from motcua.index.metrics import counters_apply, counters_move
 
 SUBJECT_MIN, SUBJECT_MAX = 5, 200
 CONTENT_MIN, CONTENT_MAX = 20, 5000

@@ -17,11 +17,12 @@ from motcua.catalog.models import Procedure, Publication, RequiredDocument
 from motcua.core.calendar import working_calendar
 from motcua.core.errors import ValidationFailed
 from motcua.core.worktime import TZ
+from motcua.counters.models import DailyCounter
 from motcua.directory.models import Agency
 from motcua.directory.selectors import agency_subtree_ids
 from motcua.dossiers.models import Channel, Dossier
 from motcua.index.definition import DEFAULT_SPEC
-from motcua.index.models import DailyCounter, IndexDefinition
+from motcua.index.models import IndexDefinition
 
 BAND_LABELS = {
     "xuat_sac": "Xuất sắc",

@@ -4,33 +4,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from motcua.directory.models import Agency
-
-
-class DailyCounter(models.Model):
-    """How many dossiers of an agency count towards a metric on a day (Asia/Ho_Chi_Minh).
-
-    Written in the same transaction as every change of a dossier (`index.metrics`), so the
-    index reads sums over these rows and never scans dossiers. `motcua index-rebuild`
-    recomputes them from the dossiers and must give the same numbers.
-    """
-
-    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    metric = models.CharField(max_length=32)
-    value = models.BigIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["agency", "day", "metric"], name="counter_unique"),
-        ]
-        indexes = [models.Index(fields=["day", "agency"], name="counter_day_agency")]
-        verbose_name = _("bộ đếm chỉ số")
-        verbose_name_plural = _("bộ đếm chỉ số")
-
-    def __str__(self) -> str:
-        return f"{self.agency_id} {self.day} {self.metric}={self.value}"
-
 
 class IndexDefinition(models.Model):
     """A version of the index's definition (§7): groups, indicators, bands — data, not code.

@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 
 from motcua.core.errors import Conflict
 from motcua.core.outbox import outbox_write
+from motcua.counters.services import counters_move
 from motcua.directory.models import User
 from motcua.dossiers.lifecycle.table import NOTIFY_APPLICANT_RECORDS
 from motcua.dossiers.lifecycle.transition import _jsonable, _reachable
+from motcua.dossiers.metrics import contributions
 from motcua.dossiers.models import Dossier, DossierEvent
-from motcua.index.metrics import contributions, counters_move
 
 
 def dossier_record(

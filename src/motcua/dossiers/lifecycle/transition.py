@@ -20,6 +20,7 @@ from motcua.core.errors import (
     ValidationFailed,
 )
 from motcua.core.outbox import outbox_write
+from motcua.counters.services import counters_move
 from motcua.directory.models import Role, User
 from motcua.directory.selectors import user_has_role
 from motcua.dossiers.lifecycle.effects import _EFFECTS, _Change, _no_effect
@@ -32,8 +33,8 @@ from motcua.dossiers.lifecycle.table import (
     Who,
     _step_agency_id,
 )
+from motcua.dossiers.metrics import contributions
 from motcua.dossiers.models import Dossier, DossierEvent, State
-from motcua.index.metrics import contributions, counters_move
 
 
 def allowed_actions(dossier: Dossier, actor: User | None) -> list[str]:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_noop as N_
 
 from motcua.catalog.models import Procedure, Publication, RequiredDocument
 from motcua.core.calendar import working_calendar
+from motcua.dossiers.metrics import ON_TIME, ONLINE_LEVELS, SATISFIED
 from motcua.dossiers.models import Channel, Dossier
 from motcua.index.drilldown.timing import Calendars, working_text
 from motcua.index.engine import (
@@ -24,12 +25,11 @@ from motcua.index.engine import (
     evaluate,
     procedures_of,
 )
-from motcua.index.metrics import ON_TIME, ONLINE_LEVELS, SATISFIED
 
 
 @dataclass(frozen=True)
 class DossierMetric:
-    """A dossier counter (`index.metrics`) as a filter: the moment that dates it and the
+    """A dossier counter (`dossiers.metrics`) as a filter: the moment that dates it and the
     condition a dossier meets to be counted."""
 
     moment: str

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from motcua.catalog.models import Procedure, WorkflowStep
 from motcua.core.worktime import WorkingCalendar
 from motcua.directory.models import User
+from motcua.dossiers.metrics import is_on_time
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.index.drilldown.timing import Calendars, working_text
-from motcua.index.metrics import is_on_time
 
 ENTER_STEP = ("forward", "send_back")
 LEAVE_WORKFLOW = ("approve", "refuse", "withdraw", "cancel")

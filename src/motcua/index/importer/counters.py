@@ -8,9 +8,9 @@ from typing import cast
 from django.db import connections
 from django.db.models import Field
 
+from motcua.counters.keys import Key
+from motcua.counters.models import DailyCounter
 from motcua.index.importer.sql import insert_rows
-from motcua.index.metrics import Key
-from motcua.index.models import DailyCounter
 
 
 def counters_add(delta: Counter[Key]) -> None:

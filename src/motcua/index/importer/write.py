@@ -18,12 +18,13 @@ from django.db import connections
 from django.db.models import DateTimeField, Field, Max
 from django.utils import timezone
 
+from motcua.counters.keys import Key
+from motcua.dossiers.metrics import contributions
 from motcua.dossiers.models import TERMINAL_STATES, Channel, Dossier, DossierEvent, State
 from motcua.index.importer.catalog import Catalog
 from motcua.index.importer.report import ImportReport
 from motcua.index.importer.rows import PAUSED_STATES, Row
 from motcua.index.importer.sql import Insert, insert_rows, moment_adapter
-from motcua.index.metrics import Key, contributions
 
 # The dossier fields an import writes, in the order `Writer.values` returns them.
 FIELDS = (

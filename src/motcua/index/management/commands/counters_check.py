@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 
 from motcua.core.audit import audit_record
 from motcua.core.metrics import COUNTERS_CHECK
-from motcua.index.metrics import counters_drift
+from motcua.counters.selectors import counters_drift
 
 
 class Command(BaseCommand):

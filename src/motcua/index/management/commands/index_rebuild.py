@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from motcua.core.audit import audit_record
-from motcua.index.metrics import counters_rebuild
+from motcua.counters.services import counters_rebuild
 
 
 class Command(BaseCommand):
