@@ -19,12 +19,12 @@ from django.db.models import DateTimeField, Field, Max
 from django.utils import timezone
 
 from motcua.counters.keys import Key
+from motcua.dossiers.importer.catalog import Catalog
+from motcua.dossiers.importer.report import ImportReport
+from motcua.dossiers.importer.rows import PAUSED_STATES, Row
+from motcua.dossiers.importer.sql import Insert, insert_rows, moment_adapter
 from motcua.dossiers.metrics import contributions
 from motcua.dossiers.models import TERMINAL_STATES, Channel, Dossier, DossierEvent, State
-from motcua.index.importer.catalog import Catalog
-from motcua.index.importer.report import ImportReport
-from motcua.index.importer.rows import PAUSED_STATES, Row
-from motcua.index.importer.sql import Insert, insert_rows, moment_adapter
 
 # The dossier fields an import writes, in the order `Writer.values` returns them.
 FIELDS = (

@@ -16,8 +16,8 @@ row's own `synced`). What the lifecycle keeps true is kept here too:
 
 - every imported dossier gets one immutable `DossierEvent` (`import`, seq 1, at its
   reception); a changed row appends `import_update` with the next seq;
-- the service index's daily counters move by each dossier's contributions after the import
-  minus before it (`metrics.contributions`), summed over the file and added once, set-based
+- the daily counters move by each dossier's contributions after the import minus before it
+  (`dossiers.metrics.contributions`), summed over the file and added once, set-based
   (`counters_add`), in the same transaction, so they stay equal to `counters_rebuild()`;
 - the derived fields follow §6–§7: `due_at`, when the row leaves it empty, is the procedure's
   time limit on the agency's working calendar from reception; a refused dossier with
@@ -43,19 +43,18 @@ from django.utils.translation import gettext as _
 
 from motcua.core.audit import audit_record
 from motcua.core.errors import ValidationFailed
-from motcua.dossiers.models import Dossier
-from motcua.index.importer.catalog import Catalog
-from motcua.index.importer.check import checked_rows, validate
-from motcua.index.importer.counters import counters_add
-from motcua.index.importer.records import COLUMNS
-from motcua.index.importer.report import (
+from motcua.dossiers.importer.catalog import Catalog
+from motcua.dossiers.importer.check import checked_rows, validate
+from motcua.dossiers.importer.counters import counters_add
+from motcua.dossiers.importer.records import COLUMNS
+from motcua.dossiers.importer.report import (
     DossierImportRejected,
     ImportReport,
     Problem,
     Progress,
     ProgressFactory,
 )
-from motcua.index.importer.rows import (
+from motcua.dossiers.importer.rows import (
     CHANNELS,
     FINISHED_STATES,
     NEED_FINISHED,
@@ -64,8 +63,9 @@ from motcua.index.importer.rows import (
     STATES,
     Row,
 )
-from motcua.index.importer.sql import insert_rows, moment_adapter
-from motcua.index.importer.write import ATTNAMES, FIELDS, Writer, reference_for
+from motcua.dossiers.importer.sql import insert_rows, moment_adapter
+from motcua.dossiers.importer.write import ATTNAMES, FIELDS, Writer, reference_for
+from motcua.dossiers.models import Dossier
 
 __all__ = [
     "ATTNAMES",

@@ -13,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from motcua.core.errors import ValidationFailed
-from motcua.index.importer import BATCH_SIZE, DossierImportRejected, dossiers_import
+from motcua.dossiers.importer import BATCH_SIZE, DossierImportRejected, dossiers_import
 
 
 def _terminal_progress(**options: Any):

@@ -20,10 +20,10 @@ from motcua.core.worktime import TZ
 from motcua.counters.models import DailyCounter
 from motcua.counters.selectors import counters_snapshot
 from motcua.counters.services import counters_rebuild
+from motcua.dossiers.importer import COLUMNS, dossiers_import, moment_adapter, reference_for
 from motcua.dossiers.lifecycle import dossier_record
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.index.engine import Period, kpi_compute
-from motcua.index.importer import COLUMNS, dossiers_import, moment_adapter, reference_for
 from tests.factories import ProcedureFactory
 
 MOTCUA = Path(sys.executable).with_name("motcua")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
-from motcua.index.importer.catalog import Catalog
-from motcua.index.importer.records import records
-from motcua.index.importer.report import Problem, ProgressFactory
-from motcua.index.importer.rows import Checker, Row
+from motcua.dossiers.importer.catalog import Catalog
+from motcua.dossiers.importer.records import records
+from motcua.dossiers.importer.report import Problem, ProgressFactory
+from motcua.dossiers.importer.rows import Checker, Row
 
 
 def validate(

@@ -1,4 +1,4 @@
-"""The service index's daily counters moved by a whole import at once, set-based."""
+"""The daily counters moved by a whole import at once, set-based."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from django.db.models import Field
 
 from motcua.counters.keys import Key
 from motcua.counters.models import DailyCounter
-from motcua.index.importer.sql import insert_rows
+from motcua.dossiers.importer.sql import insert_rows
 
 
 def counters_add(delta: Counter[Key]) -> None:
-    """Add `delta` to the daily counters — what `metrics.counters_apply` does, set-based.
+    """Add `delta` to the daily counters — what `counters.services.counters_apply` does,
+    set-based.
 
     `counters_apply` issues one `UPDATE` per key; a year of imported history touches some
     hundred thousand keys (agency × day × metric), so here every key is an upsert that adds

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from motcua.index.importer.report import Problem
+from motcua.dossiers.importer.report import Problem
 
 COLUMNS = (
     "code",

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 
 from motcua.catalog.models import Procedure
 from motcua.directory.models import Agency
+from motcua.dossiers.importer.catalog import Catalog
+from motcua.dossiers.importer.report import Problem
 from motcua.dossiers.models import Channel, Dossier, Rating, State
-from motcua.index.importer.catalog import Catalog
-from motcua.index.importer.report import Problem
 
 # A dossier with a code has been received (the model's own constraint), so the states before
 # reception are not history that can be imported.
