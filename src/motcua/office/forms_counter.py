@@ -16,6 +16,7 @@ from motcua.catalog.models import RequiredDocument
 from motcua.core.errors import ValidationFailed
 from motcua.core.ids import personal_id_parse
 from motcua.core.worktime import WorkingCalendar
+from motcua.dossiers.documents import result_fits
 from motcua.dossiers.models import Channel
 
 DATE_INPUT = "%d/%m/%Y"
@@ -394,13 +395,21 @@ class ReuseForm(_Form):
 
     def __init__(self, *args: Any, documents: list[Any], sources: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Each result is listed under the documents it may stand in for, so the officer
+        # sees at once which result fits which slot; the service refuses any other pair.
+        fitting = [(d, [s for s in sources if result_fits(d, s)]) for d in documents]
         cast(forms.ChoiceField, self.fields["required_document"]).choices = [("", "—")] + [
-            (d.pk, d.name) for d in documents
+            (d.pk, d.name) for d, fits in fitting if fits
         ]
         cast(forms.ChoiceField, self.fields["source"]).choices = [("", "—")] + [
             (
-                s.pk,
-                f"{s.dossier.public_code} · {s.dossier.procedure.name} · {s.name}",
+                d.name,
+                [
+                    (s.pk, f"{s.dossier.public_code} · {s.dossier.procedure.name} · {s.name}")
+                    for s in fits
+                ],
             )
-            for s in sources
+            for d, fits in fitting
+            if fits
         ]
+        self.offers_any = any(fits for _d, fits in fitting)

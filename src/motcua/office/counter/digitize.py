@@ -36,15 +36,20 @@ STORE_LIMIT = 50
 # ---------------------------------------------------------------- digitisation
 
 
+def _reuse_sources(dossier: Dossier) -> list[DossierDocument]:
+    """The applicant's issued results from other dossiers, newest first; the form offers each
+    only for the documents whose kind it is (`result_fits`)."""
+    return list(
+        store_documents_of(dossier.applicant_id_number)
+        .exclude(dossier=dossier)
+        .order_by("-created_at")[:STORE_LIMIT]
+    )
+
+
 def _digitize_context(dossier: Dossier, officer: User, **extra: Any) -> dict[str, Any]:
     rows, loose = required_rows(dossier)
-    sources = (
-        list(store_documents_of(dossier.applicant_id_number).order_by("-created_at")[:STORE_LIMIT])
-        if dossier.applicant_id_number
-        else []
-    )
-    sources = [s for s in sources if s.dossier_id != dossier.pk]
     documents = [row["document"] for row in rows]
+    sources = _reuse_sources(dossier)
     return {
         "dossier": dossier,
         "rows": [
@@ -88,11 +93,7 @@ def digitize(request: HttpRequest, *, officer: User, dossier: Dossier) -> HttpRe
                     )
             done = _("Đã lưu %(count)d bản quét.") % {"count": len(uploads)}
         elif action == "tai_su_dung":
-            sources = list(
-                store_documents_of(dossier.applicant_id_number)
-                .exclude(dossier=dossier)
-                .order_by("-created_at")[:STORE_LIMIT]
-            )
+            sources = _reuse_sources(dossier)
             reuse = ReuseForm(request.POST, documents=documents, sources=sources)
             if not reuse.is_valid():
                 return _digitize_error(
