@@ -1,4 +1,7 @@
-"""`motcua deadline --start ISO8601 --duration 3d|4h [--agency CODE]` (domain.md §5)."""
+"""`motcua deadline --start ISO8601 --duration 3d|4h [--agency CODE]` (domain.md §5).
+
+Here rather than in `core` because `--agency` reads the agency's office hours: the working-time
+engine itself stays below every domain."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from motcua.core.calendar import working_calendar
 from motcua.core.commands import ReadCommand
 from motcua.core.errors import MotcuaError, ValidationFailed
 from motcua.core.worktime import parse_duration
+from motcua.directory.models import Agency
 
 
 class Command(ReadCommand):
@@ -43,8 +47,6 @@ class Command(ReadCommand):
         duration = parse_duration(duration_text)
         hours = ""
         if agency_code is not None:
-            from motcua.directory.models import Agency
-
             agency = Agency.objects.filter(code=agency_code).first()
             if agency is None:
                 raise ValidationFailed(f"Không có cơ quan mã '{agency_code}'.")
