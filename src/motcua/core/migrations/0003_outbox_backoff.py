@@ -4,24 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_auditevent_actor'),
+        ("core", "0002_auditevent_actor"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='outboxmessage',
-            name='next_attempt_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='thử lại lúc'),
+            model_name="outboxmessage",
+            name="next_attempt_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="thử lại lúc"),
         ),
         migrations.AlterField(
-            model_name='outboxmessage',
-            name='status',
-            field=models.CharField(choices=[('pending', 'Chờ gửi'), ('sent', 'Đã gửi'), ('failed', 'Lỗi, sẽ thử lại'), ('dead', 'Đã ngừng thử'), ('held', 'Tạm giữ')], default='pending', max_length=16, verbose_name='trạng thái'),
+            model_name="outboxmessage",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Chờ gửi"),
+                    ("sent", "Đã gửi"),
+                    ("failed", "Lỗi, sẽ thử lại"),
+                    ("dead", "Đã ngừng thử"),
+                    ("held", "Tạm giữ"),
+                ],
+                default="pending",
+                max_length=16,
+                verbose_name="trạng thái",
+            ),
         ),
         migrations.AddIndex(
-            model_name='outboxmessage',
-            index=models.Index(fields=['status', 'next_attempt_at'], name='outbox_due_idx'),
+            model_name="outboxmessage",
+            index=models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx"),
         ),
     ]
