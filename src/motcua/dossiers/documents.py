@@ -5,7 +5,9 @@ document that accepts results of its kind (`RequiredDocument.accepts_results_of`
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import filetype
 from django.conf import settings
@@ -18,10 +20,10 @@ from django.utils.translation import gettext as _
 
 from motcua.catalog.coverage import documents_covered_in
 from motcua.catalog.models import RequiredDocument
-from motcua.core.errors import MotcuaError, NotFound, PermissionDenied, ValidationFailed
+from motcua.core.errors import MotcuaError, PermissionDenied, ValidationFailed
 from motcua.directory.models import Role, User
 from motcua.directory.selectors import user_has_role
-from motcua.dossiers.lifecycle import dossier_record, holds_current_step
+from motcua.dossiers.lifecycle import Record, dossier_lock, record_apply, record_refusal
 from motcua.dossiers.models import Dossier, DossierDocument, State
 
 ALLOWED_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
@@ -30,7 +32,7 @@ APPLICANT_EDITABLE = (State.DRAFT, State.SUPPLEMENT_REQUESTED)
 ISSUED_STATES = (State.RESULT_READY, State.RETURNED)
 # The event of a result attached or generated while processing: internal, it tells nobody
 # outside the agency anything and is not yet an e-result (§7 counts it at approval).
-RESULT_DRAFTED = "result_drafted"
+RESULT_DRAFTED = Record.RESULT_DRAFTED
 
 
 def _is_staff_of(actor: User | None, dossier: Dossier, *roles: str) -> bool:
@@ -74,37 +76,178 @@ def upload_check(upload: UploadedFile) -> tuple[bytes, str]:
 def _attach_refusal(actor: User | None, dossier: Dossier, kind: str) -> MotcuaError | None:
     """Why the actor may not attach a file of this kind to the dossier as it is now, or None.
 
-    A result is work on the dossier's content: only the officer holding the current step (the
-    assignee when one is named) adds one, and only while the dossier is being processed."""
+    A result is work on the dossier's content (`Record.RESULT_DRAFTED`: only the officer
+    holding the current step, while it is processed); the applicant's papers and the counter's
+    scans are `Record.ATTACH`, the counter adding the applicant's papers only until reception."""
     if kind == DossierDocument.Kind.RESULT:
-        if holds_current_step(actor, dossier):
-            return None
-        if dossier.state != State.IN_PROGRESS and _is_staff_of(
-            actor, dossier, Role.SPECIALIST, Role.APPROVER
-        ):
-            return ValidationFailed(
-                _(
-                    "Chỉ đính kèm kết quả khi hồ sơ đang được xử lý; hồ sơ đang ở trạng thái "
-                    "“%(state)s”."
-                )
-                % {"state": State(dossier.state).label},
-                fields={"state": "invalid"},
-            )
-        return PermissionDenied(
-            _("Chỉ cán bộ được giao bước xử lý hiện tại được đính kèm kết quả cho hồ sơ này.")
+        return record_refusal(actor, dossier, Record.RESULT_DRAFTED)
+    refusal = record_refusal(actor, dossier, Record.ATTACH)
+    if refusal is not None:
+        return refusal
+    is_owner = actor is not None and dossier.applicant_id == actor.pk
+    counter_late = dossier.state not in (*APPLICANT_EDITABLE, State.SUBMITTED)
+    if kind == DossierDocument.Kind.SUBMITTED and not is_owner and counter_late:
+        return PermissionDenied(_("Bạn không được đính kèm tài liệu này vào hồ sơ."))
+    if kind == DossierDocument.Kind.SCAN and not _is_staff_of(actor, dossier, Role.RECEPTION):
+        return PermissionDenied(_("Bạn không được đính kèm tài liệu này vào hồ sơ."))
+    return None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """One file posted for a required document: an upload, or an earlier result reused."""
+
+    required_document: RequiredDocument | None
+    upload: UploadedFile | None = None
+    source: DossierDocument | None = None
+
+
+def _store_upload(
+    *,
+    actor: User,
+    dossier: Dossier,
+    upload: UploadedFile,
+    kind: str,
+    required_document: RequiredDocument | None,
+    at: datetime,
+) -> DossierDocument:
+    data, content_type = upload_check(upload)
+    digest = hashlib.sha256(data).hexdigest()
+    document = DossierDocument(
+        dossier=dossier,
+        kind=kind,
+        required_document=required_document,
+        name=(upload.name or "tep")[:255],
+        content_type=content_type,
+        size=len(data),
+        sha256=digest,
+        uploaded_by=actor,
+        created_at=at,
+    )
+    document.file.save(f"{digest[:16]}", ContentFile(data), save=False)
+    document.save()
+    return document
+
+
+def _document_refusal(dossier: Dossier, required_document: RequiredDocument | None) -> None:
+    if required_document is not None and required_document.procedure_id != dossier.procedure_id:
+        raise ValidationFailed(
+            _("Thành phần hồ sơ không thuộc thủ tục này."), fields={"required_document": "invalid"}
         )
-    if actor is None or not actor.is_authenticated:
-        allowed = False
-    elif kind == DossierDocument.Kind.SUBMITTED:
-        allowed = (dossier.applicant_id == actor.pk and dossier.state in APPLICANT_EDITABLE) or (
-            _is_staff_of(actor, dossier, Role.RECEPTION)
-            and dossier.state in (*APPLICANT_EDITABLE, State.SUBMITTED)
+
+
+def documents_attach_locked(
+    *,
+    actor: User,
+    dossier: Dossier,
+    files: list[Attachment],
+    kind: str,
+    at: datetime | None = None,
+) -> list[DossierDocument]:
+    """The files posted together, on a row the caller locked (`dossier_lock`) and checked:
+    every file is checked before any is written, then one event per intent — one `attach`
+    (or `result_drafted`) for the uploads, one `reuse` for the earlier results."""
+    moment = at or timezone.now()
+    uploads = [f for f in files if f.upload is not None]
+    reuses = [f for f in files if f.upload is None and f.source is not None]
+    for item in files:
+        _document_refusal(dossier, item.required_document)
+    for item in uploads:
+        assert item.upload is not None
+        upload_check(item.upload)
+        item.upload.seek(0)
+    is_owner = dossier.applicant_id == actor.pk
+    for item in reuses:
+        assert item.source is not None and item.required_document is not None
+        _reuse_check(dossier, item.source, item.required_document)
+    stored = [
+        _store_upload(
+            actor=actor,
+            dossier=dossier,
+            upload=item.upload,
+            kind=kind,
+            required_document=item.required_document,
+            at=moment,
         )
-    else:
-        allowed = _is_staff_of(actor, dossier, Role.RECEPTION)
-    if allowed:
-        return None
-    return PermissionDenied(_("Bạn không được đính kèm tài liệu này vào hồ sơ."))
+        for item in uploads
+        if item.upload is not None
+    ]
+    if stored:
+        payload: dict[str, Any] = (
+            {
+                "document_id": stored[0].pk,
+                "kind": kind,
+                "required_document_id": stored[0].required_document_id,
+            }
+            if len(stored) == 1
+            else {"documents": [d.pk for d in stored], "kind": kind}
+        )
+        record_apply(
+            actor=actor,
+            dossier=dossier,
+            at=moment,
+            action=Record.RESULT_DRAFTED if kind == DossierDocument.Kind.RESULT else Record.ATTACH,
+            payload=payload,
+        )
+    linked = [
+        DossierDocument.objects.create(
+            dossier=dossier,
+            kind=DossierDocument.Kind.SUBMITTED if is_owner else DossierDocument.Kind.SCAN,
+            required_document=item.required_document,
+            file=item.source.file.name,
+            name=item.source.name,
+            content_type=item.source.content_type,
+            size=item.source.size,
+            sha256=item.source.sha256,
+            reused_from=item.source,
+            uploaded_by=actor,
+            created_at=moment,
+        )
+        for item in reuses
+        if item.source is not None
+    ]
+    if linked:
+        sources = [item.source.dossier.public_code for item in reuses if item.source is not None]
+        record_apply(
+            actor=actor,
+            dossier=dossier,
+            action=Record.REUSE,
+            at=moment,
+            payload=(
+                {"document_id": linked[0].pk, "source_dossier": sources[0]}
+                if len(linked) == 1
+                else {"documents": [d.pk for d in linked], "source_dossiers": sources}
+            ),
+            changes={"reused_data": True},
+        )
+    return [*stored, *linked]
+
+
+def documents_attach(
+    *,
+    actor: User,
+    dossier: Dossier,
+    files: list[Attachment],
+    kind: str,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> list[DossierDocument]:
+    """One intent: the files posted together (uploads and earlier results), by the applicant
+    while the dossier is theirs to edit, the counter's scans, or the result by the officer
+    holding the current step. Locks once, checks everything on the locked row before any file
+    is written (a refusal leaves no file behind), one event per kind of file."""
+    if kind not in DossierDocument.Kind.values:
+        raise ValidationFailed(_("Loại tài liệu không hợp lệ."), fields={"kind": "invalid"})
+    if not files:
+        raise ValidationFailed(_("Chưa chọn tệp nào để đính kèm."), fields={"file": "required"})
+    with transaction.atomic():
+        locked = dossier_lock(dossier, expected_version=expected_version)
+        refusal = _attach_refusal(actor, locked, kind)
+        if refusal is None and any(f.upload is None for f in files):
+            refusal = record_refusal(actor, locked, Record.REUSE)
+        if refusal is not None:
+            raise refusal
+        return documents_attach_locked(actor=actor, dossier=locked, files=files, kind=kind, at=at)
 
 
 def document_attach(
@@ -115,62 +258,17 @@ def document_attach(
     kind: str,
     required_document: RequiredDocument | None = None,
     at: datetime | None = None,
+    expected_version: int | None = None,
 ) -> DossierDocument:
-    """Attach a file: the applicant while the dossier is theirs to edit, the counter's scans,
-    or the result by the officer holding the current step while the dossier is processed.
-
-    Permission is judged twice: on the caller's copy, to refuse before reading the upload,
-    and on the locked row, which decides (the step may have moved on since the caller read
-    it). Every check comes before the file is written, so a refusal leaves no file behind."""
-    if kind not in DossierDocument.Kind.values:
-        raise ValidationFailed(_("Loại tài liệu không hợp lệ."), fields={"kind": "invalid"})
-    refusal = _attach_refusal(actor, dossier, kind)
-    if refusal is not None:
-        raise refusal
-    if required_document is not None and required_document.procedure_id != dossier.procedure_id:
-        raise ValidationFailed(
-            _("Thành phần hồ sơ không thuộc thủ tục này."), fields={"required_document": "invalid"}
-        )
-    data, content_type = upload_check(upload)
-    moment = at or timezone.now()
-    digest = hashlib.sha256(data).hexdigest()
-    with transaction.atomic():
-        locked = (
-            Dossier.objects.select_for_update(of=("self",))
-            .select_related("current_step", "procedure", "agency")
-            .filter(pk=dossier.pk)
-            .first()
-        )
-        if locked is None:
-            raise NotFound(_("Không tìm thấy hồ sơ."))
-        refusal = _attach_refusal(actor, locked, kind)
-        if refusal is not None:
-            raise refusal
-        document = DossierDocument(
-            dossier=locked,
-            kind=kind,
-            required_document=required_document,
-            name=(upload.name or "tep")[:255],
-            content_type=content_type,
-            size=len(data),
-            sha256=digest,
-            uploaded_by=actor,
-            created_at=moment,
-        )
-        document.file.save(f"{digest[:16]}", ContentFile(data), save=False)
-        document.save()
-        dossier_record(
-            actor=actor,
-            dossier=locked,
-            at=moment,
-            action=RESULT_DRAFTED if kind == DossierDocument.Kind.RESULT else "attach",
-            payload={
-                "document_id": document.pk,
-                "kind": kind,
-                "required_document_id": required_document.pk if required_document else None,
-            },
-        )
-    return document
+    """Attach one file (`documents_attach` with one upload)."""
+    return documents_attach(
+        actor=actor,
+        dossier=dossier,
+        files=[Attachment(required_document=required_document, upload=upload)],
+        kind=kind,
+        at=at,
+        expected_version=expected_version,
+    )[0]
 
 
 def missing_for_digitization(dossier: Dossier) -> list[RequiredDocument]:
@@ -186,20 +284,26 @@ def missing_for_digitization(dossier: Dossier) -> list[RequiredDocument]:
     return [d for d in documents if not d.optional and d.pk not in covered]
 
 
-def dossier_mark_digitized(*, actor: User, dossier: Dossier, at: datetime | None = None) -> Dossier:
-    if not _is_staff_of(actor, dossier, Role.RECEPTION):
-        raise PermissionDenied(_("Chỉ cán bộ một cửa của cơ quan được số hóa hồ sơ."))
-    if dossier.received_at is None:
-        raise ValidationFailed(_("Chỉ số hóa hồ sơ đã tiếp nhận."), fields={"state": "invalid"})
-    missing = missing_for_digitization(dossier)
-    if missing:
-        raise ValidationFailed(
-            _("Còn thiếu bản quét: %(names)s.") % {"names": "; ".join(d.name for d in missing)},
-            fields={"documents": "missing"},
-        )
+def dossier_mark_digitized(
+    *,
+    actor: User,
+    dossier: Dossier,
+    at: datetime | None = None,
+    expected_version: int | None = None,
+) -> Dossier:
     with transaction.atomic():
-        return dossier_record(
-            actor=actor, dossier=dossier, action="digitize", at=at, changes={"digitized": True}
+        locked = dossier_lock(dossier, expected_version=expected_version)
+        refusal = record_refusal(actor, locked, Record.DIGITIZE)
+        if refusal is not None:
+            raise refusal
+        missing = missing_for_digitization(locked)
+        if missing:
+            raise ValidationFailed(
+                _("Còn thiếu bản quét: %(names)s.") % {"names": "; ".join(d.name for d in missing)},
+                fields={"documents": "missing"},
+            )
+        return record_apply(
+            actor=actor, dossier=locked, action=Record.DIGITIZE, at=at, changes={"digitized": True}
         )
 
 
@@ -246,18 +350,9 @@ def store_documents_for(
     )
 
 
-def document_reuse(
-    *,
-    actor: User,
-    dossier: Dossier,
-    source: DossierDocument,
-    required_document: RequiredDocument,
-    at: datetime | None = None,
-) -> DossierDocument:
-    """Link an earlier result of the same person instead of a new scan or upload."""
-    is_owner = dossier.applicant_id == actor.pk and dossier.state in APPLICANT_EDITABLE
-    if not (is_owner or _is_staff_of(actor, dossier, Role.RECEPTION)):
-        raise PermissionDenied(_("Bạn không được sử dụng lại tài liệu cho hồ sơ này."))
+def _reuse_check(
+    dossier: Dossier, source: DossierDocument, required_document: RequiredDocument
+) -> None:
     in_store = (
         store_documents_of(dossier.applicant_id_number)
         .exclude(dossier_id=dossier.pk)
@@ -286,27 +381,27 @@ def document_reuse(
             },
             fields={"source": "kind"},
         )
-    moment = at or timezone.now()
+
+
+def document_reuse(
+    *,
+    actor: User,
+    dossier: Dossier,
+    source: DossierDocument,
+    required_document: RequiredDocument,
+    at: datetime | None = None,
+    expected_version: int | None = None,
+) -> DossierDocument:
+    """Link an earlier result of the same person instead of a new scan or upload."""
     with transaction.atomic():
-        document = DossierDocument.objects.create(
-            dossier=dossier,
-            kind=DossierDocument.Kind.SCAN if not is_owner else DossierDocument.Kind.SUBMITTED,
-            required_document=required_document,
-            file=source.file.name,
-            name=source.name,
-            content_type=source.content_type,
-            size=source.size,
-            sha256=source.sha256,
-            reused_from=source,
-            uploaded_by=actor,
-            created_at=moment,
-        )
-        dossier_record(
+        locked = dossier_lock(dossier, expected_version=expected_version)
+        refusal = record_refusal(actor, locked, Record.REUSE)
+        if refusal is not None:
+            raise refusal
+        return documents_attach_locked(
             actor=actor,
-            dossier=dossier,
-            action="reuse",
-            at=moment,
-            payload={"document_id": document.pk, "source_dossier": source.dossier.public_code},
-            changes={"reused_data": True},
-        )
-    return document
+            dossier=locked,
+            files=[Attachment(required_document=required_document, source=source)],
+            kind=DossierDocument.Kind.SUBMITTED,
+            at=at,
+        )[0]

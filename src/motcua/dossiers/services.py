@@ -1,10 +1,13 @@
-"""Dossier writes. Creation is here; every later change is `lifecycle.dossier_transition`,
-wrapped under names that read like the officer's verbs."""
+"""Dossier writes, one service per user intent: creation, the online application (save,
+attach, submit in one click), the apology, the rating, the officer's request to the counter.
+Each locks the row once (`dossier_lock`), checks it with the lifecycle's rules
+(`record_refusal`, `transition_refusal`), then writes one event per intent. A change of state
+alone is `lifecycle.dossier_transition`, called by the pages directly."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -17,27 +20,25 @@ from motcua.catalog.eforms import eform_errors, eform_of
 from motcua.catalog.fees import fee_amount_due, fee_choice_clean
 from motcua.catalog.models import Procedure
 from motcua.core.audit import audit_record
-from motcua.core.errors import (
-    Conflict,
-    NotFound,
-    PermissionDenied,
-    TransitionNotAllowed,
-    ValidationFailed,
-)
+from motcua.core.errors import MotcuaError, PermissionDenied, ValidationFailed
 from motcua.directory.models import Agency, Office, Role, User
 from motcua.directory.selectors import user_has_role
+from motcua.dossiers.documents import Attachment, documents_attach_locked
 from motcua.dossiers.lifecycle import (
     Action,
-    dossier_record,
-    dossier_transition,
-    holds_current_step,
+    Record,
+    dossier_event_write,
+    dossier_lock,
+    record_apply,
+    record_refusal,
+    transition_apply,
+    transition_refusal,
 )
 from motcua.dossiers.models import (
     ApplicantKind,
     Channel,
     Dossier,
     DossierDocument,
-    DossierEvent,
     Rating,
     State,
 )
@@ -136,104 +137,17 @@ def dossier_create(
             fee_amount=fee,
             fee_choice=choice,
         )
-        DossierEvent.objects.create(
+        dossier_event_write(
             dossier=dossier,
             seq=1,
             at=moment,
             actor=actor,
-            action="create",
+            action=Record.CREATE,
             from_state="",
             to_state=State.DRAFT,
             payload={"channel": channel, "procedure": procedure.code, "fee_amount": fee},
         )
     return dossier
-
-
-def dossier_submit(*, actor: User, dossier: Dossier, at: datetime | None = None) -> Dossier:
-    return dossier_transition(actor=actor, dossier=dossier, action=Action.SUBMIT, at=at)
-
-
-def dossier_receive(
-    *,
-    actor: User,
-    dossier: Dossier,
-    at: datetime | None = None,
-    note: str = "",
-    expected_version: int | None = None,
-) -> Dossier:
-    return dossier_transition(
-        actor=actor,
-        dossier=dossier,
-        action=Action.RECEIVE,
-        at=at,
-        note=note,
-        expected_version=expected_version,
-    )
-
-
-def dossier_request_supplement(
-    *,
-    actor: User,
-    dossier: Dossier,
-    missing: list[str],
-    due_at: datetime | None = None,
-    at: datetime | None = None,
-    note: str = "",
-) -> Dossier:
-    if not missing:
-        raise ValidationFailed(
-            _("Phải liệt kê giấy tờ cần bổ sung."), fields={"missing": "required"}
-        )
-    payload: dict[str, Any] = {"missing": missing}
-    if due_at is not None:
-        payload["supplement_due_at"] = due_at
-    return dossier_transition(
-        actor=actor,
-        dossier=dossier,
-        action=Action.REQUEST_SUPPLEMENT,
-        at=at,
-        note=note,
-        payload=payload,
-    )
-
-
-def dossier_forward(
-    *,
-    actor: User,
-    dossier: Dossier,
-    assignee: User | None = None,
-    at: datetime | None = None,
-    note: str = "",
-) -> Dossier:
-    return dossier_transition(
-        actor=actor,
-        dossier=dossier,
-        action=Action.FORWARD,
-        at=at,
-        note=note,
-        payload={"assignee": assignee.pk} if assignee else {},
-    )
-
-
-def dossier_approve(*, actor: User, dossier: Dossier, at: datetime | None = None) -> Dossier:
-    return dossier_transition(actor=actor, dossier=dossier, action=Action.APPROVE, at=at)
-
-
-def dossier_return(
-    *,
-    actor: User,
-    dossier: Dossier,
-    method: str = "in_person",
-    receiver: str = "",
-    at: datetime | None = None,
-) -> Dossier:
-    return dossier_transition(
-        actor=actor,
-        dossier=dossier,
-        action=Action.RETURN,
-        at=at,
-        payload={"method": method, "receiver": receiver},
-    )
 
 
 def dossier_issue_apology(
@@ -243,35 +157,27 @@ def dossier_issue_apology(
     new_appointment: datetime,
     reason: str,
     at: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Dossier:
     """The apology letter with a new appointment (§6). The index keeps judging by `due_at`."""
     moment = at or timezone.now()
-    allowed = any(
-        user_has_role(actor, role, agency_id)
-        for role in (Role.RECEPTION, Role.SPECIALIST, Role.APPROVER)
-        for agency_id in {dossier.agency_id, getattr(dossier.current_step, "agency_id", None)}
-        if agency_id
-    )
-    if not allowed:
-        raise PermissionDenied(_("Chỉ cán bộ của cơ quan giải quyết được gửi phiếu xin lỗi."))
-    if dossier.received_at is None or dossier.finished_at is not None or dossier.closed_at:
-        raise ValidationFailed(
-            _("Chỉ gửi phiếu xin lỗi cho hồ sơ đang giải quyết."), fields={"state": "invalid"}
-        )
-    if dossier.due_at is None:
-        raise ValidationFailed(_("Hồ sơ không có hạn giải quyết."), fields={"state": "invalid"})
     if not reason.strip():
         raise ValidationFailed(_("Phải nêu lý do chậm trễ."), fields={"reason": "required"})
-    if new_appointment.tzinfo is None or new_appointment <= max(moment, dossier.due_at):
-        raise ValidationFailed(
-            _("Ngày hẹn mới phải sau hạn giải quyết ban đầu và sau thời điểm hiện tại."),
-            fields={"new_appointment": "invalid"},
-        )
     with transaction.atomic():
-        return dossier_record(
+        locked = dossier_lock(dossier, expected_version=expected_version)
+        refusal = record_refusal(actor, locked, Record.APOLOGY)
+        if refusal is not None:
+            raise refusal
+        assert locked.due_at is not None  # the guard
+        if new_appointment.tzinfo is None or new_appointment <= max(moment, locked.due_at):
+            raise ValidationFailed(
+                _("Ngày hẹn mới phải sau hạn giải quyết ban đầu và sau thời điểm hiện tại."),
+                fields={"new_appointment": "invalid"},
+            )
+        return record_apply(
             actor=actor,
-            dossier=dossier,
-            action="apology",
+            dossier=locked,
+            action=Record.APOLOGY,
             at=moment,
             note=reason.strip(),
             payload={"new_appointment": new_appointment.isoformat(), "reason": reason.strip()},
@@ -291,28 +197,14 @@ def dossier_rate(
         )
     moment = at or timezone.now()
     with transaction.atomic():
-        locked = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
-        if actor is None or not actor.is_authenticated or locked.applicant_id != actor.pk:
-            raise PermissionDenied(_("Chỉ người nộp hồ sơ được đánh giá mức độ hài lòng."))
-        if locked.state not in (State.RESULT_READY, State.RETURNED):
-            raise TransitionNotAllowed(
-                _("Chỉ đánh giá được khi hồ sơ đã có kết quả; hồ sơ đang ở trạng thái “%(state)s”.")
-                % {"state": State(locked.state).label}
-            )
-        if locked.rating:
-            raise TransitionNotAllowed(
-                _("Hồ sơ %(code)s đã được đánh giá ngày %(day)s; mỗi hồ sơ chỉ đánh giá một lần.")
-                % {
-                    "code": locked.public_code,
-                    "day": timezone.localtime(locked.rated_at).strftime("%d/%m/%Y")
-                    if locked.rated_at
-                    else "",
-                }
-            )
-        return dossier_record(
+        locked = dossier_lock(dossier)
+        refusal = record_refusal(actor, locked, Record.RATE)
+        if refusal is not None:
+            raise refusal
+        return record_apply(
             actor=actor,
             dossier=locked,
-            action="rate",
+            action=Record.RATE,
             at=moment,
             payload={"rating": rating},
             changes={"rating": rating, "rated_at": moment},
@@ -341,29 +233,16 @@ def _form_data_check(form_data: Any) -> None:
             )
 
 
-def dossier_form_save(
-    *,
-    actor: User,
+def _form_changes(
     dossier: Dossier,
+    *,
     form_data: dict[str, Any],
-    agency: Agency | None = None,
-    applicant: dict[str, str] | None = None,
-    registry_used: bool = False,
-    fee_choice: Mapping[str, str] | None = None,
-    expected_version: int | None = None,
-    at: datetime | None = None,
-) -> Dossier:
-    """Save the applicant's own draft as typed so far — complete or not; completeness is
-    checked at submission. `registry_used` records that the declaration keeps data from the
-    population registry (§7 `registry_dossiers`); it is never taken back. `fee_choice` (None:
-    unchanged) is the fee category picked so far; the amount follows it."""
-    if dossier.applicant_id is None or dossier.applicant_id != actor.pk:
-        raise PermissionDenied(_("Chỉ người nộp được sửa tờ khai của hồ sơ này."))
-    if dossier.state != State.DRAFT:
-        raise ValidationFailed(
-            _("Hồ sơ %(ref)s đã nộp; không sửa tờ khai được nữa.") % {"ref": dossier.public_code},
-            fields={"state": "not_draft"},
-        )
+    agency: Agency | None,
+    applicant: dict[str, str] | None,
+    registry_used: bool,
+    fee_choice: Mapping[str, str] | None,
+) -> dict[str, Any]:
+    """The fields a declaration changes, checked (the row is locked by the caller)."""
     _form_data_check(form_data)
     if agency is not None and not dossier.procedure.agencies.filter(pk=agency.pk).exists():
         raise ValidationFailed(
@@ -384,38 +263,81 @@ def dossier_form_save(
         choice, due = fee_choice_clean(dossier.procedure, fee_choice, channel=dossier.channel)
         changes["fee_choice"] = choice
         changes["fee_amount"] = due.amount if due is not None else 0
-    with transaction.atomic():
-        updated = dossier_record(
-            actor=actor,
-            dossier=dossier,
-            action="form_save",
-            at=at,
-            payload={
-                "fields": len(form_data),
-                "registry_used": bool(registry_used),
-                **({"fee_choice": changes["fee_choice"]} if "fee_choice" in changes else {}),
-            },
-            changes=changes,
-            expected_version=expected_version,
-        )
-        audit_record(
-            actor=actor,
-            action="dossier.form_save",
-            object_type="dossier",
-            object_id=dossier.pk,
-            data={"fields": len(form_data)},
-        )
+    return changes
+
+
+def _form_save_locked(
+    *, actor: User, dossier: Dossier, changes: dict[str, Any], at: datetime | None
+) -> Dossier:
+    form_data = changes["form_data"]
+    updated = record_apply(
+        actor=actor,
+        dossier=dossier,
+        action=Record.FORM_SAVE,
+        at=at,
+        payload={
+            "fields": len(form_data),
+            "registry_used": bool(changes.get("registry_used") or dossier.registry_used),
+            **({"fee_choice": changes["fee_choice"]} if "fee_choice" in changes else {}),
+        },
+        changes=changes,
+    )
+    audit_record(
+        actor=actor,
+        action="dossier.form_save",
+        object_type="dossier",
+        object_id=dossier.pk,
+        data={"fields": len(form_data)},
+    )
     return updated
 
 
-def dossier_documents_missing(dossier: Dossier) -> list[Any]:
-    """Required documents with nothing attached by the applicant (uploaded or reused), leaving
-    out the declaration that the filled e-form replaces."""
+def _refuse_unless(refusal: MotcuaError | None) -> None:
+    if refusal is not None:
+        raise refusal
+
+
+def dossier_form_save(
+    *,
+    actor: User,
+    dossier: Dossier,
+    form_data: dict[str, Any],
+    agency: Agency | None = None,
+    applicant: dict[str, str] | None = None,
+    registry_used: bool = False,
+    fee_choice: Mapping[str, str] | None = None,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Dossier:
+    """Save the applicant's own draft as typed so far — complete or not; completeness is
+    checked at submission. `registry_used` records that the declaration keeps data from the
+    population registry (§7 `registry_dossiers`); it is never taken back. `fee_choice` (None:
+    unchanged) is the fee category picked so far; the amount follows it."""
+    with transaction.atomic():
+        locked = dossier_lock(dossier, expected_version=expected_version)
+        _refuse_unless(record_refusal(actor, locked, Record.FORM_SAVE))
+        changes = _form_changes(
+            locked,
+            form_data=form_data,
+            agency=agency,
+            applicant=applicant,
+            registry_used=registry_used,
+            fee_choice=fee_choice,
+        )
+        return _form_save_locked(actor=actor, dossier=locked, changes=changes, at=at)
+
+
+def dossier_documents_missing(
+    dossier: Dossier, *, also_attached: set[int] | frozenset[int] = frozenset()
+) -> list[Any]:
+    """Required documents with nothing attached by the applicant (uploaded or reused, or
+    posted with the submission: `also_attached`), leaving out the declaration that the filled
+    e-form replaces."""
     attached = set(
         dossier.documents.filter(kind=DossierDocument.Kind.SUBMITTED).values_list(
             "required_document_id", flat=True
         )
-    )
+    ) | set(also_attached)
     documents = list(dossier.procedure.documents.all())
     covered = attached | documents_covered_by_eform(dossier.procedure, documents)
     return [
@@ -423,49 +345,159 @@ def dossier_documents_missing(dossier: Dossier) -> list[Any]:
     ]
 
 
-def dossier_online_submit(*, actor: User, dossier: Dossier, at: datetime | None = None) -> Dossier:
-    """Submit a draft only when its declaration satisfies the e-form's schema and every
-    required document is attached; the refusal lists every problem and changes nothing."""
-    if dossier.applicant_id is None or dossier.applicant_id != actor.pk:
-        raise PermissionDenied(_("Chỉ người nộp được nộp hồ sơ này."))
-    errors = eform_errors(eform_of(dossier.procedure), dossier.form_data or {})
+def _submission_check(
+    dossier: Dossier, form_data: dict[str, Any], also_attached: set[int] | frozenset[int]
+) -> None:
+    """A submission needs a declaration that satisfies the e-form's schema and every required
+    document; the refusal lists every problem at once, each under its field."""
+    errors = eform_errors(eform_of(dossier.procedure), form_data or {})
+    missing = dossier_documents_missing(dossier, also_attached=also_attached)
+    fields: dict[str, str] = dict(errors) | {
+        f"document_{d.pk}": _("Chưa đính kèm giấy tờ bắt buộc này.") for d in missing
+    }
     if errors:
         raise ValidationFailed(
             _("Tờ khai còn %(n)d mục chưa đúng; hãy sửa các mục được đánh dấu.")
             % {"n": len(errors)},
             code="form_invalid",
-            fields=errors,
+            fields=fields,
         )
-    missing = dossier_documents_missing(dossier)
     if missing:
         raise ValidationFailed(
             _("Còn thiếu giấy tờ bắt buộc: %(names)s.")
             % {"names": "; ".join(d.name for d in missing)},
             code="documents_missing",
-            fields={f"document_{d.pk}": d.name for d in missing},
+            fields=fields,
         )
-    # The amount announced at submission is the one owed: the rule over the catalog as it is
-    # now and the applicant's pick (a missing pick refuses the submission).
+
+
+def _submit_locked(*, actor: User, dossier: Dossier, at: datetime | None) -> Dossier:
+    """The submission on the locked, checked row. The amount announced at submission is the
+    one owed: the rule over the catalog as it is now and the applicant's pick (a missing pick
+    refuses the submission); it is written with the submission, in its one event."""
     due = fee_amount_due(dossier.procedure, dossier.fee_choice, channel=dossier.channel)
+    payload: dict[str, Any] = {}
+    if (due.amount, due.choice) != (dossier.fee_amount, dossier.fee_choice):
+        dossier.fee_amount, dossier.fee_choice = due.amount, due.choice
+        dossier.save(update_fields=["fee_amount", "fee_choice"])
+        payload = {"fee_amount": due.amount, "fee_choice": due.choice}
+    return transition_apply(
+        actor=actor, dossier=dossier, action=Action.SUBMIT, at=at, payload=payload
+    )
+
+
+def dossier_online_submit(
+    *,
+    actor: User,
+    dossier: Dossier,
+    at: datetime | None = None,
+    expected_version: int | None = None,
+) -> Dossier:
+    """Submit a draft only when its declaration satisfies the e-form's schema and every
+    required document is attached; the refusal lists every problem and changes nothing."""
     with transaction.atomic():
-        if (due.amount, due.choice) != (dossier.fee_amount, dossier.fee_choice):
-            # Part of the declaration, recorded like it.
-            dossier = dossier_record(
+        locked = dossier_lock(dossier, expected_version=expected_version)
+        _refuse_unless(transition_refusal(actor, locked, Action.SUBMIT))
+        _submission_check(locked, locked.form_data, frozenset())
+        return _submit_locked(actor=actor, dossier=locked, at=at)
+
+
+def dossier_apply_online(
+    *,
+    actor: User,
+    procedure: Procedure,
+    dossier: Dossier | None,
+    form_data: dict[str, Any],
+    agency: Agency,
+    applicant: dict[str, str],
+    registry_used: bool,
+    fee_choice: Mapping[str, str] | None,
+    files: list[Attachment],
+    submit: bool,
+    expected_version: int | None = None,
+    created: Callable[[Dossier], None] | None = None,
+    at: datetime | None = None,
+) -> Dossier:
+    """The citizen's one click on the apply page: save the declaration, attach what was
+    posted, and (`submit`) submit. One transaction, one lock, every check before any write,
+    one event and one version per intent: a new draft is created with its declaration
+    (`create`), an existing one records `form_save`; the uploads posted together are one
+    `attach`, the earlier results one `reuse`; the submission one `submit`.
+
+    `created` runs in the transaction right after a new draft is made (the page's
+    double-submission guard records the dossier it made there)."""
+    moment = at or timezone.now()
+    with transaction.atomic():
+        fresh = dossier is None
+        if dossier is None:
+            dossier = dossier_create(
                 actor=actor,
-                dossier=dossier,
-                action="form_save",
-                at=at,
-                payload={"fee_amount": due.amount, "fee_choice": due.choice},
-                changes={"fee_amount": due.amount, "fee_choice": due.choice},
+                procedure=procedure,
+                agency=agency,
+                channel=Channel.ONLINE,
+                applicant_id_number=actor.personal_id or "",
+                applicant_name=applicant.get("applicant_name", ""),
+                at=moment,
             )
-        return dossier_submit(actor=actor, dossier=dossier, at=at)
+            if created is not None:
+                created(dossier)
+        locked = dossier_lock(dossier, expected_version=None if fresh else expected_version)
+        _refuse_unless(record_refusal(actor, locked, Record.FORM_SAVE))
+        if files:
+            _refuse_unless(record_refusal(actor, locked, Record.ATTACH))
+        changes = _form_changes(
+            locked,
+            form_data=form_data,
+            agency=agency,
+            applicant=applicant,
+            registry_used=registry_used,
+            fee_choice=fee_choice,
+        )
+        if submit:
+            _refuse_unless(transition_refusal(actor, locked, Action.SUBMIT))
+            _submission_check(
+                locked, form_data, {f.required_document.pk for f in files if f.required_document}
+            )
+        if fresh:
+            # The declaration is part of the creation: one intent, one event.
+            for name, value in changes.items():
+                setattr(locked, name, value)
+            locked.save(update_fields=[*changes, "updated_at"])
+            event = locked.events.get(seq=1)
+            event.payload = {
+                **event.payload,
+                "fields": len(form_data),
+                "registry_used": bool(locked.registry_used),
+                "fee_amount": locked.fee_amount,
+            }
+            event.save(update_fields=["payload"])
+            audit_record(
+                actor=actor,
+                action="dossier.form_save",
+                object_type="dossier",
+                object_id=locked.pk,
+                data={"fields": len(form_data)},
+            )
+        else:
+            locked = _form_save_locked(actor=actor, dossier=locked, changes=changes, at=moment)
+        if files:
+            documents_attach_locked(
+                actor=actor,
+                dossier=locked,
+                files=files,
+                kind=DossierDocument.Kind.SUBMITTED,
+                at=moment,
+            )
+        if submit:
+            locked = _submit_locked(actor=actor, dossier=locked, at=moment)
+    return locked
 
 
 # --- the processing officer asks the counter for a supplement ------------------------------
 
 # The event a processing officer records to ask the counter to request a supplement: only the
 # counter talks to the applicant.
-ASK_SUPPLEMENT = "ask_supplement"
+ASK_SUPPLEMENT = Record.ASK_SUPPLEMENT
 _ASK_NOTE_MAX = 2000  # the page's field allows as much
 
 
@@ -484,31 +516,8 @@ def dossier_ask_supplement(
     with transaction.atomic():
         # The step may have moved on since the officer's page was drawn: decide on the row
         # as it is now, and keep it locked until the event is written.
-        locked = (
-            Dossier.objects.select_for_update(of=("self",))
-            .select_related("current_step", "procedure", "agency")
-            .filter(pk=dossier.pk)
-            .first()
-        )
-        if locked is None:
-            raise NotFound(_("Không tìm thấy hồ sơ."))
-        if expected_version is not None and locked.version != expected_version:
-            raise Conflict(
-                _("Hồ sơ %(code)s vừa được người khác cập nhật. Vui lòng tải lại rồi thao tác lại.")
-                % {"code": locked.public_code}
-            )
-        if locked.state != State.IN_PROGRESS:
-            raise TransitionNotAllowed(
-                _(
-                    "Chỉ đề nghị bổ sung khi hồ sơ đang được xử lý; hồ sơ đang ở trạng thái "
-                    "“%(state)s”."
-                )
-                % {"state": State(locked.state).label}
-            )
-        if not holds_current_step(actor, locked):
-            raise PermissionDenied(
-                _("Chỉ cán bộ được giao bước xử lý hiện tại được đề nghị yêu cầu bổ sung.")
-            )
+        locked = dossier_lock(dossier, expected_version=expected_version)
+        _refuse_unless(record_refusal(actor, locked, Record.ASK_SUPPLEMENT))
         if not text:
             raise ValidationFailed(
                 _("Phải ghi rõ giấy tờ cần bổ sung."), fields={"note": "required"}
@@ -518,10 +527,10 @@ def dossier_ask_supplement(
                 _("Nội dung đề nghị quá dài (tối đa %(limit)d ký tự).") % {"limit": _ASK_NOTE_MAX},
                 fields={"note": "too_long"},
             )
-        return dossier_record(
+        return record_apply(
             actor=actor,
             dossier=locked,
-            action=ASK_SUPPLEMENT,
+            action=Record.ASK_SUPPLEMENT,
             at=at,
             note=text,
             payload={"missing": text},

@@ -1,6 +1,10 @@
 """The effect of each action on the dossier's derived fields: the clock, the workflow step, the
-code, the closing moments (domain.md §5–§7). An effect may refuse the action by raising; it
-runs inside `dossier_transition`'s transaction, so a refusal leaves nothing written."""
+code, the closing moments (domain.md §5–§7).
+
+Each action has up to three parts, run in this order by `transition_apply` on the locked row:
+its guard (`_GUARDS`: may the dossier as it is now take it — the page asks the same question
+through `dossier_permissions`), its input check (`_INPUTS`: what the actor posted), and its
+effect (`_EFFECTS`: the writes, which never refuse)."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from motcua.catalog.models import WorkflowStep
-from motcua.core.errors import TransitionNotAllowed, ValidationFailed
+from motcua.core.errors import MotcuaError, TransitionNotAllowed, ValidationFailed
 from motcua.core.worktime import WorkingCalendar
 from motcua.directory.models import Agency, Role, User
 from motcua.directory.selectors import user_has_role
@@ -82,6 +86,18 @@ def _receive(change: _Change) -> None:
         change.payload["due_at"] = dossier.due_at
 
 
+def _request_supplement_input(change: _Change) -> None:
+    # The applicant is told exactly what to bring: a request lists at least one paper.
+    missing = change.payload.get("missing")
+    if not missing or not isinstance(missing, list) or not all(str(m).strip() for m in missing):
+        raise ValidationFailed(
+            _("Phải liệt kê giấy tờ cần bổ sung."), fields={"missing": "required"}
+        )
+    due = change.payload.get("supplement_due_at")
+    if due:
+        _parse_moment(due)
+
+
 def _request_supplement(change: _Change) -> None:
     dossier = change.dossier
     if dossier.received_at is not None:
@@ -99,9 +115,12 @@ def _provide_supplement(change: _Change) -> None:
     change.set(supplement_due_at=None)
 
 
-def _refuse(change: _Change) -> None:
+def _refuse_input(change: _Change) -> None:
     if not change.payload.get("reasons") and not change.payload.get("reason"):
         raise ValidationFailed(_("Phải nêu rõ lý do từ chối."), fields={"reason": "required"})
+
+
+def _refuse(change: _Change) -> None:
     processing = change.dossier.state == State.IN_PROGRESS
     change.set(
         refused_stage=(
@@ -120,17 +139,9 @@ def _steps(change: _Change) -> list[WorkflowStep]:
 
 def _enter_step(change: _Change, step: WorkflowStep) -> None:
     duration = change.dossier.procedure.duration
-    assignee = change.payload.pop("assignee", None)
-    assignee_id = assignee.pk if isinstance(assignee, User) else assignee
+    assignee_id = _assignee_id(change)
+    change.payload.pop("assignee", None)
     if assignee_id is not None:
-        agency_id = _step_agency_id(change.dossier, step)
-        candidate = User.objects.filter(pk=assignee_id).first()
-        if candidate is None or not user_has_role(candidate, step.role, agency_id):
-            raise ValidationFailed(
-                _("Người được giao không giữ vai trò %(role)s tại cơ quan của bước này.")
-                % {"role": Role(step.role).label},
-                fields={"assignee": "invalid"},
-            )
         change.payload["assignee_id"] = assignee_id
     change.set(
         current_step=step,
@@ -147,41 +158,93 @@ def _leave_workflow(change: _Change) -> None:
     change.set(current_step=None, step_started_at=None, step_due_at=None, assignee_id=None)
 
 
-def _forward(change: _Change) -> None:
-    steps = _steps(change)
-    if not steps:
-        raise TransitionNotAllowed(
+def _next_step(dossier: Dossier) -> WorkflowStep | None:
+    steps = list(dossier.procedure.steps.all())
+    current = dossier.current_step
+    later = [s for s in steps if current is None or s.position > current.position]
+    return later[0] if later else None
+
+
+def _previous_step(dossier: Dossier) -> WorkflowStep | None:
+    current = dossier.current_step
+    earlier = [
+        s for s in dossier.procedure.steps.all() if current and s.position < current.position
+    ]
+    return earlier[-1] if earlier else None
+
+
+def _forward_guard(dossier: Dossier) -> MotcuaError | None:
+    if not dossier.procedure.steps.exists():
+        return TransitionNotAllowed(
             _("Thủ tục này chưa có quy trình nội bộ; quản trị cần khai báo các bước xử lý.")
         )
-    current = change.dossier.current_step
-    if current is None:
-        _enter_step(change, steps[0])
-        return
-    later = [s for s in steps if s.position > current.position]
-    if not later:
-        raise TransitionNotAllowed(
+    if _next_step(dossier) is None:
+        return TransitionNotAllowed(
             _("Đây là bước cuối của quy trình: hãy phê duyệt hoặc từ chối thay vì chuyển bước.")
         )
-    _enter_step(change, later[0])
+    return None
+
+
+def _send_back_guard(dossier: Dossier) -> MotcuaError | None:
+    if _previous_step(dossier) is None:
+        return TransitionNotAllowed(
+            _("Hồ sơ đang ở bước đầu tiên, không có bước trước để trả lại.")
+        )
+    return None
+
+
+def _approve_guard(dossier: Dossier) -> MotcuaError | None:
+    current = dossier.current_step
+    steps = list(dossier.procedure.steps.all())
+    if current is None or not steps or current.position != steps[-1].position:
+        return TransitionNotAllowed(
+            _("Chỉ phê duyệt kết quả ở bước cuối của quy trình; hãy chuyển bước trước.")
+        )
+    return None
+
+
+def _assignee_id(change: _Change) -> Any:
+    assignee = change.payload.get("assignee")
+    return assignee.pk if isinstance(assignee, User) else assignee
+
+
+def _assignee_check(change: _Change, step: WorkflowStep | None) -> None:
+    assignee_id = _assignee_id(change)
+    if assignee_id is None or step is None:
+        return
+    agency_id = _step_agency_id(change.dossier, step)
+    candidate = User.objects.filter(pk=assignee_id).first()
+    if candidate is None or not user_has_role(candidate, step.role, agency_id):
+        raise ValidationFailed(
+            _("Người được giao không giữ vai trò %(role)s tại cơ quan của bước này.")
+            % {"role": Role(step.role).label},
+            fields={"assignee": "invalid"},
+        )
+
+
+def _forward_input(change: _Change) -> None:
+    _assignee_check(change, _next_step(change.dossier))
+
+
+def _send_back_input(change: _Change) -> None:
+    if not change.payload.get("reason") and not change.payload.get("note"):
+        raise ValidationFailed(_("Phải ghi rõ lý do trả lại."), fields={"reason": "required"})
+    _assignee_check(change, _previous_step(change.dossier))
+
+
+def _forward(change: _Change) -> None:
+    step = _next_step(change.dossier)
+    assert step is not None  # _forward_guard
+    _enter_step(change, step)
 
 
 def _send_back(change: _Change) -> None:
-    current = change.dossier.current_step
-    earlier = [s for s in _steps(change) if current and s.position < current.position]
-    if not earlier:
-        raise TransitionNotAllowed(_("Hồ sơ đang ở bước đầu tiên, không có bước trước để trả lại."))
-    if not change.payload.get("reason") and not change.payload.get("note"):
-        raise ValidationFailed(_("Phải ghi rõ lý do trả lại."), fields={"reason": "required"})
-    _enter_step(change, earlier[-1])
+    step = _previous_step(change.dossier)
+    assert step is not None  # _send_back_guard
+    _enter_step(change, step)
 
 
 def _approve(change: _Change) -> None:
-    current = change.dossier.current_step
-    steps = _steps(change)
-    if current is None or not steps or current.position != steps[-1].position:
-        raise TransitionNotAllowed(
-            _("Chỉ phê duyệt kết quả ở bước cuối của quy trình; hãy chuyển bước trước.")
-        )
     change.set(finished_at=change.at)
     if change.dossier.documents.filter(kind=DossierDocument.Kind.RESULT).exists():
         # Approval issues the result attached while processing: from now on it is the
@@ -191,13 +254,16 @@ def _approve(change: _Change) -> None:
     _leave_workflow(change)
 
 
-def _suspend(change: _Change) -> None:
+def _suspend_input(change: _Change) -> None:
     kind = change.payload.get("kind", Dossier.SuspendKind.OTHER)
     if kind not in (Dossier.SuspendKind.FINANCIAL, Dossier.SuspendKind.OTHER):
         raise ValidationFailed(_("Loại tạm dừng không hợp lệ."), fields={"kind": "invalid"})
     if not change.payload.get("reason"):
         raise ValidationFailed(_("Phải ghi rõ lý do tạm dừng."), fields={"reason": "required"})
-    change.set(suspend_kind=kind)
+
+
+def _suspend(change: _Change) -> None:
+    change.set(suspend_kind=change.payload.get("kind", Dossier.SuspendKind.OTHER))
     _pause(change)
 
 
@@ -206,15 +272,22 @@ def _resume(change: _Change) -> None:
     change.set(suspend_kind=Dossier.SuspendKind.NONE)
 
 
-def _transfer(change: _Change) -> None:
+def _transfer_target(change: _Change) -> Agency | None:
     code = change.payload.get("agency")
-    target = Agency.objects.filter(code=code).first() if code else None
+    return Agency.objects.filter(code=code).first() if code else None
+
+
+def _transfer_input(change: _Change) -> None:
+    target = _transfer_target(change)
     if target is None or target.pk == change.dossier.agency_id:
         raise ValidationFailed(
             _("Phải chọn cơ quan nhận liên thông khác cơ quan đang giải quyết."),
             fields={"agency": "invalid"},
         )
-    change.set(transfer_agency=target, state_before_pause=change.dossier.state)
+
+
+def _transfer(change: _Change) -> None:
+    change.set(transfer_agency=_transfer_target(change), state_before_pause=change.dossier.state)
 
 
 def _transfer_back(change: _Change) -> None:
@@ -222,7 +295,7 @@ def _transfer_back(change: _Change) -> None:
     change.set(transfer_agency=None)
 
 
-def _return(change: _Change) -> None:
+def _return_input(change: _Change) -> None:
     method = change.payload.get("method", "in_person")
     if method not in ("in_person", "post", "online"):
         raise ValidationFailed(
@@ -237,6 +310,9 @@ def _return(change: _Change) -> None:
             ),
             fields={"method": "no_e_result"},
         )
+
+
+def _return(change: _Change) -> None:
     change.set(returned_at=change.at, closed_at=change.at)
 
 
@@ -273,4 +349,23 @@ _EFFECTS: dict[str, Callable[[_Change], None]] = {
     Action.RETURN: _return,
     Action.WITHDRAW: _close,
     Action.CANCEL: _close,
+}
+
+# May the dossier as it is now take the action (whoever asks)? Read by the transition and by
+# `dossier_permissions`, so the page's refusal is the transition's own.
+_GUARDS: dict[str, Callable[[Dossier], MotcuaError | None]] = {
+    Action.FORWARD: _forward_guard,
+    Action.SEND_BACK: _send_back_guard,
+    Action.APPROVE: _approve_guard,
+}
+
+# Is what the actor posted enough to take it? Raises; runs before any write.
+_INPUTS: dict[str, Callable[[_Change], None]] = {
+    Action.REQUEST_SUPPLEMENT: _request_supplement_input,
+    Action.REFUSE: _refuse_input,
+    Action.FORWARD: _forward_input,
+    Action.SEND_BACK: _send_back_input,
+    Action.SUSPEND: _suspend_input,
+    Action.TRANSFER: _transfer_input,
+    Action.RETURN: _return_input,
 }

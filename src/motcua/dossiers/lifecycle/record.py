@@ -6,18 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Max
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from motcua.core.errors import Conflict
 from motcua.core.outbox import outbox_write
 from motcua.counters.services import counters_move
 from motcua.directory.models import User
-from motcua.dossiers.lifecycle.table import NOTIFY_APPLICANT_RECORDS
-from motcua.dossiers.lifecycle.transition import _jsonable, _reachable
+from motcua.dossiers.lifecycle.events import dossier_event_write
+from motcua.dossiers.lifecycle.lock import dossier_lock
+from motcua.dossiers.lifecycle.table import NOTIFY_APPLICANT_RECORDS, Record
+from motcua.dossiers.lifecycle.transition import _reachable
 from motcua.dossiers.metrics import contributions
-from motcua.dossiers.models import Dossier, DossierEvent
+from motcua.dossiers.models import Dossier
 
 
 def dossier_record(
@@ -33,22 +32,38 @@ def dossier_record(
 ) -> Dossier:
     """An event that does not change the state (an attachment, digitisation, an apology).
 
-    Must be called inside the caller's transaction, after the caller checked permission. It
-    locks the dossier, applies `changes` to flag fields (never `state`), moves the index
-    counters by the change, bumps the version and appends the event.
-    """
+    Must be called inside the caller's transaction, after the caller checked permission
+    (`record_refusal`). It locks the dossier (`dossier_lock`) and applies the record
+    (`record_apply`)."""
+    locked = dossier_lock(dossier, expected_version=expected_version)
+    return record_apply(
+        actor=actor,
+        dossier=locked,
+        action=action,
+        at=at,
+        note=note,
+        payload=payload,
+        changes=changes,
+    )
+
+
+def record_apply(
+    *,
+    actor: User | None,
+    dossier: Dossier,
+    action: str,
+    at: datetime | None = None,
+    note: str = "",
+    payload: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+) -> Dossier:
+    """On a row the caller locked: apply `changes` to flag fields (never `state`), move the
+    index counters by the change, bump the version once and append one event."""
     if changes and "state" in changes:
         raise ValueError("dossier_record never changes the state; use dossier_transition.")
-    locked = (
-        Dossier.objects.select_for_update(of=("self",))
-        .select_related("procedure", "agency")
-        .get(pk=dossier.pk)
-    )
-    if expected_version is not None and locked.version != expected_version:
-        raise Conflict(
-            _("Hồ sơ %(code)s vừa được người khác cập nhật. Vui lòng tải lại rồi thao tác lại.")
-            % {"code": locked.public_code}
-        )
+    if action not in Record.values:
+        raise ValueError(f"Unknown dossier record {action!r}: add it to lifecycle.Record.")
+    locked = dossier
     moment = at or timezone.now()
     before = contributions(locked)
     for name, value in (changes or {}).items():
@@ -56,17 +71,8 @@ def dossier_record(
     locked.version += 1
     locked.save(update_fields=[*(changes or {}), "version", "updated_at"])
     counters_move(before, contributions(locked))
-    last = locked.events.aggregate(seq=Max("seq"))
-    event = DossierEvent.objects.create(
-        dossier=locked,
-        seq=(last["seq"] or 0) + 1,
-        at=moment,
-        actor=actor if actor and actor.pk else None,
-        action=action,
-        from_state=locked.state,
-        to_state=locked.state,
-        note=note,
-        payload=_jsonable(payload or {}),
+    event = dossier_event_write(
+        dossier=locked, actor=actor, action=action, at=moment, note=note, payload=payload
     )
     if _reachable(locked) and action in NOTIFY_APPLICANT_RECORDS:
         outbox_write(

@@ -38,6 +38,8 @@ class Who(models.TextChoices):
     STEP = "step", gettext_lazy("cán bộ được giao bước xử lý hiện tại")
     PROCESSING = "processing", gettext_lazy("chuyên viên hoặc lãnh đạo của cơ quan")
     TRANSFER_TARGET = "transfer_target", gettext_lazy("cán bộ của cơ quan nhận liên thông")
+    # Any role in the dossier's agency or in its current step's agency.
+    AGENCY_STAFF = "agency_staff", gettext_lazy("cán bộ của cơ quan giải quyết")
 
 
 # Who.STEP holds the step's role in the agency the workflow names for the step, else in the
@@ -117,4 +119,116 @@ NOTIFY_APPLICANT = frozenset(
 
 # Events recorded without a transition that the applicant hears about too. A result attached
 # while processing is a draft: the applicant hears of it with the approval.
-NOTIFY_APPLICANT_RECORDS = frozenset({"apology"})
+NOTIFY_APPLICANT_RECORDS = frozenset({"apology"})  # Record.APOLOGY, defined below
+
+
+class Record(models.TextChoices):
+    """Every event that changes no state: the `DossierEvent.action` it writes. With `Action`,
+    the whole vocabulary of what may happen to a dossier; no free strings."""
+
+    CREATE = "create", gettext_lazy("Tạo hồ sơ")
+    FORM_SAVE = "form_save", gettext_lazy("Lưu tờ khai")
+    ATTACH = "attach", gettext_lazy("Đính kèm giấy tờ")
+    REUSE = "reuse", gettext_lazy("Sử dụng lại kết quả đã cấp")
+    DIGITIZE = "digitize", gettext_lazy("Số hóa hồ sơ")
+    REGISTRY_LOOKUP = "registry_lookup", gettext_lazy("Tra cứu cơ sở dữ liệu dân cư")
+    APOLOGY = "apology", gettext_lazy("Gửi phiếu xin lỗi và hẹn lại")
+    RESULT_DRAFTED = "result_drafted", gettext_lazy("Đính kèm kết quả giải quyết")
+    RESULT_SIGNED = "result_signed", gettext_lazy("Ký số kết quả")
+    ASK_SUPPLEMENT = "ask_supplement", gettext_lazy("Đề nghị yêu cầu bổ sung")
+    PAY = "pay", gettext_lazy("Nộp phí, lệ phí")
+    RATE = "rate", gettext_lazy("Đánh giá mức độ hài lòng")
+
+
+@dataclass(frozen=True)
+class RecordRule:
+    """Who may record the event, in which states (per kind of actor: an applicant edits less
+    than the counter). An actor who is one of `who` but meets the dossier in a state none of
+    them may act in is told `not_now` (else the generic "not in this state"); anyone else is
+    told `denied` (else the generic "not yours to do"). `%(state)s` and `%(code)s` are
+    filled in. A kind listed with no states only selects who hears `not_now`."""
+
+    who: dict[str, frozenset[str]]
+    denied: str = ""
+    not_now: str = ""
+    not_now_code: str = "transition_not_allowed"
+
+
+_ALL_STATES = frozenset(State.values)
+_EDITABLE = frozenset({State.DRAFT, State.SUPPLEMENT_REQUESTED})
+# Received and not yet finished: where a late dossier may still be apologised for.
+_OPEN_AFTER_RECEPTION = frozenset(
+    {
+        State.RECEIVED,
+        State.IN_PROGRESS,
+        State.SUPPLEMENT_REQUESTED,
+        State.SUSPENDED,
+        State.TRANSFERRED,
+    }
+)
+
+RECORD_RULES: dict[str, RecordRule] = {
+    Record.FORM_SAVE: RecordRule(
+        {Who.OWNER: frozenset({State.DRAFT})},
+        denied=gettext_lazy("Chỉ người nộp được sửa tờ khai của hồ sơ này."),
+        not_now=gettext_lazy("Hồ sơ %(code)s đã nộp; không sửa tờ khai được nữa."),
+        not_now_code="not_draft",
+    ),
+    # The applicant's papers while the dossier is theirs to edit; the counter's scans at any
+    # time (the kind of file narrows it further: `documents._attach_refusal`).
+    Record.ATTACH: RecordRule(
+        {Who.OWNER: _EDITABLE, Who.RECEPTION: _ALL_STATES},
+        denied=gettext_lazy("Bạn không được đính kèm tài liệu này vào hồ sơ."),
+    ),
+    Record.REUSE: RecordRule(
+        {Who.OWNER: _EDITABLE, Who.RECEPTION: _ALL_STATES},
+        denied=gettext_lazy("Bạn không được sử dụng lại tài liệu cho hồ sơ này."),
+    ),
+    Record.DIGITIZE: RecordRule(
+        {Who.RECEPTION: _ALL_STATES},
+        denied=gettext_lazy("Chỉ cán bộ một cửa của cơ quan được số hóa hồ sơ."),
+    ),
+    Record.REGISTRY_LOOKUP: RecordRule({Who.RECEPTION: frozenset({State.DRAFT})}),
+    Record.APOLOGY: RecordRule(
+        {Who.AGENCY_STAFF: _OPEN_AFTER_RECEPTION},
+        denied=gettext_lazy("Chỉ cán bộ của cơ quan giải quyết được gửi phiếu xin lỗi."),
+        not_now=gettext_lazy("Chỉ gửi phiếu xin lỗi cho hồ sơ đang giải quyết."),
+        not_now_code="invalid",
+    ),
+    Record.RESULT_DRAFTED: RecordRule(
+        {Who.STEP: frozenset({State.IN_PROGRESS}), Who.PROCESSING: frozenset()},
+        denied=gettext_lazy(
+            "Chỉ cán bộ được giao bước xử lý hiện tại được đính kèm kết quả cho hồ sơ này."
+        ),
+        not_now=gettext_lazy(
+            "Chỉ đính kèm kết quả khi hồ sơ đang được xử lý; hồ sơ đang ở trạng thái “%(state)s”."
+        ),
+        not_now_code="invalid",
+    ),
+    Record.RESULT_SIGNED: RecordRule({Who.STEP: frozenset({State.IN_PROGRESS})}),
+    Record.ASK_SUPPLEMENT: RecordRule(
+        {
+            Who.STEP: frozenset({State.IN_PROGRESS}),
+            Who.PROCESSING: frozenset(),
+            Who.RECEPTION: frozenset(),
+            Who.OWNER: frozenset(),
+        },
+        denied=gettext_lazy(
+            "Chỉ cán bộ được giao bước xử lý hiện tại được đề nghị yêu cầu bổ sung."
+        ),
+        not_now=gettext_lazy(
+            "Chỉ đề nghị bổ sung khi hồ sơ đang được xử lý; hồ sơ đang ở trạng thái “%(state)s”."
+        ),
+    ),
+    # Payments keep their own finer rules (payments/services: what is owed, by which channel).
+    Record.PAY: RecordRule(
+        {Who.OWNER: _ALL_STATES - {State.DRAFT}, Who.RECEPTION: _ALL_STATES - {State.DRAFT}}
+    ),
+    Record.RATE: RecordRule(
+        {Who.OWNER: frozenset({State.RESULT_READY, State.RETURNED})},
+        denied=gettext_lazy("Chỉ người nộp hồ sơ được đánh giá mức độ hài lòng."),
+        not_now=gettext_lazy(
+            "Chỉ đánh giá được khi hồ sơ đã có kết quả; hồ sơ đang ở trạng thái “%(state)s”."
+        ),
+    ),
+}

@@ -6,15 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import models, transaction
-from django.db.models import Max
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.core.calendar import working_calendar
 from motcua.core.errors import (
-    Conflict,
-    NotFound,
+    MotcuaError,
     PermissionDenied,
     TransitionNotAllowed,
     ValidationFailed,
@@ -23,7 +21,13 @@ from motcua.core.outbox import outbox_write
 from motcua.counters.services import counters_move
 from motcua.directory.models import Role, User
 from motcua.directory.selectors import user_has_role
-from motcua.dossiers.lifecycle.effects import _EFFECTS, _Change, _no_effect
+from motcua.dossiers.lifecycle.effects import _EFFECTS, _GUARDS, _INPUTS, _Change, _no_effect
+from motcua.dossiers.lifecycle.events import (
+    dossier_event_write,
+    dossier_last_event,
+    dossier_moment_check,
+)
+from motcua.dossiers.lifecycle.lock import dossier_lock
 from motcua.dossiers.lifecycle.table import (
     NOTIFY_APPLICANT,
     PREVIOUS,
@@ -73,6 +77,13 @@ def _admits(rule: Rule, actor: User | None, dossier: Dossier) -> bool:
             for role in (Role.SPECIALIST, Role.APPROVER)
         ):
             return True
+        if who == Who.AGENCY_STAFF and any(
+            user_has_role(actor, role, agency_id)
+            for role in (Role.RECEPTION, Role.SPECIALIST, Role.APPROVER)
+            for agency_id in {dossier.agency_id, getattr(dossier.current_step, "agency_id", None)}
+            if agency_id
+        ):
+            return True
         if who == Who.TRANSFER_TARGET and any(
             user_has_role(actor, role, agency_id)
             for role in (Role.SPECIALIST, Role.APPROVER)
@@ -80,6 +91,25 @@ def _admits(rule: Rule, actor: User | None, dossier: Dossier) -> bool:
         ):
             return True
     return False
+
+
+def transition_refusal(actor: User | None, dossier: Dossier, action: str) -> MotcuaError | None:
+    """Why the table refuses `action` by `actor` on the dossier as it is now, or None."""
+    rule = TABLE.get((dossier.state, action))
+    if rule is None:
+        return TransitionNotAllowed(
+            _("Không thể %(action)s khi hồ sơ đang ở trạng thái “%(state)s”.")
+            % {"action": Action(action).label.lower(), "state": State(dossier.state).label}
+        )
+    if not _admits(rule, actor, dossier):
+        return PermissionDenied(
+            _("Bạn không có quyền %(action)s đối với hồ sơ này; chỉ %(who)s được làm việc này.")
+            % {
+                "action": Action(action).label.lower(),
+                "who": ", ".join(str(Who(w).label) for w in sorted(rule.who)),
+            }
+        )
+    return None
 
 
 def dossier_transition(
@@ -100,77 +130,69 @@ def dossier_transition(
     """
     if action not in Action.values:
         raise ValidationFailed(_("Hành động '%(action)s' không tồn tại.") % {"action": action})
-    payload = dict(payload or {})
-    dossier_id = dossier.pk if isinstance(dossier, Dossier) else dossier
     with transaction.atomic():
-        locked = (
-            Dossier.objects.select_for_update(of=("self",))
-            .select_related("procedure", "agency", "current_step")
-            .filter(pk=dossier_id)
-            .first()
+        locked = dossier_lock(dossier, expected_version=expected_version)
+        return transition_apply(
+            actor=actor, dossier=locked, action=action, at=at, note=note, payload=payload
         )
-        if locked is None:
-            raise NotFound(_("Không tìm thấy hồ sơ."))
-        if expected_version is not None and locked.version != expected_version:
-            raise Conflict(
-                _("Hồ sơ %(code)s vừa được người khác cập nhật. Vui lòng tải lại rồi thao tác lại.")
-                % {"code": locked.public_code}
-            )
-        rule = TABLE.get((locked.state, action))
-        if rule is None:
-            raise TransitionNotAllowed(
-                _("Không thể %(action)s khi hồ sơ đang ở trạng thái “%(state)s”.")
-                % {"action": Action(action).label.lower(), "state": State(locked.state).label}
-            )
-        if not _admits(rule, actor, locked):
-            raise PermissionDenied(
-                _("Bạn không có quyền %(action)s đối với hồ sơ này; chỉ %(who)s được làm việc này.")
-                % {
-                    "action": Action(action).label.lower(),
-                    "who": ", ".join(str(Who(w).label) for w in sorted(rule.who)),
-                }
-            )
-        moment = at or timezone.now()
-        last = locked.events.aggregate(at=Max("at"), seq=Max("seq"))
-        if last["at"] is not None and moment < last["at"]:
-            raise ValidationFailed(_("Thời điểm thao tác không được trước thao tác gần nhất."))
-        change = _Change(
-            dossier=locked,
-            actor=actor,
-            action=action,
-            at=moment,
-            payload=payload,
-            calendar=working_calendar(locked.agency.office_hours),
-            fields=set(),
-        )
-        from_state = locked.state
-        counted_before = contributions(locked)
-        to_state = locked.state_before_pause if rule.to == PREVIOUS else rule.to
-        _EFFECTS.get(action, _no_effect)(change)
-        change.set(state=to_state, version=locked.version + 1)
-        locked.save(update_fields=[*change.fields, "updated_at"])
-        counters_move(counted_before, contributions(locked))
-        event = DossierEvent.objects.create(
-            dossier=locked,
-            seq=(last["seq"] or 0) + 1,
-            at=moment,
-            actor=actor if actor and actor.pk else None,
-            action=action,
-            from_state=from_state,
-            to_state=to_state,
-            note=note,
-            payload=_jsonable(payload),
-        )
-        _write_outbox(locked, event)
+
+
+def transition_apply(
+    *,
+    actor: User | None,
+    dossier: Dossier,
+    action: str,
+    at: datetime | None = None,
+    note: str = "",
+    payload: dict[str, Any] | None = None,
+) -> Dossier:
+    """The transition on a row the caller locked (`dossier_lock`) in its transaction: for a
+    service that carries several intents of one request under one lock. Guard (the table,
+    who, the effect's own guard), then apply: the effect, one version, the counters, one
+    event, the outbox."""
+    locked = dossier
+    refusal = transition_refusal(actor, locked, action)
+    if refusal is not None:
+        raise refusal
+    rule = TABLE[(locked.state, action)]
+    payload = dict(payload or {})
+    moment = at or timezone.now()
+    last_at, last_seq = dossier_last_event(locked)
+    dossier_moment_check(locked, moment, last_at)
+    change = _Change(
+        dossier=locked,
+        actor=actor,
+        action=action,
+        at=moment,
+        payload=payload,
+        calendar=working_calendar(locked.agency.office_hours),
+        fields=set(),
+    )
+    guard = _GUARDS.get(action)
+    refused = guard(locked) if guard is not None else None
+    if refused is not None:
+        raise refused
+    _INPUTS.get(action, _no_effect)(change)
+    from_state = locked.state
+    counted_before = contributions(locked)
+    to_state = locked.state_before_pause if rule.to == PREVIOUS else rule.to
+    _EFFECTS.get(action, _no_effect)(change)
+    change.set(state=to_state, version=locked.version + 1)
+    locked.save(update_fields=[*change.fields, "updated_at"])
+    counters_move(counted_before, contributions(locked))
+    event = dossier_event_write(
+        dossier=locked,
+        seq=last_seq + 1,
+        at=moment,
+        actor=actor,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        note=note,
+        payload=payload,
+    )
+    _write_outbox(locked, event)
     return locked
-
-
-def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
-    return {
-        key: (value.isoformat() if isinstance(value, datetime) else value)
-        for key, value in payload.items()
-        if not isinstance(value, models.Model)
-    }
 
 
 def _write_outbox(dossier: Dossier, event: DossierEvent) -> None:
