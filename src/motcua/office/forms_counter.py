@@ -17,6 +17,7 @@ from motcua.core.errors import ValidationFailed
 from motcua.core.ids import personal_id_parse
 from motcua.core.worktime import WorkingCalendar
 from motcua.dossiers.documents import result_fits
+from motcua.dossiers.forms import VersionField
 from motcua.dossiers.models import Channel
 
 DATE_INPUT = "%d/%m/%Y"
@@ -46,15 +47,7 @@ class _Versioned(_Form):
     """Every action carries the version of the dossier the page showed (two officers acting
     at once: the second gets a conflict, not a double action)."""
 
-    version = forms.IntegerField(
-        min_value=0,
-        widget=forms.HiddenInput,
-        error_messages={
-            "required": gettext_lazy("Thiếu phiên bản hồ sơ; hãy tải lại trang rồi thao tác lại."),
-            "invalid": gettext_lazy("Phiên bản hồ sơ không hợp lệ; hãy tải lại trang."),
-            "min_value": gettext_lazy("Phiên bản hồ sơ không hợp lệ; hãy tải lại trang."),
-        },
-    )
+    version = VersionField()
 
     def payload(self) -> dict[str, Any]:
         return {}
@@ -399,7 +392,7 @@ class ReuseForm(_Form):
         # sees at once which result fits which slot; the service refuses any other pair.
         fitting = [(d, [s for s in sources if result_fits(d, s)]) for d in documents]
         cast(forms.ChoiceField, self.fields["required_document"]).choices = [("", "—")] + [
-            (d.pk, d.name) for d, fits in fitting if fits
+            (d.pk, d.name) for d in documents
         ]
         cast(forms.ChoiceField, self.fields["source"]).choices = [("", "—")] + [
             (
