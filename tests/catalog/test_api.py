@@ -330,4 +330,4 @@ def test_the_agency_filter_is_in_the_openapi_document(client):
     document = client.get("/api/v1/openapi.json").json()
     parameters = document["paths"]["/api/v1/procedures"]["get"]["parameters"]
 
-    assert {p["name"] for p in parameters} == {"q", "limit", "agency"}
+    assert {p["name"] for p in parameters} == {"q", "limit", "offset", "agency"}

@@ -5,11 +5,13 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from motcua.catalog.models import Procedure
-from motcua.catalog.selectors import procedure_published, procedure_search
+from motcua.catalog.selectors import procedure_published, procedure_search_page
 from motcua.core.errors import NotFound, ValidationFailed
 from motcua.directory.models import Agency
 
 router = Router(tags=["Thủ tục hành chính"])
+
+MAX_OFFSET = 1_000_000
 
 
 class ProcedureItem(Schema):
@@ -28,6 +30,7 @@ class ProcedureList(Schema):
 class SearchParams(Schema):
     q: str = ""
     limit: int = 20
+    offset: int = Field(0, description="Bỏ qua bấy nhiêu kết quả đầu (phân trang).")
     agency: str = Field("", description="Mã cơ quan thực hiện, ví dụ 000.00.11.H46")
 
 
@@ -80,6 +83,12 @@ def _item(procedure: Procedure) -> dict:
 def list_procedures(request: HttpRequest, params: Query[SearchParams]) -> dict:
     if not 1 <= params.limit <= 200:
         raise ValidationFailed("Tham số limit phải từ 1 đến 200.", fields={"limit": "out_of_range"})
+    # Bounded so that no integer overflows the database's OFFSET; no catalog is that long.
+    if not 0 <= params.offset <= MAX_OFFSET:
+        raise ValidationFailed(
+            _("Tham số offset phải từ 0 đến %(n)s.") % {"n": f"{MAX_OFFSET:,}".replace(",", ".")},
+            fields={"offset": "out_of_range"},
+        )
     agency = params.agency.strip()
     if agency:
         # A NUL cannot reach PostgreSQL (it would be a 500), and no code holds one.
@@ -91,8 +100,10 @@ def list_procedures(request: HttpRequest, params: Query[SearchParams]) -> dict:
                 else _("Mã cơ quan không hợp lệ."),
                 fields={"agency": "unknown"},
             )
-    found = procedure_search(params.q, agency_code=agency)
-    return {"count": len(found), "items": [_item(p) for p in found[: params.limit]]}
+    found = procedure_search_page(
+        params.q, agency_code=agency, limit=params.limit, offset=params.offset
+    )
+    return {"count": found.count, "items": [_item(p) for p in found.items]}
 
 
 @router.get("/{code}", response=ProcedureDetail, summary="Chi tiết thủ tục hành chính")

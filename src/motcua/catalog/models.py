@@ -40,6 +40,22 @@ class Sector(models.Model):
         return self.name
 
 
+# Catalog search's full-text index over the key's words and the code (migration 0006, kept in
+# step by the database itself: SQLite triggers, a PostgreSQL expression index). In SQLite the
+# FTS5 table's triggers live on `catalog_procedure`; a migration that makes SQLite rebuild the
+# table (most AlterFields) drops them, so it must run 0006's SQL again
+# (tests/catalog/test_search_index.py fails until it does).
+SQLITE_SEARCH_TABLE = "catalog_procedure_fts"
+# The expression the GIN index is built on; a query must repeat it to the letter to use it.
+# Lexemes are the key's words as written (split on its single spaces, no parser or
+# dictionary), so they are the same words in both databases.
+PG_SEARCH_VECTOR = (
+    "array_to_tsvector(array_remove(string_to_array("
+    '"catalog_procedure"."name_folded" || \' \' || lower("catalog_procedure"."code"),'
+    " ' '), ''))"
+)
+
+
 class Procedure(models.Model):
     class Level(models.TextChoices):
         MINISTRY = "ministry", _("Cấp bộ")

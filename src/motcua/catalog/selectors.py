@@ -6,13 +6,124 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connections
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Length
 
-from motcua.catalog.models import Procedure
+from motcua.catalog.models import PG_SEARCH_VECTOR, SQLITE_SEARCH_TABLE, Procedure
 from motcua.core.text import fold, search_fold
 from motcua.directory.models import Agency
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# No name holds a longer word, so a longer query word finds nothing (and PostgreSQL refuses
+# a lexeme over 2 KiB).
+_LONGEST_WORD: int = Procedure._meta.get_field("name").max_length or 500
+
+
+def procedure_hits(
+    query: str = "",
+    *,
+    sector_id: int | None = None,
+    level: str = "",
+    agency_id: int | None = None,
+    agency_code: str = "",
+) -> QuerySet[Procedure]:
+    """Procedures whose name has a word starting with each word of the query, best match
+    first, as a lazy queryset: `count()` and a slice (a page) each run one query in the
+    database, through its full-text index (`catalog_procedure_fts` in SQLite, a GIN index on
+    the key's words in PostgreSQL — migration 0006).
+
+    Name and query are compared by their `search_fold` key (`Procedure.name_folded`): no
+    diacritics, `đ` as `d`, `kí` as `ký`, `qui` as `quy`. A query word matches the start of a
+    word — `ket ho` finds `kết hôn` — but not its middle, so `y te` finds `y tế` without every
+    name that holds `giấy` or `quyền`. A query word may also begin the procedure's code.
+
+    Ranking: the whole query as the name or the code, then as the start of codes (in their
+    order), then as the start of the name, then as a phrase, then by how little of the name is
+    left over — so `dang ky khai sinh` puts `Đăng ký khai sinh` before `Đăng ký khai sinh kết
+    hợp nhận cha, mẹ, con`; ties by name, then code.
+    """
+    queryset: QuerySet[Procedure] = Procedure.objects.filter(is_active=True).select_related(
+        "sector"
+    )
+    if sector_id:
+        queryset = queryset.filter(sector_id=sector_id)
+    if level:
+        queryset = queryset.filter(level=level)
+    if agency_id:
+        # One agency per filter, so the join cannot repeat a procedure.
+        queryset = queryset.filter(agencies__id=agency_id)
+    if agency_code:
+        queryset = queryset.filter(agencies__code=agency_code)
+    # Control characters (a NUL from `?q=%00`) are no text: PostgreSQL refuses a NUL in a
+    # string, so they are read as spaces.
+    query = _CONTROL.sub(" ", query).strip()
+    folded = search_fold(query)
+    words = folded.split()
+    if not words:
+        # Punctuation alone (`,`, `\\`) is a search for no word, not an empty search.
+        return queryset.none() if query else queryset.order_by("name_folded", "code")
+    if any(len(word) > _LONGEST_WORD for word in words):
+        return queryset.none()
+    queryset = queryset.filter(_matching(words, connections[queryset.db].vendor))
+
+    def first(condition: Q) -> Case:
+        return Case(When(condition, then=Value(0)), default=Value(1))
+
+    code_start = Q(code__istartswith=folded)
+    return queryset.alias(
+        exact=first(Q(name_folded=folded) | Q(code__iexact=query)),
+        code_start=first(code_start),
+        code_order=Case(When(code_start, then=F("code")), default=Value("")),
+        name_start=first(Q(name_folded__startswith=folded)),
+        phrase=first(Q(name_folded__contains=folded)),
+        length=Length("name_folded"),
+    ).order_by(
+        "exact", "code_start", "code_order", "name_start", "phrase", "length", "name_folded", "code"
+    )
+
+
+def _matching(words: list[str], vendor: str) -> Q | RawSQL:
+    """Every word begins a word of the name or the code, answered by the full-text index.
+    The query is passed as a parameter, each word quoted, so no character of it is syntax."""
+    if vendor == "sqlite":
+        # FTS5: a quoted string then `*` is a prefix of one token; AND needs all of them.
+        match = " AND ".join('"' + word.replace('"', '""') + '"*' for word in words)
+        return Q(
+            pk__in=RawSQL(
+                f"SELECT rowid FROM {SQLITE_SEARCH_TABLE} WHERE {SQLITE_SEARCH_TABLE} MATCH %s",
+                (match,),
+            )
+        )
+    if vendor == "postgresql":
+        # A tsquery literal: `'word':*` is a prefix of a lexeme, taken as written (no parser,
+        # no dictionary), as the indexed lexemes are the key's words as written.
+        tsquery = " & ".join(
+            "'" + word.replace("\\", "\\\\").replace("'", "''") + "':*" for word in words
+        )
+        return RawSQL(f"{PG_SEARCH_VECTOR} @@ %s::tsquery", (tsquery,), BooleanField())
+    # Another database has no index here: the same rule as LIKE, one per word.
+    condition = Q()
+    for word in words:
+        condition &= (
+            Q(name_folded__startswith=word)
+            | Q(name_folded__contains=f" {word}")
+            | Q(code__istartswith=word)
+        )
+    return condition
 
 
 def procedure_search(
@@ -23,56 +134,42 @@ def procedure_search(
     agency_id: int | None = None,
     agency_code: str = "",
 ) -> list[Procedure]:
-    """Procedures whose name has a word starting with each word of the query, best match
-    first. Name and query are compared by their `search_fold` key (`Procedure.name_folded`):
-    no diacritics, `đ` as `d`, `kí` as `ký`, `qui` as `quy`. A query word matches the start
-    of a word — `ket ho` finds `kết hôn` — but not its middle, so `y te` finds `y tế`
-    without every name that holds `giấy` or `quyền`.
-
-    Ranking: the whole query as the name, then as the start of the name, then as a phrase,
-    then by how little of the name is left over — so `dang ky khai sinh` puts
-    `Đăng ký khai sinh` before `Đăng ký khai sinh kết hợp nhận cha, mẹ, con`.
-    """
-    queryset: QuerySet[Procedure] = Procedure.objects.filter(is_active=True).select_related(
-        "sector"
+    """Every hit of `procedure_hits`, best first. Pages and the API slice `procedure_hits`
+    instead, so that only one page is read."""
+    return list(
+        procedure_hits(
+            query, sector_id=sector_id, level=level, agency_id=agency_id, agency_code=agency_code
+        )
     )
-    if sector_id:
-        queryset = queryset.filter(sector_id=sector_id)
-    if level:
-        queryset = queryset.filter(level=level)
-    if agency_id:
-        queryset = queryset.filter(agencies__id=agency_id)
-    if agency_code:
-        # One agency per filter, so the join cannot repeat a procedure.
-        queryset = queryset.filter(agencies__code=agency_code)
-    # Control characters (a NUL from `?q=%00`) are no text: PostgreSQL refuses a NUL in a
-    # string and SQLite's LIKE stops at it, so they are read as spaces.
-    query = _CONTROL.sub(" ", query)
-    folded = search_fold(query)
-    words = folded.split()
-    if not words:
-        # Punctuation alone (`,`, `\\`) is a search for no word, not an empty search.
-        return [] if query.strip() else list(queryset.order_by("name_folded"))
-    condition = Q()
-    for word in words:
-        condition &= (
-            Q(name_folded__startswith=word)
-            | Q(name_folded__contains=f" {word}")
-            | Q(code__startswith=word)
-        )
-    matches = list(queryset.filter(condition).distinct())
 
-    def rank(procedure: Procedure) -> tuple:
-        name = procedure.name_folded
-        return (
-            name != folded and procedure.code != query.strip(),
-            not name.startswith(folded),
-            folded not in name,
-            len(name) - len(folded),
-            name,
-        )
 
-    return sorted(matches, key=rank)
+@dataclass(frozen=True)
+class SearchPage:
+    count: int  # every hit, not only this page's
+    items: list[Procedure]
+
+
+def procedure_search_page(
+    query: str = "",
+    *,
+    limit: int,
+    offset: int = 0,
+    sector_id: int | None = None,
+    level: str = "",
+    agency_id: int | None = None,
+    agency_code: str = "",
+) -> SearchPage:
+    """One page of `procedure_hits` and the number of all hits, in one query: the count rides
+    on each row (`COUNT(*) OVER ()`), so the index is searched once. Only a page past the end
+    needs a second query to count."""
+    hits = procedure_hits(
+        query, sector_id=sector_id, level=level, agency_id=agency_id, agency_code=agency_code
+    )
+    page = hits.annotate(hits_total=Window(Count("*")))[offset : offset + limit]
+    items: list[Procedure] = list(page)
+    if items:
+        return SearchPage(count=items[0].hits_total, items=items)  # type: ignore[attr-defined]
+    return SearchPage(count=hits.count() if offset else 0, items=[])
 
 
 @dataclass(frozen=True)

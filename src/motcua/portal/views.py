@@ -4,6 +4,7 @@ import mimetypes
 from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -14,17 +15,24 @@ from django.views.decorators.http import require_GET
 from motcua.catalog.eforms import covered_positions
 from motcua.catalog.fees import fee_schedule
 from motcua.catalog.models import Procedure, RequiredDocument, Sector
-from motcua.catalog.selectors import agency_groups, procedure_published, procedure_search
+from motcua.catalog.selectors import (
+    SearchPage,
+    agency_groups,
+    procedure_published,
+    procedure_search_page,
+)
 from motcua.core.errors import NotFound
 from motcua.dossiers.letters import letter_pdf
 from motcua.dossiers.public import dossier_public
 from motcua.dossiers.selectors import dossier_get_for_actor
 from motcua.portal.blank_forms import blank_declaration_pdf
 
+SEARCH_PAGE_SIZE = 20
+
 
 def home(request: HttpRequest) -> HttpResponse:
     """The public catalog: search with or without diacritics, filter by sector, level and
-    the agency that handles the procedure."""
+    the agency that handles the procedure; one page of hits at a time, best first."""
     query = request.GET.get("q", "")[:200]
     level = request.GET.get("level", "")
     level = level if level in Procedure.Level.values else ""
@@ -35,12 +43,40 @@ def home(request: HttpRequest) -> HttpResponse:
     # Only a code from the list is a filter: anything else would silently empty the page.
     codes = {o.code for g in groups for o in g.options if o.handles}
     agency = wanted if wanted in codes else ""
-    procedures = procedure_search(query, sector_id=sector, level=level, agency_code=agency)
+    wanted_page = request.GET.get("trang", "")
+    # `isdecimal`, not `isdigit`: `²` is a digit that `int` refuses.
+    number = int(wanted_page) if wanted_page.isdecimal() and len(wanted_page) < 7 else 1
+    number = max(number, 1)
+
+    def read(number: int) -> SearchPage:
+        return procedure_search_page(
+            query,
+            sector_id=sector,
+            level=level,
+            agency_code=agency,
+            limit=SEARCH_PAGE_SIZE,
+            offset=(number - 1) * SEARCH_PAGE_SIZE,
+        )
+
+    found = read(number)
+    if not found.items and found.count:
+        # Past the last page (an old link, a shorter list now): show the last one.
+        number = -(-found.count // SEARCH_PAGE_SIZE)
+        found = read(number)
+    # The page is read already; the paginator only numbers the pages from the count.
+    paginator = Paginator(found.items, SEARCH_PAGE_SIZE)
+    paginator.count = found.count
+    page = Page(found.items, number, paginator)
+    # The pager's links keep the search; only the page number changes.
+    kept = request.GET.copy()
+    kept.pop("trang", None)
     return render(
         request,
         "portal/home.html",
         {
-            "procedures": procedures,
+            "page": page,
+            "procedures": page.object_list,
+            "pager_query": kept.urlencode() + "&" if kept else "",
             "query": query,
             "level": level,
             "sector": sector,
