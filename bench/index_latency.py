@@ -57,12 +57,12 @@ OPEN_UTC = 1800  # 07:30 local is 00:30 UTC, the same date
 COLUMNS = (
     "reference", "code", "channel", "state", "state_before_pause", "applicant_kind",
     "applicant_name", "applicant_id_number", "applicant_address", "applicant_email",
-    "applicant_phone", "summary", "form_data", "created_at", "submitted_at", "received_at",
-    "due_at", "finished_at", "returned_at", "closed_at", "refused_stage", "suspend_kind",
-    "paused_at", "supplement_count", "supplement_due_at", "step_started_at", "step_due_at",
-    "fee_amount", "paid_online", "paid_online_at", "digitized", "e_result", "result_to_store",
-    "reused_data", "registry_used", "synced", "version", "updated_at", "agency_id",
-    "procedure_id", "current_step_id", "rated_at", "rating",
+    "applicant_phone", "summary", "form_data", "fee_choice", "created_at", "submitted_at",
+    "received_at", "due_at", "finished_at", "returned_at", "closed_at", "refused_stage",
+    "suspend_kind", "paused_at", "supplement_count", "supplement_due_at", "step_started_at",
+    "step_due_at", "fee_amount", "paid_online", "paid_online_at", "digitized", "e_result",
+    "result_to_store", "reused_data", "registry_used", "synced", "version", "updated_at",
+    "agency_id", "procedure_id", "current_step_id", "rated_at", "rating",
 )  # fmt: skip
 
 RECEIVED = (
@@ -412,6 +412,7 @@ def generate(catalog: Catalog, n: int, today: date, write, batch: int = 50_000) 
                     "",
                     f"09{person:08d}",
                     summary,
+                    "{}",
                     "{}",
                     fmt(created),
                     fmt(submitted),

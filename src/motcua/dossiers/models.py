@@ -260,6 +260,11 @@ class DossierEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["dossier", "seq"], name="dossier_event_seq_unique"),
         ]
+        indexes = [
+            # Today's page: what one officer received today. By the actor alone the read
+            # walks every event of a busy counter officer's years.
+            models.Index(fields=["actor", "at"], name="dossier_event_actor_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.dossier_id}#{self.seq} {self.action}"
