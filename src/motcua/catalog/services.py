@@ -22,6 +22,7 @@ from motcua.catalog.models import (
 )
 from motcua.core.audit import audit_record
 from motcua.core.errors import ValidationFailed
+from motcua.core.text import search_fold
 from motcua.core.worktime import parse_duration
 from motcua.directory.models import Agency, Division, Role
 
@@ -301,66 +302,65 @@ def catalog_validate(data: Any) -> tuple[list[dict], list[dict]]:
     return agencies, procedures
 
 
+# Procedure fields an import writes; `eform` only when the record names it (absent keeps the
+# e-form in force, null removes it).
+_IMPORTED_FIELDS = [
+    "name",
+    "name_folded",
+    "sector",
+    "level",
+    "time_limit",
+    "online",
+    "accepts_online_payment",
+    "registry_connected",
+    "legal_basis",
+]
+# Rows per statement where a statement names rows by id, well under every database's limit
+# of parameters.
+_CHUNK = 900
+
+
 def catalog_import(*, actor, data: Any) -> ImportReport:
-    """Upsert agencies and procedures by code, all or nothing."""
+    """Upsert agencies and procedures by code, all or nothing.
+
+    Set-based: what a file touches is read in a few queries whatever its size, and written
+    with bulk inserts, updates and deletes (batched to the database's limit of parameters),
+    never a query per procedure. A procedure's documents, fees and publications are replaced
+    by the file's, its agencies become the file's, and a new one gets the default workflow.
+    """
     agencies, procedures = catalog_validate(data)
     report = ImportReport()
     with transaction.atomic():
-        by_code = {a.code: a for a in Agency.objects.all()}
-        divisions = dict(Division.objects.values_list("code", "id"))
-        for record in agencies:
-            division = record.get("division_code")
-            agency = by_code.get(record["code"].strip())
-            values = {
-                "name": record["name"].strip(),
-                "level": record["level"],
-                "division_id": divisions[division_code_normal(division)] if division else None,
-            }
-            if agency is None:
-                agency = Agency.objects.create(code=record["code"].strip(), **values)
-                report.agencies_created += 1
-            else:
-                for key, value in values.items():
-                    setattr(agency, key, value)
-                agency.save(update_fields=list(values))
-                report.agencies_updated += 1
-            by_code[agency.code] = agency
-        for record in agencies:
-            parent = record.get("parent")
-            agency = by_code[record["code"].strip()]
-            parent_id = by_code[parent].pk if parent else None
-            if agency.parent_id != parent_id:
-                agency.parent_id = parent_id
-                agency.save(update_fields=["parent"])
-        sectors = {s.name: s for s in Sector.objects.all()}
+        by_code = _agencies_upsert(agencies, report)
+        sectors = _sectors_for(procedures)
         existing = {p.code: p for p in Procedure.objects.all()}
+        created: list[Procedure] = []
+        imported: list[tuple[dict, Procedure]] = []
         for record in procedures:
-            sector_name = record["sector"].strip()
-            if sector_name not in sectors:
-                sectors[sector_name] = Sector.objects.create(name=sector_name)
-            procedure = existing.get(record["code"].strip())
-            created = procedure is None
-            procedure = procedure or Procedure(code=record["code"].strip())
-            procedure.name = record["name"].strip()
-            procedure.sector = sectors[sector_name]
-            procedure.level = record["level"]
-            procedure.time_limit = (
-                parse_duration(record["time_limit"]).text if record.get("time_limit") else None
-            )
-            procedure.online = record.get("online", Procedure.Online.NONE)
-            procedure.accepts_online_payment = record.get("accepts_online_payment", False)
-            procedure.registry_connected = record.get("registry_connected", False)
-            procedure.legal_basis = (record.get("legal_basis") or "").strip()
-            if "eform" in record:
-                procedure.eform = record["eform"]
-            procedure.save()
-            procedure.agencies.set([by_code[c] for c in record.get("agencies", [])])
-            _replace_children(procedure, record)
-            if created:
-                report.procedures_created += 1
-                procedure_add_default_workflow(procedure=procedure)
-            else:
-                report.procedures_updated += 1
+            code = record["code"].strip()
+            procedure = existing.get(code)
+            if procedure is None:
+                procedure = Procedure(code=code)
+                created.append(procedure)
+            _procedure_fill(procedure, record, sectors)
+            imported.append((record, procedure))
+        Procedure.objects.bulk_create(created)
+        updated = [(r, p) for r, p in imported if p.code in existing]
+        Procedure.objects.bulk_update(
+            [p for r, p in updated if "eform" in r], [*_IMPORTED_FIELDS, "eform"], batch_size=_CHUNK
+        )
+        Procedure.objects.bulk_update(
+            [p for r, p in updated if "eform" not in r], _IMPORTED_FIELDS, batch_size=_CHUNK
+        )
+        _agencies_link(imported, by_code)
+        _children_replace(imported, replaced=[p.pk for _r, p in updated])
+        WorkflowStep.objects.bulk_create(
+            WorkflowStep(procedure=procedure, position=i, name=name, role=role, share_percent=share)
+            for procedure in created
+            for i, (name, role, share) in enumerate(DEFAULT_WORKFLOW, start=1)
+        )
+        report.procedures_created = len(created)
+        report.procedures_updated = len(updated)
         audit_record(
             actor=actor,
             action="catalog.import",
@@ -370,8 +370,102 @@ def catalog_import(*, actor, data: Any) -> ImportReport:
     return report
 
 
-def _replace_children(procedure: Procedure, record: dict) -> None:
-    procedure.documents.all().delete()
+def _agencies_upsert(agencies: list[dict], report: ImportReport) -> dict[str, Agency]:
+    """Every agency by code after the file's are written; parents are set once all exist,
+    since a child may come before its parent."""
+    by_code = {a.code: a for a in Agency.objects.all()}
+    divisions = dict(Division.objects.values_list("code", "id"))
+    created: list[Agency] = []
+    updated: list[Agency] = []
+    for record in agencies:
+        division = record.get("division_code")
+        code = record["code"].strip()
+        agency = by_code.get(code)
+        if agency is None:
+            agency = by_code[code] = Agency(code=code)
+            created.append(agency)
+        else:
+            updated.append(agency)
+        agency.name = record["name"].strip()
+        agency.level = record["level"]
+        agency.division_id = divisions[division_code_normal(division)] if division else None
+    Agency.objects.bulk_create(created)
+    Agency.objects.bulk_update(updated, ["name", "level", "division"], batch_size=_CHUNK)
+    report.agencies_created, report.agencies_updated = len(created), len(updated)
+    moved = []
+    for record in agencies:
+        parent = record.get("parent")
+        agency = by_code[record["code"].strip()]
+        parent_id = by_code[parent].pk if parent else None
+        if agency.parent_id != parent_id:
+            agency.parent_id = parent_id
+            moved.append(agency)
+    Agency.objects.bulk_update(moved, ["parent"], batch_size=_CHUNK)
+    return by_code
+
+
+def _sectors_for(procedures: list[dict]) -> dict[str, Sector]:
+    sectors = {s.name: s for s in Sector.objects.all()}
+    names = dict.fromkeys(r["sector"].strip() for r in procedures)
+    missing = [Sector(name=name) for name in names if name not in sectors]
+    Sector.objects.bulk_create(missing)
+    sectors.update((s.name, s) for s in missing)
+    return sectors
+
+
+def _procedure_fill(procedure: Procedure, record: dict, sectors: dict[str, Sector]) -> None:
+    procedure.name = record["name"].strip()
+    # `Procedure.save` derives the search key; bulk writes do not call it.
+    procedure.name_folded = search_fold(procedure.name)
+    procedure.sector = sectors[record["sector"].strip()]
+    procedure.level = record["level"]
+    procedure.time_limit = (
+        parse_duration(record["time_limit"]).text if record.get("time_limit") else None
+    )
+    procedure.online = record.get("online", Procedure.Online.NONE)
+    procedure.accepts_online_payment = record.get("accepts_online_payment", False)
+    procedure.registry_connected = record.get("registry_connected", False)
+    procedure.legal_basis = (record.get("legal_basis") or "").strip()
+    if "eform" in record:
+        procedure.eform = record["eform"]
+
+
+def _agencies_link(imported: list[tuple[dict, Procedure]], by_code: dict[str, Agency]) -> None:
+    """Each procedure handled by exactly the file's agencies: the links it lacks are added,
+    the others removed, the rest left alone (as `agencies.set` does, in bulk)."""
+    link = Procedure.agencies.through
+    wanted = {
+        (procedure.pk, by_code[code].pk)
+        for record, procedure in imported
+        for code in record.get("agencies", [])
+    }
+    ids = {procedure.pk for _record, procedure in imported}
+    current = {
+        (procedure_id, agency_id): pk
+        for pk, procedure_id, agency_id in link.objects.values_list(
+            "pk", "procedure_id", "agency_id"
+        )
+        if procedure_id in ids
+    }
+    stale = [pk for pair, pk in current.items() if pair not in wanted]
+    for start in range(0, len(stale), _CHUNK):
+        link.objects.filter(pk__in=stale[start : start + _CHUNK]).delete()
+    link.objects.bulk_create(
+        link(procedure_id=procedure_id, agency_id=agency_id)
+        for procedure_id, agency_id in sorted(wanted - current.keys())
+    )
+
+
+def _children_replace(imported: list[tuple[dict, Procedure]], *, replaced: list[int]) -> None:
+    """The documents, fees and publications of every imported procedure become the file's:
+    those of the procedures already there (`replaced`) are deleted first."""
+    for start in range(0, len(replaced), _CHUNK):
+        chunk = replaced[start : start + _CHUNK]
+        # Through the ORM's delete, so that what points at a document (a dossier's file)
+        # lets go of it as the model says (SET_NULL).
+        RequiredDocument.objects.filter(procedure_id__in=chunk).delete()
+        FeeLine.objects.filter(procedure_id__in=chunk).delete()
+        Publication.objects.filter(procedure_id__in=chunk).delete()
     RequiredDocument.objects.bulk_create(
         RequiredDocument(
             procedure=procedure,
@@ -380,9 +474,9 @@ def _replace_children(procedure: Procedure, record: dict) -> None:
             optional=d.get("optional", False),
             accepts_results_of=[c.strip() for c in d.get("accepts_results_of") or []],
         )
+        for record, procedure in imported
         for i, d in enumerate(record.get("required_documents") or [], start=1)
     )
-    procedure.fees.all().delete()
     FeeLine.objects.bulk_create(
         FeeLine(
             procedure=procedure,
@@ -392,9 +486,9 @@ def _replace_children(procedure: Procedure, record: dict) -> None:
             condition=(f.get("condition") or "").strip(),
             channel=f.get("channel") or "",
         )
+        for record, procedure in imported
         for f in record.get("fees") or []
     )
-    procedure.publications.all().delete()
     Publication.objects.bulk_create(
         Publication(
             procedure=procedure,
@@ -403,6 +497,7 @@ def _replace_children(procedure: Procedure, record: dict) -> None:
             decided_on=date.fromisoformat(p["decided_on"]),
             public_on=date.fromisoformat(p["public_on"]) if p.get("public_on") else None,
         )
+        for record, procedure in imported
         for p in record.get("publications") or []
     )
 
