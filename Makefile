@@ -35,3 +35,12 @@ lint: install
 
 test: install
 	bash scripts/test.sh
+
+# The quick versions of the benchmarks (minutes, not hours; nothing written to bench/results).
+# The full runs and their results: docs/performance.md.
+bench: install
+	bash scripts/with-postgres.sh .venv/bin/python bench/pages_load.py --quick
+	MOTCUA_VAR_DIR=/tmp/motcua-bench-index .venv/bin/python bench/index_latency.py --dossiers 100000 --runs 5 --cleanup
+	.venv/bin/python bench/import_dossiers.py --rows 20000 --verify
+	.venv/bin/python bench/form_typing.py
+	if command -v wrk >/dev/null; then .venv/bin/python bench/office_pages.py --dossiers 20000 --duration 6 --no-write; else echo "bench/office_pages.py skipped: wrk is missing (apt-get install -y wrk)"; fi
