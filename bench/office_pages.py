@@ -369,7 +369,7 @@ def report(args, facts: dict, data: dict, queries: dict, results: dict, alone: d
     lines += [
         "",
         "The query counts are fixed by the page, not by the data: `tests/office/test_scale.py` "
-        "asserts them at 100,000 dossiers. The queue's condition is an OR of three indexed "
+        "asserts them at 100,000 dossiers. The queue is a UNION of three index-backed "
         "parts (the dossier's agency and state, its current step, its transfer agency), so its "
         "cost follows the user's agencies; the agency's day reads the (agency, state, due) and "
         "(agency, received) indexes. One runserver process runs Python for one request at a "
