@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from motcua.catalog.bulk import rows_insert, rows_update
 from motcua.catalog.eforms import eform_problems
 from motcua.catalog.fees import fee_lines_problems
 from motcua.catalog.models import (
@@ -324,9 +325,10 @@ def catalog_import(*, actor, data: Any) -> ImportReport:
     """Upsert agencies and procedures by code, all or nothing.
 
     Set-based: what a file touches is read in a few queries whatever its size, and written
-    with bulk inserts, updates and deletes (batched to the database's limit of parameters),
-    never a query per procedure. A procedure's documents, fees and publications are replaced
-    by the file's, its agencies become the file's, and a new one gets the default workflow.
+    in statements executed for many rows (`catalog.bulk`), never a query per procedure. A
+    procedure's documents, fees and publications become the file's (those that already equal
+    it are left as they are), its agencies become the file's, and a new one gets the default
+    workflow.
     """
     agencies, procedures = catalog_validate(data)
     report = ImportReport()
@@ -335,6 +337,7 @@ def catalog_import(*, actor, data: Any) -> ImportReport:
         sectors = _sectors_for(procedures)
         existing = {p.code: p for p in Procedure.objects.all()}
         created: list[Procedure] = []
+        changed: dict[bool, list[Procedure]] = {True: [], False: []}  # by "names an e-form"
         imported: list[tuple[dict, Procedure]] = []
         for record in procedures:
             code = record["code"].strip()
@@ -342,25 +345,37 @@ def catalog_import(*, actor, data: Any) -> ImportReport:
             if procedure is None:
                 procedure = Procedure(code=code)
                 created.append(procedure)
-            _procedure_fill(procedure, record, sectors)
+                _procedure_fill(procedure, record, sectors)
+            else:
+                before = _values(procedure)
+                _procedure_fill(procedure, record, sectors)
+                if _values(procedure) != before:
+                    changed["eform" in record].append(procedure)
             imported.append((record, procedure))
-        Procedure.objects.bulk_create(created)
-        updated = [(r, p) for r, p in imported if p.code in existing]
-        Procedure.objects.bulk_update(
-            [p for r, p in updated if "eform" in r], [*_IMPORTED_FIELDS, "eform"], batch_size=_CHUNK
+        rows_insert(
+            Procedure,
+            ["code", *_IMPORTED_FIELDS, "eform", "is_active"],
+            ([p.code, *(getattr(p, f) for f in _INSERTED), p.eform, True] for p in created),
         )
-        Procedure.objects.bulk_update(
-            [p for r, p in updated if "eform" not in r], _IMPORTED_FIELDS, batch_size=_CHUNK
-        )
+        if created:
+            ids = dict(Procedure.objects.values_list("code", "pk"))
+            for procedure in created:
+                procedure.pk = ids[procedure.code]
+        rows_update(Procedure, [*_IMPORTED_FIELDS, "eform"], changed[True])
+        rows_update(Procedure, _IMPORTED_FIELDS, changed[False])
         _agencies_link(imported, by_code)
-        _children_replace(imported, replaced=[p.pk for _r, p in updated])
-        WorkflowStep.objects.bulk_create(
-            WorkflowStep(procedure=procedure, position=i, name=name, role=role, share_percent=share)
-            for procedure in created
-            for i, (name, role, share) in enumerate(DEFAULT_WORKFLOW, start=1)
+        _children_replace(imported, existing={p.pk for p in existing.values()})
+        rows_insert(
+            WorkflowStep,
+            ["procedure", "position", "name", "role", "share_percent"],
+            (
+                [procedure.pk, i, name, role, share]
+                for procedure in created
+                for i, (name, role, share) in enumerate(DEFAULT_WORKFLOW, start=1)
+            ),
         )
         report.procedures_created = len(created)
-        report.procedures_updated = len(updated)
+        report.procedures_updated = len(procedures) - len(created)
         audit_record(
             actor=actor,
             action="catalog.import",
@@ -368,6 +383,14 @@ def catalog_import(*, actor, data: Any) -> ImportReport:
             data={"agencies": len(agencies), "procedures": len(procedures), **report.__dict__},
         )
     return report
+
+
+# The imported fields as attributes (the sector by its id).
+_INSERTED = [f if f != "sector" else "sector_id" for f in _IMPORTED_FIELDS]
+
+
+def _values(procedure: Procedure) -> tuple:
+    return (*(getattr(procedure, f) for f in _INSERTED), procedure.eform)
 
 
 def _agencies_upsert(agencies: list[dict], report: ImportReport) -> dict[str, Agency]:
@@ -390,7 +413,7 @@ def _agencies_upsert(agencies: list[dict], report: ImportReport) -> dict[str, Ag
         agency.level = record["level"]
         agency.division_id = divisions[division_code_normal(division)] if division else None
     Agency.objects.bulk_create(created)
-    Agency.objects.bulk_update(updated, ["name", "level", "division"], batch_size=_CHUNK)
+    rows_update(Agency, ["name", "level", "division"], updated)
     report.agencies_created, report.agencies_updated = len(created), len(updated)
     moved = []
     for record in agencies:
@@ -400,7 +423,7 @@ def _agencies_upsert(agencies: list[dict], report: ImportReport) -> dict[str, Ag
         if agency.parent_id != parent_id:
             agency.parent_id = parent_id
             moved.append(agency)
-    Agency.objects.bulk_update(moved, ["parent"], batch_size=_CHUNK)
+    rows_update(Agency, ["parent"], moved)
     return by_code
 
 
@@ -417,7 +440,7 @@ def _procedure_fill(procedure: Procedure, record: dict, sectors: dict[str, Secto
     procedure.name = record["name"].strip()
     # `Procedure.save` derives the search key; bulk writes do not call it.
     procedure.name_folded = search_fold(procedure.name)
-    procedure.sector = sectors[record["sector"].strip()]
+    procedure.sector_id = sectors[record["sector"].strip()].pk
     procedure.level = record["level"]
     procedure.time_limit = (
         parse_duration(record["time_limit"]).text if record.get("time_limit") else None
@@ -428,6 +451,13 @@ def _procedure_fill(procedure: Procedure, record: dict, sectors: dict[str, Secto
     procedure.legal_basis = (record.get("legal_basis") or "").strip()
     if "eform" in record:
         procedure.eform = record["eform"]
+
+
+def _delete_ids(queryset, field: str, ids: list[int]) -> None:
+    # Through the ORM's delete, so that what points at a row (a dossier's file at a required
+    # document) lets go of it as the model says (SET_NULL).
+    for start in range(0, len(ids), _CHUNK):
+        queryset.filter(**{f"{field}__in": ids[start : start + _CHUNK]}).delete()
 
 
 def _agencies_link(imported: list[tuple[dict, Procedure]], by_code: dict[str, Agency]) -> None:
@@ -447,59 +477,76 @@ def _agencies_link(imported: list[tuple[dict, Procedure]], by_code: dict[str, Ag
         )
         if procedure_id in ids
     }
-    stale = [pk for pair, pk in current.items() if pair not in wanted]
-    for start in range(0, len(stale), _CHUNK):
-        link.objects.filter(pk__in=stale[start : start + _CHUNK]).delete()
-    link.objects.bulk_create(
-        link(procedure_id=procedure_id, agency_id=agency_id)
-        for procedure_id, agency_id in sorted(wanted - current.keys())
-    )
+    _delete_ids(link.objects, "pk", [pk for pair, pk in current.items() if pair not in wanted])
+    rows_insert(link, ["procedure", "agency"], sorted(wanted - current.keys()))
 
 
-def _children_replace(imported: list[tuple[dict, Procedure]], *, replaced: list[int]) -> None:
-    """The documents, fees and publications of every imported procedure become the file's:
-    those of the procedures already there (`replaced`) are deleted first."""
-    for start in range(0, len(replaced), _CHUNK):
-        chunk = replaced[start : start + _CHUNK]
-        # Through the ORM's delete, so that what points at a document (a dossier's file)
-        # lets go of it as the model says (SET_NULL).
-        RequiredDocument.objects.filter(procedure_id__in=chunk).delete()
-        FeeLine.objects.filter(procedure_id__in=chunk).delete()
-        Publication.objects.filter(procedure_id__in=chunk).delete()
-    RequiredDocument.objects.bulk_create(
-        RequiredDocument(
-            procedure=procedure,
-            position=i,
-            name=d["name"].strip(),
-            optional=d.get("optional", False),
-            accepts_results_of=[c.strip() for c in d.get("accepts_results_of") or []],
+# What a child row holds, as the import writes it (the procedure apart). Documents are also
+# compared on the fields the import does not set (`form`, `template`): the import writes their
+# defaults, so a document the admin has refined is replaced, as it always was.
+_DOCUMENT = ["position", "name", "form", "optional", "template", "accepts_results_of"]
+_FEE = ["name", "amount", "group", "condition", "channel"]
+_PUBLICATION = ["kind", "decision", "decided_on", "public_on"]
+
+
+def _children_replace(imported: list[tuple[dict, Procedure]], *, existing: set[int]) -> None:
+    """The documents, fees and publications of every imported procedure become the file's.
+    A procedure's rows of one kind that already equal the file's are left alone (so a
+    re-import of an unchanged catalog writes none); the others are deleted and inserted."""
+    wanted: dict[type, dict[int, list[list]]] = {RequiredDocument: {}, FeeLine: {}, Publication: {}}
+    for record, procedure in imported:
+        wanted[RequiredDocument][procedure.pk] = [
+            [
+                i,
+                d["name"].strip(),
+                RequiredDocument.Form.ANY,
+                d.get("optional", False),
+                "",
+                [c.strip() for c in d.get("accepts_results_of") or []],
+            ]
+            for i, d in enumerate(record.get("required_documents") or [], start=1)
+        ]
+        wanted[FeeLine][procedure.pk] = [
+            [
+                f["name"].strip(),
+                f["amount"],
+                (f.get("group") or "").strip(),
+                (f.get("condition") or "").strip(),
+                f.get("channel") or "",
+            ]
+            for f in record.get("fees") or []
+        ]
+        wanted[Publication][procedure.pk] = [
+            [
+                p["kind"],
+                p["decision"].strip(),
+                date.fromisoformat(p["decided_on"]),
+                date.fromisoformat(p["public_on"]) if p.get("public_on") else None,
+            ]
+            for p in record.get("publications") or []
+        ]
+    for model, fields in (
+        (RequiredDocument, _DOCUMENT),
+        (FeeLine, _FEE),
+        (Publication, _PUBLICATION),
+    ):
+        by_procedure = wanted[model]
+        current: dict[int, list[list]] = {}
+        if existing:
+            for row in model.objects.order_by("procedure_id", "id").values_list(
+                "procedure_id", *fields
+            ):
+                if row[0] in by_procedure:
+                    current.setdefault(row[0], []).append(list(row[1:]))
+        # A procedure new in this file has no rows; one already there whose rows differ
+        # from the file's gets new ones.
+        replaced = [pk for pk in by_procedure if current.get(pk, []) != by_procedure[pk]]
+        _delete_ids(model.objects, "procedure_id", [pk for pk in replaced if pk in current])
+        rows_insert(
+            model,
+            ["procedure", *fields],
+            ([pk, *row] for pk in replaced for row in by_procedure[pk]),
         )
-        for record, procedure in imported
-        for i, d in enumerate(record.get("required_documents") or [], start=1)
-    )
-    FeeLine.objects.bulk_create(
-        FeeLine(
-            procedure=procedure,
-            name=f["name"].strip(),
-            amount=f["amount"],
-            group=(f.get("group") or "").strip(),
-            condition=(f.get("condition") or "").strip(),
-            channel=f.get("channel") or "",
-        )
-        for record, procedure in imported
-        for f in record.get("fees") or []
-    )
-    Publication.objects.bulk_create(
-        Publication(
-            procedure=procedure,
-            kind=p["kind"],
-            decision=p["decision"].strip(),
-            decided_on=date.fromisoformat(p["decided_on"]),
-            public_on=date.fromisoformat(p["public_on"]) if p.get("public_on") else None,
-        )
-        for record, procedure in imported
-        for p in record.get("publications") or []
-    )
 
 
 def procedure_add_default_workflow(*, procedure: Procedure) -> None:
