@@ -15,13 +15,7 @@ from motcua.demo.eforms import EFORMS
 from motcua.directory.models import Role
 from motcua.dossiers.lifecycle import Action, dossier_transition
 from motcua.dossiers.models import Channel, Dossier, State
-from motcua.dossiers.services import (
-    dossier_create,
-    dossier_receive,
-    dossier_request_supplement,
-    dossier_return,
-    dossier_submit,
-)
+from motcua.dossiers.services import dossier_create
 from tests.factories import (
     AgencyFactory,
     CitizenFactory,
@@ -29,6 +23,7 @@ from tests.factories import (
     RequiredDocumentFactory,
     staff,
 )
+from tests.verbs import dossier_receive, dossier_request_supplement, dossier_return, dossier_submit
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

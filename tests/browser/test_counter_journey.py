@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from motcua.core.calendar import working_calendar
 from motcua.directory.models import Role
 from motcua.dossiers.models import Channel, Dossier, State
-from motcua.dossiers.services import dossier_create, dossier_submit
+from motcua.dossiers.services import dossier_create
 from tests.factories import (
     AgencyFactory,
     CitizenFactory,
@@ -22,6 +22,7 @@ from tests.factories import (
     RequiredDocumentFactory,
     staff,
 )
+from tests.verbs import dossier_submit
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 

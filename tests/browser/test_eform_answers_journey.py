@@ -14,9 +14,10 @@ from pypdf import PdfReader
 from motcua.catalog.services import procedure_eform_set
 from motcua.directory.models import Role
 from motcua.dossiers.models import Channel
-from motcua.dossiers.services import dossier_create, dossier_form_save, dossier_submit
+from motcua.dossiers.services import dossier_create, dossier_form_save
 from tests.factories import AgencyFactory, CitizenFactory, ProcedureFactory, staff
 from tests.office.test_eform_answers import ANSWERS, PERMIT
+from tests.verbs import dossier_submit
 
 
 @pytest.mark.django_db(transaction=True)

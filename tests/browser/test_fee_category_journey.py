@@ -13,10 +13,11 @@ from pypdf import PdfReader
 
 from motcua.catalog.models import FeeLine
 from motcua.dossiers.models import Channel, Dossier, State
-from motcua.dossiers.services import dossier_create, dossier_submit
+from motcua.dossiers.services import dossier_create
 from motcua.payments.models import Payment, Status
 from tests.factories import AgencyFactory, CitizenFactory, ProcedureFactory, SectorFactory
 from tests.payments.conftest import sandbox_config
+from tests.verbs import dossier_submit
 
 GENERAL = "Công dân không thuộc đối tượng được giảm, miễn phí"
 STUDENT = "Sinh viên, người có công với cách mạng, thân nhân liệt sĩ"

@@ -12,10 +12,11 @@ from pypdf import PdfReader
 
 from motcua.directory.models import Role
 from motcua.dossiers.models import Channel, Dossier
-from motcua.dossiers.services import dossier_create, dossier_receive, dossier_submit
+from motcua.dossiers.services import dossier_create
 from motcua.payments.models import Payment, Status
 from tests.factories import AgencyFactory, CitizenFactory, FeeLineFactory, ProcedureFactory, staff
 from tests.payments.conftest import sandbox_config
+from tests.verbs import dossier_receive, dossier_submit
 
 
 def pdf_text(response) -> str:

@@ -13,10 +13,11 @@ from playwright.sync_api import expect
 
 from motcua.directory.models import Role
 from motcua.dossiers.models import Channel
-from motcua.dossiers.services import dossier_create, dossier_submit
+from motcua.dossiers.services import dossier_create
 from motcua.feedback.models import Kind, Petition
 from motcua.feedback.services import petition_submit
 from tests.factories import AgencyFactory, CitizenFactory, ProcedureFactory, staff
+from tests.verbs import dossier_submit
 
 SUBJECT = "Chưa nhận được hẹn trả kết quả"
 CONTENT = "Tôi đã nộp hồ sơ trực tuyến ba ngày nhưng chưa nhận được thông báo tiếp nhận."

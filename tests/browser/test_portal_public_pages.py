@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from motcua.directory.models import Role
 from motcua.dossiers.models import Channel
-from motcua.dossiers.services import dossier_create, dossier_receive
+from motcua.dossiers.services import dossier_create
 from tests.factories import (
     AgencyFactory,
     FeeLineFactory,
@@ -16,6 +16,7 @@ from tests.factories import (
     RequiredDocumentFactory,
     staff,
 )
+from tests.verbs import dossier_receive
 
 
 @pytest.fixture

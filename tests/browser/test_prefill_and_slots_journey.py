@@ -20,9 +20,10 @@ from playwright.sync_api import expect
 
 from motcua.demo.eforms import EFORMS
 from motcua.dossiers.models import Channel, Dossier, DossierDocument, State
-from motcua.dossiers.services import dossier_create, dossier_submit
+from motcua.dossiers.services import dossier_create
 from tests.browser.conftest import sign_in
 from tests.factories import AgencyFactory, CitizenFactory, ProcedureFactory, RequiredDocumentFactory
+from tests.verbs import dossier_submit
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PREFILLED_FROM_STORE = "✓ Đã điền sẵn từ hồ sơ trước"

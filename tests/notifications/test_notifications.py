@@ -16,10 +16,11 @@ from motcua.core.worktime import TZ
 from motcua.dossiers.documents import document_attach
 from motcua.dossiers.lifecycle import Action
 from motcua.dossiers.models import Channel, Dossier, DossierDocument, State
-from motcua.dossiers.services import dossier_create, dossier_issue_apology, dossier_receive
+from motcua.dossiers.services import dossier_create, dossier_issue_apology
 from motcua.notifications.models import Notification
 from motcua.notifications.services import dossier_notify
 from tests.factories import CitizenFactory
+from tests.verbs import dossier_receive
 from tests.walker import T0
 
 

@@ -12,9 +12,9 @@ from motcua.core.errors import ValidationFailed
 from motcua.dossiers.documents import document_attach
 from motcua.dossiers.lifecycle import Action
 from motcua.dossiers.models import Dossier, DossierDocument, State
-from motcua.dossiers.services import dossier_return
 from motcua.office.counter.handover import delivery_chosen
 from tests.office.conftest import PDF, online
+from tests.verbs import dossier_return
 
 pytestmark = pytest.mark.django_db
 

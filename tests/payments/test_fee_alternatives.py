@@ -279,7 +279,7 @@ def test_the_counter_picks_the_category_and_collects_its_rate(officer, records, 
 
 
 def dossier_transition_receive(actor, dossier: Dossier) -> None:
-    from motcua.dossiers.services import dossier_receive
+    from tests.verbs import dossier_receive
 
     dossier_receive(actor=actor, dossier=Dossier.objects.get(pk=dossier.pk))
 

@@ -10,8 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from motcua.demo.eforms import EFORMS
 from motcua.dossiers.models import Channel
-from motcua.dossiers.services import dossier_create, dossier_submit
+from motcua.dossiers.services import dossier_create
 from tests.factories import CitizenFactory, ProcedureFactory, RequiredDocumentFactory
+from tests.verbs import dossier_submit
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -25,7 +25,6 @@ from motcua.catalog.models import Procedure
 from motcua.catalog.services import CatalogErrors, catalog_import, procedure_eform_set
 from motcua.core.models import AuditEvent
 from motcua.demo.eforms import EFORMS, demo_eforms_load
-from motcua.dossiers.services import dossier_submit
 from motcua.integration.registry import RegistryPerson
 from motcua.portal.eforms import (
     ACCOUNT,
@@ -51,6 +50,7 @@ from tests.portal.apply_fixtures import (  # noqa: F401
     known_citizen,
     online_draft,
 )
+from tests.verbs import dossier_submit
 
 pytestmark = pytest.mark.django_db
 

@@ -16,11 +16,6 @@ from django.utils import timezone
 from motcua.core.worktime import TZ
 from motcua.dossiers.lifecycle import Action
 from motcua.dossiers.models import Dossier, DossierDocument, State
-from motcua.dossiers.services import (
-    dossier_receive,
-    dossier_request_supplement,
-    dossier_submit,
-)
 from tests.factories import CitizenFactory
 from tests.portal.apply_fixtures import (  # noqa: F401
     EARLIER,
@@ -33,6 +28,7 @@ from tests.portal.apply_fixtures import (  # noqa: F401
     online_draft,
     upload,
 )
+from tests.verbs import dossier_receive, dossier_request_supplement, dossier_submit
 
 pytestmark = pytest.mark.django_db
 

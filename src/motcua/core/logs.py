@@ -125,6 +125,8 @@ class JsonFormatter(logging.Formatter):
             entry["request_id"] = request_id
         if http := getattr(record, "http", None):
             entry["http"] = http
+        if refusal := getattr(record, "refusal", None):
+            entry["refusal"] = refusal  # a service's refusal: its stable code, no personal data
         if exception := _exception(record):
             entry["exception"] = exception
         return json.dumps(entry, ensure_ascii=False, default=str)

@@ -24,6 +24,7 @@ from motcua.core.errors import MotcuaError, PermissionDenied, ValidationFailed
 from motcua.directory.models import Role, User
 from motcua.directory.selectors import user_has_role
 from motcua.dossiers.lifecycle import Record, dossier_lock, record_apply, record_refusal
+from motcua.dossiers.lifecycle.refusals import refusals_logged
 from motcua.dossiers.models import Dossier, DossierDocument, State
 
 ALLOWED_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
@@ -223,6 +224,7 @@ def documents_attach_locked(
     return [*stored, *linked]
 
 
+@refusals_logged
 def documents_attach(
     *,
     actor: User,
@@ -284,6 +286,7 @@ def missing_for_digitization(dossier: Dossier) -> list[RequiredDocument]:
     return [d for d in documents if not d.optional and d.pk not in covered]
 
 
+@refusals_logged
 def dossier_mark_digitized(
     *,
     actor: User,
@@ -383,6 +386,7 @@ def _reuse_check(
         )
 
 
+@refusals_logged
 def document_reuse(
     *,
     actor: User,

@@ -31,6 +31,7 @@ from motcua.dossiers.lifecycle import (
     dossier_lock,
     record_apply,
     record_refusal,
+    refusals_logged,
     transition_apply,
     transition_refusal,
 )
@@ -51,6 +52,7 @@ def _new_reference(at: datetime) -> str:
     return f"TN-{timezone.localdate(at):%y%m%d}-{tail}"
 
 
+@refusals_logged
 def dossier_create(
     *,
     actor: User,
@@ -150,6 +152,7 @@ def dossier_create(
     return dossier
 
 
+@refusals_logged
 def dossier_issue_apology(
     *,
     actor: User,
@@ -185,6 +188,7 @@ def dossier_issue_apology(
         )
 
 
+@refusals_logged
 def dossier_rate(
     *, actor: User, dossier: Dossier, rating: str, at: datetime | None = None
 ) -> Dossier:
@@ -297,6 +301,7 @@ def _refuse_unless(refusal: MotcuaError | None) -> None:
         raise refusal
 
 
+@refusals_logged
 def dossier_form_save(
     *,
     actor: User,
@@ -386,6 +391,7 @@ def _submit_locked(*, actor: User, dossier: Dossier, at: datetime | None) -> Dos
     )
 
 
+@refusals_logged
 def dossier_online_submit(
     *,
     actor: User,
@@ -402,6 +408,7 @@ def dossier_online_submit(
         return _submit_locked(actor=actor, dossier=locked, at=at)
 
 
+@refusals_logged
 def dossier_apply_online(
     *,
     actor: User,
@@ -420,8 +427,8 @@ def dossier_apply_online(
 ) -> Dossier:
     """The citizen's one click on the apply page: save the declaration, attach what was
     posted, and (`submit`) submit. One transaction, one lock, every check before any write,
-    one event and one version per intent: a new draft is created with its declaration
-    (`create`), an existing one records `form_save`; the uploads posted together are one
+    one event and one version per intent: a new draft is started (`create`), the declaration
+    saved (`form_save`); the uploads posted together are one
     `attach`, the earlier results one `reuse`; the submission one `submit`.
 
     `created` runs in the transaction right after a new draft is made (the page's
@@ -458,28 +465,7 @@ def dossier_apply_online(
             _submission_check(
                 locked, form_data, {f.required_document.pk for f in files if f.required_document}
             )
-        if fresh:
-            # The declaration is part of the creation: one intent, one event.
-            for name, value in changes.items():
-                setattr(locked, name, value)
-            locked.save(update_fields=[*changes, "updated_at"])
-            event = locked.events.get(seq=1)
-            event.payload = {
-                **event.payload,
-                "fields": len(form_data),
-                "registry_used": bool(locked.registry_used),
-                "fee_amount": locked.fee_amount,
-            }
-            event.save(update_fields=["payload"])
-            audit_record(
-                actor=actor,
-                action="dossier.form_save",
-                object_type="dossier",
-                object_id=locked.pk,
-                data={"fields": len(form_data)},
-            )
-        else:
-            locked = _form_save_locked(actor=actor, dossier=locked, changes=changes, at=moment)
+        locked = _form_save_locked(actor=actor, dossier=locked, changes=changes, at=moment)
         if files:
             documents_attach_locked(
                 actor=actor,
@@ -501,6 +487,7 @@ ASK_SUPPLEMENT = Record.ASK_SUPPLEMENT
 _ASK_NOTE_MAX = 2000  # the page's field allows as much
 
 
+@refusals_logged
 def dossier_ask_supplement(
     *,
     actor: User | None,

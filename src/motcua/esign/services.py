@@ -28,9 +28,10 @@ from motcua.dossiers.documents import document_attach, issued_results
 from motcua.dossiers.lifecycle import (
     Action,
     allowed_actions,
-    dossier_record,
-    dossier_transition,
+    dossier_lock,
     holds_current_step,
+    record_apply,
+    transition_apply,
 )
 from motcua.dossiers.models import Dossier, DossierDocument, State
 from motcua.dossiers.selectors import dossiers_visible_to
@@ -47,7 +48,12 @@ def verification_url(token: str) -> str:
 
 
 def result_generate(
-    *, actor: User, dossier: Dossier, text: str, at: datetime | None = None
+    *,
+    actor: User,
+    dossier: Dossier,
+    text: str,
+    at: datetime | None = None,
+    expected_version: int | None = None,
 ) -> DossierDocument:
     """A result PDF from the procedure's template, attached as the dossier's result by the
     officer who holds the current step."""
@@ -67,7 +73,12 @@ def result_generate(
     upload = SimpleUploadedFile(result_file_name(dossier), pdf, content_type=PDF)
     with transaction.atomic():
         document = document_attach(
-            actor=actor, dossier=dossier, upload=upload, kind=DossierDocument.Kind.RESULT, at=at
+            actor=actor,
+            dossier=dossier,
+            upload=upload,
+            kind=DossierDocument.Kind.RESULT,
+            at=at,
+            expected_version=expected_version,
         )
         audit_record(
             actor=actor,
@@ -169,14 +180,15 @@ def result_sign_and_approve(
     digest = hashlib.sha256(signed).hexdigest()
     moment = at or timezone.now()
     with transaction.atomic():
-        recorded = dossier_record(
+        # One lock for the signature and the approval it completes.
+        locked = dossier_lock(dossier, expected_version=expected_version)
+        recorded = record_apply(
             actor=actor,
-            dossier=dossier,
+            dossier=locked,
             action="result_signed",
             at=moment,
             payload={"document_id": document.pk, "sha256": digest, "agency": agency.code},
             changes={"e_result": True, "result_to_store": bool(dossier.applicant_id_number)},
-            expected_version=expected_version,
         )
         # The dossier row is locked now: a second approver who signed at the same moment
         # finds the work done instead of a duplicate row.
@@ -205,14 +217,13 @@ def result_sign_and_approve(
             certificate_serial=facts.serial[:64],
             certificate_sha256=facts.sha256,
         )
-        dossier_transition(
+        transition_apply(
             actor=actor,
-            dossier=dossier,
+            dossier=recorded,
             action=Action.APPROVE,
             at=moment,
             note=note,
             payload={"signed_document_id": document.pk},
-            expected_version=recorded.version,
         )
         audit_record(
             actor=actor,

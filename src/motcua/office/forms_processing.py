@@ -18,6 +18,7 @@ from motcua.catalog.models import Procedure
 from motcua.core.text import fold
 from motcua.core.worktime import TZ
 from motcua.directory.models import Agency, User
+from motcua.dossiers.forms import VersionField
 from motcua.dossiers.models import Dossier, DossierDocument
 from motcua.office.queues import QUEUE_FILTERS
 
@@ -81,15 +82,7 @@ class QueueFilterForm(forms.Form):
 class ActionForm(forms.Form):
     """What every action posts: the version shown."""
 
-    version = forms.IntegerField(
-        min_value=0,
-        widget=forms.HiddenInput,
-        error_messages={
-            "required": _("Thiếu phiên bản hồ sơ; vui lòng tải lại trang rồi thao tác lại."),
-            "invalid": _("Phiên bản hồ sơ không hợp lệ; vui lòng tải lại trang."),
-            "min_value": _("Phiên bản hồ sơ không hợp lệ; vui lòng tải lại trang."),
-        },
-    )
+    version = VersionField()
 
     key = "action"
 

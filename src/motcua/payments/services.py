@@ -4,10 +4,10 @@ payment, reconcile payments left pending (docs/decisions/0003-payments.md).
 The gateway's signed notification (IPN) is the source of truth for an online payment; the
 browser's return only shows it. Marking a payment paid and setting `Dossier.paid_online` and
 `paid_online_at` (the gateway's pay date of the dossier's first paid payment, when that one
-is online) happen in one transaction through
-`dossier_record`, so the §7 payment group (by reception day) and the §8 payments_online_*
-figures (by confirmation day) move with it. Logs and audit events carry order references and
-reasons only — never a name or an ID number (§10).
+is online) happen in one transaction through `record_apply` (under `dossier_lock`), so the
+§7 payment group (by reception day) and the §8 payments_online_* figures (by confirmation
+day) move with it. Logs and audit events carry order references and reasons only — never a
+name or an ID number (§10).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from motcua.core.audit import audit_record
 from motcua.core.errors import Conflict, PermissionDenied, ValidationFailed
 from motcua.directory.models import Role, User
 from motcua.directory.selectors import user_has_role
-from motcua.dossiers.lifecycle import dossier_record
+from motcua.dossiers.lifecycle import Record, dossier_lock, record_apply
 from motcua.dossiers.models import Dossier, State
 from motcua.payments.gateways import (
     GatewayNotification,
@@ -51,14 +51,6 @@ def _order_ref(at: datetime) -> str:
 
 def _receipt_no(payment: Payment) -> str:
     return f"BL-{payment.order_ref[2:8]}-{payment.order_ref[8:]}"
-
-
-def _lock_dossier(dossier: Dossier) -> Dossier:
-    return (
-        Dossier.objects.select_for_update(of=("self",))
-        .select_related("procedure", "agency")
-        .get(pk=dossier.pk)
-    )
 
 
 def _paid_payment(dossier: Dossier) -> Payment | None:
@@ -127,7 +119,7 @@ def payment_start(
         raise ValidationFailed(_("Cổng thanh toán không hợp lệ."), fields={"gateway": "invalid"})
     gateway = gateway_get(gateway_name)
     with transaction.atomic():
-        locked = _lock_dossier(dossier)
+        locked = dossier_lock(dossier)
         _check_payable(locked)
         due = dossier_fee_due(locked)
         # A second click within the gateway's window resumes the same order instead of
@@ -319,7 +311,7 @@ def _mark_paid(
     )
     # Locked before reading `paid_online`: two confirmations of the same dossier at once must
     # not both take themselves for the first.
-    dossier = _lock_dossier(payment.dossier)
+    dossier = dossier_lock(payment.dossier)
     others = (
         Payment.objects.filter(dossier=dossier, status=Status.PAID).exclude(pk=payment.pk).exists()
     )
@@ -327,10 +319,10 @@ def _mark_paid(
         # Paid twice (two windows, or online after the counter): keep the truth and flag it
         # for a refund by the operator.
         log.warning("payment paid twice: order=%s needs a refund", payment.order_ref)
-    dossier_record(
+    record_apply(
         actor=actor,
         dossier=dossier,
-        action="pay",
+        action=Record.PAY,
         at=at,
         payload={
             "order_ref": payment.order_ref,
@@ -479,7 +471,7 @@ def payment_record_counter(
             _("Phải ghi mã giao dịch chuyển khoản để đối chiếu."), fields={"note": "required"}
         )
     with transaction.atomic():
-        locked = _lock_dossier(dossier)
+        locked = dossier_lock(dossier)
         _check_payable(locked)
         due = dossier_fee_due(locked)
         order_ref = _order_ref(moment)
@@ -498,10 +490,10 @@ def payment_record_counter(
         )
         payment.receipt_no = _receipt_no(payment)
         payment.save()
-        dossier_record(
+        record_apply(
             actor=actor,
             dossier=locked,
-            action="pay",
+            action=Record.PAY,
             at=moment,
             payload={
                 "order_ref": payment.order_ref,
@@ -529,7 +521,7 @@ def payment_record_history(
     """An online payment its gateway confirmed at `at` (the demo's six months of history):
     the same rows and the same dossier event as a live confirmation, at a past moment."""
     with transaction.atomic():
-        locked = _lock_dossier(dossier)
+        locked = dossier_lock(dossier)
         _check_payable(locked)
         due = dossier_fee_due(locked)
         payment = Payment.objects.create(

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from motcua.dossiers.forms import VersionField
 from motcua.dossiers.models import Rating
 from motcua.pages import PageForm
 
@@ -118,7 +119,7 @@ class WithdrawForm(_Form):
         label=gettext_lazy("Tôi hiểu rằng hồ sơ đã rút sẽ không được giải quyết tiếp."),
         error_messages={"required": gettext_lazy("Hãy đánh dấu xác nhận rút hồ sơ.")},
     )
-    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    version = VersionField()
 
 
 class RateForm(_Form):

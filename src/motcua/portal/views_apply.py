@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -21,24 +21,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from motcua.catalog.coverage import documents_covered_by_eform
-from motcua.catalog.eforms import eform_errors, eform_of
+from motcua.catalog.eforms import eform_of
 from motcua.catalog.fee_forms import FeeForm, fee_form
 from motcua.catalog.models import Procedure
-from motcua.core.errors import MotcuaError, NotFound, ValidationFailed
+from motcua.core.errors import MotcuaError, NotFound
 from motcua.directory.models import Agency, User
-from motcua.dossiers.documents import (
-    document_attach,
-    document_reuse,
-    result_fits,
-    store_documents_of,
-)
+from motcua.dossiers.documents import Attachment, result_fits, store_documents_of
+from motcua.dossiers.forms import posted_version
 from motcua.dossiers.models import Channel, Dossier, DossierDocument, State
 from motcua.dossiers.selectors import dossier_get_for_actor
-from motcua.dossiers.services import (
-    dossier_create,
-    dossier_form_save,
-    dossier_online_submit,
-)
+from motcua.dossiers.services import dossier_apply_online
 from motcua.portal.eforms import (
     answers_from_post,
     applicant_particulars,
@@ -295,16 +287,6 @@ def _save(page: _Page) -> HttpResponse:
     errors = dict(attachments.errors) | fee.errors()
     if agency is None:
         errors["agency"] = _("Hãy chọn cơ quan giải quyết.")
-    if action == SUBMIT:
-        errors.update(eform_errors(page.eform, answers))
-        have = attachments.covers() | set(k for k in page.attached() if k)
-        covered = documents_covered_by_eform(page.procedure, page.documents)
-        for document in page.documents:
-            needed = not document.optional and document.pk not in covered
-            if needed and document.pk not in have:
-                errors.setdefault(
-                    f"document_{document.pk}", _("Chưa đính kèm giấy tờ bắt buộc này.")
-                )
     # Only the start form carries a token; a form posted without one (an old page, a script)
     # is saved as before, without the double-click guard.
     token = post.get(START_TOKEN_FIELD, "")[:64] if page.dossier is None else ""
@@ -331,60 +313,34 @@ def _save(page: _Page) -> HttpResponse:
         )
     assert agency is not None
     user = page.user
+
+    def claim(dossier: Dossier) -> None:
+        # In the service's transaction: a second request with the same token fails on the
+        # unique index once this one commits, and is sent to this dossier.
+        StartToken.objects.create(
+            token=token, user=user, created_at=timezone.now(), dossier=dossier
+        )
+
     try:
-        with transaction.atomic():
-            if page.dossier is not None:
-                # The draft as it is now, locked: the page was read before the other tab's
-                # submission committed, and a submitted declaration must not be rewritten.
-                current = Dossier.objects.select_for_update().only("state").get(pk=page.dossier.pk)
-                if current.state != State.DRAFT:
-                    raise ValidationFailed(
-                        _("Hồ sơ %(ref)s đã được nộp.") % {"ref": page.dossier.reference},
-                        code="already_submitted",
-                    )
-            claim = (
-                # First, so a second request with the same token waits here (unique index)
-                # until this one commits, then fails and is sent to this dossier.
-                StartToken.objects.create(token=token, user=user, created_at=timezone.now())
-                if token
-                else None
-            )
-            applicant = applicant_particulars(page.fields, answers, user, page.person)
-            dossier = page.dossier or dossier_create(
-                actor=user,
-                procedure=page.procedure,
-                agency=agency,
-                channel=Channel.ONLINE,
-                applicant_id_number=user.personal_id or "",
-                applicant_name=applicant["applicant_name"],
-            )
-            if claim is not None:
-                claim.dossier = dossier
-                claim.save(update_fields=["dossier"])
-            dossier = dossier_form_save(
-                actor=user,
-                dossier=dossier,
-                form_data=answers,
-                agency=agency,
-                applicant=applicant,
-                registry_used=registry_used(page.known, answers),
-                fee_choice=fee.choice(),
-                expected_version=_version(post) if page.dossier else None,
-            )
-            for document, upload in attachments.uploads:
-                document_attach(
-                    actor=user,
-                    dossier=dossier,
-                    upload=upload,
-                    kind=DossierDocument.Kind.SUBMITTED,
-                    required_document=document,
-                )
-            for document, source in attachments.reuses:
-                document_reuse(
-                    actor=user, dossier=dossier, source=source, required_document=document
-                )
-            if action == SUBMIT:
-                dossier = dossier_online_submit(actor=user, dossier=dossier)
+        dossier = dossier_apply_online(
+            actor=user,
+            procedure=page.procedure,
+            dossier=page.dossier,
+            form_data=answers,
+            agency=agency,
+            applicant=applicant_particulars(page.fields, answers, user, page.person),
+            registry_used=registry_used(page.known, answers),
+            fee_choice=fee.choice(),
+            files=[
+                *(Attachment(required_document=d, upload=u) for d, u in attachments.uploads),
+                *(Attachment(required_document=d, source=s) for d, s in attachments.reuses),
+            ],
+            submit=action == SUBMIT,
+            expected_version=posted_version(post, "phien_ban")
+            if page.dossier and post.get("phien_ban")
+            else None,
+            created=claim if token else None,
+        )
         if token:
             # Used: from now on only its StartToken row answers a repeat, and once
             # `prune_records` deletes that row a repeat is refused rather than taken as new.
@@ -452,11 +408,6 @@ def _sections(views: list[Any]) -> list[dict[str, Any]]:
 
 def _named(page: _Page) -> set[str]:
     return {f.name for f in page.fields} | {f"document_{d.pk}" for d in page.documents}
-
-
-def _version(post: Any) -> int | None:
-    value = str(post.get("phien_ban", ""))
-    return int(value) if value.isdigit() else None
 
 
 @require_http_methods(["GET"])

@@ -29,6 +29,7 @@ from motcua.dossiers.lifecycle.permissions import (
     record_refusal,
 )
 from motcua.dossiers.lifecycle.record import dossier_record, record_apply
+from motcua.dossiers.lifecycle.refusals import refusals_logged
 from motcua.dossiers.lifecycle.table import (
     NOTIFY_APPLICANT,
     NOTIFY_APPLICANT_RECORDS,
@@ -74,6 +75,7 @@ __all__ = [
     "holds_current_step",
     "record_apply",
     "record_refusal",
+    "refusals_logged",
     "transition_apply",
     "transition_refusal",
 ]

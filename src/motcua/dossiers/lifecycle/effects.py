@@ -174,7 +174,7 @@ def _previous_step(dossier: Dossier) -> WorkflowStep | None:
 
 
 def _forward_guard(dossier: Dossier) -> MotcuaError | None:
-    if not dossier.procedure.steps.exists():
+    if not list(dossier.procedure.steps.all()):
         return TransitionNotAllowed(
             _("Thủ tục này chưa có quy trình nội bộ; quản trị cần khai báo các bước xử lý.")
         )

@@ -6,11 +6,13 @@ from `RECORD_RULES` and the guards below."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from motcua.catalog.models import WorkflowStep
 from motcua.core.errors import (
     MotcuaError,
     PermissionDenied,
@@ -31,15 +33,17 @@ class Allowed:
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why not: the stable code and the Vietnamese message the service would raise."""
+    """Why not: the stable code and the Vietnamese message the service would raise (`error`,
+    to raise it as is)."""
 
     code: str
     message: str
+    error: MotcuaError = field(compare=False, repr=False)
     allowed = False
 
     @classmethod
     def of(cls, error: MotcuaError) -> Refusal:
-        return cls(code=error.code, message=error.message)
+        return cls(code=error.code, message=error.message, error=error)
 
 
 ALLOWED = Allowed()
@@ -125,6 +129,12 @@ def action_refusal(actor: User | None, dossier: Dossier, action: str) -> MotcuaE
 def dossier_permissions(actor: User | None, dossier: Dossier) -> dict[str, Allowed | Refusal]:
     """Every action and every event with rules: allowed, or the refusal the service would
     give (its code and message), for the page to draw its buttons and reasons from."""
+    # The workflow's steps, read once for the three guards that walk them.
+    if "steps" not in getattr(dossier.procedure, "_prefetched_objects_cache", {}):
+        prefetch_related_objects(
+            [dossier.procedure],
+            Prefetch("steps", queryset=WorkflowStep.objects.select_related("agency")),
+        )
     answers: dict[str, Allowed | Refusal] = {}
     for action in [*Action.values, *RECORD_RULES]:
         refusal = action_refusal(actor, dossier, action)

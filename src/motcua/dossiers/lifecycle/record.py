@@ -13,7 +13,7 @@ from motcua.counters.services import counters_move
 from motcua.directory.models import User
 from motcua.dossiers.lifecycle.events import dossier_event_write
 from motcua.dossiers.lifecycle.lock import dossier_lock
-from motcua.dossiers.lifecycle.table import NOTIFY_APPLICANT_RECORDS, Record
+from motcua.dossiers.lifecycle.table import NOTIFY_APPLICANT_RECORDS
 from motcua.dossiers.lifecycle.transition import _reachable
 from motcua.dossiers.metrics import contributions
 from motcua.dossiers.models import Dossier
@@ -61,8 +61,6 @@ def record_apply(
     index counters by the change, bump the version once and append one event."""
     if changes and "state" in changes:
         raise ValueError("dossier_record never changes the state; use dossier_transition.")
-    if action not in Record.values:
-        raise ValueError(f"Unknown dossier record {action!r}: add it to lifecycle.Record.")
     locked = dossier
     moment = at or timezone.now()
     before = contributions(locked)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from motcua.catalog.models import WorkflowStep
@@ -122,6 +123,9 @@ NOTIFY_APPLICANT = frozenset(
 NOTIFY_APPLICANT_RECORDS = frozenset({"apology"})  # Record.APOLOGY, defined below
 
 
+StrOrPromise = str | Promise
+
+
 class Record(models.TextChoices):
     """Every event that changes no state: the `DossierEvent.action` it writes. With `Action`,
     the whole vocabulary of what may happen to a dossier; no free strings."""
@@ -149,8 +153,8 @@ class RecordRule:
     filled in. A kind listed with no states only selects who hears `not_now`."""
 
     who: dict[str, frozenset[str]]
-    denied: str = ""
-    not_now: str = ""
+    denied: StrOrPromise = ""
+    not_now: StrOrPromise = ""
     not_now_code: str = "transition_not_allowed"
 
 

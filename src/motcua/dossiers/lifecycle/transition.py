@@ -28,6 +28,7 @@ from motcua.dossiers.lifecycle.events import (
     dossier_moment_check,
 )
 from motcua.dossiers.lifecycle.lock import dossier_lock
+from motcua.dossiers.lifecycle.refusals import refusals_logged
 from motcua.dossiers.lifecycle.table import (
     NOTIFY_APPLICANT,
     PREVIOUS,
@@ -112,6 +113,7 @@ def transition_refusal(actor: User | None, dossier: Dossier, action: str) -> Mot
     return None
 
 
+@refusals_logged
 def dossier_transition(
     *,
     actor: User | None,

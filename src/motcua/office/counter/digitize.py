@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,8 +14,9 @@ from django.views.decorators.http import require_http_methods
 from motcua.core.errors import MotcuaError
 from motcua.directory.models import User
 from motcua.dossiers.documents import (
-    document_attach,
+    Attachment,
     document_reuse,
+    documents_attach,
     dossier_mark_digitized,
     store_documents_of,
 )
@@ -82,15 +82,13 @@ def digitize(request: HttpRequest, *, officer: User, dossier: Dossier) -> HttpRe
                     request, dossier, officer, _("Chưa chọn tệp nào để đính kèm."), 400
                 )
             precheck(uploads)
-            with transaction.atomic():
-                for document, upload in uploads:
-                    document_attach(
-                        actor=officer,
-                        dossier=dossier,
-                        upload=upload,
-                        kind=DossierDocument.Kind.SCAN,
-                        required_document=document,
-                    )
+            # The scans posted together are one intent: one lock, one event.
+            documents_attach(
+                actor=officer,
+                dossier=dossier,
+                files=[Attachment(required_document=d, upload=u) for d, u in uploads],
+                kind=DossierDocument.Kind.SCAN,
+            )
             done = _("Đã lưu %(count)d bản quét.") % {"count": len(uploads)}
         elif action == "tai_su_dung":
             sources = _reuse_sources(dossier)

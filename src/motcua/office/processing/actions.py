@@ -6,26 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.catalog.models import WorkflowStep
-from motcua.core.errors import (
-    Conflict,
-    MotcuaError,
-    PermissionDenied,
-    TransitionNotAllowed,
-    ValidationFailed,
-)
+from motcua.core.errors import MotcuaError, PermissionDenied, TransitionNotAllowed
 from motcua.directory.models import Role, User
-from motcua.directory.selectors import user_has_role
 from motcua.dossiers.documents import document_attach
 from motcua.dossiers.lifecycle import (
-    TABLE,
+    ALLOWED,
     Action,
-    allowed_actions,
+    Allowed,
+    Record,
+    Refusal,
+    dossier_permissions,
     dossier_transition,
 )
 from motcua.dossiers.models import Dossier, DossierDocument, State
@@ -34,12 +28,19 @@ from motcua.esign import services as esign
 from motcua.esign.results import result_text_default
 from motcua.office import forms_processing as f
 from motcua.office import queues
-from motcua.office.queues import ASK_SUPPLEMENT
 
-APOLOGY = "apology"
+APOLOGY = Record.APOLOGY
 ATTACH_RESULT = "attach_result"
 GENERATE_RESULT = "generate_result"
 SIGN_APPROVE = "sign_approve"
+ASK_SUPPLEMENT = Record.ASK_SUPPLEMENT
+
+# The page's actions that are not the lifecycle's own words: which rule answers for them.
+# (Signing and approving is esign's: `esign.may_sign`.)
+PERMISSION_OF: dict[str, str] = {
+    ATTACH_RESULT: Record.RESULT_DRAFTED,
+    GENERATE_RESULT: Record.RESULT_DRAFTED,
+}
 
 # URL slug → action key. Transitions use the lifecycle's action names.
 SLUGS: dict[str, str] = {
@@ -111,17 +112,22 @@ class Block:
 
 @dataclass
 class Context:
-    """What the dossier page needs to decide which actions to offer."""
+    """What the dossier page needs to decide which actions to offer: the lifecycle's answer
+    (`dossier_permissions`) for this user and this dossier, and the workflow's steps."""
 
     dossier: Dossier
     user: User
-    actions: list[str]
+    permissions: dict[str, Allowed | Refusal]
     steps: list[WorkflowStep]
+
+    @property
+    def actions(self) -> list[str]:
+        return [key for key, answer in self.permissions.items() if answer.allowed]
 
     @property
     def holds_step(self) -> bool:
         """The user holds the current step (so may act on the dossier's content)."""
-        return self.dossier.state == State.IN_PROGRESS and Action.SUSPEND in self.actions
+        return self.permissions[Record.RESULT_DRAFTED].allowed
 
     @property
     def at_last_step(self) -> bool:
@@ -136,96 +142,48 @@ class Context:
     def previous_step(self) -> WorkflowStep | None:
         return queues.previous_step(self.dossier, self.steps)
 
-    @property
-    def may_apologize(self) -> bool:
-        dossier = self.dossier
-        agencies = {dossier.agency_id, getattr(dossier.current_step, "agency_id", None)}
-        return (
-            dossier.received_at is not None
-            and dossier.due_at is not None
-            and dossier.finished_at is None
-            and dossier.closed_at is None
-            and any(
-                user_has_role(self.user, role, agency_id)
-                for role in (Role.RECEPTION, Role.SPECIALIST, Role.APPROVER)
-                for agency_id in agencies
-                if agency_id
-            )
-        )
-
-    def offers(self, key: str) -> bool:
-        if key == Action.FORWARD:
-            return key in self.actions and self.next_step is not None
-        if key == Action.APPROVE:
-            return key in self.actions and self.at_last_step
-        if key == Action.SEND_BACK:
-            return key in self.actions and self.previous_step is not None
-        if key in (ASK_SUPPLEMENT, ATTACH_RESULT, GENERATE_RESULT):
-            return self.holds_step
+    def _answer(self, key: str) -> Allowed | Refusal:
         if key == SIGN_APPROVE:
-            return self.at_last_step and esign.may_sign(self.user, self.dossier)
-        if key == APOLOGY:
-            return self.may_apologize
-        if key == Action.RETURN:
-            return False  # the counter's page returns results (office:counter_return)
-        return key in self.actions
-
-    def refuse(self, key: str) -> MotcuaError:
-        """Why `key` is not offered: not in this state, or not this user's to take."""
-        if key == APOLOGY:
-            return PermissionDenied(
-                _(
-                    "Chỉ cán bộ của cơ quan giải quyết được gửi phiếu xin lỗi cho hồ sơ "
-                    "đang giải quyết."
-                )
-            )
-        if key == SIGN_APPROVE and self.dossier.state == State.IN_PROGRESS:
-            return PermissionDenied(
-                _(
-                    "Chỉ lãnh đạo được giao bước phê duyệt của hồ sơ được ký số và phê duyệt "
-                    "kết quả."
-                )
-            )
-        if key in (ASK_SUPPLEMENT, ATTACH_RESULT, GENERATE_RESULT, SIGN_APPROVE):
+            if esign.may_sign(self.user, self.dossier):
+                return ALLOWED
             if self.dossier.state != State.IN_PROGRESS:
-                return TransitionNotAllowed(
-                    _("Hồ sơ không ở bước xử lý nên không thể thực hiện thao tác này.")
-                )
-            return PermissionDenied(
-                _("Chỉ cán bộ được giao bước xử lý hiện tại được thực hiện thao tác này.")
-            )
-        label = Action(key).label.lower()
-        if (self.dossier.state, key) not in TABLE:
-            return TransitionNotAllowed(
-                _("Không thể %(action)s khi hồ sơ đang ở trạng thái “%(state)s”.")
-                % {"action": label, "state": State(self.dossier.state).label}
-            )
-        if key in self.actions:
-            if key == Action.APPROVE:
-                return TransitionNotAllowed(
-                    _("Chỉ phê duyệt kết quả ở bước cuối của quy trình; hãy chuyển bước trước.")
-                )
-            if key == Action.FORWARD:
-                return TransitionNotAllowed(
-                    _(
-                        "Đây là bước cuối của quy trình: hãy phê duyệt hoặc từ chối thay vì "
-                        "chuyển bước."
+                return Refusal.of(
+                    TransitionNotAllowed(
+                        _("Hồ sơ không ở bước phê duyệt nên không thể ký số kết quả.")
                     )
                 )
-            return TransitionNotAllowed(
-                _("Hồ sơ đang ở bước đầu tiên, không có bước trước để trả lại.")
+            return Refusal.of(
+                PermissionDenied(
+                    _(
+                        "Chỉ lãnh đạo được giao bước phê duyệt của hồ sơ được ký số và phê duyệt "
+                        "kết quả."
+                    )
+                )
             )
-        return PermissionDenied(
-            _("Bạn không có quyền %(action)s đối với hồ sơ này.") % {"action": label}
-        )
+        if key == Action.RETURN:
+            # The counter's page returns results (office:counter_return).
+            return Refusal.of(
+                TransitionNotAllowed(_("Kết quả được trả tại trang trả kết quả của một cửa."))
+            )
+        return self.permissions[PERMISSION_OF.get(key, key)]
+
+    def offers(self, key: str) -> bool:
+        return self._answer(key).allowed
+
+    def refuse(self, key: str) -> MotcuaError:
+        """Why `key` is not offered: the lifecycle's own refusal."""
+        answer = self._answer(key)
+        assert isinstance(answer, Refusal)
+        return answer.error
 
 
 def action_context(dossier: Dossier, user: User) -> Context:
     return Context(
         dossier=dossier,
         user=user,
-        actions=allowed_actions(dossier, user),
-        steps=list(dossier.procedure.steps.select_related("agency").order_by("position")),
+        permissions=dossier_permissions(user, dossier),
+        # Read once with the permissions (the guards walk the same steps).
+        steps=sorted(dossier.procedure.steps.all(), key=lambda step: step.position),
     )
 
 
@@ -379,36 +337,6 @@ def action_blocks(ctx: Context, bound: f.ActionForm | None, bound_key: str) -> l
     return blocks
 
 
-def conflict(dossier: Dossier) -> Conflict:
-    return Conflict(
-        _("Hồ sơ %(code)s vừa được người khác cập nhật. Vui lòng tải lại rồi thao tác lại.")
-        % {"code": dossier.public_code}
-    )
-
-
-def posted_version(request: HttpRequest) -> int:
-    raw = request.POST.get("version", "")
-    if not raw.strip().isdigit():
-        raise ValidationFailed(
-            _("Thiếu phiên bản hồ sơ; vui lòng tải lại trang rồi thao tác lại."),
-            fields={"version": "invalid"},
-        )
-    return int(raw)
-
-
-def _check_version_locked(dossier: Dossier, version: int) -> None:
-    """Inside a transaction: lock the row and refuse a stale screen (for the services that
-    take no `expected_version`)."""
-    current = (
-        Dossier.objects.select_for_update(of=("self",))
-        .filter(pk=dossier.pk)
-        .values_list("version", flat=True)
-        .first()
-    )
-    if current != version:
-        raise conflict(dossier)
-
-
 def action_apply(key: str, user: User, dossier: Dossier, form: f.ActionForm) -> str:
     """Carry out one action through its service; the success message."""
     data = form.cleaned_data
@@ -419,16 +347,18 @@ def action_apply(key: str, user: User, dossier: Dossier, form: f.ActionForm) -> 
         )
         return _("Đã gửi đề nghị tới bộ phận một cửa. Cán bộ một cửa sẽ yêu cầu người nộp bổ sung.")
     if key == ATTACH_RESULT:
-        with transaction.atomic():
-            _check_version_locked(dossier, version)
-            document_attach(
-                actor=user, dossier=dossier, upload=data["file"], kind=DossierDocument.Kind.RESULT
-            )
+        document_attach(
+            actor=user,
+            dossier=dossier,
+            upload=data["file"],
+            kind=DossierDocument.Kind.RESULT,
+            expected_version=version,
+        )
         return _("Đã đính kèm kết quả giải quyết.")
     if key == GENERATE_RESULT:
-        with transaction.atomic():
-            _check_version_locked(dossier, version)
-            esign.result_generate(actor=user, dossier=dossier, text=data["text"])
+        esign.result_generate(
+            actor=user, dossier=dossier, text=data["text"], expected_version=version
+        )
         return _("Đã tạo kết quả từ mẫu và đính kèm vào hồ sơ.")
     if key == SIGN_APPROVE:
         esign.result_sign_and_approve(
@@ -441,14 +371,13 @@ def action_apply(key: str, user: User, dossier: Dossier, form: f.ActionForm) -> 
         return _("Đã ký số kết quả và phê duyệt hồ sơ.")
     if key == APOLOGY:
         assert isinstance(form, f.ApologyForm)
-        with transaction.atomic():
-            _check_version_locked(dossier, version)
-            dossier_issue_apology(
-                actor=user,
-                dossier=dossier,
-                new_appointment=form.new_appointment(),
-                reason=data["reason"],
-            )
+        dossier_issue_apology(
+            actor=user,
+            dossier=dossier,
+            new_appointment=form.new_appointment(),
+            reason=data["reason"],
+            expected_version=version,
+        )
         return _("Đã gửi phiếu xin lỗi và hẹn lại ngày trả kết quả cho người nộp.")
     payload: dict[str, Any] = {}
     note = data.get("note", "") or ""

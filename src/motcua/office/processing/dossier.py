@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from motcua.core.errors import Conflict, MotcuaError, NotFound
 from motcua.directory.models import Agency, User
-from motcua.dossiers.lifecycle import Action
+from motcua.dossiers.forms import posted_version
+from motcua.dossiers.lifecycle import Action, dossier_conflict
 from motcua.dossiers.models import Dossier, DossierDocument, State
 from motcua.dossiers.selectors import dossier_get_for_actor
 from motcua.office import forms_processing as f
@@ -29,8 +30,6 @@ from motcua.office.processing.actions import (
     action_context,
     action_form,
     apology_initial,
-    conflict,
-    posted_version,
 )
 from motcua.office.processing.common import processing_page, staff_of
 from motcua.office.queues import Calendars, DeadlineStatus
@@ -53,7 +52,7 @@ def _render_dossier(
     events = list(dossier.events.select_related("actor").order_by("seq"))
     blocks = action_blocks(ctx, bound, bound_key)
     apology_form = None
-    if ctx.may_apologize:
+    if ctx.offers(APOLOGY):
         apology_form = (
             bound
             if bound is not None and bound_key == APOLOGY
@@ -118,9 +117,9 @@ def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
         raise NotFound(_("Không có thao tác này."))
     user = staff_of(request)
     dossier = dossier_get_for_actor(user, code)
-    version = posted_version(request)
-    if version != dossier.version:
-        raise conflict(dossier)
+    # A stale page is refused before its form is read; the service checks again on the lock.
+    if posted_version(request.POST) != dossier.version:
+        raise dossier_conflict(dossier)
     ctx = action_context(dossier, user)
     if not ctx.offers(key):
         raise ctx.refuse(key)
