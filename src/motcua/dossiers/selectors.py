@@ -25,12 +25,11 @@ def dossiers_visible_to(actor: User | None) -> QuerySet[Dossier]:
     )
 
 
-def dossier_get_for_actor(actor: User | None, code: str, *, lock: bool = False) -> Dossier:
+def dossier_get_for_actor(actor: User | None, code: str) -> Dossier:
     """The dossier by code or temporary reference, if the actor may read it; else NotFound
-    (the same answer whether it exists or not, so codes cannot be probed)."""
+    (the same answer whether it exists or not, so codes cannot be probed). A write locks the
+    row itself, in its service (`lifecycle.dossier_lock`)."""
     queryset = dossiers_visible_to(actor).select_related("procedure", "agency", "current_step")
-    if lock:
-        queryset = queryset.select_for_update(of=("self",))
     dossier = queryset.filter(Q(code=code) | Q(reference=code)).first()
     if dossier is None:
         raise NotFound(_("Không tìm thấy hồ sơ %(code)s.") % {"code": code})
