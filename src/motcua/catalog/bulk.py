@@ -6,25 +6,30 @@ Values go through each field's `get_db_prep_save`, as the ORM's own writes do.""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import cast
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
+
+
+def _fields(model: type[Model], names: Sequence[str]) -> list[Field]:
+    return [cast(Field, model._meta.get_field(name)) for name in names]
 
 
 def rows_insert(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence]) -> int:
     """Insert `rows` (values in the order of `fields`, a foreign key by its id); how many."""
-    concrete = [model._meta.get_field(name) for name in fields]
+    concrete = _fields(model, fields)
     quote = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         quote(model._meta.db_table),
-        ", ".join(quote(field.column) for field in concrete),  # type: ignore[union-attr]
+        ", ".join(quote(field.column) for field in concrete),
         ", ".join(["%s"] * len(concrete)),
     )
     params = [
         [
             field.get_db_prep_save(value, connection)
             for field, value in zip(concrete, row, strict=True)
-        ]  # type: ignore[union-attr]
+        ]
         for row in rows
     ]
     if params:
@@ -35,17 +40,17 @@ def rows_insert(model: type[Model], fields: Sequence[str], rows: Iterable[Sequen
 
 def rows_update(model: type[Model], fields: Sequence[str], objects: Sequence[Model]) -> int:
     """Write `fields` of each of `objects` to its row, by primary key; how many."""
-    concrete = [model._meta.get_field(name) for name in fields]
+    concrete = _fields(model, fields)
     quote = connection.ops.quote_name
     sql = "UPDATE {} SET {} WHERE {} = %s".format(
         quote(model._meta.db_table),
-        ", ".join(f"{quote(field.column)} = %s" for field in concrete),  # type: ignore[union-attr]
-        quote(model._meta.pk.column),  # type: ignore[union-attr]
+        ", ".join(f"{quote(field.column)} = %s" for field in concrete),
+        quote(cast(Field, model._meta.pk).column),
     )
     params = [
         [
             *(
-                field.get_db_prep_save(getattr(obj, field.attname), connection)  # type: ignore[union-attr]
+                field.get_db_prep_save(getattr(obj, field.attname), connection)
                 for field in concrete
             ),
             obj.pk,

@@ -56,8 +56,11 @@ def procedure_hits(
     left over — so `dang ky khai sinh` puts `Đăng ký khai sinh` before `Đăng ký khai sinh kết
     hợp nhận cha, mẹ, con`; ties by name, then code.
     """
-    queryset: QuerySet[Procedure] = Procedure.objects.filter(is_active=True).select_related(
-        "sector"
+    # A list shows no e-form or legal basis: left out, the rows sorted are narrow.
+    queryset: QuerySet[Procedure] = (
+        Procedure.objects.filter(is_active=True)
+        .select_related("sector")
+        .defer("eform", "legal_basis")
     )
     if sector_id:
         queryset = queryset.filter(sector_id=sector_id)
