@@ -1,14 +1,26 @@
-"""Throughput of `motcua import-dossiers` (domain.md §9), first import and idempotent re-import.
+"""Throughput and memory of `motcua import-dossiers` (domain.md §9) against its floor.
 
-    .venv/bin/python bench/import_dossiers.py --rows 1000000            # SQLite, temp var dir
-    bash scripts/with-postgres.sh .venv/bin/python bench/import_dossiers.py --rows 1000000
+    .venv/bin/python bench/import_dossiers.py --rows 1000000 --verify --memory
+    bash scripts/with-postgres.sh .venv/bin/python bench/import_dossiers.py --rows 1000000 \
+        --verify --memory
+    .venv/bin/python bench/import_dossiers.py --rows 20000 --verify     # quick (`make bench`)
 
 With DATABASE_URL set the script uses that (fresh) database; otherwise a fresh SQLite file in a
 temporary MOTCUA_VAR_DIR. It migrates, imports the demo catalog, writes a deterministic CSV
 of N dossiers spread over the demo's agencies and procedures and the 12 months before
-`--until`, then times `motcua import-dossiers FILE` as a subprocess twice: the first run
-creates every dossier, the second finds them all unchanged. `--verify` then checks that the
-index counters equal a rebuild. Never run as a timed test; results go to bench/results/.
+`--until`, then, in the same run:
+
+- the floor: the same file loaded with no checks at all into a table of the file's 20 columns
+  — on PostgreSQL one `COPY … FROM STDIN (FORMAT csv)` fed the file's bytes, on SQLite one
+  `executemany` of the rows `csv.reader` gives, in one transaction, on a fresh database file
+  with the same settings;
+- `import-dossiers FILE` in its own process twice: the first run creates every dossier, the
+  second finds them all unchanged; each reports its wall time, CPU and peak RSS;
+- `--memory`: a file of 2N rows imported the same way (same database; most of its codes are
+  the first file's, so it updates), to see that the peak RSS does not follow the rows;
+- `--verify`: the index counters compared with a rebuild.
+
+Never run as a timed test; results go to bench/results/import.md.
 """
 
 from __future__ import annotations
@@ -18,8 +30,8 @@ import csv
 import json
 import os
 import random
-import resource
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -164,6 +176,105 @@ def motcua(env: dict[str, str], *args: str) -> tuple[float, str]:
     return seconds, result.stdout.strip()
 
 
+# The import in a process of its own, reporting its own peak RSS and CPU (what `motcua
+# import-dossiers FILE` runs, without the console script's wrapper).
+IMPORT = """
+import json, resource, sys
+import django
+django.setup()
+from django.core.management import call_command
+call_command("import_dossiers", sys.argv[1])
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"rss_mib": usage.ru_maxrss / 1024, "cpu": usage.ru_utime + usage.ru_stime}))
+"""
+
+
+def run_import(env: dict[str, str], source: Path) -> dict:
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT, str(source)],
+        env={**env, "DJANGO_SETTINGS_MODULE": "motcua.settings"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.monotonic() - started
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr[-5000:])
+        raise SystemExit(f"import-dossiers failed with exit {result.returncode}")
+    summary, measured = result.stdout.strip().splitlines()[-2:]
+    return {"seconds": seconds, "summary": summary, **json.loads(measured)}
+
+
+FLOOR_COLUMNS = {
+    "code": "text",
+    "procedure_code": "text",
+    "agency_code": "text",
+    "channel": "text",
+    "received_at": "timestamptz",
+    "due_at": "timestamptz",
+    "finished_at": "timestamptz",
+    "returned_at": "timestamptz",
+    "state": "text",
+    "supplements": "smallint",
+    "digitized": "boolean",
+    "e_result": "boolean",
+    "result_to_store": "boolean",
+    "fee_amount": "bigint",
+    "paid_online": "boolean",
+    "rating": "text",
+    "rated_at": "timestamptz",
+    "reused_data": "boolean",
+    "registry_used": "boolean",
+    "synced": "boolean",
+}
+
+
+def floor_postgres(url: str, source: Path) -> float:
+    """One `COPY` of the file's bytes into a typed table of its columns (PostgreSQL parses
+    the CSV); seconds."""
+    import psycopg
+
+    columns = ", ".join(f"{name} {kind}" for name, kind in FLOOR_COLUMNS.items())
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("DROP TABLE IF EXISTS bench_floor")
+        connection.execute(f"CREATE TABLE bench_floor ({columns})")
+        started = time.monotonic()
+        statement = "COPY bench_floor FROM STDIN (FORMAT csv, HEADER true)"
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(statement) as copy,
+            source.open("rb") as handle,
+        ):
+            while block := handle.read(1 << 20):
+                copy.write(block)
+        seconds = time.monotonic() - started
+        connection.execute("DROP TABLE bench_floor")
+    return seconds
+
+
+def floor_sqlite(workdir: Path, source: Path) -> float:
+    """One `executemany` of the rows `csv.reader` gives, in one transaction, into a table of
+    the file's columns in a fresh database with the project's settings; seconds."""
+    path = workdir / "floor.sqlite3"
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute(f"CREATE TABLE bench_floor ({', '.join(FLOOR_COLUMNS)})")
+    placeholders = ", ".join("?" * len(FLOOR_COLUMNS))
+    started = time.monotonic()
+    with source.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        connection.execute("BEGIN")
+        connection.executemany(f"INSERT INTO bench_floor VALUES ({placeholders})", reader)
+        connection.execute("COMMIT")
+    seconds = time.monotonic() - started
+    connection.close()
+    path.unlink()
+    return seconds
+
+
 VERIFY = """
 import django
 django.setup()
@@ -183,12 +294,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--until", type=date.fromisoformat, default=date(2026, 10, 31))
     parser.add_argument("--verify", action="store_true", help="compare counters with a rebuild")
+    parser.add_argument("--memory", action="store_true", help="also import 2× the rows")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     options = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="motcua-bench-import-"))
     env = {**os.environ, "MOTCUA_VAR_DIR": str(workdir / "var"), "MOTCUA_LOG_LEVEL": "WARNING"}
-    database = "PostgreSQL" if env.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
+    env.setdefault("MOTCUA_DEMO", "1")
+    url = env.get("DATABASE_URL", "")
+    database = "PostgreSQL" if url.startswith("postgres") else "SQLite"
     try:
         motcua(env, "migrate", "--noinput")
         motcua(env, "import-catalog", str(CATALOG))
@@ -201,16 +315,26 @@ def main() -> None:
             f"in {time.monotonic() - started:.0f} s",
             flush=True,
         )
-        for name in ("first import", "re-import"):
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            seconds, summary = motcua(env, "import-dossiers", str(source))
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        if database == "PostgreSQL":
+            floor, how = floor_postgres(url.replace("postgres://", "postgresql://"), source), "COPY"
+        else:
+            floor, how = floor_sqlite(workdir, source), "executemany"
+        floor_rate = options.rows / floor
+        print(f"{database} floor ({how}): {floor:.1f} s = {floor_rate:,.0f} rows/s", flush=True)
+        runs = [("first import", source), ("re-import", source)]
+        if options.memory:
+            double = workdir / "dossiers-2x.csv"
+            generate(double, 2 * options.rows, seed=options.seed + 1, until=options.until)
+            runs.append(("2x rows", double))
+        for name, path in runs:
+            rows = 2 * options.rows if path != source else options.rows
+            run = run_import(env, path)
+            rate = rows / run["seconds"]
             print(
-                f"{database} {name}: {options.rows:,} rows in {seconds:.1f} s wall = "
-                f"{options.rows / seconds:,.0f} rows/s; the import process used {cpu:.1f} s "
-                f"of CPU (peak RSS of any child so far {after.ru_maxrss / 1024:.0f} MiB)\n"
-                f"  {summary}",
+                f"{database} {name}: {rows:,} rows in {run['seconds']:.1f} s wall = "
+                f"{rate:,.0f} rows/s = {rate / floor_rate:.2f} of the floor; "
+                f"{run['cpu']:.1f} s CPU in the importing process, peak RSS "
+                f"{run['rss_mib']:.0f} MiB\n  {run['summary']}",
                 flush=True,
             )
         if options.verify:

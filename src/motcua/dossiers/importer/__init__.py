@@ -1,13 +1,17 @@
 """`motcua import-dossiers FILE.csv|FILE.jsonl` (domain.md §9): dossier history from another
 system, all or nothing, idempotent by dossier code.
 
-Two passes over the file. The first checks every row — procedure and agency codes against the
-catalog, value sets, ISO 8601 moments with an offset, `true|false`, integers ≥ 0, dates in
-order, codes unique in the file — and collects every problem with its line and column; a
-single problem rejects the file before anything is written. The second pass reads the file
-again and writes it in batches inside one transaction: a new code creates a dossier, a changed
-row updates its dossier, an identical row is left alone, so importing the same file twice
-changes nothing.
+One pass over the file streams it, in chunks, into a temporary staging table (`stage`: `COPY`
+on PostgreSQL, `executemany` on SQLite), judging on the way only what SQL cannot — the
+line's syntax and the moments — and computing the due moments the rows leave empty. The
+staged rows are then checked all at once in SQL (`check`): procedure and agency codes
+against the catalog, value sets, integers, `true|false`, dates in order, the state's story,
+codes unique in the file; the rows SQL cannot prove good are put through the row checker
+(`rows.Checker`) for the reasons, each with its line and column. A single problem rejects
+the file before anything is written. Then the rows are written set-based in one transaction
+(`write`): a new code creates a dossier, a changed row updates its dossier, an identical row
+is left alone, so importing the same file twice changes nothing. Memory stays flat: the
+file is never held, only a chunk of it.
 
 Imported history bypasses the lifecycle table (`dossiers.lifecycle`): a row is the state that
 another system reached, not a transition taken here, so no rule or role is checked, no code is
@@ -17,8 +21,9 @@ row's own `synced`). What the lifecycle keeps true is kept here too:
 - every imported dossier gets one immutable `DossierEvent` (`import`, seq 1, at its
   reception); a changed row appends `import_update` with the next seq;
 - the daily counters move by each dossier's contributions after the import minus before it
-  (`dossiers.metrics.contributions`), summed over the file and added once, set-based
-  (`counters_add`), in the same transaction, so they stay equal to `counters_rebuild()`;
+  (`dossiers.metrics.contributions`, stated again as SQL in `counters`), summed by the
+  database over the file and added once, in the same transaction, so they stay equal to
+  `counters_rebuild()`;
 - the derived fields follow §6–§7: `due_at`, when the row leaves it empty, is the procedure's
   time limit on the agency's working calendar from reception; a refused dossier with
   `finished_at` was refused after processing, otherwise at reception; a terminal dossier is
@@ -44,7 +49,7 @@ from django.utils.translation import gettext as _
 from motcua.core.audit import audit_record
 from motcua.core.errors import ValidationFailed
 from motcua.dossiers.importer.catalog import Catalog
-from motcua.dossiers.importer.check import checked_rows, validate
+from motcua.dossiers.importer.check import stage_and_check
 from motcua.dossiers.importer.counters import counters_add
 from motcua.dossiers.importer.records import COLUMNS
 from motcua.dossiers.importer.report import (
@@ -61,10 +66,10 @@ from motcua.dossiers.importer.rows import (
     PAUSED_STATES,
     RATINGS,
     STATES,
-    Row,
 )
-from motcua.dossiers.importer.sql import insert_rows, moment_adapter
-from motcua.dossiers.importer.write import ATTNAMES, FIELDS, Writer, reference_for
+from motcua.dossiers.importer.sql import Dialect, insert_rows, moment_adapter
+from motcua.dossiers.importer.stage import Staging, reference_for
+from motcua.dossiers.importer.write import ATTNAMES, FIELDS, Writer, drop, resolve
 from motcua.dossiers.models import Dossier
 
 __all__ = [
@@ -105,59 +110,60 @@ def dossiers_import(
     """Import the file at `path` (CSV with a header row, or JSON Lines), all or nothing.
 
     Raises `DossierImportRejected` listing every problem, or `ValidationFailed` when the file
-    cannot be read at all; in both cases nothing is written.
+    cannot be read at all; in both cases nothing is written. `batch_size` is the number of
+    rows sent to the database at a time while streaming.
     """
     started = time.monotonic()
     path = Path(path)
-    # A batch's codes are one `IN (...)` list; SQLite takes at most 32,766 parameters.
-    batch_size = max(1, min(batch_size, 10_000))
+    batch_size = max(1, min(batch_size, 100_000))
     if path.suffix.lower() not in FORMATS:
         raise ValidationFailed(
             _("tệp phải có đuôi .csv hoặc .jsonl"), code="invalid_dossiers_format"
         )
-    try:
-        stamp = _stamp(path)
-    except FileNotFoundError as error:
-        raise ValidationFailed(_("không tìm thấy tệp"), code="not_found") from error
+    if not path.is_file():
+        raise ValidationFailed(_("không tìm thấy tệp"), code="not_found")
+    connection = connections[Dossier.objects.db]
     catalog = Catalog()
-
+    dialect = Dialect(connection)
+    staging = Staging(dialect)
     problems: list[Problem] = []
-    rows = validate(path, catalog, problems, progress)
-    if problems:
-        raise DossierImportRejected(problems)
-
-    report = ImportReport(rows=rows)
-    with _page_cache(connections[Dossier.objects.db]), transaction.atomic():
-        writer = Writer(catalog=catalog, source=path.name, report=report)
+    try:
+        staging.create()
+        rows = stage_and_check(
+            path=path,
+            catalog=catalog,
+            staging=staging,
+            problems=problems,
+            progress=progress,
+            chunk=batch_size,
+        )
+        if problems:
+            raise DossierImportRejected(problems)
+        report = ImportReport(rows=rows)
         bar = progress(desc=_("Ghi"), total=rows, unit=" " + _("hồ sơ")) if progress else None
         try:
-            batch: list[Row] = []
-            for row in checked_rows(path, catalog, problems):
-                batch.append(row)
-                if len(batch) >= batch_size:
-                    writer.write(batch)
-                    if bar is not None:
-                        bar.update(len(batch))
-                    batch = []
-            if batch:
-                writer.write(batch)
-                if bar is not None:
-                    bar.update(len(batch))
+            resolve(staging)
+            with _page_cache(connection), transaction.atomic(using=connection.alias):
+                written = Writer(dialect=dialect, source=path.name).write()
+                report.created, report.updated = written.created, written.updated
+                report.unchanged = rows - written.created - written.updated
+                audit_record(
+                    actor=actor,
+                    action="dossiers.import",
+                    object_type="dossier",
+                    data={"source": path.name, **report.counts()},
+                )
+            if bar is not None:
+                bar.update(rows)
         finally:
             if bar is not None:
                 bar.close()
-        if problems or _stamp(path) != stamp:
-            # The file changed between the two passes; nothing of this run is kept.
-            raise DossierImportRejected(
-                problems or [Problem(0, "-", _("tệp đã thay đổi trong khi nhập; hãy nhập lại"))]
-            )
-        counters_add(writer.delta)
-        audit_record(
-            actor=actor,
-            action="dossiers.import",
-            object_type="dossier",
-            data={"source": path.name, **report.counts()},
-        )
+    finally:
+        if connection.needs_rollback or not connection.is_usable():
+            pass
+        else:
+            drop(dialect)
+            staging.drop()
     report.seconds = time.monotonic() - started
     return report
 
@@ -181,8 +187,3 @@ def _page_cache(connection: BaseDatabaseWrapper, kib: int = 256 * 1024) -> Itera
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {int(previous)}")
-
-
-def _stamp(path: Path) -> tuple[int, int]:
-    status = path.stat()
-    return status.st_size, status.st_mtime_ns

@@ -3,12 +3,14 @@ that date a dossier's due moment."""
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from motcua.catalog.models import Procedure
 from motcua.core.calendar import working_calendar
-from motcua.core.worktime import WorkingCalendar
+from motcua.core.errors import ValidationFailed
+from motcua.core.worktime import TZ, WorkingCalendar
 from motcua.directory.models import Agency
 
 
@@ -28,6 +30,56 @@ class _RememberingCalendar(WorkingCalendar):
         return periods
 
 
+class DueClock:
+    """`WorkingCalendar.add` for many starts: the working periods of a span of days laid out
+    once with the working time elapsed before each, so a due moment is two binary searches
+    instead of a walk over the days. Starts outside the span widen it; a duration that runs
+    past its end is left to the calendar itself."""
+
+    # Days laid out beyond the latest start: a year covers every published time limit.
+    AHEAD = 400
+
+    def __init__(self, calendar: WorkingCalendar) -> None:
+        self.calendar = calendar
+        self.first = self.last = date.min
+        self.starts: list[datetime] = []
+        self.ends: list[datetime] = []
+        self.before: list[timedelta] = []  # working time from the span's start to each period
+        self.through: list[timedelta] = []  # ... and to each period's end
+
+    def _lay_out(self, first: date, last: date) -> None:
+        self.first, self.last = first, last
+        self.starts, self.ends, self.before, self.through = [], [], [], []
+        elapsed = timedelta(0)
+        day = first
+        while day <= last:
+            for start, end in self.calendar.periods_on(day):
+                self.starts.append(start)
+                self.ends.append(end)
+                self.before.append(elapsed)
+                elapsed += end - start
+                self.through.append(elapsed)
+            day += timedelta(days=1)
+
+    def add(self, start: datetime, duration: timedelta) -> datetime:
+        day = start.astimezone(TZ).date()
+        if day < self.first or day + timedelta(days=self.AHEAD) > self.last:
+            first = day - timedelta(days=31) if day < self.first or not self.starts else self.first
+            self._lay_out(first, max(self.last, day + timedelta(days=self.AHEAD + 31)))
+        index = bisect_right(self.ends, start)
+        if index == len(self.ends):
+            return self.calendar.add(start, duration)
+        period_start = self.starts[index]
+        begun = period_start if period_start > start else start
+        target = self.before[index] + (begun - period_start) + duration
+        found = bisect_left(self.through, target, lo=index)
+        if found == len(self.through):
+            return self.calendar.add(start, duration)
+        if found == index:
+            return begun.astimezone(TZ) + duration
+        return self.starts[found] + (target - self.before[found])
+
+
 class Catalog:
     """Procedures and agencies by code, read once; a calendar per office hours, built once."""
 
@@ -44,18 +96,38 @@ class Catalog:
             duration = p.duration
             self.durations[p.pk] = duration.delta if duration is not None else None
         self._calendars: dict[str, WorkingCalendar] = {}
+        self._clocks: dict[str, DueClock] = {}
+        # For the fast path: the due clock and time limit by the file's codes.
+        self.agency_hours = {code: a.office_hours for code, a in self.agencies.items()}
+        self.limits = {code: self.durations[p.pk] for code, p in self.procedures.items()}
+        # Built now: the calendar reads its overrides from the database, which is busy
+        # receiving the file (`COPY`) while due moments are computed.
+        for hours in set(self.agency_hours.values()):
+            try:
+                self.clock(hours)
+            except ValidationFailed:
+                continue  # refused when a row needs it, as before
+
+    def clock(self, office_hours: str) -> DueClock:
+        clock = self._clocks.get(office_hours)
+        if clock is None:
+            clock = self._clocks[office_hours] = DueClock(self._calendar(office_hours))
+        return clock
+
+    def _calendar(self, office_hours: str) -> WorkingCalendar:
+        calendar = self._calendars.get(office_hours)
+        if calendar is None:
+            base = working_calendar(office_hours)
+            calendar = self._calendars[office_hours] = _RememberingCalendar(
+                hours=base.hours,
+                extra_days_off=base.extra_days_off,
+                extra_working_days=base.extra_working_days,
+            )
+        return calendar
 
     def due(self, procedure: Procedure, agency: Agency, received_at: datetime) -> datetime | None:
         """§5: the procedure's time limit on the agency's working calendar from reception."""
         duration = self.durations[procedure.pk]
         if duration is None:
             return None
-        calendar = self._calendars.get(agency.office_hours)
-        if calendar is None:
-            base = working_calendar(agency.office_hours)
-            calendar = self._calendars[agency.office_hours] = _RememberingCalendar(
-                hours=base.hours,
-                extra_days_off=base.extra_days_off,
-                extra_working_days=base.extra_working_days,
-            )
-        return calendar.add(received_at, duration)
+        return self.clock(agency.office_hours).add(received_at, duration)

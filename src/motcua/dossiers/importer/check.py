@@ -1,58 +1,174 @@
-"""The first pass checks every row and writes nothing; the second pass reads the checked rows
-again, for the writer."""
+"""Checking the staged file, set-based: SQL finds the lines, Python says what is wrong.
+
+One query over the whole staging table keeps each row that SQL cannot prove good: a code to
+trim or too long, a procedure or agency not in the catalog, a value outside its set, an
+integer or a boolean misspelt, moments out of order, a state whose moments tell another
+story. The rule is deliberately a little stricter than the checker's (a code with a
+non-ASCII first letter, say, is kept), so that a row SQL passes is one the checker passes.
+Each kept row is read back and put through the checker (`rows.Checker`), which gives the
+reasons, in the same words, lines and columns as a row-by-row check; a kept row the checker
+finds good (a value with spaces around it) is written back in its canonical form and
+vouched for. Duplicate codes are one `GROUP BY`, over every row with a usable code, bad rows
+included, as before.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from django.utils.translation import gettext as _
 
+from motcua.catalog.models import Procedure
+from motcua.directory.models import Agency
 from motcua.dossiers.importer.catalog import Catalog
-from motcua.dossiers.importer.records import records
+from motcua.dossiers.importer.records import COLUMNS
 from motcua.dossiers.importer.report import Problem, ProgressFactory
-from motcua.dossiers.importer.rows import Checker, Row
+from motcua.dossiers.importer.rows import (
+    CHANNELS,
+    CODE_MAX,
+    FINISHED_STATES,
+    NEED_FINISHED,
+    RATINGS,
+    STATES,
+)
+from motcua.dossiers.importer.sql import listed
+from motcua.dossiers.importer.stage import BOOLEANS, Preparer, Staging, staged_rows
+
+FETCH = 2000
 
 
-def validate(
-    path: Path, catalog: Catalog, problems: list[Problem], progress: ProgressFactory | None
+def valid_row(staging: Staging) -> str:
+    """The SQL condition a staged row (alias `s`, catalog joined as `p` and `a`) meets when
+    the checker would find nothing wrong with it."""
+    d = staging.dialect
+    moment = d.moment
+    received = moment("s.received_at")
+    finished = moment("s.finished_at")
+    booleans = " AND ".join(f"s.{COLUMNS[i]} IN ('true', 'false')" for i in sorted(BOOLEANS))
+    return f"""(
+        s.code <> '' AND length(s.code) <= {CODE_MAX} AND {d.clean("s.code")}
+        AND p.id IS NOT NULL AND a.id IS NOT NULL
+        AND s.channel IN ({listed(CHANNELS)})
+        AND s.state IN ({listed(STATES)})
+        AND s.rating IN ('', {listed(RATINGS)})
+        AND s.received_at <> ''
+        AND {d.digits("s.supplements", 5)} AND (length(s.supplements) < 5
+            OR s.supplements <= '32767')
+        AND {d.digits("s.fee_amount", 18)}
+        AND {booleans}
+        AND (s.due_at = '' OR {moment("s.due_at")} >= {received})
+        AND (s.finished_at = '' OR {finished} >= {received})
+        AND (s.returned_at = '' OR {moment("s.returned_at")} >=
+            CASE WHEN s.finished_at <> '' THEN {finished} ELSE {received} END)
+        AND (s.rated_at = '' OR {moment("s.rated_at")} >= {received})
+        AND (s.finished_at <> '' OR s.state NOT IN ({listed(NEED_FINISHED)}))
+        AND (s.finished_at = '' OR s.state IN ({listed(FINISHED_STATES)}))
+        AND ((s.returned_at <> '') = (s.state = 'returned'))
+        AND ((s.rating <> '') = (s.rated_at <> ''))
+    )"""
+
+
+def catalog_joins(staging: Staging) -> str:
+    d = staging.dialect
+    procedures, agencies = d.table(Procedure), d.table(Agency)
+    return (
+        f"LEFT JOIN {procedures} p ON p.{d.column(Procedure, 'code')} = s.procedure_code "
+        f"LEFT JOIN {agencies} a ON a.{d.column(Agency, 'code')} = s.agency_code"
+    )
+
+
+def _fetched(cursor: Any) -> Iterator[Any]:
+    while rows := cursor.fetchmany(FETCH):
+        yield from rows
+
+
+def stage_and_check(
+    *,
+    path: Path,
+    catalog: Catalog,
+    staging: Staging,
+    problems: list[Problem],
+    progress: ProgressFactory | None,
+    chunk: int,
 ) -> int:
-    """The first pass: check everything, write nothing. Returns the number of rows."""
+    """Stage the file and check it; every problem goes to `problems`. Returns the rows."""
     bar = (
         progress(desc=_("Kiểm tra"), total=path.stat().st_size, unit="B", unit_scale=True)
         if progress
         else None
     )
-    checker = Checker(catalog, problems)
-    seen: dict[str, int] = {}
-    rows = 0
     try:
-        for line, record in records(path, problems, bar.update if bar is not None else None):
-            if checker.row(line, record) is not None:
-                rows += 1
-            # Checked for bad rows too, so that every duplicate is reported.
-            code = checker.code
-            if not code:
-                continue
-            first = seen.setdefault(code, line)
-            if first != line:
-                problems.append(
-                    Problem(
-                        line,
-                        "code",
-                        _("mã hồ sơ '%(code)s' trùng với dòng %(first)d")
-                        % {"code": code, "first": first},
-                    )
-                )
+        rows = staging.load(
+            staged_rows(path, catalog, problems, bar.update if bar is not None else None),
+            chunk,
+        )
     finally:
         if bar is not None:
             bar.close()
+    _explain(staging, catalog, problems)
+    _duplicates(staging, problems)
     return rows
 
 
-def checked_rows(path: Path, catalog: Catalog, problems: list[Problem]) -> Iterator[Row]:
-    checker = Checker(catalog, problems)
-    for line, record in records(path, problems):
-        row = checker.row(line, record)
-        if row is not None:
-            yield row
+def _explain(staging: Staging, catalog: Catalog, problems: list[Problem]) -> None:
+    table = staging.name
+    with staging.connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.line, {', '.join(f's.{c}' for c in COLUMNS)} FROM {table} s "
+            f"{catalog_joins(staging)} "
+            f"WHERE s.checked = 0 AND s.vouched = 0 AND {valid_row(staging)} IS NOT TRUE "
+            "ORDER BY s.line",
+            [],
+        )
+        # Read to the end before writing: one cursor at a time on SQLite.
+        kept = list(_fetched(cursor))
+    if not kept:
+        return
+    preparer = Preparer(catalog, problems)
+    judged, vouched = [], []
+    for line, *values in kept:
+        staged = preparer.checked(line, list(values))
+        if staged[-2]:
+            judged.append((staged[-1], line))
+        else:
+            vouched.append([*staged[1:-2], line])
+    with staging.connection.cursor() as cursor:
+        cursor.execute(f"CREATE INDEX motcua_import_staging_line ON {table} (line)", [])
+        if judged:
+            cursor.executemany(f"UPDATE {table} SET checked = 1, key = %s WHERE line = %s", judged)
+        if vouched:
+            names = (*COLUMNS, "due_computed", "reference")
+            cursor.executemany(
+                f"UPDATE {table} SET {', '.join(f'{n} = %s' for n in names)}, vouched = 1 "
+                "WHERE line = %s",
+                vouched,
+            )
+
+
+def _duplicates(staging: Staging, problems: list[Problem]) -> None:
+    table = staging.name
+    key = "CASE WHEN checked = 1 THEN key ELSE code END"
+    with staging.connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {table} WHERE {key} <> '' GROUP BY {key} HAVING COUNT(*) > 1 LIMIT 1",
+            [],
+        )
+        if cursor.fetchone() is None:
+            return
+        cursor.execute(
+            f"SELECT k, line, first FROM (SELECT k, line, MIN(line) OVER (PARTITION BY k) AS first"
+            f" FROM (SELECT {key} AS k, line FROM {table}) t WHERE k <> '') u "
+            "WHERE line <> first ORDER BY line",
+            [],
+        )
+        duplicates = list(_fetched(cursor))
+    for code, line, first in duplicates:
+        problems.append(
+            Problem(
+                line,
+                "code",
+                _("mã hồ sơ '%(code)s' trùng với dòng %(first)d") % {"code": code, "first": first},
+            )
+        )

@@ -1,7 +1,8 @@
 """Reading the file: CSV with a header row, or JSON Lines, as records with their line numbers.
 
-A record is the file's text per column, unchecked; an unreadable line, a bad header or an
-unknown key is reported as a problem and the reading goes on.
+A record is the file's values in `COLUMNS` order, unchecked (a CSV gives text; JSON Lines
+may give `null`, booleans, numbers, or leave a key out, read as `None`); an unreadable line,
+a bad header or an unknown key is reported as a problem and the reading goes on.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import codecs
 import csv
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +69,7 @@ def _lines(
 
 def records(
     path: Path, problems: list[Problem], on_bytes: Callable[[int], object] | None = None
-) -> Iterator[tuple[int, Mapping[str, Any]]]:
+) -> Iterator[tuple[int, list[Any]]]:
     lines = _lines(path, problems, on_bytes)
     if path.suffix.lower() == ".csv":
         yield from _csv_records(lines, problems)
@@ -75,7 +77,7 @@ def records(
         yield from _jsonl_records(lines, problems)
 
 
-def _csv_records(lines: Iterator[str], problems: list[Problem]) -> Iterator[tuple[int, dict]]:
+def _csv_records(lines: Iterator[str], problems: list[Problem]) -> Iterator[tuple[int, list]]:
     reader = csv.reader(lines)
     try:
         header = next(reader, None)
@@ -100,6 +102,7 @@ def _csv_records(lines: Iterator[str], problems: list[Problem]) -> Iterator[tupl
         if bad_header:
             return
         width = len(header)
+        ordered = None if tuple(header) == COLUMNS else itemgetter(*map(header.index, COLUMNS))
         previous = reader.line_num
         for values in reader:
             line, previous = previous + 1, reader.line_num
@@ -116,14 +119,14 @@ def _csv_records(lines: Iterator[str], problems: list[Problem]) -> Iterator[tupl
                     )
                 )
                 continue
-            yield line, dict(zip(header, values, strict=True))
+            yield line, values if ordered is None else list(ordered(values))
     except csv.Error as error:
         problems.append(
             Problem(reader.line_num, "-", _("CSV sai cú pháp: %(error)s") % {"error": error})
         )
 
 
-def _jsonl_records(lines: Iterator[str], problems: list[Problem]) -> Iterator[tuple[int, dict]]:
+def _jsonl_records(lines: Iterator[str], problems: list[Problem]) -> Iterator[tuple[int, list]]:
     known = frozenset(COLUMNS)
     for line, text in enumerate(lines, start=1):
         if not text.strip():
@@ -142,4 +145,4 @@ def _jsonl_records(lines: Iterator[str], problems: list[Problem]) -> Iterator[tu
         for key in unknown:
             problems.append(Problem(line, key, _("cột không có trong hợp đồng nhập")))
         if not unknown:
-            yield line, record
+            yield line, [record.get(name) for name in COLUMNS]

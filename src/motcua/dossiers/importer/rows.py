@@ -27,7 +27,7 @@ FINISHED_STATES = (State.RESULT_READY, State.RETURNED, State.REFUSED)
 NEED_FINISHED = (State.RESULT_READY, State.RETURNED)
 PAUSED_STATES = (State.SUPPLEMENT_REQUESTED, State.SUSPENDED, State.TRANSFERRED)
 
-_CODE_MAX = Dossier._meta.get_field("code").max_length or 96
+CODE_MAX = Dossier._meta.get_field("code").max_length or 96
 _SMALL_MAX = 32767  # supplement_count is a PositiveSmallIntegerField
 _BIG_MAX = 2**63 - 1  # fee_amount is a BigIntegerField
 _INTEGER = re.compile(r"^[+-]?\d+$")
@@ -79,8 +79,8 @@ class Checker:
         self.failed = set()
         get = record.get
         code = self.text("code", get("code"))
-        if len(code) > _CODE_MAX:
-            self.fail("code", _("dài quá %(n)d ký tự") % {"n": _CODE_MAX})
+        if len(code) > CODE_MAX:
+            self.fail("code", _("dài quá %(n)d ký tự") % {"n": CODE_MAX})
         elif "\x00" in code:
             self.fail("code", _("chứa ký tự NUL"))
         self.code = "" if "code" in self.failed else code

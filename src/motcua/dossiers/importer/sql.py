@@ -3,7 +3,7 @@ model's metadata, and moments as the database driver takes them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, cast
 
@@ -61,3 +61,99 @@ class Insert:
         for position, value in zip(self.positions, values, strict=True):
             row[position] = value
         return row
+
+
+def listed(values: Iterable[str]) -> str:
+    """Values as SQL literals: only for the models' own choices, fixed identifiers."""
+    return ", ".join(f"'{value}'" for value in sorted(map(str, values)))
+
+
+class Dialect:
+    """The few expressions the set-based steps write differently on PostgreSQL and SQLite.
+
+    Moments arrive in the staging table as text in one shape the file reader guarantees
+    (`YYYY-MM-DDTHH:MM:SS[.ffffff]±HH:MM`, see `stage.moment_text`); `moment` turns that into
+    what the dossier table stores: a `timestamptz` on PostgreSQL, Django's UTC text on SQLite
+    (`YYYY-MM-DD HH:MM:SS[.ffffff]`, so that an imported value compares equal to one Django
+    wrote).
+
+    Every statement built from these is run with a parameter list (possibly empty), so a
+    literal `%` is written `%%` on both databases.
+    """
+
+    def __init__(self, connection: BaseDatabaseWrapper) -> None:
+        self.connection = connection
+        self.postgres = connection.vendor == "postgresql"
+        self.quote = connection.ops.quote_name
+
+    def table(self, model: type[Model]) -> str:
+        return self.quote(model._meta.db_table)
+
+    def column(self, model: type[Model], name: str) -> str:
+        return self.quote(cast(Field, model._meta.get_field(name)).column)
+
+    def moment(self, text: str) -> str:
+        if self.postgres:
+            return f"CAST(NULLIF({text}, '') AS timestamptz)"
+        return (
+            f"CASE WHEN {text} = '' THEN NULL ELSE strftime('%%Y-%%m-%%d %%H:%%M:%%S', {text}) || "
+            f"CASE WHEN length({text}) = 32 THEN substr({text}, 20, 7) ELSE '' END END"
+        )
+
+    def local_day(self, moment: str) -> str:
+        """The day a stored moment falls on in Viet Nam (`counters.keys.local_day`)."""
+        if self.postgres:
+            return f"CAST(({moment}) AT TIME ZONE 'Asia/Ho_Chi_Minh' AS date)"
+        # Viet Nam has kept +07:00 since June 1975; older moments ask the zone database,
+        # through the function Django registers on its SQLite connections.
+        return (
+            f"CASE WHEN {moment} >= '1976' THEN date({moment}, '+7 hours') "
+            f"ELSE django_datetime_cast_date({moment}, 'Asia/Ho_Chi_Minh', 'UTC') END"
+        )
+
+    def digits(self, text: str, most: int) -> str:
+        """`text` is 1 to `most` ASCII digits."""
+        if self.postgres:
+            return f"({text} ~ '^[0-9]{{1,{most}}}$')"
+        return f"({text} <> '' AND length({text}) <= {most} AND {text} NOT GLOB '*[^0-9]*')"
+
+    def clean(self, text: str) -> str:
+        """`text` begins and ends with a printable ASCII character other than a space: what
+        a code that needs no trimming looks like (anything else is checked in Python)."""
+        if self.postgres:
+            return f"({text} ~ '^[!-~](.*[!-~])?$')"
+        return f"({text} GLOB '[!-~]*' AND {text} GLOB '*[!-~]')"
+
+    def distinct(self, left: str, right: str) -> str:
+        """Null-safe inequality."""
+        if self.postgres:
+            return f"({left} IS DISTINCT FROM {right})"
+        return f"({left} IS NOT {right})"
+
+    def flag(self, text: str) -> str:
+        return f"({text} = 'true')"
+
+    def integer(self, text: str) -> str:
+        return f"CAST({text} AS {'bigint' if self.postgres else 'INTEGER'})"
+
+    def json(self, text: str) -> str:
+        return f"CAST({text} AS jsonb)" if self.postgres else text
+
+    def types(self) -> dict[str, str]:
+        if self.postgres:
+            return {
+                "int": "integer",
+                "bigint": "bigint",
+                "text": "text",
+                "moment": "timestamptz",
+                "flag": "boolean",
+                "day": "date",
+            }
+        return {
+            "int": "INTEGER",
+            "bigint": "INTEGER",
+            "text": "TEXT",
+            "moment": "TEXT",
+            "flag": "INTEGER",
+            "day": "TEXT",
+        }

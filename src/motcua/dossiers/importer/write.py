@@ -1,32 +1,40 @@
-"""The second pass: the checked rows written one batch at a time, inside the caller's
-transaction — a new code creates a dossier, a changed row updates it, an identical row is left
-alone — with the dossiers' events and the counters' delta.
+"""Writing a checked file, set-based: a handful of `INSERT … SELECT` and `UPDATE … FROM`
+statements over the staging table, whatever the number of rows.
 
-Rows are written with plain parameterised SQL (`executemany`) rather than `bulk_create`: at a
-million rows the ORM's per-object and per-statement work (and SQLite's 999-parameter batches)
-cost more than the database does. The statements are built from the models' metadata, so a
-new dossier field with a default is written with that default.
+1. `resolve` (before the write transaction): the staged text becomes typed rows in a second
+   temporary table, `import_new`, with the catalog's ids and the derived fields (§6–§7:
+   `closed_at`, `refused_stage`, `state_before_pause`, `paid_online_at`, `created_at`,
+   `submitted_at`).
+2. `Writer.write` (inside it): the dossiers whose code is already known are locked and
+   matched; those whose fields differ (everything but `paid_online_at`, which §9 does not
+   carry) are listed with the names of the changed fields; the counters' delta is summed by
+   `GROUP BY` (`counters.py`) from the new rows and from the changed rows before and after;
+   changed dossiers are updated (version + 1) with an `import_update` event; new dossiers are
+   inserted with their `import` event. An identical row is left alone.
+
+A dossier field the import does not set is written with its model default, read from the
+model, so a new field with a default needs nothing here.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections import Counter
-from typing import cast
+from dataclasses import dataclass
+from typing import Any, cast
 
-from django.db import connections
-from django.db.models import DateTimeField, Field, Max
+from django.db.models import Field
 from django.utils import timezone
 
-from motcua.counters.keys import Key
-from motcua.dossiers.importer.catalog import Catalog
-from motcua.dossiers.importer.report import ImportReport
-from motcua.dossiers.importer.rows import PAUSED_STATES, Row
-from motcua.dossiers.importer.sql import Insert, insert_rows, moment_adapter
-from motcua.dossiers.metrics import contributions
+from motcua.catalog.models import Procedure
+from motcua.directory.models import Agency
+from motcua.dossiers.importer.counters import counters_add_grouped
+from motcua.dossiers.importer.records import COLUMNS
+from motcua.dossiers.importer.rows import PAUSED_STATES
+from motcua.dossiers.importer.sql import Dialect, listed
+from motcua.dossiers.importer.stage import Staging
+from motcua.dossiers.metrics import ONLINE_LEVELS
 from motcua.dossiers.models import TERMINAL_STATES, Channel, Dossier, DossierEvent, State
 
-# The dossier fields an import writes, in the order `Writer.values` returns them.
+# The dossier fields an import writes, in the order an `import_update` event lists them.
 FIELDS = (
     "procedure",
     "agency",
@@ -55,241 +63,430 @@ FIELDS = (
     "submitted_at",
 )
 ATTNAMES = tuple(cast(Field, Dossier._meta.get_field(name)).attname for name in FIELDS)
-PAID_AT = FIELDS.index("paid_online_at")
-PAID = FIELDS.index("paid_online")
+NEW = "motcua_import_new"
+CHANGED = "motcua_import_changed"
 
 
-def _compared(values: tuple) -> tuple:
-    """What decides whether a row changed its dossier: everything but `paid_online_at`, which
-    §9 does not carry — the file's stand-in for it is no news about the dossier."""
-    return values[:PAID_AT] + values[PAID_AT + 1 :]
+def _column(name: str) -> str:
+    return cast(Field, Dossier._meta.get_field(name)).column
 
 
-def reference_for(code: str) -> str:
-    """The temporary reference of an imported dossier: stable, so a re-import finds it."""
-    return "NK-" + hashlib.blake2b(code.encode(), digest_size=10).hexdigest().upper()
+# The typed table's columns: the dossier's own names, so a comparison reads `n.x` / `d.x`.
+_TYPED = {
+    "line": "int",
+    "code": "text",
+    "reference": "text",
+    "offers_online": "flag",
+    **{
+        _column(name): kind
+        for name, kind in {
+            "procedure": "bigint",
+            "agency": "bigint",
+            "channel": "text",
+            "state": "text",
+            "state_before_pause": "text",
+            "received_at": "moment",
+            "due_at": "moment",
+            "finished_at": "moment",
+            "returned_at": "moment",
+            "closed_at": "moment",
+            "refused_stage": "text",
+            "supplement_count": "int",
+            "fee_amount": "bigint",
+            "paid_online": "flag",
+            "paid_online_at": "moment",
+            "digitized": "flag",
+            "e_result": "flag",
+            "result_to_store": "flag",
+            "reused_data": "flag",
+            "registry_used": "flag",
+            "synced": "flag",
+            "rating": "text",
+            "rated_at": "moment",
+            "created_at": "moment",
+            "submitted_at": "moment",
+        }.items()
+    },
+    "dossier_id": "bigint",
+}
+
+
+def resolve(staging: Staging) -> None:
+    """Fill `import_new` from the staging table (every staged row is good by now)."""
+    d = staging.dialect
+    types = d.types()
+    new = d.quote(NEW)
+    moment = d.moment
+    columns = ", ".join(f"{name} {types[kind]}" for name, kind in _TYPED.items())
+    c = _column
+    typed = f"""
+        SELECT s.line, s.code, s.reference,
+            p.{d.column(Procedure, "online")} IN ({listed(ONLINE_LEVELS)}) AS offers_online,
+            p.id AS procedure_id, a.id AS agency_id, s.channel, s.state,
+            {moment("s.received_at")} AS received_at,
+            {moment("COALESCE(NULLIF(s.due_at, ''), s.due_computed)")} AS due_at,
+            {moment("s.finished_at")} AS finished_at,
+            {moment("s.returned_at")} AS returned_at,
+            {d.integer("s.supplements")} AS supplements,
+            {d.integer("s.fee_amount")} AS fee_amount,
+            {d.flag("s.paid_online")} AS paid_online,
+            {d.flag("s.digitized")} AS digitized,
+            {d.flag("s.e_result")} AS e_result,
+            {d.flag("s.result_to_store")} AS result_to_store,
+            {d.flag("s.reused_data")} AS reused_data,
+            {d.flag("s.registry_used")} AS registry_used,
+            {d.flag("s.synced")} AS synced,
+            s.rating, {moment("s.rated_at")} AS rated_at
+        FROM {staging.name} s
+        JOIN {d.table(Procedure)} p ON p.{d.column(Procedure, "code")} = s.procedure_code
+        JOIN {d.table(Agency)} a ON a.{d.column(Agency, "code")} = s.agency_code
+        WHERE s.checked = 0"""
+    # §6–§7, as `dossier_transition` leaves a dossier in each state: see the package's doc.
+    derived = {
+        "line": "t.line",
+        "code": "t.code",
+        "reference": "t.reference",
+        "offers_online": "t.offers_online",
+        c("procedure"): "t.procedure_id",
+        c("agency"): "t.agency_id",
+        c("channel"): "t.channel",
+        c("state"): "t.state",
+        c("state_before_pause"): (
+            f"CASE WHEN t.state IN ({listed(PAUSED_STATES)}) "
+            f"THEN '{State.IN_PROGRESS.value}' ELSE '' END"
+        ),
+        c("received_at"): "t.received_at",
+        c("due_at"): "t.due_at",
+        c("finished_at"): "t.finished_at",
+        c("returned_at"): "t.returned_at",
+        c("closed_at"): (
+            f"CASE WHEN t.state IN ({listed(TERMINAL_STATES)}) "
+            "THEN COALESCE(t.returned_at, t.finished_at, t.received_at) END"
+        ),
+        c("refused_stage"): (
+            f"CASE WHEN t.state = '{State.REFUSED.value}' THEN CASE WHEN t.finished_at IS NULL "
+            f"THEN '{Dossier.RefusedStage.RECEPTION.value}' "
+            f"ELSE '{Dossier.RefusedStage.PROCESSING.value}' END ELSE '' END"
+        ),
+        c("supplement_count"): "t.supplements",
+        c("fee_amount"): "t.fee_amount",
+        c("paid_online"): "t.paid_online",
+        # §9 carries no payment moment; reception is the earliest the fee can have been paid
+        # and the moment the row is sure of. An update keeps a known moment (`Writer`).
+        c("paid_online_at"): "CASE WHEN t.paid_online THEN t.received_at END",
+        c("digitized"): "t.digitized",
+        c("e_result"): "t.e_result",
+        c("result_to_store"): "t.result_to_store",
+        c("reused_data"): "t.reused_data",
+        c("registry_used"): "t.registry_used",
+        c("synced"): "t.synced",
+        c("rating"): "t.rating",
+        c("rated_at"): "t.rated_at",
+        c("created_at"): "t.received_at",
+        c("submitted_at"): f"CASE WHEN t.channel = '{Channel.ONLINE.value}' THEN t.received_at END",
+    }
+    with staging.connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {new}", [])
+        cursor.execute(f"CREATE TEMP TABLE {new} ({columns})", [])
+        cursor.execute(
+            f"INSERT INTO {new} ({', '.join(derived)}) "
+            f"SELECT {', '.join(derived.values())} FROM ({typed}) t",
+            [],
+        )
+        cursor.execute(f"CREATE UNIQUE INDEX motcua_import_new_code ON {new} (code)", [])
+        if d.postgres:
+            # A temporary table has no statistics until asked; the planner needs them.
+            cursor.execute(f"ANALYZE {new}", [])
+
+
+def drop(dialect: Dialect) -> None:
+    with dialect.connection.cursor() as cursor:
+        for name in (NEW, CHANGED):
+            cursor.execute(f"DROP TABLE IF EXISTS {dialect.quote(name)}", [])
+
+
+@dataclass
+class Written:
+    created: int = 0
+    updated: int = 0
 
 
 class Writer:
-    def __init__(self, *, catalog: Catalog, source: str, report: ImportReport) -> None:
-        self.catalog = catalog
-        self.report = report
-        self.delta: Counter[Key] = Counter()
-        self.now = timezone.now()
+    """The write steps, inside the caller's transaction."""
+
+    def __init__(self, *, dialect: Dialect, source: str) -> None:
+        self.d = dialect
         self.source = source
-        self.connection = connection = connections[Dossier.objects.db]
-        self.adapt = moment_adapter(connection)
-        self.moments = tuple(isinstance(Dossier._meta.get_field(n), DateTimeField) for n in FIELDS)
-        quote = connection.ops.quote_name
-        self.table = quote(Dossier._meta.db_table)
-        self.columns = ", ".join(quote(name) for name in ("code", "id", *_columns(FIELDS)))
-        # New dossiers: the database row, and the model instance the counters are read from.
-        self.insert = Insert(
-            connection,
-            Dossier,
-            ("reference", "code", *FIELDS, "updated_at"),
-            applicant_name="",
+        self.now = dialect.connection.ops.adapt_datetimefield_value(timezone.now())
+        self.dossiers = dialect.table(Dossier)
+        self.events = dialect.table(DossierEvent)
+        self.new = dialect.quote(NEW)
+        self.changed = dialect.quote(CHANGED)
+        self.import_payload = DossierEvent._meta.get_field("payload").get_db_prep_save(
+            {"source": source}, dialect.connection
         )
-        concrete = Dossier._meta.concrete_fields
-        self.attnames = [f.attname for f in concrete]
-        self.instance_template = [getattr(Dossier(applicant_name=""), f.attname) for f in concrete]
-        self.instance_positions = [
-            concrete.index(cast(Field, Dossier._meta.get_field(name))) for name in ("code", *FIELDS)
+
+    def write(self) -> Written:
+        written = Written()
+        with self.d.connection.cursor() as cursor:
+            matched = self._match(cursor)
+            if matched:
+                written.updated = self._compare(cursor)
+            counters_add_grouped(self.d, self._contributions(bool(written.updated)))
+            if written.updated:
+                self._update(cursor)
+            written.created = self._create(cursor)
+        return written
+
+    def _match(self, cursor: Any) -> int:
+        """Lock the dossiers whose codes the file holds, and note their ids."""
+        code = self.d.quote(_column("code"))
+        if self.d.postgres:
+            cursor.execute(
+                f"SELECT COUNT(*) FROM (SELECT 1 FROM {self.dossiers} d JOIN {self.new} n "
+                f"ON d.{code} = n.code ORDER BY d.id FOR UPDATE OF d) locked",
+                [],
+            )
+        cursor.execute(
+            f"UPDATE {self.new} SET dossier_id = d.id FROM {self.dossiers} d "
+            f"WHERE d.{code} = {self.new}.code",
+            [],
+        )
+        return cursor.rowcount
+
+    def _final_paid_at(self) -> str:
+        # A dossier paid online live keeps its confirmation moment (§8 counts the payment on
+        # that day); only a flag that turns true takes the row's reception, and one that turns
+        # false clears it.
+        paid, at = _column("paid_online"), _column("paid_online_at")
+        return f"CASE WHEN d.{paid} AND n.{paid} THEN d.{at} ELSE n.{at} END"
+
+    def _compare(self, cursor: Any) -> int:
+        """List the matched dossiers the file changes, with the names of the changed fields."""
+        d = self.d
+        types = d.types()
+        paid_at = self._final_paid_at()
+        differs = []
+        names = []
+        for name in FIELDS:
+            column = d.quote(_column(name))
+            new = paid_at if name == "paid_online_at" else f"n.{column}"
+            differs.append(d.distinct(f"d.{column}", new))
+            names.append(f"CASE WHEN {differs[-1]} THEN ',\"{name}\"' ELSE '' END")
+        changed_any = " OR ".join(
+            test for name, test in zip(FIELDS, differs, strict=True) if name != "paid_online_at"
+        )
+        state, version = d.quote(_column("state")), d.quote("version")
+        cursor.execute(f"DROP TABLE IF EXISTS {self.changed}", [])
+        cursor.execute(
+            f"CREATE TEMP TABLE {self.changed} (line {types['int']}, dossier_id {types['bigint']},"
+            f" from_state {types['text']}, version {types['bigint']}, "
+            f"paid_online_at {types['moment']}, fields {types['text']})",
+            [],
+        )
+        cursor.execute(
+            f"INSERT INTO {self.changed} "
+            f"SELECT n.line, d.id, d.{state}, d.{version}, {paid_at}, "
+            f"'[' || substr({' || '.join(names)}, 2) || ']' "
+            f"FROM {self.new} n JOIN {self.dossiers} d ON d.id = n.dossier_id "
+            f"WHERE {changed_any}",
+            [],
+        )
+        return cursor.rowcount
+
+    def _contributions(self, with_changes: bool) -> str:
+        """What the counters add up: each new row and each changed row after the change
+        (sign +1), each changed dossier before it (sign -1)."""
+        d = self.d
+        names = (
+            "agency",
+            "channel",
+            "received_at",
+            "finished_at",
+            "due_at",
+            "supplement_count",
+            "fee_amount",
+            "paid_online",
+            "e_result",
+            "result_to_store",
+            "rating",
+            "rated_at",
+            "synced",
+            "digitized",
+            "reused_data",
+            "registry_used",
+        )
+        columns = [d.quote(_column(name)) for name in names]
+        aliases = ", ".join(f"{{t}}.{c} AS {c}" for c in columns)
+        paid_at = d.quote(_column("paid_online_at"))
+        parts = [
+            f"SELECT 1 AS sign, n.offers_online AS offers_online, {aliases.format(t='n')}, "
+            f"n.{paid_at} AS {paid_at} FROM {self.new} n WHERE n.dossier_id IS NULL"
         ]
-        self.update_sql = "UPDATE {} SET {} WHERE {} = %s".format(
-            self.table,
-            ", ".join(f"{quote(c)} = %s" for c in (*_columns(FIELDS), "version", "updated_at")),
-            quote("id"),
-        )
-        self.insert_event = Insert(
-            connection,
-            DossierEvent,
-            ("dossier", "seq", "at", "action", "from_state", "to_state", "payload"),
-        )
-        self.payload_field = DossierEvent._meta.get_field("payload")
-        self.import_payload = self.payload_field.get_db_prep_save({"source": source}, connection)
-
-    def values(self, row: Row) -> tuple:
-        """The row as the dossier fields it sets, in `FIELDS` order."""
-        state = row.state
-        due_at = row.due_at
-        if due_at is None:
-            due_at = self.catalog.due(row.procedure, row.agency, row.received_at)
-        closed_at = None
-        if state in TERMINAL_STATES:
-            closed_at = row.returned_at or row.finished_at or row.received_at
-        refused_stage = ""
-        if state == State.REFUSED:
-            refused_stage = (
-                Dossier.RefusedStage.PROCESSING
-                if row.finished_at is not None
-                else Dossier.RefusedStage.RECEPTION
+        if with_changes:
+            procedure_online = d.column(Procedure, "online")
+            parts.append(
+                f"SELECT 1, n.offers_online, {aliases.format(t='n')}, c.paid_online_at "
+                f"FROM {self.new} n JOIN {self.changed} c ON c.line = n.line"
             )
-        return (
-            row.procedure.pk,
-            row.agency.pk,
-            row.channel,
-            state,
-            State.IN_PROGRESS if state in PAUSED_STATES else "",
-            row.received_at,
-            due_at,
-            row.finished_at,
-            row.returned_at,
-            closed_at,
-            refused_stage,
-            row.supplements,
-            row.fee_amount,
-            row.paid_online,
-            # §9 carries no payment moment; reception is the earliest the fee can have been
-            # paid and the moment the row is sure of. An update keeps a known moment
-            # (`_paid_online_at`).
-            row.received_at if row.paid_online else None,
-            row.digitized,
-            row.e_result,
-            row.result_to_store,
-            row.reused_data,
-            row.registry_used,
-            row.synced,
-            row.rating,
-            row.rated_at,
-            row.received_at,
-            row.received_at if row.channel == Channel.ONLINE else None,
-        )
-
-    def stored(self, values: tuple) -> tuple:
-        """The values as the database driver takes and returns them."""
-        adapt = self.adapt
-        return tuple(
-            adapt(value) if moment else value
-            for value, moment in zip(values, self.moments, strict=True)
-        )
-
-    def counted(self, dossier: Dossier) -> Counter[Key]:
-        # A procedure created since the catalog was read is looked up by `contributions`.
-        offers_online = self.catalog.offers_online.get(dossier.procedure_id)
-        return contributions(dossier, offers_online=offers_online)
-
-    def write(self, rows: list[Row]) -> None:
-        codes = [row.code for row in rows]
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT {} FROM {} WHERE {} IN ({})".format(
-                    self.columns,
-                    self.table,
-                    self.connection.ops.quote_name("code"),
-                    ", ".join(["%s"] * len(codes)),
-                ),
-                codes,
+            parts.append(
+                f"SELECT -1, p.{procedure_online} IN ({listed(ONLINE_LEVELS)}), "
+                f"{aliases.format(t='d')}, d.{paid_at} "
+                f"FROM {self.changed} c JOIN {self.dossiers} d ON d.id = c.dossier_id "
+                f"JOIN {d.table(Procedure)} p ON p.id = d.{d.quote(_column('procedure'))}"
             )
-            existing = {found[0]: found for found in cursor.fetchall()}
-        fresh: list[tuple[Row, tuple, tuple]] = []
-        changed: dict[int, tuple] = {}
-        for row in rows:
-            values = self.values(row)
-            stored = self.stored(values)
-            found = existing.get(row.code)
-            if found is None:
-                fresh.append((row, values, stored))
-            elif _compared(found[2:]) != _compared(stored):
-                changed[found[1]] = values
+        return " UNION ALL ".join(parts)
+
+    def _update(self, cursor: Any) -> None:
+        d = self.d
+        sets = [
+            f"{d.quote(_column(name))} = n.{d.quote(_column(name))}"
+            for name in FIELDS
+            if name != "paid_online_at"
+        ]
+        sets.append(f"{d.quote(_column('paid_online_at'))} = c.paid_online_at")
+        sets.append(f"{d.quote('version')} = c.version + 1")
+        sets.append(f"{d.quote('updated_at')} = %s")
+        cursor.execute(
+            f"UPDATE {self.dossiers} SET {', '.join(sets)} "
+            f"FROM {self.changed} c JOIN {self.new} n ON n.line = c.line "
+            f"WHERE {self.dossiers}.id = c.dossier_id",
+            [self.now],
+        )
+        event = _EventColumns(d)
+        payload = d.json(
+            "'{\"source\": ' || CAST(%s AS text) || ', \"fields\": ' || c.fields || '}'"
+        )
+        values = event.values(
+            dossier="c.dossier_id",
+            seq=(
+                f"COALESCE((SELECT MAX(e.{d.quote('seq')}) FROM {self.events} e "
+                f"WHERE e.{event.dossier} = c.dossier_id), 0) + 1"
+            ),
+            at="%s",
+            action="'import_update'",
+            from_state="c.from_state",
+            to_state=f"n.{d.quote(_column('state'))}",
+            payload=payload,
+        )
+        cursor.execute(
+            f"INSERT INTO {self.events} ({event.columns}) SELECT {values.sql} "
+            f"FROM {self.changed} c JOIN {self.new} n ON n.line = c.line",
+            [*values.params_before(at=self.now, payload=_json_text(self.source))],
+        )
+
+    def _create(self, cursor: Any) -> int:
+        d = self.d
+        given = {"reference": "n.reference", "code": "n.code", "updated_at": "%s"}
+        for name in FIELDS:
+            column = d.quote(_column(name))
+            given[name] = f"n.{column}"
+        fields = [f for f in Dossier._meta.concrete_fields if not f.primary_key]
+        prototype = Dossier(applicant_name="")
+        columns, exprs, params = [], [], []
+        for field in fields:
+            columns.append(d.quote(field.column))
+            if field.name in given:
+                exprs.append(given[field.name])
+                if field.name == "updated_at":
+                    params.append(self.now)
             else:
-                self.report.unchanged += 1
-        if fresh:
-            self._create(fresh)
-        if changed:
-            self._update(changed)
-
-    def _create(self, fresh: list[tuple[Row, tuple, tuple]]) -> None:
-        params = []
-        now = self.adapt(self.now)
-        for row, values, stored in fresh:
-            params.append(self.insert.params((reference_for(row.code), row.code, *stored, now)))
-            instance = self.instance_template.copy()
-            for position, value in zip(self.instance_positions, (row.code, *values), strict=True):
-                instance[position] = value
-            dossier = Dossier.from_db(self.connection.alias, self.attnames, instance)
-            self.delta.update(self.counted(dossier))
-        with self.connection.cursor() as cursor:
-            insert_rows(cursor, self.insert.head, self.insert.width, params)
-            codes = [row.code for row, _values, _stored in fresh]
-            cursor.execute(
-                "SELECT {}, {} FROM {} WHERE {} IN ({})".format(
-                    *(self.connection.ops.quote_name(c) for c in ("code", "id")),
-                    self.table,
-                    self.connection.ops.quote_name("code"),
-                    ", ".join(["%s"] * len(codes)),
-                ),
-                codes,
-            )
-            ids = dict(cursor.fetchall())
-            insert_rows(
-                cursor,
-                self.insert_event.head,
-                self.insert_event.width,
-                [
-                    self.insert_event.params(
-                        (ids[row.code], 1, stored[5], "import", "", row.state, self.import_payload)
-                    )
-                    for row, _values, stored in fresh
-                ],
-            )
-        self.report.created += len(fresh)
-
-    def _update(self, changed: dict[int, tuple]) -> None:
-        # Read again under a lock: the counters move from what the dossier is, not from what
-        # it was when the batch was compared.
-        locked = list(Dossier.objects.select_for_update().filter(pk__in=list(changed)))
-        last_seq = dict(
-            DossierEvent.objects.filter(dossier_id__in=list(changed))
-            .order_by()
-            .values("dossier_id")
-            .annotate(last=Max("seq"))
-            .values_list("dossier_id", "last")
-        )
-        updates, events = [], []
-        at = self.adapt(self.now)
-        for dossier in locked:
-            values = _paid_online_at(dossier, changed[dossier.pk])
-            before = tuple(getattr(dossier, name) for name in ATTNAMES)
-            if _compared(before) == _compared(values):
-                self.report.unchanged += 1
-                continue
-            fields = [f for f, old, new in zip(FIELDS, before, values, strict=True) if old != new]
-            from_state = dossier.state
-            self.delta.subtract(self.counted(dossier))
-            for name, value in zip(ATTNAMES, values, strict=True):
-                setattr(dossier, name, value)
-            self.delta.update(self.counted(dossier))
-            updates.append([*self.stored(values), dossier.version + 1, at, dossier.pk])
-            payload = {"source": self.source, "fields": fields}
-            events.append(
-                self.insert_event.params(
-                    (
-                        dossier.pk,
-                        (last_seq.get(dossier.pk) or 0) + 1,
-                        at,
-                        "import_update",
-                        from_state,
-                        dossier.state,
-                        self.payload_field.get_db_prep_save(payload, self.connection),
-                    )
+                exprs.append("%s")
+                params.append(
+                    field.get_db_prep_save(getattr(prototype, field.attname), d.connection)
                 )
+        insert = (
+            f"INSERT INTO {self.dossiers} ({', '.join(columns)}) "
+            f"SELECT {', '.join(exprs)} FROM {self.new} n WHERE n.dossier_id IS NULL "
+            "ORDER BY n.line"
+        )
+        event = _EventColumns(d)
+        received, state = d.quote(_column("received_at")), d.quote(_column("state"))
+        if d.postgres:
+            values = event.values(
+                dossier="ins.id",
+                seq="1",
+                at=f"ins.{received}",
+                action="'import'",
+                from_state="''",
+                to_state=f"ins.{state}",
+                payload="%s",
             )
-        if updates:
-            with self.connection.cursor() as cursor:
-                cursor.executemany(self.update_sql, updates)
-                insert_rows(cursor, self.insert_event.head, self.insert_event.width, events)
-        self.report.updated += len(updates)
+            cursor.execute(
+                f"WITH ins AS ({insert} RETURNING id, {received}, {state}) "
+                f"INSERT INTO {self.events} ({event.columns}) SELECT {values.sql} FROM ins",
+                [*params, *values.params_before(payload=self.import_payload)],
+            )
+            return cursor.rowcount
+        cursor.execute(insert, params)
+        created = cursor.rowcount
+        values = event.values(
+            dossier="d.id",
+            seq="1",
+            at=f"n.{received}",
+            action="'import'",
+            from_state="''",
+            to_state=f"n.{state}",
+            payload="%s",
+        )
+        cursor.execute(
+            f"INSERT INTO {self.events} ({event.columns}) SELECT {values.sql} "
+            f"FROM {self.new} n JOIN {self.dossiers} d ON d.{d.quote(_column('code'))} = n.code "
+            "WHERE n.dossier_id IS NULL ORDER BY n.line",
+            values.params_before(payload=self.import_payload),
+        )
+        return created
 
 
-def _paid_online_at(dossier: Dossier, values: tuple) -> tuple:
-    """The row's values with the dossier's payment moment where it is known: a dossier paid
-    online live keeps its confirmation moment (§8 counts the payment on that day); only a flag
-    that turns true takes the row's reception, and one that turns false clears it."""
-    if dossier.paid_online and values[PAID]:
-        return (*values[:PAID_AT], dossier.paid_online_at, *values[PAID_AT + 1 :])
-    return values
+def _json_text(value: str) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
 
 
-def _columns(names: tuple[str, ...]) -> list[str]:
-    return [cast(Field, Dossier._meta.get_field(name)).column for name in names]
+class _EventColumns:
+    """An event row for `INSERT … SELECT`: the given expressions, every other column at its
+    model default (a parameter)."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.d = dialect
+        self.fields = [f for f in DossierEvent._meta.concrete_fields if not f.primary_key]
+        self.columns = ", ".join(dialect.quote(f.column) for f in self.fields)
+        self.dossier = dialect.quote(cast(Field, DossierEvent._meta.get_field("dossier")).column)
+
+    def values(self, **given: str) -> _EventValues:
+        prototype = DossierEvent()
+        exprs: list[str] = []
+        order: list[str | tuple[str, Any]] = []
+        for field in self.fields:
+            expr = given.get(field.name)
+            if expr is None:
+                exprs.append("%s")
+                default = field.get_db_prep_save(
+                    getattr(prototype, field.attname), self.d.connection
+                )
+                order.append(("default", default))
+            else:
+                exprs.append(expr)
+                for _ in range(expr.count("%s")):
+                    order.append(field.name)
+        return _EventValues(", ".join(exprs), order)
+
+
+@dataclass
+class _EventValues:
+    sql: str
+    order: list
+
+    def params_before(self, **named: Any) -> list:
+        """The statement's parameters, in the order its placeholders appear."""
+        params = []
+        for item in self.order:
+            if isinstance(item, tuple):
+                params.append(item[1])
+            else:
+                params.append(named[item])
+        return params
+
+
+__all__ = ["ATTNAMES", "COLUMNS", "FIELDS", "Writer", "drop", "resolve"]

@@ -1,0 +1,309 @@
+"""The one pass over the file: every record into a temporary staging table, in chunks.
+
+What SQL cannot judge is judged here, row by row but cheaply: the line itself (CSV and JSON
+syntax, UTF-8, the header), and the moments, parsed with `datetime.fromisoformat` exactly as
+the checker parses them and passed on in one shape both databases read the same way. The
+due moment of a row without one is computed here too (`Catalog.clock`), and the dossier's
+stable reference. Everything else — the catalog's codes, the value sets, integers, the
+order of the moments, the state's story, duplicate codes — is checked on the whole table at
+once (`check.py`).
+
+A record that the fast path cannot take as it is (a moment that does not parse, a JSON value
+of another type, a NUL) goes through the checker (`rows.Checker`) at once: either it has
+problems, which are reported and the row is staged only as its line and code (for the
+duplicate check), or it is good in a form the fast path does not read, and its checked
+values are staged in the canonical form.
+
+The staging table is `TEMP`: it belongs to this connection and is never seen by anyone else.
+On PostgreSQL the rows go in with `COPY … FROM STDIN`; on SQLite with `executemany`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.db import connections
+
+from motcua.dossiers.importer.catalog import Catalog
+from motcua.dossiers.importer.records import COLUMNS, records
+from motcua.dossiers.importer.report import Problem
+from motcua.dossiers.importer.rows import Checker, Row
+from motcua.dossiers.importer.sql import Dialect
+from motcua.dossiers.models import Dossier
+
+STAGING = "motcua_import_staging"
+# The staged columns after the file's own: the computed due moment, the reference, whether
+# the row was already judged in Python (1: it has problems) and, then, its usable code.
+EXTRA = ("due_computed", "reference", "checked", "key")
+MOMENTS = tuple(COLUMNS.index(c) for c in ("received_at", "due_at", "finished_at", "returned_at"))
+MOMENTS += (COLUMNS.index("rated_at"),)
+RECEIVED = COLUMNS.index("received_at")
+DUE = COLUMNS.index("due_at")
+BOOLEANS = frozenset(
+    COLUMNS.index(c)
+    for c in (
+        "digitized",
+        "e_result",
+        "result_to_store",
+        "paid_online",
+        "reused_data",
+        "registry_used",
+        "synced",
+    )
+)
+INTEGERS = frozenset(COLUMNS.index(c) for c in ("supplements", "fee_amount"))
+_LARGEST_OFFSET = timedelta(hours=14)
+
+
+def reference_for(code: str) -> str:
+    """The temporary reference of an imported dossier: stable, so a re-import finds it."""
+    return "NK-" + hashlib.blake2b(code.encode(), digest_size=10).hexdigest().upper()
+
+
+def _is_moment_text(text: str) -> bool:
+    """`text` (already parsed as an aware moment) is `YYYY-MM-DDTHH:MM:SS[.ffffff]±HH:MM`
+    with an offset both databases take: the shape staged as it is."""
+    size = len(text)
+    if size == 25:
+        sign = text[19]
+    elif size == 32 and text[19] == "." and text[20:26] != "000000":
+        sign = text[26]
+    else:
+        return False
+    return (
+        (sign == "+" or sign == "-")
+        and text[7] == "-"
+        and text[13] == ":"
+        and text[16] == ":"
+        and (text[10] == "T" or text[10] == " ")
+        and text[-6:-3] <= sign + "14"
+        and text[-3] == ":"
+    )
+
+
+def moment_text(moment: datetime) -> str:
+    """A moment in the staged shape; an offset no database takes is written in UTC."""
+    offset = moment.utcoffset()
+    if offset is None or offset % timedelta(minutes=1) or abs(offset) > _LARGEST_OFFSET:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat()
+
+
+def _canonical(row: Row) -> list[str]:
+    """A checked row as the fast path would have staged it."""
+
+    def moment(value: datetime | None) -> str:
+        return "" if value is None else moment_text(value)
+
+    def flag(value: bool) -> str:
+        return "true" if value else "false"
+
+    return [
+        row.code,
+        row.procedure.code,
+        row.agency.code,
+        row.channel,
+        moment(row.received_at),
+        moment(row.due_at),
+        moment(row.finished_at),
+        moment(row.returned_at),
+        row.state,
+        str(row.supplements),
+        flag(row.digitized),
+        flag(row.e_result),
+        flag(row.result_to_store),
+        str(row.fee_amount),
+        flag(row.paid_online),
+        row.rating,
+        moment(row.rated_at),
+        flag(row.reused_data),
+        flag(row.registry_used),
+        flag(row.synced),
+    ]
+
+
+class Preparer:
+    """Turns a record into the values staged for it, or reports it."""
+
+    def __init__(self, catalog: Catalog, problems: list[Problem]) -> None:
+        self.catalog = catalog
+        self.checker = Checker(catalog, problems)
+        self.limits = catalog.limits
+        self.hours = catalog.agency_hours
+
+    def checked(self, line: int, values: list[Any]) -> list[Any]:
+        """The checker's verdict on a record the fast path does not take."""
+        checker = self.checker
+        row = checker.row(line, dict(zip(COLUMNS, values, strict=True)))
+        if row is None:
+            return [line, *[""] * len(COLUMNS), "", "", 1, checker.code or None]
+        staged = _canonical(row)
+        due = ""
+        if row.due_at is None:
+            computed = self.catalog.due(row.procedure, row.agency, row.received_at)
+            due = "" if computed is None else moment_text(computed)
+        return [line, *staged, due, reference_for(row.code), 0, None]
+
+    def prepare(self, line: int, values: list[Any]) -> list[Any]:
+        received = None
+        for index in MOMENTS:
+            text = values[index]
+            if text:
+                if text.__class__ is not str:
+                    return self.checked(line, values)
+                try:
+                    moment = datetime.fromisoformat(text)
+                except ValueError:
+                    return self.checked(line, values)
+                if moment.tzinfo is None or moment.utcoffset() is None:
+                    return self.checked(line, values)
+                if not _is_moment_text(text):
+                    values[index] = moment_text(moment)
+                if index == RECEIVED:
+                    received = moment
+            elif text is None:
+                values[index] = ""
+        for index, value in enumerate(values):
+            if value.__class__ is not str:
+                if value is None:
+                    values[index] = ""
+                elif value is True or value is False:
+                    if index not in BOOLEANS:
+                        return self.checked(line, values)
+                    values[index] = "true" if value else "false"
+                elif value.__class__ is int and index in INTEGERS:
+                    values[index] = str(value)
+                else:
+                    return self.checked(line, values)
+            elif "\x00" in value:
+                return self.checked(line, values)
+        due = ""
+        if not values[DUE] and received is not None:
+            limit = self.limits.get(values[1])
+            hours = self.hours.get(values[2])
+            if limit is not None and hours is not None:
+                due = moment_text(self.catalog.clock(hours).add(received, limit))
+        code = values[0]
+        return [line, *values, due, reference_for(code) if code else "", 0, None]
+
+
+def _copy_escaped(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    text = str(value)
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _copy_line(staged: list[Any]) -> str:
+    """One row of `COPY … FROM STDIN` text format."""
+    if staged[-1] is None:
+        body = "\t".join(map(str, staged[:-1]))
+        # Escaping is needed only for the rare field with a backslash, a tab or a line break.
+        if (
+            body.count("\t") == len(staged) - 2
+            and "\\" not in body
+            and "\n" not in body
+            and "\r" not in body
+        ):
+            return body + "\t\\N\n"
+    return "\t".join(_copy_escaped(v) for v in staged) + "\n"
+
+
+class Staging:
+    """The staging table of one import on one connection."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self.connection = dialect.connection
+        self.name = dialect.quote(STAGING)
+        self.columns = ("line", *COLUMNS, *EXTRA)
+
+    def create(self) -> None:
+        types = self.dialect.types()
+        columns = ", ".join(
+            [
+                f"line {types['int']} NOT NULL",
+                *(f"{c} {types['text']}" for c in (*COLUMNS, "due_computed", "reference")),
+                f"checked {types['int']} NOT NULL",
+                f"key {types['text']}",
+                f"vouched {types['int']} NOT NULL DEFAULT 0",
+            ]
+        )
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.name}", [])
+            cursor.execute(f"CREATE TEMP TABLE {self.name} ({columns})", [])
+
+    def drop(self) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.name}", [])
+
+    def load(self, rows: Iterator[list[Any]], chunk: int) -> int:
+        """Stage every prepared row; returns how many."""
+        if self.dialect.postgres:
+            return self._copy(rows, chunk)
+        return self._insert(rows, chunk)
+
+    def _copy(self, rows: Iterator[list[Any]], chunk: int) -> int:
+        count = 0
+        statement = f"COPY {self.name} ({', '.join(self.columns)}) FROM STDIN"
+        with self.connection.cursor() as cursor, cursor.copy(statement) as copy:
+            buffer: list[str] = []
+            for staged in rows:
+                buffer.append(_copy_line(staged))
+                if len(buffer) >= chunk:
+                    copy.write("".join(buffer))
+                    count += len(buffer)
+                    buffer = []
+            if buffer:
+                copy.write("".join(buffer))
+                count += len(buffer)
+        return count
+
+    def _insert(self, rows: Iterator[list[Any]], chunk: int) -> int:
+        count = 0
+        statement = "INSERT INTO {} ({}) VALUES ({})".format(
+            self.name, ", ".join(self.columns), ", ".join(["%s"] * len(self.columns))
+        )
+        # Outside a transaction each row would be one; the temporary table needs no lock on
+        # the database itself, so a plain (deferred) transaction per chunk is enough.
+        own = not self.connection.in_atomic_block
+        with self.connection.cursor() as cursor:
+            buffer: list[list[Any]] = []
+            for staged in rows:
+                buffer.append(staged)
+                if len(buffer) >= chunk:
+                    self._insert_chunk(cursor, statement, buffer, own)
+                    count += len(buffer)
+                    buffer = []
+            if buffer:
+                self._insert_chunk(cursor, statement, buffer, own)
+                count += len(buffer)
+        return count
+
+    @staticmethod
+    def _insert_chunk(cursor: Any, statement: str, buffer: list, own: bool) -> None:
+        if own:
+            cursor.execute("BEGIN", [])
+        cursor.executemany(statement, buffer)
+        if own:
+            cursor.execute("COMMIT", [])
+
+
+def staged_rows(
+    path: Path,
+    catalog: Catalog,
+    problems: list[Problem],
+    on_bytes: Callable[[int], object] | None,
+) -> Iterator[list[Any]]:
+    preparer = Preparer(catalog, problems)
+    prepare = preparer.prepare
+    for line, values in records(path, problems, on_bytes):
+        yield prepare(line, values)
+
+
+def staging_for(alias: str = "default") -> Staging:
+    return Staging(Dialect(connections[alias or Dossier.objects.db]))
