@@ -116,7 +116,8 @@ def may_sign(actor: User | None, dossier: Dossier) -> bool:
     if actor is None or not actor.is_authenticated or dossier.state != State.IN_PROGRESS:
         return False
     step = dossier.current_step
-    last = dossier.procedure.steps.order_by("-position").first()
+    # From the steps the page already read with the permissions, when it did.
+    last = max(dossier.procedure.steps.all(), key=lambda s: s.position, default=None)
     return (
         step is not None
         and last is not None
