@@ -8,20 +8,29 @@ import json
 import re
 import subprocess
 import sys
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from motcua.core.models import AuditEvent
-from motcua.core.worktime import TZ
+from motcua.core.worktime import TZ, OfficeHours, WorkingCalendar
 from motcua.counters.models import DailyCounter
 from motcua.counters.selectors import counters_snapshot
 from motcua.counters.services import counters_rebuild
-from motcua.dossiers.importer import COLUMNS, dossiers_import, moment_adapter, reference_for
+from motcua.dossiers.importer import (
+    COLUMNS,
+    DossierImportRejected,
+    dossiers_import,
+    moment_adapter,
+    reference_for,
+)
+from motcua.dossiers.importer.catalog import DueClock
 from motcua.dossiers.lifecycle import dossier_record
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.index.engine import Period, kpi_compute
@@ -902,3 +911,144 @@ def test_a_changed_row_of_a_dossier_paid_live_keeps_the_payment_moment(catalog, 
     imported = counters_snapshot()
     counters_rebuild()
     assert counters_snapshot() == imported
+
+
+def test_bad_rows_at_several_places_are_all_reported_and_nothing_is_written(catalog, write, capsys):
+    """Problems found while reading (a moment), by the set-based check (codes, value sets,
+    order of moments) and by the duplicate check, across chunks, all in one report."""
+    good = [{**OPEN, "code": f"K-{n}"} for n in range(1, 41)]
+    rows = [
+        {**good[0], "received_at": "02/03/2026 08:00"},  # line 2: read while streaming
+        *good[1:15],
+        {**OPEN, "code": "K-16", "agency_code": "000.00.99.H99"},  # line 17: SQL, catalog
+        {**OPEN, "code": "K-17", "state": "done", "fee_amount": "-1"},  # line 18: SQL, two
+        *good[17:30],
+        {**OPEN, "code": "K-31", "rated_at": "2026-03-01T08:00:00+07:00"},  # line 32: order
+        *good[31:39],
+        {**OPEN, "code": "K-5", "finished_at": "2026-03-01T10:00:00+07:00"},  # line 41: both
+    ]
+    path = write(rows)
+
+    before = written()
+    with pytest.raises(DossierImportRejected) as rejected:
+        dossiers_import(actor=None, path=path, batch_size=7)
+
+    assert [str(p) for p in rejected.value.problems] == [
+        "line 2, column received_at: '02/03/2026 08:00' không phải thời điểm ISO 8601 có múi "
+        "giờ (ví dụ 2026-02-13T16:30:00+07:00)",
+        "line 17, column agency_code: không có cơ quan mã '000.00.99.H99' trong danh mục",
+        f"line 18, column state: 'done' không hợp lệ; phải là một trong: {ALL_STATES}",
+        "line 18, column fee_amount: -1 không được âm",
+        "line 32, column rated_at: 2026-03-01T08:00:00+07:00 không được trước received_at "
+        "(2026-03-02T08:00:00+07:00)",
+        "line 41, column finished_at: 2026-03-01T10:00:00+07:00 không được trước received_at "
+        "(2026-03-02T08:00:00+07:00)",
+        "line 41, column code: mã hồ sơ 'K-5' trùng với dòng 6",
+    ]
+    assert written() == before
+    assert Dossier.objects.count() == 0
+    # The command says the same on stderr, with the count, and exits 2.
+    err = run_rejected(path, capsys)
+    assert err[0] == "Tệp hồ sơ có 7 lỗi ở 5 dòng; không có dữ liệu nào được ghi."
+    assert err[1:] == [str(p) for p in rejected.value.problems]
+
+
+def test_the_same_problems_in_jsonl_with_native_values(catalog, write, capsys):
+    rows = [
+        {**OPEN, "code": "K-1", "supplements": 1, "synced": True, "due_at": None},
+        {**OPEN, "code": 7, "digitized": 1},  # a number for a text and for a boolean
+        {**OPEN, "code": "K-3", "channel": "fax"},
+        {**OPEN, "code": "K-1", "fee_amount": 1.5},
+    ]
+    err = run_rejected(write(rows, name="hoso.jsonl"), capsys)
+
+    assert err[1:] == [
+        "line 2, column code: phải là chuỗi ký tự",
+        "line 2, column digitized: '1' phải là true hoặc false",
+        "line 3, column channel: 'fax' không hợp lệ; phải là một trong: online, direct, postal",
+        "line 4, column fee_amount: '1.5' phải là số nguyên ≥ 0",
+        "line 4, column code: mã hồ sơ 'K-1' trùng với dòng 1",
+    ]
+
+
+def test_values_the_checker_accepts_in_another_form_are_imported_alike(catalog, write, capsys):
+    """Spaces around values, a space for the `T`, `Z` for UTC, an offset other than +07:00:
+    the checker takes them, so the import writes what the canonical row writes."""
+    loose = {
+        **RETURNED,
+        "code": f"  {RETURNED['code']} ",
+        "procedure_code": " 2.000488",
+        "channel": "online ",
+        "received_at": " 2026-02-13 16:30:00+07:00",
+        "finished_at": "2026-02-24T03:00:00Z",
+        "returned_at": "2026-02-25T02:15:00.000000+00:00",
+        "supplements": "+0",
+        "digitized": " true",
+        "rating": " very_satisfied",
+    }
+    assert run_ok(write([loose]), capsys) == (1, 1, 0, 0)
+    imported = written()[:3]
+    Dossier.objects.all().delete()
+    DailyCounter.objects.all().delete()
+
+    assert run_ok(write([RETURNED]), capsys) == (1, 1, 0, 0)
+
+    def comparable(state: tuple) -> tuple:
+        dossiers, events, counters = state
+        skip = {"id", "updated_at", "dossier_id"}
+        return (
+            [{k: v for k, v in d.items() if k not in skip} for d in dossiers],
+            [{k: v for k, v in e.items() if k not in skip} for e in events],
+            counters,
+        )
+
+    assert comparable(written()[:3]) == comparable(imported)
+    assert Dossier.objects.get().due_at == at("2026-02-25T16:30:00+07:00")
+
+
+def test_rows_across_many_chunks_are_all_written_with_their_due_moments(catalog, write, capsys):
+    rows = [
+        {**OPEN, "code": f"K-{n}", "received_at": f"2026-03-{1 + n % 28:02d}T09:00:00+07:00"}
+        for n in range(250)
+    ]
+    path = write(rows)
+
+    report = dossiers_import(actor=None, path=path, batch_size=16)
+
+    assert report.counts() == {"rows": 250, "created": 250, "updated": 0, "unchanged": 0}
+    due = dict(Dossier.objects.values_list("code", "due_at"))
+    calendar = WorkingCalendar()
+    for row in rows:
+        assert due[row["code"]] == calendar.add(at(row["received_at"]), timedelta(hours=24))
+    assert DossierEvent.objects.filter(action="import", seq=1).count() == 250
+    imported = counters_snapshot()
+    counters_rebuild()
+    assert counters_snapshot() == imported
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.datetimes(
+        min_value=datetime(2024, 12, 1), max_value=datetime(2027, 2, 1), timezones=st.just(TZ)
+    ),
+    minutes=st.integers(min_value=0, max_value=480 * 90),
+    hours=st.sampled_from(["07:30-11:30,13:00-17:00", "08:00-12:00", "07:00-17:00"]),
+    utc=st.booleans(),
+)
+def test_the_due_clock_gives_the_calendar_due_moment(start, minutes, hours, utc):
+    """`DueClock.add` lays the periods out once; it must agree with `WorkingCalendar.add`
+    wherever the import asks, in any order of starts (each widens the span as needed)."""
+    calendar = WorkingCalendar(
+        hours=OfficeHours.parse(hours),
+        extra_days_off=frozenset({date(2026, 3, 3)}),
+        extra_working_days=frozenset({date(2026, 3, 7)}),
+    )
+    clock = _CLOCKS.setdefault(hours, DueClock(calendar))
+    if utc:
+        start = start.astimezone(UTC)
+    duration = timedelta(minutes=minutes)
+
+    assert clock.add(start, duration) == calendar.add(start, duration)
+
+
+_CLOCKS: dict = {}

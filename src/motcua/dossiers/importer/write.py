@@ -193,7 +193,6 @@ def resolve(staging: Staging) -> None:
             f"SELECT {', '.join(derived.values())} FROM ({typed}) t",
             [],
         )
-        cursor.execute(f"CREATE UNIQUE INDEX motcua_import_new_code ON {new} (code)", [])
         if d.postgres:
             # A temporary table has no statistics until asked; the planner needs them.
             cursor.execute(f"ANALYZE {new}", [])
