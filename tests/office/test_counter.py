@@ -17,6 +17,7 @@ from motcua.directory.models import Role, StaffRole
 from motcua.dossiers.documents import document_attach
 from motcua.dossiers.lifecycle import Action, dossier_record
 from motcua.dossiers.models import Channel, Dossier, DossierDocument, DossierEvent, State
+from motcua.dossiers.services import dossier_walk_in
 from motcua.office.counter import home as counter_home
 from motcua.office.counter.walk_in import personal_id_fingerprint
 from tests.factories import (
@@ -417,6 +418,81 @@ def test_a_walk_in_is_created_with_its_scans(
     page = officer.get(response["Location"]).content.decode()
     assert f"Đã tạo hồ sơ {dossier.reference}" in page
     assert "thiếu 1 giấy tờ bắt buộc" in page  # the ID copy has no file yet
+
+
+def _events(dossier: Dossier) -> list[tuple[int, str]]:
+    return list(dossier.events.order_by("seq").values_list("seq", "action"))
+
+
+def test_a_walk_in_with_two_scans_writes_one_version_and_one_event_per_intent(
+    officer, reception, agency, other_agency, three_step_procedure, declaration, id_copy
+):
+    # Given another agency's walk-in, which must not move.
+    other = walk_in_dossier(other_agency)
+    before = (other.version, _events(other))
+    # When the counter enters a walk-in with the registry's name and two scans in one post.
+    response = officer.post(
+        walk_in_url(agency, three_step_procedure),
+        {
+            "hanh_dong": "tao",
+            "channel": "direct",
+            "applicant_id_number": KNOWN_ID,
+            "applicant_name": "Nguyễn Văn An",
+            f"tep_{declaration.pk}": pdf("to-khai.pdf"),
+            f"tep_{id_copy.pk}": pdf("can-cuoc.pdf"),
+        },
+    )
+    # Then: create, the registry's identity, the two scans as one attach; two versions.
+    dossier = Dossier.objects.get(agency=agency)
+    assert response.status_code == 302
+    assert (dossier.version, dossier.registry_used) == (2, True)
+    assert _events(dossier) == [(1, "create"), (2, "registry_lookup"), (3, "attach")]
+    scans = list(dossier.documents.order_by("pk").values_list("pk", "kind", "required_document"))
+    assert [(k, r) for _pk, k, r in scans] == [
+        (DossierDocument.Kind.SCAN, declaration.pk),
+        (DossierDocument.Kind.SCAN, id_copy.pk),
+    ]
+    assert dossier.events.get(action="attach").payload == {
+        "documents": [pk for pk, _k, _r in scans],
+        "kind": DossierDocument.Kind.SCAN,
+    }
+    assert dossier.events.get(action="registry_lookup").actor == reception
+    other.refresh_from_db()
+    assert (other.version, _events(other)) == before
+
+
+def test_a_walk_in_without_the_registrys_name_writes_create_and_one_attach(
+    officer, agency, three_step_procedure, declaration
+):
+    officer.post(
+        walk_in_url(agency, three_step_procedure),
+        {
+            "hanh_dong": "tao",
+            "channel": "direct",
+            "applicant_id_number": KNOWN_ID,
+            "applicant_name": "Nguyễn Văn Khác",
+            f"tep_{declaration.pk}": pdf("to-khai.pdf"),
+        },
+    )
+    dossier = Dossier.objects.get()
+    assert (dossier.version, dossier.registry_used) == (1, False)
+    assert _events(dossier) == [(1, "create"), (2, "attach")]
+
+
+def walk_in_dossier(other_agency) -> Dossier:
+    procedure = ProcedureFactory(agencies=[other_agency])
+    clerk = staff(Role.RECEPTION, other_agency, username="motcua_reception_walkin_other")
+    return dossier_walk_in(
+        actor=clerk,
+        procedure=procedure,
+        agency=other_agency,
+        channel=Channel.DIRECT,
+        applicant_name="Trần Thị Bình",
+        applicant_id_number="046190000111",
+        fee_choice=None,
+        registry_person=None,
+        files=[],
+    )
 
 
 def test_a_name_typed_against_the_registry_does_not_count_as_registry_data(

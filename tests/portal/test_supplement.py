@@ -13,9 +13,11 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from motcua.core.errors import Conflict, ValidationFailed
 from motcua.core.worktime import TZ
 from motcua.dossiers.lifecycle import Action
 from motcua.dossiers.models import Dossier, DossierDocument, State
+from motcua.dossiers.services import dossier_supplement_answer
 from tests.factories import CitizenFactory
 from tests.portal.apply_fixtures import (  # noqa: F401
     EARLIER,
@@ -206,3 +208,129 @@ def test_a_supplement_before_reception_returns_to_the_queue(
     assert client.post(url(dossier), {"tep_bs_0": upload()}).status_code == 302
     dossier.refresh_from_db()
     assert (dossier.state, dossier.due_at, dossier.supplement_count) == (State.SUBMITTED, None, 0)
+
+
+# ---------------------------------------------------------------- one write per intent
+
+
+def _events_after(dossier: Dossier, seq: int) -> list[str]:
+    return list(dossier.events.filter(seq__gt=seq).order_by("seq").values_list("action", flat=True))
+
+
+def _asked_of(citizen, birth, agency, reception) -> Dossier:
+    dossier = online_draft(citizen, birth, agency, form_data=EARLIER, at=MONDAY_9)
+    dossier = dossier_submit(actor=citizen, dossier=dossier, at=MONDAY_9)
+    dossier = dossier_receive(
+        actor=reception, dossier=dossier, at=datetime(2026, 3, 2, 9, 30, tzinfo=TZ)
+    )
+    return dossier_request_supplement(
+        actor=reception,
+        dossier=dossier,
+        missing=MISSING,
+        due_at=datetime(2026, 3, 9, 17, 0, tzinfo=TZ),
+        at=datetime(2026, 3, 2, 10, 0, tzinfo=TZ),
+    )
+
+
+def test_two_files_answer_with_one_attach_and_one_provide_supplement(
+    client, known_citizen, asked, now, birth, agency, reception
+):
+    # Given another citizen's dossier waiting for the same supplement, which must not move.
+    neighbour = CitizenFactory(username="046192005679", personal_id="046192005679")
+    other = _asked_of(neighbour, birth, agency, reception)
+    other_before = (other.version, other.state, other.events.count())
+    shown, last = asked.version, asked.events.order_by("-seq").first().seq
+    client.force_login(known_citizen)
+    response = client.post(
+        url(asked),
+        {"tep_bs_0": upload(PNG, "chung-sinh.png"), "tep_bs_1": upload(PDF, "xac-nhan.pdf")},
+    )
+    assert response.status_code == 302
+    dossier = Dossier.objects.get(pk=asked.pk)
+    # The two files are one attach; the answer is one provide_supplement: two versions.
+    assert _events_after(dossier, last) == ["attach", "provide_supplement"]
+    assert dossier.version == shown + 2
+    documents = [d.pk for d in dossier.documents.order_by("pk")]
+    assert dossier.events.get(action="attach").payload == {
+        "documents": documents,
+        "kind": DossierDocument.Kind.SUBMITTED,
+    }
+    other.refresh_from_db()
+    assert (other.version, other.state, other.events.count()) == other_before
+
+
+def test_an_upload_and_a_reused_result_answer_with_one_event_each(
+    client, known_citizen, asked, now, birth, agency
+):
+    older = online_draft(known_citizen, birth, agency, at=MONDAY_9)
+    result = DossierDocument(
+        dossier=older,
+        kind=DossierDocument.Kind.RESULT,
+        name="giay-chung-sinh-ban-sao.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+        sha256=hashlib.sha256(PDF).hexdigest(),
+        created_at=MONDAY_9,
+    )
+    result.file.save("kq", ContentFile(PDF), save=False)
+    result.save()
+    Dossier.objects.filter(pk=older.pk).update(state=State.RETURNED)
+    birth.documents.filter(name="Giấy chứng sinh").update(accepts_results_of=[birth.code])
+    shown, last = asked.version, asked.events.order_by("-seq").first().seq
+    client.force_login(known_citizen)
+    response = client.post(url(asked), {"dung_lai_bs_0": str(result.pk), "tep_bs_1": upload()})
+    assert response.status_code == 302
+    dossier = Dossier.objects.get(pk=asked.pk)
+    assert _events_after(dossier, last) == ["attach", "reuse", "provide_supplement"]
+    assert dossier.version == shown + 3
+    uploaded = dossier.documents.get(reused_from__isnull=True)
+    linked = dossier.documents.get(reused_from=result)
+    assert dossier.events.get(action="provide_supplement").payload["documents"] == [
+        uploaded.pk,
+        linked.pk,
+    ]
+
+
+def test_a_stale_answer_is_refused_and_changes_nothing(known_citizen, asked, now):
+    shown = asked.version
+    Dossier.objects.filter(pk=asked.pk).update(version=shown + 1)  # someone else wrote since
+    with pytest.raises(Conflict):
+        dossier_supplement_answer(
+            actor=known_citizen,
+            dossier=asked,
+            answers={0: upload(), 1: upload()},
+            expected_version=shown,
+        )
+    dossier = Dossier.objects.get(pk=asked.pk)
+    assert (dossier.version, dossier.state, dossier.documents.count()) == (
+        shown + 1,
+        State.SUPPLEMENT_REQUESTED,
+        0,
+    )
+
+
+def test_a_result_that_does_not_fit_the_item_is_refused_on_its_slot(
+    client, known_citizen, asked, now, birth, agency
+):
+    older = online_draft(known_citizen, birth, agency, at=MONDAY_9)
+    result = DossierDocument(
+        dossier=older,
+        kind=DossierDocument.Kind.RESULT,
+        name="ket-qua-khac.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+        sha256=hashlib.sha256(PDF).hexdigest(),
+        created_at=MONDAY_9,
+    )
+    result.file.save("kq", ContentFile(PDF), save=False)
+    result.save()
+    Dossier.objects.filter(pk=older.pk).update(state=State.RETURNED)
+    # The birth certificate takes no earlier results: posting one anyway is refused there.
+    with pytest.raises(ValidationFailed) as refused:
+        dossier_supplement_answer(
+            actor=known_citizen, dossier=asked, answers={0: result, 1: upload()}
+        )
+    assert list(refused.value.fields) == ["item_0"]
+    assert refused.value.fields["item_0"].startswith("Kết quả “ket-qua-khac.pdf”")
+    assert Dossier.objects.get(pk=asked.pk).state == State.SUPPLEMENT_REQUESTED
+    assert DossierDocument.objects.filter(dossier=asked).count() == 0

@@ -6,11 +6,13 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from motcua.catalog.models import RequiredDocument
 from motcua.core.audit import audit_record
 from motcua.core.errors import NotFound
 from motcua.directory.models import User
 from motcua.directory.selectors import user_readable_agency_ids
-from motcua.dossiers.models import Dossier
+from motcua.dossiers.lifecycle.table import Action
+from motcua.dossiers.models import Dossier, DossierEvent
 
 
 def dossiers_visible_to(actor: User | None) -> QuerySet[Dossier]:
@@ -38,3 +40,19 @@ def dossier_get_for_actor(actor: User | None, code: str) -> Dossier:
             actor=actor, action="dossier.read", object_type="dossier", object_id=dossier.pk
         )
     return dossier
+
+
+def supplement_request(dossier: Dossier) -> DossierEvent | None:
+    """The request now pending: the latest `request_supplement` event."""
+    return dossier.events.filter(action=Action.REQUEST_SUPPLEMENT).order_by("-seq").first()
+
+
+def supplement_items(
+    dossier: Dossier, request_event: DossierEvent | None = None
+) -> list[tuple[str, RequiredDocument | None]]:
+    """What the pending request lists, in order: each item with the required document it
+    names (an answer to it may reuse an earlier result), or None for a free-standing paper."""
+    event = request_event or supplement_request(dossier)
+    by_name = {d.name: d for d in dossier.procedure.documents.all()}
+    missing = (event.payload.get("missing") if event else None) or []
+    return [(str(item), by_name.get(str(item))) for item in missing]

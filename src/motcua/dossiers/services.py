@@ -1,5 +1,7 @@
 """Dossier writes, one service per user intent: creation, the online application (save,
-attach, submit in one click), the apology, the rating, the officer's request to the counter.
+attach, submit in one click), the counter's walk-in (create, registry identity, scans), the
+applicant's supplement answer (files, then the resumed clock), the apology, the rating, the
+officer's request to the counter.
 Each locks the row once (`dossier_lock`), checks it with the lifecycle's rules
 (`record_refusal`, `transition_refusal`), then writes one event per intent. A change of state
 alone is `lifecycle.dossier_transition`, called by the pages directly."""
@@ -11,6 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,9 +24,15 @@ from motcua.catalog.fees import fee_amount_due, fee_choice_clean
 from motcua.catalog.models import Procedure
 from motcua.core.audit import audit_record
 from motcua.core.errors import MotcuaError, PermissionDenied, ValidationFailed
+from motcua.core.text import fold
 from motcua.directory.models import Agency, Office, Role, User
 from motcua.directory.selectors import user_has_role
-from motcua.dossiers.documents import Attachment, documents_attach_locked
+from motcua.dossiers.documents import (
+    Attachment,
+    _reuse_check,
+    documents_attach_locked,
+    upload_check,
+)
 from motcua.dossiers.lifecycle import (
     Action,
     Record,
@@ -43,6 +52,8 @@ from motcua.dossiers.models import (
     Rating,
     State,
 )
+from motcua.dossiers.selectors import supplement_items
+from motcua.integration.registry import RegistryPerson
 
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -521,4 +532,136 @@ def dossier_ask_supplement(
             at=at,
             note=text,
             payload={"missing": text},
+        )
+
+
+# --- the counter's walk-in -------------------------------------------------------------------
+
+
+@refusals_logged
+def dossier_walk_in(
+    *,
+    actor: User,
+    procedure: Procedure,
+    agency: Agency,
+    channel: str,
+    applicant_name: str,
+    applicant_id_number: str,
+    applicant_address: str = "",
+    applicant_phone: str = "",
+    applicant_email: str = "",
+    fee_choice: Mapping[str, str] | None,
+    registry_person: RegistryPerson | None,
+    files: list[Attachment],
+    at: datetime | None = None,
+) -> Dossier:
+    """The counter enters a dossier brought in person (or by post) with its scans, in one
+    transaction: `create`, then — when the name is the registry's for that ID —
+    `registry_lookup` (§7 `registry_dossiers`), then one `attach` for the scans posted
+    together. Every scan is checked before the dossier is created, so a bad file leaves
+    nothing behind."""
+    moment = at or timezone.now()
+    for item in files:
+        if item.upload is not None:
+            upload_check(item.upload)
+            item.upload.seek(0)
+    # A name typed against the registry's answer is the officer's, not the registry's.
+    from_registry = registry_person is not None and fold(registry_person.full_name) == fold(
+        applicant_name
+    )
+    with transaction.atomic():
+        dossier = dossier_create(
+            actor=actor,
+            procedure=procedure,
+            agency=agency,
+            channel=channel,
+            applicant_name=applicant_name,
+            applicant_id_number=applicant_id_number,
+            applicant_address=applicant_address,
+            applicant_phone=applicant_phone,
+            applicant_email=applicant_email,
+            fee_choice=fee_choice,
+            at=moment,
+        )
+        locked = dossier_lock(dossier)
+        if from_registry:
+            _refuse_unless(record_refusal(actor, locked, Record.REGISTRY_LOOKUP))
+        if files:
+            _refuse_unless(record_refusal(actor, locked, Record.ATTACH))
+        if from_registry:
+            locked = record_apply(
+                actor=actor,
+                dossier=locked,
+                action=Record.REGISTRY_LOOKUP,
+                at=moment,
+                payload={"source": "population_registry"},
+                changes={"registry_used": True},
+            )
+        if files:
+            documents_attach_locked(
+                actor=actor, dossier=locked, files=files, kind=DossierDocument.Kind.SCAN, at=moment
+            )
+    return locked
+
+
+# --- the applicant answers a supplement request ------------------------------------------------
+
+SupplementAnswer = UploadedFile | DossierDocument
+
+
+@refusals_logged
+def dossier_supplement_answer(
+    *,
+    actor: User,
+    dossier: Dossier,
+    answers: Mapping[int, SupplementAnswer],
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Dossier:
+    """The applicant's answer to the pending supplement request: for each listed item (by its
+    position in the request), an upload or an earlier result. Locks once; every item is checked
+    before any file is written — the refusal names each item under `item_<i>`; then one
+    `attach` for the uploads, one `reuse` for the earlier results and `provide_supplement`,
+    which resumes the clock (§5)."""
+    moment = at or timezone.now()
+    with transaction.atomic():
+        locked = dossier_lock(dossier, expected_version=expected_version)
+        _refuse_unless(transition_refusal(actor, locked, Action.PROVIDE_SUPPLEMENT))
+        files: list[Attachment] = []
+        errors: dict[str, str] = {}
+        for index, (_item, document) in enumerate(supplement_items(locked)):
+            answer = answers.get(index)
+            try:
+                if isinstance(answer, DossierDocument) and document is not None:
+                    _reuse_check(locked, answer, document)
+                    files.append(Attachment(required_document=document, source=answer))
+                elif isinstance(answer, UploadedFile):
+                    upload_check(answer)
+                    answer.seek(0)
+                    files.append(Attachment(required_document=document, upload=answer))
+                else:
+                    errors[f"item_{index}"] = _("Chưa đính kèm giấy tờ này.")
+            except ValidationFailed as error:
+                errors[f"item_{index}"] = error.message
+        if errors:
+            raise ValidationFailed(
+                _(
+                    "Chưa nộp bổ sung: hãy đính kèm đủ các giấy tờ được yêu cầu (và chọn lại "
+                    "tệp nếu đã chọn)."
+                ),
+                fields=errors,
+            )
+        if any(f.upload is not None for f in files):
+            _refuse_unless(record_refusal(actor, locked, Record.ATTACH))
+        if any(f.source is not None for f in files):
+            _refuse_unless(record_refusal(actor, locked, Record.REUSE))
+        documents = documents_attach_locked(
+            actor=actor, dossier=locked, files=files, kind=DossierDocument.Kind.SUBMITTED, at=moment
+        )
+        return transition_apply(
+            actor=actor,
+            dossier=locked,
+            action=Action.PROVIDE_SUPPLEMENT,
+            at=moment,
+            payload={"documents": [d.pk for d in documents]},
         )

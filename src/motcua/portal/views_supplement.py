@@ -1,43 +1,31 @@
 """Answering a supplement request: exactly what the counter asked for, one slot per item, each
-filled by an upload or an earlier result, then `provide_supplement` (§5 resumes the clock)."""
+filled by an upload or an earlier result; `dossier_supplement_answer` checks and writes it all
+(§5 resumes the clock)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from motcua.core.errors import MotcuaError, ValidationFailed
-from motcua.dossiers.documents import (
-    document_attach,
-    document_reuse,
-    result_fits,
-    store_documents_of,
-    upload_check,
-)
-from motcua.dossiers.lifecycle import Action, dossier_transition
-from motcua.dossiers.models import Dossier, DossierDocument, DossierEvent, State
+from motcua.core.errors import MotcuaError
+from motcua.dossiers.documents import result_fits, store_documents_of
+from motcua.dossiers.models import Dossier, DossierEvent, State
+from motcua.dossiers.selectors import supplement_items, supplement_request
+from motcua.dossiers.services import SupplementAnswer, dossier_supplement_answer
 from motcua.portal.views_apply import STORE_LIMIT, _own_dossier, citizen_required
-
-
-def supplement_request(dossier: Dossier) -> DossierEvent | None:
-    """The request now pending: the latest `request_supplement` event."""
-    return dossier.events.filter(action=Action.REQUEST_SUPPLEMENT).order_by("-seq").first()
 
 
 def _slots(dossier: Dossier, request_event: DossierEvent | None) -> list[dict[str, Any]]:
     """One slot per listed item; an item that names a required document attaches to it (and
     may reuse an earlier result), any other item is a free-standing document."""
-    by_name = {d.name: d for d in dossier.procedure.documents.all()}
-    missing = (request_event.payload.get("missing") if request_event else None) or []
     return [
-        {"index": i, "item": str(item), "document": by_name.get(str(item)), "error": ""}
-        for i, item in enumerate(missing)
+        {"index": i, "item": item, "document": document, "error": ""}
+        for i, (item, document) in enumerate(supplement_items(dossier, request_event))
     ]
 
 
@@ -77,54 +65,23 @@ def supplement(request: HttpRequest, reference: str) -> HttpResponse:
         }
         return render(request, "portal/supplement.html", context, status=409)
 
-    uploads, reuses = [], []
+    answers: dict[int, SupplementAnswer] = {}
     for slot in slots:
         upload = request.FILES.get(f"tep_bs_{slot['index']}")
         choice = request.POST.get(f"dung_lai_bs_{slot['index']}", "").strip()
         if upload is not None:
-            try:
-                upload_check(upload)
-                upload.seek(0)
-                uploads.append((slot["document"], upload))
-            except ValidationFailed as error:
-                slot["error"] = error.message
-        elif choice in sources and sources[choice] in slot["sources"]:
-            reuses.append((slot["document"], sources[choice]))
-        else:
-            slot["error"] = _("Chưa đính kèm giấy tờ này.")
-    if any(slot["error"] for slot in slots):
-        context["message"] = _(
-            "Chưa nộp bổ sung: hãy đính kèm đủ các giấy tờ được yêu cầu (và chọn lại tệp nếu "
-            "đã chọn)."
-        )
-        return render(request, "portal/supplement.html", context, status=400)
+            answers[slot["index"]] = upload
+        elif choice in sources:
+            answers[slot["index"]] = sources[choice]
     try:
-        with transaction.atomic():
-            attached = [
-                document_attach(
-                    actor=request.user,  # type: ignore[arg-type]
-                    dossier=dossier,
-                    upload=upload,
-                    kind=DossierDocument.Kind.SUBMITTED,
-                    required_document=document,
-                ).pk
-                for document, upload in uploads
-            ] + [
-                document_reuse(
-                    actor=request.user,  # type: ignore[arg-type]
-                    dossier=dossier,
-                    source=source,
-                    required_document=document,
-                ).pk
-                for document, source in reuses
-            ]
-            dossier = dossier_transition(
-                actor=request.user,  # type: ignore[arg-type]
-                dossier=dossier,
-                action=Action.PROVIDE_SUPPLEMENT,
-                payload={"documents": attached},
-            )
+        dossier = dossier_supplement_answer(
+            actor=request.user,  # type: ignore[arg-type]
+            dossier=dossier,
+            answers=answers,
+        )
     except MotcuaError as error:
+        for slot in slots:
+            slot["error"] = error.fields.get(f"item_{slot['index']}", "")
         context["message"] = error.message
         return render(request, "portal/supplement.html", context, status=error.status)
     messages.success(

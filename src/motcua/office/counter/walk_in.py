@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -21,19 +20,16 @@ from motcua.catalog.models import Procedure
 from motcua.catalog.selectors import procedure_search
 from motcua.core.audit import audit_record
 from motcua.core.errors import MotcuaError
-from motcua.core.text import fold
 from motcua.directory.models import Agency, User
-from motcua.dossiers.documents import document_attach
-from motcua.dossiers.lifecycle import dossier_record
-from motcua.dossiers.models import Channel, DossierDocument
-from motcua.dossiers.services import dossier_create
+from motcua.dossiers.documents import Attachment
+from motcua.dossiers.models import Channel
+from motcua.dossiers.services import dossier_walk_in
 from motcua.integration.registry import RegistryPerson, population_registry
 from motcua.office.counter.common import (
     check_url,
     counter_required,
     error_status,
     forbidden,
-    precheck,
     uploads_for,
 )
 from motcua.office.forms_counter import PersonalIdForm, WalkInForm
@@ -161,44 +157,27 @@ def walk_in(request: HttpRequest, *, officer: User, agency_ids: set[int]) -> Htt
         )
         return render(request, "office/counter_walkin.html", context, status=400)
     data = form.cleaned_data
-    uploads = uploads_for(request, documents)
     person, _why = _registry_lookup(
         data["applicant_id_number"], officer=officer, agency=agency, purpose="walk_in_create"
     )
-    from_registry = person is not None and fold(person.full_name) == fold(data["applicant_name"])
     try:
-        precheck(uploads)
-        with transaction.atomic():
-            dossier = dossier_create(
-                actor=officer,
-                procedure=procedure,
-                agency=agency,
-                channel=data["channel"],
-                applicant_name=data["applicant_name"],
-                applicant_id_number=data["applicant_id_number"],
-                applicant_address=data["applicant_address"],
-                applicant_phone=data["applicant_phone"],
-                applicant_email=data["applicant_email"],
-                fee_choice=fee.choice(),
-            )
-            if from_registry:
-                # The applicant's identity came from the population registry (§7
-                # `registry_dossiers`); no service takes this flag at creation yet.
-                dossier = dossier_record(
-                    actor=officer,
-                    dossier=dossier,
-                    action="registry_lookup",
-                    payload={"source": "population_registry"},
-                    changes={"registry_used": True},
-                )
-            for document, upload in uploads:
-                document_attach(
-                    actor=officer,
-                    dossier=dossier,
-                    upload=upload,
-                    kind=DossierDocument.Kind.SCAN,
-                    required_document=document,
-                )
+        dossier = dossier_walk_in(
+            actor=officer,
+            procedure=procedure,
+            agency=agency,
+            channel=data["channel"],
+            applicant_name=data["applicant_name"],
+            applicant_id_number=data["applicant_id_number"],
+            applicant_address=data["applicant_address"],
+            applicant_phone=data["applicant_phone"],
+            applicant_email=data["applicant_email"],
+            fee_choice=fee.choice(),
+            registry_person=person,
+            files=[
+                Attachment(required_document=document, upload=upload)
+                for document, upload in uploads_for(request, documents)
+            ],
+        )
     except MotcuaError as error:
         context["error"] = _("Hồ sơ chưa được tạo: %(reason)s") % {"reason": error.message}
         return render(request, "office/counter_walkin.html", context, status=error_status(error))
