@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from motcua.core.errors import PermissionDenied
 from motcua.directory.models import Role
-from motcua.dossiers.lifecycle import Action, allowed_actions
+from motcua.dossiers.lifecycle import ALLOWED, Action, Refusal, allowed_actions, dossier_permissions
 from motcua.dossiers.models import Dossier, DossierEvent, State
 from tests.factories import CitizenFactory, staff
 
@@ -100,3 +100,24 @@ def test_staff_of_the_transfer_target_may_hand_it_back(walker, partner_agency):
     partner = staff(Role.SPECIALIST, partner_agency, username="chuyenvien_so_tai_chinh")
     dossier = walker.dossier_in(State.TRANSFERRED)
     assert walker.act(dossier, Action.TRANSFER_BACK, actor=partner).state == State.IN_PROGRESS
+
+
+def test_dossier_permissions_tells_a_guard_held_back_from_not_yours(
+    walker, citizen, reception, specialist
+):
+    dossier = walker.act(walker.dossier_in(State.RECEIVED), Action.FORWARD)  # the first step
+    assert (dossier.state, dossier.current_step.position) == (State.IN_PROGRESS, 1)
+    held = dossier_permissions(specialist, dossier)[Action.SEND_BACK]
+    assert isinstance(held, Refusal)
+    assert (held.held, held.code, held.message) == (
+        True,
+        "transition_not_allowed",
+        "Hồ sơ đang ở bước đầu tiên, không có bước trước để trả lại.",
+    )
+    assert dossier_permissions(specialist, dossier)[Action.FORWARD] == ALLOWED
+    # Neither the counter nor the applicant holds the step: refused, and not "held back".
+    for other in (reception, citizen):
+        refusal = dossier_permissions(other, dossier)[Action.SEND_BACK]
+        assert isinstance(refusal, Refusal)
+        assert (refusal.held, refusal.code) == (False, "forbidden")
+    assert dossier_permissions(citizen, dossier)[Action.WITHDRAW] == ALLOWED

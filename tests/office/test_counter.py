@@ -641,6 +641,45 @@ def test_a_walk_in_draft_is_received_then_handed_to_processing(
     ]
 
 
+def test_the_check_page_offers_what_the_lifecycle_allows_and_says_what_holds_it_back(
+    officer, reception, walker, agency
+):
+    # Given a received dossier of a procedure with no internal workflow yet...
+    bare = ProcedureFactory(agencies=[agency], workflow=False)
+    draft = dossier_walk_in(
+        actor=reception,
+        procedure=bare,
+        agency=agency,
+        channel=Channel.DIRECT,
+        applicant_name="Trần Thị Bình",
+        applicant_id_number="046190000111",
+        fee_choice=None,
+        registry_person=None,
+        files=[],
+    )
+    officer.post(url(draft, "kiem-tra"), {"hanh_dong": "receive", "version": draft.version})
+    stuck = Dossier.objects.get(pk=draft.pk)
+    assert stuck.state == State.RECEIVED
+    # ...and another received dossier whose procedure has its steps.
+    ready = walker.dossier_in(State.RECEIVED)
+
+    page = officer.get(url(stuck, "kiem-tra"))
+    assert page.context["actions"] == ["request_supplement"]
+    reason = "Thủ tục này chưa có quy trình nội bộ; quản trị cần khai báo các bước xử lý."
+    assert page.context["held_back"] == [reason]
+    assert f'<ul class="notice" data-testid="held-back"><li>{reason}</li></ul>' in (
+        page.content.decode()
+    )
+    assert 'value="forward"' not in page.content.decode()
+
+    page = officer.get(url(ready, "kiem-tra"))
+    assert (page.context["actions"], page.context["held_back"]) == (
+        ["request_supplement", "forward"],
+        [],
+    )
+    assert 'value="forward"' in page.content.decode()
+
+
 def test_a_supplement_request_lists_exactly_what_is_missing_and_by_when(
     officer, walker, id_copy, declaration
 ):

@@ -384,3 +384,49 @@ def test_the_rating_service_refuses_staff(walker, agency):
     with pytest.raises(PermissionDenied):
         dossier_rate(actor=officer, dossier=dossier, rating="satisfied", at=T0 + timedelta(days=30))
     assert snapshot(dossier)[2:4] == ("", None)
+
+
+# ---------------------------------------------------------------- the lifecycle draws the buttons
+
+
+def test_the_buttons_are_the_lifecycles_answer_for_each_dossier(client, walker, citizen):
+    # Given three dossiers of the same applicant in different states, one rated already.
+    rated = walker.dossier_in(State.RETURNED)
+    dossier_rate(actor=citizen, dossier=rated, rating="very_satisfied", at=T0 + timedelta(days=9))
+    unrated = walker.dossier_in(State.RETURNED)
+    asked = walker.dossier_in(State.SUPPLEMENT_REQUESTED)
+    client.force_login(citizen)
+
+    page = client.get(url("mine_detail", rated))
+    view = page.context["view"]
+    assert (view.can_rate, view.can_withdraw, view.supplement_url) == (False, False, "")
+    # Why the form is gone: the lifecycle's own words, with the day it was rated.
+    assert view.rate_refusal == (
+        f"Hồ sơ {rated.public_code} đã được đánh giá ngày 11/03/2026; "
+        "mỗi hồ sơ chỉ đánh giá một lần."
+    )
+    assert f'<p class="meta" data-testid="rate-refusal">{view.rate_refusal}</p>' in (
+        page.content.decode()
+    )
+
+    view = client.get(url("mine_detail", unrated)).context["view"]
+    assert (view.can_rate, view.rate_refusal, view.can_withdraw) == (True, "", False)
+
+    view = client.get(url("mine_detail", asked)).context["view"]
+    assert (view.can_rate, view.rate_refusal, view.can_withdraw) == (False, "", True)
+    assert view.supplement_url == f"/nop-bo-sung/{asked.reference}/"
+
+
+def test_the_withdraw_page_says_why_not_instead_of_a_form(client, walker, citizen):
+    finished = walker.dossier_in(State.RESULT_READY)
+    open_one = walker.dossier_in(State.RECEIVED)
+    client.force_login(citizen)
+    refused = client.get(url("mine_withdraw", finished))
+    assert refused.status_code == 409
+    assert refused.context["error"] == (
+        "Không thể rút hồ sơ khi hồ sơ đang ở trạng thái “Đã có kết quả”."
+    )
+    assert refused.context["form"] is None
+    assert "Xác nhận rút hồ sơ" not in refused.content.decode()
+    offered = client.get(url("mine_withdraw", open_one))
+    assert (offered.status_code, "Xác nhận rút hồ sơ" in offered.content.decode()) == (200, True)

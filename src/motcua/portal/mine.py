@@ -17,14 +17,13 @@ from motcua.core.errors import NotFound
 from motcua.directory.models import User
 from motcua.dossiers.documents import issued_results
 from motcua.dossiers.letters import EVENT_OF, TITLES
-from motcua.dossiers.lifecycle import Action, allowed_actions
+from motcua.dossiers.lifecycle import Action, Record, Refusal, dossier_permissions
 from motcua.dossiers.models import Dossier, DossierDocument, DossierEvent, Rating, State
 from motcua.dossiers.public import EVENT_TEXT, INTERNAL_EVENTS, UPDATED
 from motcua.esign.models import SignedResult
 from motcua.payments.models import Payment, Status
 from motcua.payments.selectors import PAYABLE_STATES
 
-RATABLE = (State.RESULT_READY, State.RETURNED)
 # A result is the agency's draft until it is approved: the applicant sees it from then on
 # (the same rule as esign's download, which refuses the owner before these states).
 RESULT_VISIBLE = (State.RESULT_READY, State.RETURNED)
@@ -40,7 +39,6 @@ EVENT_TEXT_OWNER = {
     "forward": gettext_lazy("Hồ sơ được chuyển sang bước xử lý tiếp theo"),
     "send_back": gettext_lazy("Hồ sơ được trả lại bước xử lý trước"),
 }
-SUPPLEMENT_STATES = (State.SUPPLEMENT_REQUESTED,)
 
 
 def my_dossiers(user: User) -> QuerySet[Dossier]:
@@ -140,6 +138,9 @@ class OwnerView:
     letters: list[dict[str, str]]
     can_withdraw: bool
     can_rate: bool
+    # Why not, when the applicant could in this state but the dossier holds it back (a
+    # rating already given): the lifecycle's own words.
+    rate_refusal: str
     rating_label: str
     supplement_url: str
     draft_url: str
@@ -208,6 +209,9 @@ def dossier_for_owner(user: User, dossier: Dossier) -> OwnerView:
     code = dossier.public_code
     state = dossier.state
     receipts = _receipts(dossier)
+    # The buttons are the lifecycle's answer for this applicant, never re-derived here.
+    permissions = dossier_permissions(user, dossier)
+    rate = permissions[Record.RATE]
     return OwnerView(
         dossier=dossier,
         state_label=str(State(state).label),
@@ -222,11 +226,12 @@ def dossier_for_owner(user: User, dossier: Dossier) -> OwnerView:
             for kind, action in EVENT_OF.items()
             if action in actions
         ],
-        can_withdraw=Action.WITHDRAW in allowed_actions(dossier, user),
-        can_rate=state in RATABLE and not dossier.rating,
+        can_withdraw=permissions[Action.WITHDRAW].allowed,
+        can_rate=rate.allowed,
+        rate_refusal=rate.message if isinstance(rate, Refusal) and rate.held else "",
         rating_label=dossier.get_rating_display() if dossier.rating else "",
         supplement_url=_url("portal:supplement", dossier.reference)
-        if state in SUPPLEMENT_STATES
+        if permissions[Action.PROVIDE_SUPPLEMENT].allowed
         else "",
         draft_url=_url("portal:apply_draft", dossier.reference) if state == State.DRAFT else "",
         # Paid at the counter leaves `paid_online` unset: the receipt says it is paid.

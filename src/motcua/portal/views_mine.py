@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from motcua.core.errors import MotcuaError, NotFound
 from motcua.directory.models import User
-from motcua.dossiers.lifecycle import Action, dossier_transition
+from motcua.dossiers.lifecycle import Action, Refusal, dossier_permissions, dossier_transition
 from motcua.dossiers.models import Dossier, Rating
 from motcua.dossiers.services import dossier_rate
 from motcua.portal.forms_account import RateForm, WithdrawForm
@@ -71,6 +71,15 @@ def mine_withdraw(request: HttpRequest, code: str) -> HttpResponse:
     """A confirmation page with the reason, then `dossier_transition(action="withdraw")`."""
     user, dossier = _owned(request, code)
     if request.method == "GET":
+        # The lifecycle says whether this applicant may withdraw now, and if not, why.
+        answer = dossier_permissions(user, dossier)[Action.WITHDRAW]
+        if isinstance(answer, Refusal):
+            return render(
+                request,
+                "portal/mine_withdraw.html",
+                {"dossier": dossier, "form": None, "error": answer.message},
+                status=answer.error.status,
+            )
         form = WithdrawForm(initial={"version": dossier.version})
         return render(request, "portal/mine_withdraw.html", {"dossier": dossier, "form": form})
     form = WithdrawForm(request.POST)

@@ -27,6 +27,7 @@ from motcua.dossiers.lifecycle.permissions import (
     action_refusal,
     dossier_permissions,
     record_refusal,
+    workflow_steps_load,
 )
 from motcua.dossiers.lifecycle.record import dossier_record, record_apply
 from motcua.dossiers.lifecycle.refusals import refusals_logged
@@ -78,4 +79,5 @@ __all__ = [
     "refusals_logged",
     "transition_apply",
     "transition_refusal",
+    "workflow_steps_load",
 ]

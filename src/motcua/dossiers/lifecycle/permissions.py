@@ -39,11 +39,14 @@ class Refusal:
     code: str
     message: str
     error: MotcuaError = field(compare=False, repr=False)
+    # The person may take this action in this state; what the dossier holds (or lacks) keeps
+    # it back — a reason worth showing beside the buttons, unlike "not yours" or "not now".
+    held: bool = False
     allowed = False
 
     @classmethod
-    def of(cls, error: MotcuaError) -> Refusal:
-        return cls(code=error.code, message=error.message, error=error)
+    def of(cls, error: MotcuaError, *, held: bool = False) -> Refusal:
+        return cls(code=error.code, message=error.message, error=error, held=held)
 
 
 ALLOWED = Allowed()
@@ -90,11 +93,21 @@ _RECORD_GUARDS: dict[str, Callable[[Dossier], MotcuaError | None]] = {
 def record_refusal(actor: User | None, dossier: Dossier, record: str) -> MotcuaError | None:
     """Why `actor` may not record `record` on the dossier as it is now, or None. Services ask
     it on the locked row, pages on the row they show."""
+    refusal = _record_rule_refusal(actor, dossier, record)
+    return refusal if refusal is not None else _guard_refusal(dossier, record)
+
+
+def _guard_refusal(dossier: Dossier, action: str) -> MotcuaError | None:
+    guard = (_RECORD_GUARDS if action in RECORD_RULES else _GUARDS).get(action)
+    return guard(dossier) if guard is not None else None
+
+
+def _record_rule_refusal(actor: User | None, dossier: Dossier, record: str) -> MotcuaError | None:
+    """Who and in which state (`RECORD_RULES`), before the record's own guard."""
     rule = RECORD_RULES[record]
     kinds = [who for who in rule.who if _admits(Rule(to="", who=frozenset({who})), actor, dossier)]
     if any(dossier.state in rule.who[who] for who in kinds):
-        guard = _RECORD_GUARDS.get(record)
-        return guard(dossier) if guard is not None else None
+        return None
     words = {"state": State(dossier.state).label, "code": dossier.public_code}
     anyone = frozenset().union(*rule.who.values())
     if kinds and dossier.state not in anyone:
@@ -115,28 +128,41 @@ def record_refusal(actor: User | None, dossier: Dossier, record: str) -> MotcuaE
     )
 
 
+def _rule_refusal(actor: User | None, dossier: Dossier, action: str) -> MotcuaError | None:
+    if action in RECORD_RULES:
+        return _record_rule_refusal(actor, dossier, action)
+    return transition_refusal(actor, dossier, action)
+
+
 def action_refusal(actor: User | None, dossier: Dossier, action: str) -> MotcuaError | None:
     """Why `actor` may not take `action` (an `Action` or a `Record`) now, or None."""
-    if action in RECORD_RULES:
-        return record_refusal(actor, dossier, action)
-    refusal = transition_refusal(actor, dossier, action)
-    if refusal is not None:
-        return refusal
-    guard = _GUARDS.get(action)
-    return guard(dossier) if guard is not None else None
+    refusal = _rule_refusal(actor, dossier, action)
+    return refusal if refusal is not None else _guard_refusal(dossier, action)
 
 
-def dossier_permissions(actor: User | None, dossier: Dossier) -> dict[str, Allowed | Refusal]:
-    """Every action and every event with rules: allowed, or the refusal the service would
-    give (its code and message), for the page to draw its buttons and reasons from."""
-    # The workflow's steps, read once for the three guards that walk them.
+def workflow_steps_load(dossier: Dossier) -> None:
+    """The procedure's steps (with their agencies) read once, for the transitions' guards,
+    which walk them, and for a page that shows them; nothing when already read."""
     if "steps" not in getattr(dossier.procedure, "_prefetched_objects_cache", {}):
         prefetch_related_objects(
             [dossier.procedure],
             Prefetch("steps", queryset=WorkflowStep.objects.select_related("agency")),
         )
+
+
+def dossier_permissions(actor: User | None, dossier: Dossier) -> dict[str, Allowed | Refusal]:
+    """Every action and every event with rules: allowed, or the refusal the service would
+    give (its code and message), for the page to draw its buttons and reasons from."""
+    actions = [*Action.values, *RECORD_RULES]
+    refusals = {action: _rule_refusal(actor, dossier, action) for action in actions}
+    if any(refusals[action] is None for action in _GUARDS):
+        workflow_steps_load(dossier)
     answers: dict[str, Allowed | Refusal] = {}
-    for action in [*Action.values, *RECORD_RULES]:
-        refusal = action_refusal(actor, dossier, action)
-        answers[action] = ALLOWED if refusal is None else Refusal.of(refusal)
+    for action in actions:
+        refusal = refusals[action]
+        if refusal is not None:
+            answers[action] = Refusal.of(refusal)
+            continue
+        held = _guard_refusal(dossier, action)
+        answers[action] = ALLOWED if held is None else Refusal.of(held, held=True)
     return answers

@@ -16,7 +16,7 @@ from motcua.core.calendar import working_calendar
 from motcua.core.errors import Conflict, MotcuaError
 from motcua.directory.models import User
 from motcua.dossiers.letters import letter_kinds
-from motcua.dossiers.lifecycle import Action, allowed_actions, dossier_transition
+from motcua.dossiers.lifecycle import Action, Refusal, dossier_permissions, dossier_transition
 from motcua.dossiers.models import Dossier
 from motcua.office.counter.common import (
     check_url,
@@ -82,7 +82,15 @@ def _check_context(
     **forms: Any,
 ) -> dict[str, Any]:
     rows, loose = required_rows(dossier)
-    actions = [a for a in allowed_actions(dossier, officer) if a in CHECK_ACTIONS]
+    # The lifecycle's answer for this officer and this dossier: the buttons, and why an
+    # outcome the officer could take here is held back by what the dossier lacks.
+    permissions = dossier_permissions(officer, dossier)
+    actions = [a for a in CHECK_ACTIONS if permissions[a].allowed]
+    held_back = [
+        answer.message
+        for a in CHECK_ACTIONS
+        if isinstance(answer := permissions[a], Refusal) and answer.held
+    ]
     if reception is None and Action.RECEIVE in actions:
         reception = _reception_form(dossier, rows)
     if supplement is None and Action.REQUEST_SUPPLEMENT in actions:
@@ -103,7 +111,8 @@ def _check_context(
         "supplement_form": supplement,
         "reception_form": reception,
         "refuse_form": forms.get("refuse") or RefuseForm(initial={"version": dossier.version}),
-        "can_return": Action.RETURN in allowed_actions(dossier, officer),
+        "held_back": held_back,
+        "can_return": permissions[Action.RETURN].allowed,
         "missing_count": sum(1 for r in rows if r["missing"]),
         **declaration_context(dossier),
     }

@@ -21,6 +21,7 @@ from motcua.dossiers.lifecycle import (
     Refusal,
     dossier_permissions,
     dossier_transition,
+    workflow_steps_load,
 )
 from motcua.dossiers.models import Dossier, DossierDocument, State
 from motcua.dossiers.services import dossier_ask_supplement, dossier_issue_apology
@@ -178,6 +179,7 @@ class Context:
 
 
 def action_context(dossier: Dossier, user: User) -> Context:
+    workflow_steps_load(dossier)
     return Context(
         dossier=dossier,
         user=user,
