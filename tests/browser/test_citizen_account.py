@@ -92,8 +92,20 @@ def test_sign_up_sign_in_find_open_and_rate(live_server, request, device, access
     expect(page.get_by_role("status")).to_contain_text("Cảm ơn bạn đã đánh giá mức độ hài lòng.")
     expect(page.get_by_test_id("rating")).to_have_text("Rất hài lòng")
     expect(page.get_by_role("button", name="Gửi đánh giá")).to_have_count(0)
+    # Why the form is gone, in the lifecycle's words; no withdrawing a finished dossier.
+    expect(page.get_by_test_id("rate-refusal")).to_contain_text(
+        f"Hồ sơ {finished.code} đã được đánh giá ngày"
+    )
+    expect(page.get_by_test_id("rate-refusal")).to_contain_text("mỗi hồ sơ chỉ đánh giá một lần")
+    expect(page.get_by_role("link", name="Rút hồ sơ")).to_have_count(0)
     checked(page, accessible, "rated")
     assert Dossier.objects.get(pk=finished.pk).rating == "very_satisfied"
+    page.goto(f"{live_server.url}/ho-so-cua-toi/{finished.code}/rut/")
+    expect(page.get_by_test_id("withdraw-error")).to_have_text(
+        "Không thể rút hồ sơ khi hồ sơ đang ở trạng thái “Đã trả kết quả”."
+    )
+    expect(page.get_by_role("button", name="Xác nhận rút hồ sơ")).to_have_count(0)
+    checked(page, accessible, "withdraw-refused")
 
     # The notifications, newest first, then all read.
     page.get_by_test_id("nav-notifications").click()

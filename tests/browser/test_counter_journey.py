@@ -22,7 +22,7 @@ from tests.factories import (
     RequiredDocumentFactory,
     staff,
 )
-from tests.verbs import dossier_submit
+from tests.verbs import dossier_receive, dossier_submit
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 
@@ -98,6 +98,12 @@ def test_walk_in_check_receive_and_the_slip(live_server, page, screenshot):
     page.wait_for_url("**/kiem-tra/")
     draft = Dossier.objects.get(channel=Channel.DIRECT)
     expect(page.get_by_test_id("dossier-code")).to_have_text(draft.reference)
+    # One service for the walk-in: the two scans posted together are one attach.
+    assert list(draft.events.order_by("seq").values_list("action", flat=True)) == [
+        "create",
+        "registry_lookup",
+        "attach",
+    ]
     table = page.get_by_test_id("required-documents")
     expect(table).to_contain_text("to-khai.pdf")
     expect(table).to_contain_text("can-cuoc.pdf")
@@ -141,3 +147,37 @@ def test_walk_in_check_receive_and_the_slip(live_server, page, screenshot):
     page.get_by_role("button", name="Chuyển xử lý").click()
     expect(page.get_by_test_id("state")).to_have_text("Đang xử lý")
     assert Dossier.objects.get(pk=draft.pk).current_step.position == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_check_page_says_what_holds_an_outcome_back(live_server, page):
+    # Two agencies' procedures: one without an internal workflow yet, one with its steps.
+    agency = AgencyFactory(code="000.00.11.H98", name="Sở Xây dựng thử nghiệm")
+    bare = ProcedureFactory(name="Thủ tục chưa có quy trình", agencies=[agency], workflow=False)
+    ready = ProcedureFactory(name="Thủ tục đã có quy trình", agencies=[agency])
+    officer = staff(Role.RECEPTION, agency, username="motcua_reception_xd")
+    citizen = CitizenFactory(username="001090000002", personal_id="001090000002")
+    received = {}
+    for procedure in (bare, ready):
+        draft = dossier_create(
+            actor=citizen,
+            procedure=procedure,
+            agency=agency,
+            channel=Channel.ONLINE,
+            applicant_name=citizen.full_name,
+            applicant_id_number=citizen.personal_id,
+        )
+        received[procedure.pk] = dossier_receive(
+            actor=officer, dossier=dossier_submit(actor=citizen, dossier=draft)
+        )
+
+    stuck = received[bare.pk]
+    sign_in(page, live_server, officer.username, f"/mot-cua/ho-so/{stuck.code}/kiem-tra/")
+    expect(page.get_by_test_id("held-back")).to_have_text(
+        "Thủ tục này chưa có quy trình nội bộ; quản trị cần khai báo các bước xử lý."
+    )
+    expect(page.get_by_role("button", name="Chuyển xử lý")).to_have_count(0)
+
+    page.goto(f"{live_server.url}/mot-cua/ho-so/{received[ready.pk].code}/kiem-tra/")
+    expect(page.get_by_role("button", name="Chuyển xử lý")).to_have_count(1)
+    expect(page.get_by_test_id("held-back")).to_have_count(0)
