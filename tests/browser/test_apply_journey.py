@@ -172,6 +172,12 @@ def test_apply_online_from_search_to_return(live_server, any_page, accessible, s
     # Processed and returned, through the services.
     dossier = Dossier.objects.get(pk=dossier.pk)
     assert dossier.state == State.RECEIVED
+    # One service for the answer: the file is one attach, the answer one provide_supplement.
+    assert list(dossier.events.order_by("-seq").values_list("action", flat=True)[:3]) == [
+        "provide_supplement",
+        "attach",
+        "request_supplement",
+    ]
     dossier = dossier_transition(actor=reception, dossier=dossier, action=Action.FORWARD)
     dossier = dossier_transition(actor=specialist, dossier=dossier, action=Action.FORWARD)
     dossier = dossier_transition(actor=approver, dossier=dossier, action=Action.APPROVE)
