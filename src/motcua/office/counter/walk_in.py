@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from motcua.catalog.fee_forms import fee_form
 from motcua.catalog.models import Procedure
-from motcua.catalog.selectors import procedure_search
+from motcua.catalog.selectors import procedure_hits
 from motcua.core.audit import audit_record
 from motcua.core.errors import MotcuaError
 from motcua.directory.models import Agency, User
@@ -122,7 +122,7 @@ def walk_in(request: HttpRequest, *, officer: User, agency_ids: set[int]) -> Htt
         "agency": agency,
         "query": query,
         "procedure": procedure,
-        "results": procedure_search(query, agency_id=agency.pk)[:SEARCH_LIMIT] if query else [],
+        "results": list(procedure_hits(query, agency_id=agency.pk)[:SEARCH_LIMIT]) if query else [],
         "searched": bool(query),
     }
     if procedure_code and procedure is None:
