@@ -228,9 +228,15 @@ class Writer:
     def write(self) -> Written:
         written = Written()
         with self.d.connection.cursor() as cursor:
-            matched = self._match(cursor)
-            if matched:
+            if self._match(cursor):
                 written.updated = self._compare(cursor)
+                if written.updated and self.d.postgres:
+                    # Lock only what changes, then compare again under the lock: the counters
+                    # move from what the dossier is, not from what it was when first read. A
+                    # dossier left alone needs no lock (locking a million re-imported rows
+                    # would rewrite every page of the table).
+                    self._lock_changed(cursor)
+                    written.updated = self._compare(cursor, again=True)
             counters_add_grouped(self.d, self._contributions(bool(written.updated)))
             if written.updated:
                 self._update(cursor)
@@ -238,20 +244,21 @@ class Writer:
         return written
 
     def _match(self, cursor: Any) -> int:
-        """Lock the dossiers whose codes the file holds, and note their ids."""
+        """Note the ids of the dossiers whose codes the file holds."""
         code = self.d.quote(_column("code"))
-        if self.d.postgres:
-            cursor.execute(
-                f"SELECT COUNT(*) FROM (SELECT 1 FROM {self.dossiers} d JOIN {self.new} n "
-                f"ON d.{code} = n.code ORDER BY d.id FOR UPDATE OF d) locked",
-                [],
-            )
         cursor.execute(
             f"UPDATE {self.new} SET dossier_id = d.id FROM {self.dossiers} d "
             f"WHERE d.{code} = {self.new}.code",
             [],
         )
         return cursor.rowcount
+
+    def _lock_changed(self, cursor: Any) -> None:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM {self.dossiers} d JOIN {self.changed} c "
+            "ON d.id = c.dossier_id ORDER BY d.id FOR UPDATE OF d) locked",
+            [],
+        )
 
     def _final_paid_at(self) -> str:
         # A dossier paid online live keeps its confirmation moment (§8 counts the payment on
@@ -260,8 +267,9 @@ class Writer:
         paid, at = _column("paid_online"), _column("paid_online_at")
         return f"CASE WHEN d.{paid} AND n.{paid} THEN d.{at} ELSE n.{at} END"
 
-    def _compare(self, cursor: Any) -> int:
-        """List the matched dossiers the file changes, with the names of the changed fields."""
+    def _compare(self, cursor: Any, *, again: bool = False) -> int:
+        """List the matched dossiers the file changes, with the names of the changed fields;
+        `again`: only among those listed before."""
         d = self.d
         types = d.types()
         paid_at = self._final_paid_at()
@@ -276,6 +284,11 @@ class Writer:
             test for name, test in zip(FIELDS, differs, strict=True) if name != "paid_online_at"
         )
         state, version = d.quote(_column("state")), d.quote("version")
+        if again:
+            before = d.quote(CHANGED + "_before")
+            cursor.execute(f"DROP TABLE IF EXISTS {before}", [])
+            cursor.execute(f"ALTER TABLE {self.changed} RENAME TO {before}", [])
+            changed_any = f"({changed_any}) AND n.line IN (SELECT line FROM {before})"
         cursor.execute(f"DROP TABLE IF EXISTS {self.changed}", [])
         cursor.execute(
             f"CREATE TEMP TABLE {self.changed} (line {types['int']}, dossier_id {types['bigint']},"
@@ -291,7 +304,10 @@ class Writer:
             f"WHERE {changed_any}",
             [],
         )
-        return cursor.rowcount
+        count = cursor.rowcount
+        if again:
+            cursor.execute(f"DROP TABLE {before}", [])
+        return count
 
     def _contributions(self, with_changes: bool) -> str:
         """What the counters add up: each new row and each changed row after the change
