@@ -1052,3 +1052,18 @@ def test_the_due_clock_gives_the_calendar_due_moment(start, minutes, hours, utc)
 
 
 _CLOCKS: dict = {}
+
+
+def test_moments_keep_their_microseconds_and_offsets(catalog, write, capsys):
+    row = {
+        **OPEN,
+        "received_at": "2026-03-02T07:59:59.999999+07:00",
+        "due_at": "2026-03-05 01:00:00.000001-00:30",
+    }
+    path = write([row])
+    assert run_ok(path, capsys) == (1, 1, 0, 0)
+
+    dossier = Dossier.objects.get()
+    assert dossier.received_at == at("2026-03-02T07:59:59.999999+07:00")
+    assert dossier.due_at == at("2026-03-05T01:00:00.000001-00:30")
+    assert run_ok(path, capsys) == (1, 0, 0, 1)

@@ -95,8 +95,11 @@ class Dialect:
     def moment(self, text: str) -> str:
         if self.postgres:
             return f"CAST(NULLIF({text}, '') AS timestamptz)"
+        # The fraction is cut before SQLite reads the moment (it keeps milliseconds, and
+        # would round .9999995 up to the next second) and put back after.
         return (
-            f"CASE WHEN {text} = '' THEN NULL ELSE strftime('%%Y-%%m-%%d %%H:%%M:%%S', {text}) || "
+            f"CASE WHEN {text} = '' THEN NULL ELSE strftime('%%Y-%%m-%%d %%H:%%M:%%S', "
+            f"substr({text}, 1, 19) || substr({text}, -6)) || "
             f"CASE WHEN length({text}) = 32 THEN substr({text}, 20, 7) ELSE '' END END"
         )
 

@@ -1,7 +1,7 @@
 """`motcua import-dossiers FILE.csv|FILE.jsonl` (domain.md §9): all or nothing, every bad
 value reported as `line N, column C: reason` on stderr with exit 2.
 
-A progress bar (validation pass, then write pass) is drawn on stderr when it is a terminal.
+A progress bar (reading the file, then writing) is drawn on stderr when it is a terminal.
 """
 
 from __future__ import annotations
@@ -31,7 +31,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument(
-            "--batch-size", type=int, default=BATCH_SIZE, help="số hồ sơ ghi mỗi lượt (1–10.000)"
+            "--batch-size",
+            type=int,
+            default=BATCH_SIZE,
+            help="số dòng gửi vào cơ sở dữ liệu mỗi lượt khi đọc tệp (1–100.000)",
         )
 
     def handle(self, *args, **options) -> None:
