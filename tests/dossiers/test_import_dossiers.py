@@ -1067,3 +1067,30 @@ def test_moments_keep_their_microseconds_and_offsets(catalog, write, capsys):
     assert dossier.received_at == at("2026-03-02T07:59:59.999999+07:00")
     assert dossier.due_at == at("2026-03-05T01:00:00.000001-00:30")
     assert run_ok(path, capsys) == (1, 0, 0, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_import_refreshes_the_planners_statistics(catalog, write, monkeypatch):
+    """Past `ANALYZE_AFTER` new dossiers (lowered here) the import analyses the dossier and
+    event tables once it has committed; a smaller one leaves it to autovacuum."""
+    from motcua.dossiers import importer
+
+    rows = [{**OPEN, "code": f"A-{n}"} for n in range(5)]
+    calls: list[int] = []
+    real = importer._analyze
+    monkeypatch.setattr(importer, "_analyze", lambda c: (calls.append(1), real(c)))
+
+    monkeypatch.setattr(importer, "ANALYZE_AFTER", 6)
+    dossiers_import(actor=None, path=write(rows[:3]))
+    assert calls == []
+
+    monkeypatch.setattr(importer, "ANALYZE_AFTER", 2)
+    dossiers_import(actor=None, path=write(rows[3:], name="more.csv"))
+    assert calls == [1]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'dossiers_dossier'")
+            assert cursor.fetchone()[0] == 5
+        else:
+            cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'dossiers_dossier'")
+            assert cursor.fetchone()[0] > 0

@@ -70,7 +70,7 @@ from motcua.dossiers.importer.rows import (
 from motcua.dossiers.importer.sql import Dialect, insert_rows, moment_adapter
 from motcua.dossiers.importer.stage import Staging, reference_for
 from motcua.dossiers.importer.write import ATTNAMES, FIELDS, Writer, drop, resolve
-from motcua.dossiers.models import Dossier
+from motcua.dossiers.models import Dossier, DossierEvent
 
 __all__ = [
     "ATTNAMES",
@@ -98,6 +98,10 @@ __all__ = [
 
 FORMATS = (".csv", ".jsonl")
 BATCH_SIZE = 5000
+# A bulk load leaves the planner with the table's old statistics until autovacuum comes by;
+# meanwhile PostgreSQL may plan the officers' queue (a UNION of index-backed parts) as a
+# nested loop that runs for minutes. Past this many new dossiers the import refreshes them.
+ANALYZE_AFTER = 10_000
 
 
 def dossiers_import(
@@ -158,6 +162,8 @@ def dossiers_import(
         finally:
             if bar is not None:
                 bar.close()
+        if report.created >= ANALYZE_AFTER and not connection.in_atomic_block:
+            _analyze(connection)
     finally:
         if connection.needs_rollback or not connection.is_usable():
             pass
@@ -166,6 +172,13 @@ def dossiers_import(
             staging.drop()
     report.seconds = time.monotonic() - started
     return report
+
+
+def _analyze(connection: BaseDatabaseWrapper) -> None:
+    tables = [Dossier._meta.db_table, DossierEvent._meta.db_table]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
 @contextmanager
