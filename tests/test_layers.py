@@ -29,11 +29,14 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # the spine
     ("dossiers",),
     # capabilities beside the dossier, each writing through the spine
-    ("esign", "notifications", "payments"),
+    # (`sync` sends the dossiers' changes to the national instance)
+    ("esign", "notifications", "payments", "sync"),
     # petitions: notify the citizen through `notifications`
     ("feedback",),
     # the read side: sums the counters, reads dossiers and the catalog
     ("index",),
+    # national mode: snapshots of the provinces' dossiers, scored with the index's engine
+    ("national",),
     # the pages of citizens and officers
     ("office", "portal"),
     ("api", "demo"),

@@ -127,6 +127,11 @@ SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 MOTCUA_MODE = os.environ.get("MOTCUA_MODE", "province")
 if MOTCUA_MODE not in {"province", "national"}:
     raise RuntimeError("MOTCUA_MODE must be 'province' or 'national'")
+# The national connection (domain.md §12.1, docs/howto/national-sync.md): this province's
+# 2-digit code, the national instance's base URL and the Ed25519 key written by `sync-keygen`.
+MOTCUA_PROVINCE_CODE = os.environ.get("MOTCUA_PROVINCE_CODE", "")
+MOTCUA_NATIONAL_URL = os.environ.get("MOTCUA_NATIONAL_URL", "")
+MOTCUA_SYNC_KEY_FILE = os.environ.get("MOTCUA_SYNC_KEY_FILE", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -150,6 +155,8 @@ INSTALLED_APPS = [
     "motcua.payments",
     "motcua.esign",
     "motcua.feedback",
+    "motcua.sync",
+    "motcua.national",
     "motcua.demo",
 ]
 
