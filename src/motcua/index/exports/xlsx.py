@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from motcua.core.sheets import sheet_text
 from motcua.directory.models import Agency
 from motcua.index.engine import Period
 from motcua.index.exports.labels import now_text, period_text
@@ -50,19 +51,18 @@ class XlsxColumn:
 def _table(
     workbook: Workbook, title: str, columns: Sequence[XlsxColumn], rows: Iterable[Sequence]
 ) -> Worksheet:
-    """One sheet: a bold, frozen, filterable header row, widths and number formats."""
+    """One sheet: a bold, frozen, filterable header row, widths and number formats. Every
+    cell is written through `sheet_text`, so a name typed as `=…` stays text."""
     sheet = workbook.create_sheet(title)
-    sheet.append([column.header for column in columns])
     for index, column in enumerate(columns, start=1):
-        cell = sheet.cell(row=1, column=index)
+        cell = sheet_text(sheet.cell(row=1, column=index), column.header)
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         sheet.column_dimensions[get_column_letter(index)].width = column.width
-    for values in rows:
-        sheet.append(list(values))
-        for index, column in enumerate(columns, start=1):
-            cell = sheet.cell(row=sheet.max_row, column=index)
+    for row, values in enumerate(rows, start=2):
+        for index, (column, value) in enumerate(zip(columns, values, strict=True), start=1):
+            cell = sheet_text(sheet.cell(row=row, column=index), value)
             if column.kind != "text" and isinstance(cell.value, int | float | date):
                 cell.number_format = FORMATS[column.kind]
     sheet.freeze_panes = "A2"
@@ -75,11 +75,10 @@ def _cover(workbook: Workbook, title: str, lines: Sequence[tuple[str, Any, str]]
     sheet = workbook.active
     assert sheet is not None
     sheet.title = "Thông tin"
-    sheet["A1"] = title
-    sheet["A1"].font = Font(bold=True, size=14)
+    sheet_text(sheet["A1"], title).font = Font(bold=True, size=14)
     for row, (label, value, kind) in enumerate(lines, start=3):
-        sheet.cell(row=row, column=1, value=label).font = HEADER_FONT
-        cell = sheet.cell(row=row, column=2, value=value)
+        sheet_text(sheet.cell(row=row, column=1), label).font = HEADER_FONT
+        cell = sheet_text(sheet.cell(row=row, column=2), value)
         if kind != "text":
             cell.number_format = FORMATS[kind]
     sheet.column_dimensions["A"].width = 28
