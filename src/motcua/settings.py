@@ -284,14 +284,21 @@ MOTCUA_PETITION_ANSWER_DAYS = int(os.environ.get("MOTCUA_PETITION_ANSWER_DAYS", 
 MOTCUA_MAX_UPLOAD_BYTES = int(os.environ.get("MOTCUA_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
 
 # Payment gateways (docs/howto/payments.md). The sandbox takes anyone's "payment" at face
-# value, so it runs only when asked for (MOTCUA_PAYMENT_SANDBOX=1, which `make run` sets) or in
-# DEBUG, and outside DEBUG and the demo its secret must come from the environment.
+# value, so it exists only when asked for (MOTCUA_PAYMENT_SANDBOX=1, which `make run` sets),
+# and its secret is this installation's own: generated once into the var folder (mode 600) for
+# the demo and development, given in the environment anywhere else. A secret written in the
+# source would let anyone sign a "paid" notification.
 MOTCUA_PAYMENT_GATEWAYS: dict[str, dict[str, Any]] = {}
-if DEBUG or os.environ.get("MOTCUA_PAYMENT_SANDBOX", "0") == "1":
+if os.environ.get("MOTCUA_PAYMENT_SANDBOX", "0") == "1":
+    _sandbox_secret = os.environ.get("MOTCUA_SANDBOX_SECRET", "")
+    if not _sandbox_secret and PRODUCTION:
+        raise ImproperlyConfigured(
+            "MOTCUA_PAYMENT_SANDBOX=1 outside the demo needs MOTCUA_SANDBOX_SECRET (at least 32 "
+            "random characters); production should not run the sandbox at all."
+        )
     MOTCUA_PAYMENT_GATEWAYS["sandbox"] = {
         "class": "motcua.payments.sandbox.SandboxGateway",
-        "secret": os.environ.get("MOTCUA_SANDBOX_SECRET", "")
-        or ("motcua-demo-sandbox-secret" if DEBUG or MOTCUA_DEMO else ""),
+        "secret": _sandbox_secret or secret_key_load(VAR_DIR / "sandbox_secret"),
         "timeout_minutes": int(os.environ.get("MOTCUA_SANDBOX_TIMEOUT_MINUTES", "15")),
         "mode": os.environ.get("MOTCUA_SANDBOX_MODE", "normal"),
         "ipn_url": os.environ.get("MOTCUA_SANDBOX_IPN_URL", ""),

@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -92,7 +93,16 @@ def test_run_sh_serves_with_debug_off_and_stops_both_processes(tmp_path):
         assert css_status == 200
         assert css_headers["Cache-Control"] == "max-age=315360000, public, immutable"
         assert b"body" in css
-        assert get(f"http://127.0.0.1:{port}/khong-co/")[0] == 404
+        missing_status, _, missing = get(f"http://127.0.0.1:{port}/khong-co/")
+        assert missing_status == 404
+        # The friendly page, not Django's debug page listing every URL pattern.
+        assert "Không tìm thấy trang" in missing.decode()
+        assert b"URLconf" not in missing and b"urlpatterns" not in missing
+        # The demo's sandbox gateway signs with this installation's own secret.
+        sandbox_secret = tmp_path / "sandbox_secret"
+        assert stat.S_IMODE(sandbox_secret.stat().st_mode) == 0o600
+        assert len(sandbox_secret.read_text()) >= 50
+        assert "motcua-demo-sandbox-secret" not in sandbox_secret.read_text()
 
         processes = children_of(server.pid)
         assert len(processes) == 2  # the worker and the gunicorn master
