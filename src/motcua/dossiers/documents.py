@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from motcua.catalog.coverage import documents_covered_in
 from motcua.catalog.models import RequiredDocument
 from motcua.core.errors import MotcuaError, PermissionDenied, ValidationFailed
+from motcua.core.filescan import UnreadablePdf, html_marker, pdf_active_names
 from motcua.directory.models import Role, User
 from motcua.directory.selectors import user_has_role
 from motcua.dossiers.lifecycle import Record, dossier_lock, record_apply, record_refusal
@@ -42,7 +43,8 @@ def _is_staff_of(actor: User | None, dossier: Dossier, *roles: str) -> bool:
 
 def upload_check(upload: UploadedFile) -> tuple[bytes, str]:
     """The bytes and the content type sniffed from them; refuses what is too big or not a
-    PDF/JPEG/PNG whatever its name says."""
+    PDF/JPEG/PNG whatever its name says, a file that is also an HTML page, and a PDF with
+    active content (`core.filescan`)."""
     limit = settings.MOTCUA_MAX_UPLOAD_BYTES
     if upload.size is not None and upload.size > limit:
         raise ValidationFailed(
@@ -71,6 +73,30 @@ def upload_check(upload: UploadedFile) -> tuple[bytes, str]:
             % {"name": upload.name},
             fields={"file": "type"},
         )
+    if html_marker(data):
+        raise ValidationFailed(
+            _(
+                "Tệp “%(name)s” có chứa mã trang web (HTML) nên không được nhận. Hãy nộp "
+                "tệp PDF, JPEG hoặc PNG xuất trực tiếp từ máy quét hoặc phần mềm soạn thảo."
+            )
+            % {"name": upload.name},
+            fields={"file": "html"},
+        )
+    if kind.mime == "application/pdf":
+        try:
+            active = pdf_active_names(data)
+        except UnreadablePdf:
+            active = {"ObjStm"}
+        if active:
+            raise ValidationFailed(
+                _(
+                    "Tệp PDF “%(name)s” chứa nội dung tự chạy (JavaScript, hành động tự động, "
+                    "tệp đính kèm hoặc biểu mẫu XFA) nên không được nhận. Hãy in tài liệu ra "
+                    "PDF thông thường (chọn “In ra PDF”) hoặc quét thành ảnh rồi nộp lại."
+                )
+                % {"name": upload.name},
+                fields={"file": "active_content"},
+            )
     return data, kind.mime
 
 

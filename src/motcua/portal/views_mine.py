@@ -11,12 +11,13 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from motcua.core.downloads import upload_response
 from motcua.core.errors import MotcuaError, NotFound
 from motcua.directory.models import User
 from motcua.dossiers.lifecycle import Action, Refusal, dossier_permissions, dossier_transition
@@ -132,6 +133,4 @@ def mine_document(request: HttpRequest, code: str, document_id: int) -> HttpResp
         handle = document.file.open("rb")
     except OSError as error:
         raise Http404(_("Hồ sơ không có tài liệu này.")) from error
-    response = FileResponse(handle, content_type=document.content_type, filename=document.name)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return upload_response(handle, content_type=document.content_type, filename=document.name)

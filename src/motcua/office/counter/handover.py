@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from motcua.core.downloads import upload_response
 from motcua.core.errors import MotcuaError, NotFound
 from motcua.directory.models import User
 from motcua.dossiers.lifecycle import Action, allowed_actions, dossier_transition
@@ -111,6 +112,4 @@ def document_file(
         handle = document.file.open("rb")
     except (NotFound, OSError):
         return forbidden(request, _("Hồ sơ không có tài liệu này."), status=404)
-    response = FileResponse(handle, content_type=document.content_type, filename=document.name)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return upload_response(handle, content_type=document.content_type, filename=document.name)
