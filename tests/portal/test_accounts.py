@@ -13,7 +13,7 @@ from motcua.core.http import client_ip
 from motcua.core.models import AuditEvent
 from motcua.directory.models import Role, User
 from motcua.portal.accounts import AccountLocked, account_sign_in, citizen_register
-from motcua.portal.lockout import attempt_key
+from motcua.portal.lockout import attempt_key, attempt_record, delay_after, sign_in_wait
 from motcua.portal.models import CitizenProfile, LoginAttempt
 from tests.factories import CitizenFactory, UserFactory, staff
 from tests.walker import T0
@@ -336,117 +336,170 @@ def fail(identifier: str, at, ip: str = "203.0.113.7") -> None:
         account_sign_in(identifier=identifier, password="sai-mat-khau", ip=ip, now=at)
 
 
-def test_five_failures_lock_the_username_for_fifteen_minutes(citizen):
+def failed_earlier(identifier: str, at, ip: str) -> None:
+    """A failure recorded as the service records it, without sitting out the waits."""
+    attempt_record(
+        username_key=attempt_key(identifier, scope="username"),
+        ip_key=attempt_key(ip, scope="ip"),
+        outcome=LoginAttempt.Outcome.FAILURE,
+        now=at,
+    )
+
+
+def sign_in(identifier: str, at, ip: str = "203.0.113.7", password: str = PASSWORD) -> User:
+    return account_sign_in(identifier=identifier, password=password, ip=ip, now=at)
+
+
+def test_the_delay_grows_from_the_fifth_failure_and_is_capped():
+    assert [delay_after(n, 5).total_seconds() for n in (0, 4, 5, 6, 7, 8, 14, 15, 16, 500)] == [
+        0,
+        0,
+        1,
+        2,
+        4,
+        8,
+        512,
+        900,
+        900,
+        900,
+    ]
+
+
+def test_five_failures_make_the_account_wait_a_second_from_that_address(citizen):
     for minute in range(5):
         fail(citizen.personal_id, T0 + timedelta(minutes=minute))
+    last = T0 + timedelta(minutes=4)
 
-    # Locked: even the right password is refused, and says when to come back.
-    with pytest.raises(AccountLocked) as locked:
-        account_sign_in(
-            identifier=citizen.personal_id,
-            password=PASSWORD,
-            ip="203.0.113.7",
-            now=T0 + timedelta(minutes=18, seconds=59),
-        )
-    assert locked.value.message == (
-        "Tài khoản này tạm khóa vì nhập sai mật khẩu 5 lần trong 15 phút. "
-        "Vui lòng thử lại sau 09:19 ngày 02/03/2026."
+    # Refused at once, even with the right password, and told how long to wait.
+    with pytest.raises(AccountLocked) as waiting:
+        sign_in(citizen.personal_id, last + timedelta(milliseconds=400))
+    assert waiting.value.message == (
+        "Đã nhập sai mật khẩu của tài khoản này nhiều lần từ địa chỉ mạng này. "
+        "Vui lòng thử lại sau 1 giây."
     )
-    assert locked.value.status == 429
+    assert waiting.value.status == 429
+    assert waiting.value.fields == {"retry_at": "2026-03-02T02:04:01+00:00", "retry_after": "1"}
 
-    # Fifteen minutes after the fifth failure: open again.
-    user = account_sign_in(
-        identifier=citizen.personal_id,
-        password=PASSWORD,
-        ip="203.0.113.7",
-        now=T0 + timedelta(minutes=19),
-    )
-    assert user == citizen
+    # A second after the fifth failure: the right password opens.
+    assert sign_in(citizen.personal_id, last + timedelta(seconds=1)) == citizen
     outcomes = list(LoginAttempt.objects.order_by("at", "id").values_list("outcome", flat=True))
     assert outcomes == ["failure"] * 5 + ["locked", "success"]
 
 
-def test_four_failures_do_not_lock_and_failures_spread_out_do_not_add_up(citizen):
+def test_each_further_failure_doubles_the_wait(citizen):
+    moment = T0
+    waits = []
+    for _ in range(9):  # each failure once the wait before it has passed
+        fail(citizen.personal_id, moment)
+        wait = sign_in_wait(
+            username_key=attempt_key(citizen.username, scope="username"),
+            ip_key=attempt_key("203.0.113.7", scope="ip"),
+            now=moment,
+        )
+        waits.append(0 if wait is None else (wait.until - moment).total_seconds())
+        moment += timedelta(minutes=20)
+    last = moment - timedelta(minutes=20)
+    with pytest.raises(AccountLocked) as waiting:
+        sign_in(citizen.personal_id, last + timedelta(seconds=1))
+
+    assert waits == [0, 0, 0, 0, 1, 2, 4, 8, 16]
+    assert waiting.value.fields["retry_after"] == "15"  # 16 s after the ninth, 1 s gone
+
+
+def test_four_failures_do_not_slow_and_old_failures_are_forgotten(citizen):
     for minute in (0, 1, 2, 3):
         fail(citizen.personal_id, T0 + timedelta(minutes=minute))
-    assert (
-        account_sign_in(
-            identifier=citizen.personal_id, password=PASSWORD, ip="x", now=T0 + timedelta(minutes=4)
-        )
-        == citizen
-    )
-    # Five failures, but never five within 15 minutes.
-    for minute in (10, 14, 18, 22, 26):
+    assert sign_in(citizen.personal_id, T0 + timedelta(minutes=3, seconds=1)) == citizen
+    # The success cleared the pair: four more failures and no wait.
+    for minute in (10, 11, 12, 13):
         fail(citizen.personal_id, T0 + timedelta(minutes=minute))
-    assert (
-        account_sign_in(
-            identifier=citizen.personal_id,
-            password=PASSWORD,
-            ip="x",
-            now=T0 + timedelta(minutes=27),
-        )
-        == citizen
-    )
+    assert sign_in(citizen.personal_id, T0 + timedelta(minutes=13, seconds=1)) == citizen
+    # Five failures, the first of them more than twelve hours before the next attempt.
+    for hours in (20, 33, 33.1, 33.2, 33.3):
+        fail(citizen.personal_id, T0 + timedelta(hours=hours))
+    assert sign_in(citizen.personal_id, T0 + timedelta(hours=33.3, seconds=0.5)) == citizen
 
 
-def test_the_lock_is_per_username(citizen):
+def test_a_strangers_failures_never_slow_the_owner_from_another_address(citizen):
+    # Twelve failures from the stranger's address, each after the wait the last one earned.
+    for n in range(12):
+        fail(citizen.personal_id, T0 + timedelta(minutes=16 * n), ip="203.0.113.7")
+    after = T0 + timedelta(minutes=16 * 11, seconds=30)
+
+    # The stranger's address waits (12 failures: 128 s after the last) ...
+    with pytest.raises(AccountLocked) as waiting:
+        sign_in(citizen.personal_id, after, ip="203.0.113.7")
+    assert waiting.value.fields["retry_after"] == "98"
+    # ... the owner, at home, signs in at once, and so does another account from the
+    # stranger's address (12 failures there are under the address's 20).
+    assert sign_in(citizen.personal_id, after, ip="198.51.100.1") == citizen
     other = CitizenFactory(username="046090000777", personal_id="046090000777")
-    for minute in range(5):
-        fail(citizen.personal_id, T0 + timedelta(minutes=minute))
-    assert (
-        account_sign_in(
-            identifier=other.personal_id, password=PASSWORD, ip="x", now=T0 + timedelta(minutes=5)
-        )
-        == other
-    )
+    assert sign_in(other.personal_id, after, ip="203.0.113.7") == other
 
 
-def test_twenty_failures_from_one_address_lock_the_address(db):
+def test_an_address_failing_on_many_accounts_is_slowed_for_accounts_it_does_not_know(db):
     UserFactory(username="canbo_a")
     for n in range(20):
         fail(f"ten-doan-{n}", T0 + timedelta(seconds=n * 30))
-    with pytest.raises(AccountLocked) as locked:
-        account_sign_in(
-            identifier="canbo_a",
-            password=PASSWORD,
-            ip="203.0.113.7",
-            now=T0 + timedelta(minutes=11),
-        )
-    assert locked.value.message == (
-        "Có quá nhiều lần đăng nhập sai (20 lần) từ địa chỉ mạng này. "
-        "Vui lòng thử lại sau 09:24 ngày 02/03/2026."
+    last = T0 + timedelta(seconds=19 * 30)
+
+    with pytest.raises(AccountLocked) as waiting:
+        sign_in("canbo_a", last + timedelta(milliseconds=100))
+    assert waiting.value.message == (
+        "Có quá nhiều lần đăng nhập sai từ địa chỉ mạng này. Vui lòng thử lại sau 1 giây."
     )
-    # Another address is not affected.
-    assert (
-        account_sign_in(
-            identifier="canbo_a",
-            password=PASSWORD,
-            ip="198.51.100.1",
-            now=T0 + timedelta(minutes=11),
-        ).username
-        == "canbo_a"
-    )
+    # The twenty-first failure doubles the address's wait.
+    fail("ten-doan-20", last + timedelta(seconds=1))
+    with pytest.raises(AccountLocked) as waiting:
+        sign_in("canbo_a", last + timedelta(seconds=2))
+    assert waiting.value.fields["retry_after"] == "1"  # 2 s after the 21st, 1 s gone
+    # Another address is not affected, and the wait ends on time.
+    assert sign_in("canbo_a", last + timedelta(seconds=2), ip="198.51.100.1").username == "canbo_a"
+    assert sign_in("canbo_a", last + timedelta(seconds=3)).username == "canbo_a"
 
 
-def test_the_sign_in_page_shows_the_lock(client, citizen, monkeypatch):
+def test_colleagues_behind_one_office_address_keep_signing_in_while_someone_there_guesses(db):
+    """One NAT address for a whole office: a colleague who signed in from it within 30 days is
+    not slowed by the address's failures; only accounts never seen there wait."""
+    UserFactory(username="canbo_a")
+    UserFactory(username="canbo_b")
+    office = "203.0.113.50"
+    assert sign_in("canbo_b", T0 - timedelta(days=29), ip=office).username == "canbo_b"
+    for n in range(40):
+        failed_earlier(f"ten-doan-{n}", T0 + timedelta(seconds=n), ip=office)
+    now = T0 + timedelta(seconds=40)
+
+    assert sign_in("canbo_b", now, ip=office).username == "canbo_b"
+    with pytest.raises(AccountLocked) as waiting:
+        sign_in("canbo_a", now, ip=office)
+    assert waiting.value.fields["retry_after"] == "899"  # 40 failures: the cap, 1 s gone
+    # A success older than 30 days no longer vouches for the account.
+    UserFactory(username="canbo_c")
+    sign_in("canbo_c", T0 - timedelta(days=31), ip=office)
+    with pytest.raises(AccountLocked):
+        sign_in("canbo_c", now, ip=office)
+
+
+def test_the_sign_in_page_shows_the_wait(client, citizen, monkeypatch):
     clock = [T0]
     monkeypatch.setattr("django.utils.timezone.now", lambda: clock[0])
     wrong = {"username": citizen.personal_id, "password": "sai"}
     statuses = []
-    for minute in range(5):
+    for minute in range(6):
         clock[0] = T0 + timedelta(minutes=minute)
         statuses.append(client.post("/dang-nhap/", wrong).status_code)
-    clock[0] = T0 + timedelta(minutes=10)
+    clock[0] = T0 + timedelta(minutes=5, seconds=1)
     response = client.post("/dang-nhap/", {**wrong, "password": PASSWORD})
 
-    assert statuses == [400] * 5
+    assert statuses == [400] * 6
     assert response.status_code == 429
+    assert response["Retry-After"] == "1"
     assert response.context["error"] == (
-        "Tài khoản này tạm khóa vì nhập sai mật khẩu 5 lần trong 15 phút. "
-        "Vui lòng thử lại sau 09:19 ngày 02/03/2026."
+        "Đã nhập sai mật khẩu của tài khoản này nhiều lần từ địa chỉ mạng này. "
+        "Vui lòng thử lại sau 1 giây."
     )
     assert "_auth_user_id" not in client.session
-    clock[0] = T0 + timedelta(minutes=19)
+    clock[0] = T0 + timedelta(minutes=5, seconds=2)
     assert client.post("/dang-nhap/", {**wrong, "password": PASSWORD}).status_code == 302
 
 
@@ -454,13 +507,11 @@ def test_attempts_and_audit_hold_no_personal_id(citizen):
     for minute in range(5):
         fail(citizen.personal_id, T0 + timedelta(minutes=minute))
     with pytest.raises(AccountLocked):
-        account_sign_in(
-            identifier=citizen.personal_id, password=PASSWORD, ip="x", now=T0 + timedelta(minutes=6)
-        )
+        sign_in(citizen.personal_id, T0 + timedelta(minutes=4, milliseconds=500))
 
     actions = list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
     assert actions == ["account.sign_in_failed"] * 5 + [
-        "account.locked_out",
+        "account.slowed_down",
         "account.sign_in_locked",
     ]
     stored = [str(row) for row in AuditEvent.objects.values_list("object_id", "data")]
@@ -475,15 +526,8 @@ def test_the_count_is_per_account_whether_its_id_or_its_username_is_typed(db):
 
     for typed in (AN, "an.nguyen"):
         with pytest.raises(AccountLocked):
-            account_sign_in(
-                identifier=typed, password=PASSWORD, ip="x", now=T0 + timedelta(minutes=6)
-            )
-    assert (
-        account_sign_in(
-            identifier="an.nguyen", password=PASSWORD, ip="x", now=T0 + timedelta(minutes=19)
-        )
-        == user
-    )
+            sign_in(typed, T0 + timedelta(minutes=4, milliseconds=500))
+    assert sign_in("an.nguyen", T0 + timedelta(minutes=4, seconds=1)) == user
 
 
 def test_the_attempt_is_counted_before_the_password_is_checked(citizen, monkeypatch):
@@ -530,7 +574,7 @@ def test_a_guess_made_while_another_is_checking_its_password_sees_it(citizen, mo
                 account_sign_in(
                     identifier=citizen.personal_id,
                     password=PASSWORD,
-                    ip="x",
+                    ip="203.0.113.7",
                     now=T0 + timedelta(minutes=5),
                 )
             except AccountLocked as error:
@@ -570,8 +614,9 @@ def test_the_admin_login_page_sends_to_the_sign_in_with_the_lockout(client, db):
 
 def test_a_locked_staff_account_cannot_get_in_through_the_admin(client, db):
     UserFactory(username="quantri", is_staff=True, is_superuser=True)
-    for minute in range(5):
-        fail("quantri", timezone.now() - timedelta(minutes=5 - minute), ip="127.0.0.1")
+    # Ten failures from this address, the last a second ago: it waits 32 s.
+    for n in range(10):
+        failed_earlier("quantri", timezone.now() - timedelta(seconds=10 - n), ip="127.0.0.1")
 
     response = client.post("/admin/login/", {"username": "quantri", "password": PASSWORD})
     assert response.status_code == 302
@@ -613,7 +658,7 @@ def test_two_guesses_at_once_from_two_connections_queue_on_the_key(monkeypatch):
 
     user = CitizenFactory(username=AN, personal_id=AN)
     for minute in range(4):
-        fail(AN, T0 + timedelta(minutes=minute))
+        fail(AN, T0 + timedelta(minutes=minute), ip="x")
     checking = threading.Event()
     real = accounts.authenticate
 

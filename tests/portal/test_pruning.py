@@ -16,7 +16,7 @@ from django.utils import timezone
 from motcua.core.errors import ValidationFailed
 from motcua.core.models import AuditEvent
 from motcua.core.worktime import TZ
-from motcua.portal.lockout import SIGN_IN, SIGN_UP, keys_lock, lock_active
+from motcua.portal.lockout import SIGN_IN, SIGN_UP, keys_lock, sign_in_wait
 from motcua.portal.models import LockoutKey, LoginAttempt, StartToken
 from motcua.portal.pruning import MIN_AGE, records_prune
 
@@ -107,25 +107,25 @@ def test_a_threshold_below_one_day_is_refused_and_nothing_changes(scene):
 
 
 def test_the_minimum_threshold_outlasts_every_lock_window():
-    for policy in (SIGN_IN, SIGN_UP):
-        assert policy.window + policy.lock < MIN_AGE
+    assert SIGN_UP.window + SIGN_UP.lock < MIN_AGE
+    assert SIGN_IN.memory + SIGN_IN.max_delay < MIN_AGE
 
 
 def test_a_running_lock_survives_the_shortest_prune():
-    # Five failures for one account within 9 minutes: locked for 15 minutes from the fifth; an
-    # old failure of the same account goes, the lock stays.
+    # Nine failures of one account from one address, the last a second ago: it waits 16 s
+    # from that failure; an old failure of the same account goes, the wait stays.
     now = timezone.now()
     attempt(now - timedelta(days=1, seconds=1), "user", "ip-9")
-    for minutes in (14, 11, 8, 6, 5):
-        attempt(now - timedelta(minutes=minutes), "user", "ip-9")
+    for seconds in (600, 500, 400, 300, 200, 100, 30, 10, 1):
+        attempt(now - timedelta(seconds=seconds), "user", "ip-9")
 
     pruned = records_prune(older_than=MIN_AGE)
 
     assert (pruned.attempts, pruned.keys) == (1, 0)
-    lock = lock_active(username_key="user", ip_key="ip-9", now=now)
-    assert lock is not None and (lock.scope, lock.until) == (
-        "username",
-        now - timedelta(minutes=5) + SIGN_IN.lock,
+    wait = sign_in_wait(username_key="user", ip_key="ip-9", now=now)
+    assert wait is not None and (wait.scope, wait.until) == (
+        "pair",
+        now - timedelta(seconds=1) + timedelta(seconds=16),
     )
 
 

@@ -7,6 +7,7 @@ events say what happened to which account id, never the typed name or ID number 
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 
 from django.contrib.auth import authenticate
@@ -25,15 +26,14 @@ from motcua.directory.models import Role, User
 from motcua.directory.selectors import user_roles
 from motcua.integration.registry import RegistryPerson, population_registry
 from motcua.portal.lockout import (
-    IP_LIMIT,
     SIGN_IN,
     SIGN_UP,
-    USERNAME_LIMIT,
     attempt_key,
     attempt_record,
     attempt_succeeded,
     keys_lock,
     lock_active,
+    sign_in_wait,
 )
 from motcua.portal.models import CitizenProfile, LoginAttempt
 
@@ -209,10 +209,12 @@ def _username_for(identifier: str) -> str:
 def account_sign_in(
     *, identifier: str, password: str, ip: str, now: datetime | None = None
 ) -> User:
-    """The user, or AccountLocked / ValidationFailed with the Vietnamese reason.
+    """The user, or AccountLocked ("try again after N seconds") / ValidationFailed with the
+    Vietnamese reason.
 
-    One transaction: the account's and the address's lockout rows are locked, the lock is
-    checked, the attempt is recorded as a failure before the password is checked and turned
+    One transaction: the account's and the address's lockout rows are locked, the wait
+    (portal.lockout: per account and address, and per address for accounts not known there)
+    is checked, the attempt is recorded as a failure before the password is checked and turned
     into a success after a good one. Parallel guesses on one account or from one address
     therefore queue, and each sees the ones before it: guessing cannot outrun the count."""
     moment = now or timezone.now()
@@ -225,8 +227,8 @@ def account_sign_in(
     user: User | None = None
     with transaction.atomic():
         keys_lock(username_key, ip_key)
-        lock = lock_active(username_key=username_key, ip_key=ip_key, now=moment)
-        if lock is not None:
+        wait = sign_in_wait(username_key=username_key, ip_key=ip_key, now=moment)
+        if wait is not None:
             attempt_record(
                 username_key=username_key,
                 ip_key=ip_key,
@@ -237,7 +239,7 @@ def account_sign_in(
                 actor=None,
                 action="account.sign_in_locked",
                 object_type="login",
-                data={"scope": lock.scope, "until": lock.until.isoformat()},
+                data={"scope": wait.scope, "until": wait.until.isoformat()},
             )
         else:
             attempt = attempt_record(
@@ -257,32 +259,41 @@ def account_sign_in(
                 data={"kind": _kind(user)} if user is not None else {},
             )
             if user is None:
-                newly = lock_active(username_key=username_key, ip_key=ip_key, now=moment)
+                newly = sign_in_wait(username_key=username_key, ip_key=ip_key, now=moment)
                 if newly is not None:
                     audit_record(
                         actor=None,
-                        action="account.locked_out",
+                        action="account.slowed_down",
                         object_type="login",
                         data={"scope": newly.scope, "until": newly.until.isoformat()},
                     )
-    if lock is not None:
-        if lock.scope == "username":
+    if wait is not None:
+        seconds = retry_after_seconds(wait.until, moment)
+        if wait.scope == "pair":
             message = _(
-                "Tài khoản này tạm khóa vì nhập sai mật khẩu %(count)d lần trong 15 phút. "
-                "Vui lòng thử lại sau %(when)s."
-            ) % {"count": USERNAME_LIMIT, "when": _when(lock.until)}
+                "Đã nhập sai mật khẩu của tài khoản này nhiều lần từ địa chỉ mạng này. "
+                "Vui lòng thử lại sau %(seconds)d giây."
+            ) % {"seconds": seconds}
         else:
             message = _(
-                "Có quá nhiều lần đăng nhập sai (%(count)d lần) từ địa chỉ mạng này. "
-                "Vui lòng thử lại sau %(when)s."
-            ) % {"count": IP_LIMIT, "when": _when(lock.until)}
-        raise AccountLocked(message, fields={"retry_at": lock.until.isoformat()})
+                "Có quá nhiều lần đăng nhập sai từ địa chỉ mạng này. "
+                "Vui lòng thử lại sau %(seconds)d giây."
+            ) % {"seconds": seconds}
+        raise AccountLocked(
+            message,
+            fields={"retry_at": wait.until.isoformat(), "retry_after": str(seconds)},
+        )
     if user is None:
         raise ValidationFailed(
             _("Tên đăng nhập (hoặc số định danh cá nhân) hoặc mật khẩu không đúng."),
             code="bad_credentials",
         )
     return user
+
+
+def retry_after_seconds(until: datetime, now: datetime) -> int:
+    """Whole seconds until `until`, rounded up: "after 0 seconds" would invite a refusal."""
+    return max(1, math.ceil((until - now).total_seconds()))
 
 
 def _kind(user: User | None) -> str:

@@ -1,12 +1,24 @@
 """Guessing limits for sign-in and sign-up.
 
-Sign-in: five failures for one account within 15 minutes lock that account for 15 minutes
-from the fifth; twenty failures from one address within 15 minutes lock the address the same
-way (one person trying many accounts). Sign-up (registry verification, which would otherwise
-let anyone probe personal IDs and birth dates): five failed verifications of one ID, or twenty
-from one address, within an hour lock for an hour. While locked, attempts are refused without
-checking anything and do not count as failures, so the lock ends on time. A success clears the
-account's (or ID's) failures.
+Sign-in never locks an account: a lock anyone can trigger by typing someone else's name is a
+way to keep that person out. Instead, delays that grow, each answered at once with "try again
+after N seconds" (the worker never sleeps):
+
+- per account and address: after 5 failures of one account from one address, that pair waits
+  1 s after its last failure, then 2 s, 4 s, … up to 15 minutes. The owner signing in from
+  another address is not slowed by a stranger's failures;
+- per address: after 20 failures from one address (on any accounts) the address waits the same
+  way, so one address trying many accounts is slowed. An account that signed in successfully
+  from that address within 30 days is exempt: the colleagues behind an office's one NAT
+  address keep signing in while someone there is guessing.
+
+Failures are remembered for 12 hours; a success clears the pair's failures (not the
+address's: a guesser with an account of their own must not reset their count). Refused
+attempts are recorded (`locked`) but never count as failures, so a wait ends on time.
+
+Sign-up (registry verification, which would otherwise let anyone probe personal IDs and birth
+dates): five failed verifications of one ID, or twenty from one address, within an hour lock
+for an hour. While locked, attempts are refused without checking anything and do not count.
 
 Each attempt first locks one row per key (`LockoutKey`) for the rest of its transaction, so
 two requests for the same key are serialised: the second sees the first one's attempt.
@@ -34,20 +46,46 @@ class Policy:
     lock: timedelta
 
 
-SIGN_IN = Policy("username", "ip", 5, 20, timedelta(minutes=15), timedelta(minutes=15))
 SIGN_UP = Policy("signup", "signup_ip", 5, 20, timedelta(hours=1), timedelta(hours=1))
 
-# Kept for the messages that quote them.
-USERNAME_LIMIT = SIGN_IN.subject_limit
-IP_LIMIT = SIGN_IN.ip_limit
-WINDOW = SIGN_IN.window
-LOCK = SIGN_IN.lock
+
+@dataclass(frozen=True)
+class Throttle:
+    subject_scope: str  # the HMAC scope of the account key
+    ip_scope: str
+    pair_free: int  # failures of one account from one address before the delays begin
+    address_free: int  # failures from one address, any accounts
+    first_delay: timedelta
+    max_delay: timedelta
+    memory: timedelta  # failures older than this no longer count
+    trust: timedelta  # a success this recent exempts the account from its address's delay
+
+
+SIGN_IN = Throttle(
+    "username",
+    "ip",
+    pair_free=5,
+    address_free=20,
+    first_delay=timedelta(seconds=1),
+    max_delay=timedelta(minutes=15),
+    memory=timedelta(hours=12),
+    trust=timedelta(days=30),
+)
 
 
 @dataclass(frozen=True)
 class Lock:
-    scope: str  # "username" | "ip"
+    scope: str  # "username" | "ip" (sign-up); "pair" | "address" (sign-in)
     until: datetime
+
+
+def delay_after(failures: int, free: int, throttle: Throttle = SIGN_IN) -> timedelta:
+    """The wait after the last of `failures`: none below `free`, then the first delay,
+    doubling with each further failure, never above the cap."""
+    if failures < free:
+        return timedelta(0)
+    doublings = min(failures - free, 40)  # 2**40 s is far past any cap
+    return min(throttle.first_delay * 2**doublings, throttle.max_delay)
 
 
 def attempt_key(value: str, *, scope: str) -> str:
@@ -100,9 +138,8 @@ def _failures(now: datetime, policy: Policy, **key: str) -> list[datetime]:
     )
 
 
-def lock_active(
-    *, username_key: str, ip_key: str, now: datetime, policy: Policy = SIGN_IN
-) -> Lock | None:
+def lock_active(*, username_key: str, ip_key: str, now: datetime, policy: Policy) -> Lock | None:
+    """The sign-up lock (an ID or an address) in force at `now`, or None."""
     for scope, limit, key in (
         ("username", policy.subject_limit, {"username_key": username_key}),
         ("ip", policy.ip_limit, {"ip_key": ip_key}),
@@ -122,3 +159,51 @@ def attempt_record(*, username_key: str, ip_key: str, outcome: str, now: datetim
 def attempt_succeeded(attempt: LoginAttempt) -> None:
     attempt.outcome = LoginAttempt.Outcome.SUCCESS
     attempt.save(update_fields=["outcome"])
+
+
+def _failure_moments(since: datetime, now: datetime, **key: str) -> list[datetime]:
+    return list(
+        LoginAttempt.objects.filter(
+            outcome=LoginAttempt.Outcome.FAILURE, at__gt=since, at__lte=now, **key
+        )
+        .order_by("at")
+        .values_list("at", flat=True)
+    )
+
+
+def sign_in_wait(
+    *, username_key: str, ip_key: str, now: datetime, throttle: Throttle = SIGN_IN
+) -> Lock | None:
+    """The wait this account and address must still sit out before a password is checked,
+    or None. The pair's wait first: it is the one its own failures earned."""
+    since = now - throttle.memory
+    pair_success = (
+        LoginAttempt.objects.filter(
+            outcome=LoginAttempt.Outcome.SUCCESS,
+            username_key=username_key,
+            ip_key=ip_key,
+            at__gt=now - throttle.trust,
+            at__lte=now,
+        )
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    pair = _failure_moments(
+        max(since, pair_success) if pair_success else since,
+        now,
+        username_key=username_key,
+        ip_key=ip_key,
+    )
+    if pair and (until := pair[-1] + delay_after(len(pair), throttle.pair_free, throttle)) > now:
+        return Lock(scope="pair", until=until)
+    if pair_success is not None:
+        return None  # known here: the address's delay is for strangers
+    address = _failure_moments(since, now, ip_key=ip_key)
+    if (
+        address
+        and (until := address[-1] + delay_after(len(address), throttle.address_free, throttle))
+        > now
+    ):
+        return Lock(scope="address", until=until)
+    return None

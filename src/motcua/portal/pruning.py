@@ -1,9 +1,12 @@
 """`prune_records`: old sign-in / sign-up attempts, one-time start tokens and the lock rows
 nothing refers to any more (docs/howto/operations.md).
 
-An attempt counts towards a lock only within the window plus the lock (`lockout.SIGN_IN`,
-`lockout.SIGN_UP`: two hours at most), so any threshold of a day or more never removes one that
-still matters. A start token guards against a double click, seconds after the first POST.
+An attempt counts towards a wait or a lock for at most the sign-in memory plus its longest
+wait (`lockout.SIGN_IN`: 12 h 15 min) or the sign-up window plus its lock (`lockout.SIGN_UP`:
+two hours), so any threshold of a day or more never removes one that still matters. A sign-in
+success also vouches for its account at its address for 30 days (`SIGN_IN.trust`): a threshold
+shorter than that only makes colleagues behind one address wait with the strangers. A start
+token guards against a double click, seconds after the first POST.
 `LockoutKey` rows are only mutexes (no foreign key points at them): one whose keys have no
 attempt left is removed, and `lockout.keys_lock` recreates a row removed under its feet.
 """

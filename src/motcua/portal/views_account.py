@@ -97,7 +97,10 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         )
     except MotcuaError as error:
         context["error"] = error.message
-        return render(request, "portal/login.html", context, status=error.status)
+        response = render(request, "portal/login.html", context, status=error.status)
+        if "retry_after" in error.fields:
+            response["Retry-After"] = error.fields["retry_after"]
+        return response
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return redirect(context["next"] or landing_url(user))
 
