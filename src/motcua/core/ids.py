@@ -5,9 +5,12 @@ year, six serial digits."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+
+from django.utils.translation import gettext as _
 
 from motcua.core.errors import ValidationFailed
+from motcua.core.worktime import TZ
 
 _CENTURIES = {0: 1900, 1: 1900, 2: 2000, 3: 2000, 4: 2100, 5: 2100}
 
@@ -20,8 +23,11 @@ class PersonalId:
     birth_year: int
 
 
-def personal_id_parse(number: str, *, birth_date: date | None = None) -> PersonalId:
-    """Check the structure (and, given a date of birth, the century/sex and year digits)."""
+def personal_id_parse(
+    number: str, *, birth_date: date | None = None, today: date | None = None
+) -> PersonalId:
+    """Check the structure (and, given a date of birth, the century/sex and year digits).
+    The century digits reach 2199, but nobody is born after today (Asia/Ho_Chi_Minh)."""
     number = (number or "").strip()
     field = {"personal_id": "invalid"}
     if len(number) != 12 or not number.isascii() or not number.isdigit():
@@ -40,6 +46,16 @@ def personal_id_parse(number: str, *, birth_date: date | None = None) -> Persona
             fields=field,
         )
     year = _CENTURIES[century_digit] + int(number[4:6])
+    this_year = (today or datetime.now(TZ).date()).year
+    if year > this_year:
+        raise ValidationFailed(
+            _(
+                "Số định danh cá nhân không hợp lệ: chữ số thứ 4–6 cho năm sinh %(year)d, "
+                "sau năm hiện tại %(now)d."
+            )
+            % {"year": year, "now": this_year},
+            fields={"personal_id": "birth_year_future"},
+        )
     if birth_date is not None and birth_date.year != year:
         raise ValidationFailed(
             f"Số định danh cá nhân không khớp năm sinh {birth_date.year}: các chữ số 4–6 "

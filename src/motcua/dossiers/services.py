@@ -24,6 +24,7 @@ from motcua.catalog.fees import fee_amount_due, fee_choice_clean
 from motcua.catalog.models import Procedure
 from motcua.core.audit import audit_record
 from motcua.core.errors import MotcuaError, PermissionDenied, ValidationFailed
+from motcua.core.names import person_name_clean
 from motcua.core.text import fold
 from motcua.directory.models import Agency, Office, Role, User
 from motcua.directory.selectors import user_has_role
@@ -102,6 +103,7 @@ def dossier_create(
         raise ValidationFailed(
             _("Phải ghi họ tên người nộp hồ sơ."), fields={"applicant_name": "required"}
         )
+    applicant_name = person_name_clean(applicant_name)
     is_counter = user_has_role(actor, Role.RECEPTION, agency.pk)
     if channel == Channel.ONLINE:
         if not procedure.offers_online:
@@ -270,7 +272,9 @@ def _form_changes(
     limits = {"applicant_name": 255, "applicant_address": 500, "applicant_phone": 20}
     for key in ("applicant_name", "applicant_address", "applicant_phone", "applicant_email"):
         value = (applicant or {}).get(key, "").strip()
-        if value:
+        if value and key == "applicant_name":
+            changes[key] = person_name_clean(value)
+        elif value:
             changes[key] = value[: limits.get(key, 254)]
     if registry_used and not dossier.registry_used:
         changes["registry_used"] = True

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from motcua.catalog.models import RequiredDocument
 from motcua.core.errors import ValidationFailed
 from motcua.core.ids import personal_id_parse
+from motcua.core.names import person_name_clean
 from motcua.core.worktime import WorkingCalendar
 from motcua.dossiers.documents import result_fits
 from motcua.dossiers.forms import VersionField
@@ -115,7 +116,10 @@ class WalkInForm(_Form):
         name = " ".join(self.cleaned_data["applicant_name"].split())
         if not name:
             raise forms.ValidationError(_("Phải nhập họ và tên người nộp."), code="required")
-        return name
+        try:
+            return person_name_clean(self.cleaned_data["applicant_name"])
+        except ValidationFailed as error:
+            raise forms.ValidationError(error.message, code="invalid") from error
 
     def clean_applicant_phone(self) -> str:
         phone = _PHONE_SEPARATORS.sub("", self.cleaned_data["applicant_phone"])
