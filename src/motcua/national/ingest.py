@@ -1,0 +1,272 @@
+"""The receiver of §12.1: verify a province's signed batch, then apply it in one transaction.
+
+The order of the checks is the contract's: size (413), a compact JWS (400), the signer's key,
+algorithm and signature (401), the payload as a batch (400), the payload's province against
+the key's (401) — all before anything is read from or written to the tables. Then, per
+message: duplicate id, contract check, a code another province holds, stale version.
+
+The batch costs a fixed number of statements, whatever its size: one read of the ids already
+seen, one of the stored snapshots of its codes, one of the catalog's online procedures, then
+one upsert of the snapshots, one insert of the ids and two upserts of the counters (moved by
+the summed `contributions(new) - contributions(old)`, in the same transaction).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Field, JSONField
+from django.db.models.fields import DateTimeField
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from joserfc import jws
+from joserfc.errors import JoseError, SecurityWarning
+from joserfc.jws import JWSRegistry
+
+from motcua.catalog.models import Procedure
+from motcua.core.errors import MotcuaError, ValidationFailed
+from motcua.national.contract import (
+    BadBatch,
+    Batch,
+    Checked,
+    Rejection,
+    batch_parse,
+    message_check,
+    payload_load,
+)
+from motcua.national.counters import national_counters_apply
+from motcua.national.metrics import FACTS, AgencyKey, snapshot_contributions
+from motcua.national.models import ReceivedMessage, Snapshot
+from motcua.national.peers import peer_key, province_names
+
+MAX_BODY = 5 * 1024 * 1024
+ALGORITHM = "EdDSA"
+ONLINE_LEVELS = ("full", "partial")
+# §12.1 names the JOSE algorithm "EdDSA"; RFC 9864 deprecates the name (for "Ed25519") and
+# joserfc warns on every use. The contract is what the provinces send.
+warnings.filterwarnings("ignore", message="EdDSA is deprecated", category=SecurityWarning)
+
+
+class _Registry(JWSRegistry):
+    # The batch itself is bounded by MAX_BODY before it gets here.
+    max_payload_length = MAX_BODY
+
+
+REGISTRY = _Registry(algorithms=[ALGORITHM])
+
+
+class Unauthorized(MotcuaError):
+    code = "unauthorized"
+    status = 401
+
+
+class TooLarge(MotcuaError):
+    code = "too_large"
+    status = 413
+
+
+def _bad(message: str) -> ValidationFailed:
+    return ValidationFailed(message, code="bad_batch")
+
+
+@dataclass
+class Outcome:
+    accepted: int = 0
+    duplicates: int = 0
+    stale: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "stale": self.stale,
+            "rejected": self.rejected,
+        }
+
+
+def too_large() -> TooLarge:
+    return TooLarge(
+        _("Gói tin vượt quá %(n)d MiB.") % {"n": MAX_BODY // (1024 * 1024)},
+        fields={"body": "too_large"},
+    )
+
+
+def batch_verify(body: bytes) -> Batch:
+    """The batch inside a signed body, or the refusal the contract names (400, 401, 413)."""
+    if len(body) > MAX_BODY:
+        raise too_large()
+    token = body.strip()
+    try:
+        compact = jws.extract_compact(token, registry=REGISTRY)
+        header = dict(compact.protected)
+    except Exception as error:
+        # Whatever a garbage body makes the parser raise, the answer is the same.
+        raise _bad(_("Nội dung không phải chữ ký JWS dạng compact hợp lệ.")) from error
+    kid = header.get("kid")
+    if not isinstance(kid, str) or kid not in province_names():
+        raise Unauthorized(_("Khóa ký ('kid') không thuộc tỉnh nào đã đăng ký."))
+    if header.get("alg") != ALGORITHM:
+        raise Unauthorized(_("Chỉ chấp nhận chữ ký EdDSA (Ed25519)."))
+    key = peer_key(kid)
+    if key is None:
+        raise Unauthorized(
+            _("Tỉnh %(code)s chưa được đăng ký hoặc khóa đã bị thu hồi.") % {"code": kid}
+        )
+    try:
+        verified = jws.deserialize_compact(token, key, algorithms=[ALGORITHM], registry=REGISTRY)
+    except (JoseError, ValueError, TypeError) as error:
+        raise Unauthorized(_("Chữ ký của gói tin không hợp lệ.")) from error
+    try:
+        batch = batch_parse(payload_load(verified.payload))
+    except BadBatch as error:
+        raise _bad(error.message) from error
+    if batch.province != kid:
+        raise Unauthorized(
+            _("Gói tin ghi tỉnh '%(claimed)s' nhưng được ký bằng khóa của tỉnh %(kid)s.")
+            % {"claimed": batch.province[:16], "kid": kid}
+        )
+    return batch
+
+
+def batch_receive(body: bytes) -> Outcome:
+    """Verify and apply one POSTed body (§12.1)."""
+    batch = batch_verify(body)
+    return batch_apply(batch)
+
+
+# --- applying a verified batch -----------------------------------------------------------
+
+
+def _adapter(model_field: Field) -> Callable[[Any], Any]:
+    ops = connection.ops
+    if isinstance(model_field, JSONField):
+        return lambda value: ops.adapt_json_value(value, None)
+    if isinstance(model_field, DateTimeField):
+        return ops.adapt_datetimefield_value
+    return lambda value: value
+
+
+_WRITTEN = [f for f in Snapshot._meta.concrete_fields if not f.primary_key]
+_COLUMNS = [f.column for f in _WRITTEN]
+_UPDATED = [c for c in _COLUMNS if c not in ("province", "code")]
+
+
+def _province_lock(province: str) -> None:
+    """Batches of one province apply one after the other (PostgreSQL; SQLite's writers
+    queue anyway): the stored versions read below stay true until the commit."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x4E41, int(province)])
+
+
+def batch_apply(batch: Batch, *, now: datetime | None = None) -> Outcome:
+    province = batch.province
+    now = now or timezone.now()
+    checked = [message_check(message) for message in batch.messages]
+    valid = [c for c in checked if isinstance(c, Checked)]
+    outcome = Outcome()
+    with transaction.atomic():
+        _province_lock(province)
+        seen = set(
+            ReceivedMessage.objects.filter(
+                province=province, message_id__in=[c.id for c in valid]
+            ).values_list("message_id", flat=True)
+        )
+        stored: dict[str, dict[str, Any]] = {}
+        foreign: set[str] = set()
+        for row in Snapshot.objects.filter(code__in={c.code for c in valid}).values(
+            "province", "code", "version", *FACTS
+        ):
+            if row["province"] == province:
+                stored[row["code"]] = row
+            else:
+                foreign.add(row["code"])
+        offers = set(
+            Procedure.objects.filter(
+                code__in={c.columns["procedure_code"] for c in valid}, online__in=ONLINE_LEVELS
+            ).values_list("code", flat=True)
+        )
+        latest: dict[str, dict[str, Any]] = {}
+        remembered: list[ReceivedMessage] = []
+        for item in checked:
+            if isinstance(item, Rejection):
+                outcome.rejected.append(item.as_dict())
+                continue
+            if item.id in seen:
+                outcome.duplicates += 1
+                continue
+            if item.code in foreign and item.code not in stored:
+                outcome.rejected.append(_taken(item))
+                continue
+            seen.add(item.id)
+            remembered.append(
+                ReceivedMessage(
+                    province=province,
+                    message_id=item.id,
+                    code=item.code,
+                    batch_id=batch.batch_id,
+                    received_at=now,
+                )
+            )
+            current = latest.get(item.code) or stored.get(item.code)
+            if current is not None and item.version <= current["version"]:
+                outcome.stale += 1
+                continue
+            row = dict(item.columns)
+            row["province"] = province
+            row["offers_online"] = row["procedure_code"] in offers
+            row["updated_at"] = now
+            latest[item.code] = row
+            outcome.accepted += 1
+        _snapshots_write(latest.values())
+        ReceivedMessage.objects.bulk_create(remembered, ignore_conflicts=True)
+        delta: Counter[AgencyKey] = Counter()
+        for code, row in latest.items():
+            delta.update(snapshot_contributions(row))
+            if code in stored:
+                delta.subtract(snapshot_contributions(stored[code]))
+        national_counters_apply(province, delta)
+    return outcome
+
+
+def _taken(item: Checked) -> dict[str, Any]:
+    return Rejection(
+        id=str(item.id),
+        code="code_taken",
+        message=_("Mã hồ sơ '%(code)s' đã thuộc một tỉnh khác.") % {"code": item.code},
+    ).as_dict()
+
+
+def _snapshots_write(rows: Any) -> None:
+    """One INSERT … ON CONFLICT (province, code) DO UPDATE per chunk: the new versions."""
+    rows = list(rows)
+    if not rows:
+        return
+    adapters = [_adapter(f) for f in _WRITTEN]
+    names = [f.name for f in _WRITTEN]
+    quote = connection.ops.quote_name
+    table = quote(Snapshot._meta.db_table)
+    one = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+    chunk_size = 500  # ~42 parameters a row, far under SQLite's bound
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), chunk_size):
+            chunk = rows[start : start + chunk_size]
+            params = [
+                adapt(row[name])
+                for row in chunk
+                for name, adapt in zip(names, adapters, strict=True)
+            ]
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(quote(c) for c in _COLUMNS)}) "
+                f"VALUES {', '.join([one] * len(chunk))} "
+                f"ON CONFLICT ({quote('province')}, {quote('code')}) DO UPDATE SET "
+                + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in _UPDATED),
+                params,
+            )
