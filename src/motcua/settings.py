@@ -163,6 +163,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so that every log line of the request carries its id and the latency covers all.
     "motcua.core.logs.RequestLogMiddleware",
+    # "database is locked" past the busy timeout: a 503 with Retry-After, not a 500.
+    "motcua.core.http.DatabaseBusyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files with hashed names and long cache headers, before sessions touch anything.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -270,9 +272,9 @@ TASKS = {
     }
 }
 
-EMAIL_BACKEND = os.environ.get(
-    "MOTCUA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-)
+# Without a mail server configured nothing is sent and the log gets the Message-ID and a masked
+# recipient only (core.mail), never a citizen's address or a notification's text.
+EMAIL_BACKEND = os.environ.get("MOTCUA_EMAIL_BACKEND", "motcua.core.mail.RedactedLogBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("MOTCUA_FROM_EMAIL", "motcua@localhost")
 
 MOTCUA_REGISTRY_BACKEND = os.environ.get(
@@ -325,6 +327,13 @@ LOGGING = {
     # personal ID.
     "loggers": {"django.request": {"level": "ERROR"}, "django.server": {"level": "ERROR"}},
 }
+
+# The JSON API's rate limits (docs/howto/api.md): requests per fixed window of
+# MOTCUA_API_RATE_WINDOW seconds, per token (or signed-in person) and per address for anonymous
+# callers; counted in Django's cache.
+MOTCUA_API_RATE_WINDOW = int(os.environ.get("MOTCUA_API_RATE_WINDOW", "60"))
+MOTCUA_API_RATE_ANONYMOUS = int(os.environ.get("MOTCUA_API_RATE_ANONYMOUS", "120"))
+MOTCUA_API_RATE_AUTHENTICATED = int(os.environ.get("MOTCUA_API_RATE_AUTHENTICATED", "600"))
 
 # /metrics (core.metrics): from this machine without a token, from anywhere with
 # `Authorization: Bearer <MOTCUA_METRICS_TOKEN>`.

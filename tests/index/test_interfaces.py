@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from motcua.core.worktime import TZ
+from motcua.directory.tokens import api_token_create
 
 pytestmark = pytest.mark.django_db
 
@@ -136,6 +137,9 @@ def test_bad_input_exits_2_with_a_message(capsys, agency, command, args, message
 
 
 def test_the_api_gives_the_same_numbers(client, capsys, history, agency):
+    """To a system holding a token for the agency (anonymous callers: tests/api/)."""
+    secret = api_token_create(actor=None, name="Cổng DVC", agency_codes=[agency.code]).secret
+    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
     params = {"agency": agency.code, "from": "2026-03-01", "to": "2026-03-31"}
     _, out, _ = run(
         capsys,
@@ -164,6 +168,7 @@ def test_the_api_gives_the_same_numbers(client, capsys, history, agency):
 
 
 def test_the_api_refuses_bad_input_in_its_error_shape(client, agency):
+    secret = api_token_create(actor=None, name="Cổng DVC", agency_codes=[agency.code]).secret
     response = client.get("/api/v1/index", {"agency": "KHONG.CO"})
     assert (response.status_code, response.json()) == (
         400,
@@ -173,7 +178,7 @@ def test_the_api_refuses_bad_input_in_its_error_shape(client, agency):
             "fields": {"agency": "unknown"},
         },
     )
-    response = client.get("/api/v1/kpi")
+    response = client.get("/api/v1/kpi", HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert response.status_code == 400
     assert response.json()["fields"] == {"agency": "Field required"}
 

@@ -6,6 +6,7 @@ from ninja import Field, Query, Router, Schema
 
 from motcua.catalog.models import Procedure
 from motcua.catalog.selectors import procedure_published, procedure_search_page
+from motcua.core.apischema import errors
 from motcua.core.errors import NotFound, ValidationFailed
 from motcua.directory.models import Agency
 
@@ -28,10 +29,22 @@ class ProcedureList(Schema):
 
 
 class SearchParams(Schema):
-    q: str = ""
-    limit: int = 20
-    offset: int = Field(0, description="Bỏ qua bấy nhiêu kết quả đầu (phân trang).")
-    agency: str = Field("", description="Mã cơ quan thực hiện, ví dụ 000.00.11.H46")
+    # The ranges are checked in `list_procedures`, with Vietnamese messages; the schema states
+    # them so that the document says what the code refuses.
+    q: str = Field("", description="Từ khóa, không phân biệt dấu; rỗng: mọi thủ tục.")
+    limit: int = Field(
+        20, description="Số kết quả tối đa.", json_schema_extra={"minimum": 1, "maximum": 200}
+    )
+    offset: int = Field(
+        0,
+        description="Bỏ qua bấy nhiêu kết quả đầu (phân trang).",
+        json_schema_extra={"minimum": 0, "maximum": MAX_OFFSET},
+    )
+    agency: str = Field(
+        "",
+        description="Mã cơ quan thực hiện, ví dụ 000.00.11.H46",
+        json_schema_extra={"maxLength": 64},
+    )
 
 
 class DocumentOut(Schema):
@@ -79,7 +92,7 @@ def _item(procedure: Procedure) -> dict:
     }
 
 
-@router.get("", response=ProcedureList, summary="Tìm thủ tục hành chính")
+@router.get("", response={200: ProcedureList, **errors(400)}, summary="Tìm thủ tục hành chính")
 def list_procedures(request: HttpRequest, params: Query[SearchParams]) -> dict:
     if not 1 <= params.limit <= 200:
         raise ValidationFailed("Tham số limit phải từ 1 đến 200.", fields={"limit": "out_of_range"})
@@ -106,7 +119,9 @@ def list_procedures(request: HttpRequest, params: Query[SearchParams]) -> dict:
     return {"count": found.count, "items": [_item(p) for p in found.items]}
 
 
-@router.get("/{code}", response=ProcedureDetail, summary="Chi tiết thủ tục hành chính")
+@router.get(
+    "/{code}", response={200: ProcedureDetail, **errors(404)}, summary="Chi tiết thủ tục hành chính"
+)
 def get_procedure(request: HttpRequest, code: str) -> dict:
     procedure = procedure_published(code)
     if procedure is None:

@@ -3,8 +3,14 @@ need the same way."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
-from django.http import HttpRequest
+from django.core.signals import got_request_exception
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -24,3 +30,62 @@ def public_url(path: str) -> str:
     """The address people reach `path` at (`/tra-cuu/…/`), for letters, QR codes and
     messages that leave the request: MOTCUA_PUBLIC_URL in front of it."""
     return settings.MOTCUA_PUBLIC_URL.rstrip("/") + path
+
+
+# ---------------------------------------------------------------- a busy database
+
+BUSY_RETRY_AFTER_SECONDS = 10
+_BUSY_FLAG = "_motcua_database_busy"
+
+
+def database_busy(error: BaseException) -> bool:
+    """SQLite's answer when another writer held the database longer than the busy timeout
+    (the `timeout` of the database OPTIONS): worth trying again shortly, not a fault."""
+    from django.db import OperationalError
+
+    return isinstance(error, OperationalError) and "is locked" in str(error)
+
+
+def busy_response(request: HttpRequest) -> HttpResponse:
+    message = _("Hệ thống đang bận, vui lòng thử lại sau ít giây.")
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse(
+            {"code": "database_busy", "message": message, "fields": {}}, status=503
+        )
+    else:
+        response = HttpResponse(
+            f'<!doctype html><html lang="vi"><meta charset="utf-8"><title>{message}</title>'
+            f"<p>{message}</p></html>",
+            status=503,
+            content_type="text/html; charset=utf-8",
+        )
+    response["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
+    return response
+
+
+def _note_busy(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+    error = sys.exc_info()[1]
+    if request is not None and error is not None and database_busy(error):
+        setattr(request, _BUSY_FLAG, True)
+
+
+class DatabaseBusyMiddleware:
+    """SQLite's "database is locked" becomes a 503 with Retry-After, not a 500 and a traceback.
+
+    A view's error reaches `process_exception`. One raised by a middleware further in (the
+    session saved after a sign-in) has already become a 500 when it comes back here: Django
+    announces it with `got_request_exception`, which marks the request, and the 500 is
+    replaced on the way out."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        got_request_exception.connect(_note_busy, dispatch_uid="motcua-database-busy")
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code == 500 and getattr(request, _BUSY_FLAG, False):
+            return busy_response(request)
+        return response
+
+    def process_exception(self, request: HttpRequest, error: Exception) -> HttpResponse | None:
+        return busy_response(request) if database_busy(error) else None

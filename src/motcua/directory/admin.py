@@ -1,8 +1,11 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from motcua.directory.models import Agency, Division, Office, StaffRole, User
+from motcua.directory.models import Agency, ApiToken, Division, Office, StaffRole, User
+from motcua.directory.tokens import api_token_create, api_token_revoke
 
 
 @admin.register(Division)
@@ -77,3 +80,51 @@ class StaffRoleAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__full_name", "agency__code", "agency__name"]
     autocomplete_fields = ["user", "agency"]
     list_select_related = ["user", "agency"]
+
+
+class ApiTokenForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ["name", "agencies"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Made here or with `motcua api-token create`; the secret is shown once, in the message
+    after saving. A token is never edited: a system that needs other agencies gets a new one."""
+
+    form = ApiTokenForm
+    list_display = ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix"]
+    filter_horizontal = ["agencies"]
+    readonly_fields = ["prefix", "created_at", "created_by", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # revoked, not deleted: the audit trail names it
+
+    def save_model(self, request, obj, form, change) -> None:
+        issued = api_token_create(
+            actor=request.user,
+            name=form.cleaned_data["name"],
+            agency_codes=[a.code for a in form.cleaned_data["agencies"]],
+        )
+        obj.pk = issued.token.pk
+        messages.warning(
+            request,
+            gettext("Khóa của %(name)s (chỉ hiện một lần, hãy lưu lại ngay): %(secret)s")
+            % {"name": issued.token.name, "secret": issued.secret},
+        )
+
+    def save_related(self, request, form, formsets, change) -> None:
+        pass  # the service has set the agencies
+
+    @admin.action(description=_("Thu hồi các khóa đã chọn"))
+    def revoke(self, request, queryset) -> None:
+        for token in queryset:
+            api_token_revoke(actor=request.user, token_id=token.pk)
+        messages.success(request, gettext("Đã thu hồi %(n)d khóa.") % {"n": queryset.count()})

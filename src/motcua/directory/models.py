@@ -166,3 +166,47 @@ class StaffRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} — {self.agency.code}"
+
+
+class ApiToken(models.Model):
+    """A system's key to the API (role `system`, §1): another system — the national portal, a
+    document-management system, a provincial instance — reads the figures of the agencies in
+    `agencies` and of every agency below them.
+
+    Only a SHA-256 of the secret is kept: the secret is shown once, when the token is made, and
+    a copy of the database gives nobody a usable key. The secret is 256 random bits, so a fast
+    hash is enough (nothing to guess by brute force), and it is looked up by that hash."""
+
+    name = models.CharField(_("hệ thống sử dụng"), max_length=200)
+    prefix = models.CharField(
+        _("tiền tố"),
+        max_length=16,
+        help_text=_("Phần đầu của khóa, để nhận ra khóa mà không lưu khóa."),
+    )
+    secret_hash = models.CharField(_("mã băm của khóa"), max_length=64, unique=True, editable=False)
+    agencies = models.ManyToManyField(
+        Agency, related_name="api_tokens", verbose_name=_("được đọc số liệu của cơ quan")
+    )
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("người tạo"),
+    )
+    revoked_at = models.DateTimeField(_("thu hồi lúc"), null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(_("dùng lần cuối"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("khóa API của hệ thống")
+        verbose_name_plural = _("khóa API của hệ thống")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

@@ -5,6 +5,8 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from motcua.core.apischema import errors
+from motcua.core.errors import NotFound
 from motcua.dossiers.public import dossier_public
 
 router = Router(tags=["Hồ sơ"])
@@ -35,7 +37,12 @@ class PublicDossier(Schema):
 
 
 @router.get(
-    "/{code}/public", response=PublicDossier, summary="Tra cứu công khai (không có dữ liệu cá nhân)"
+    "/{code}/public",
+    response={200: PublicDossier, **errors(404)},
+    summary="Tra cứu công khai (không có dữ liệu cá nhân)",
 )
 def public_dossier(request: HttpRequest, code: str) -> dict:
+    # No code holds a control character, and a NUL cannot even be sent to PostgreSQL.
+    if not code.isprintable() or len(code) > 64:
+        raise NotFound("Không tìm thấy hồ sơ.")
     return dossier_public(code)

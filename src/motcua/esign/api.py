@@ -8,11 +8,17 @@ from django.utils.translation import gettext as _
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
-from motcua.core.errors import ValidationFailed
+from motcua.core.apischema import errors
+from motcua.core.errors import MotcuaError
 from motcua.core.http import client_ip
 from motcua.esign.verify import result_verify, verify_throttle
 
 router = Router(tags=["Kết quả điện tử"])
+
+
+class FileTooLarge(MotcuaError):
+    code = "too_large"
+    status = 413
 
 
 class VerifyOut(Schema):
@@ -27,14 +33,20 @@ class VerifyOut(Schema):
     procedure: str | None = None
 
 
-@router.post("/verify", response=VerifyOut, summary="Xác thực tệp PDF kết quả điện tử")
+@router.post(
+    "/verify",
+    response={200: VerifyOut, **errors(400, 413)},
+    summary="Xác thực tệp PDF kết quả điện tử",
+)
 def verify(request: HttpRequest, file: UploadedFile = File(...)) -> VerifyOut:  # noqa: B008
-    """Multipart upload of a PDF (`file`); the same verdict as the public verification page,
-    no personal data in the answer. At most 20 checks per client address in 10 minutes, shared
-    with the page; beyond that 429 `rate_limited`."""
+    """Tải lên một tệp PDF (multipart/form-data, trường `file`, tối đa MOTCUA_MAX_UPLOAD_BYTES,
+    mặc định 10 MB: lớn hơn là 413 `too_large`); cùng kết luận với trang xác thực công khai,
+    không có dữ liệu cá nhân. Tối đa 20 lần kiểm tra mỗi địa chỉ trong 10 phút, chung với
+    trang; quá thì 429 `rate_limited`. Thân yêu cầu không phải multipart hợp lệ (thiếu
+    boundary, thiếu trường `file`): 400."""
     limit = settings.MOTCUA_MAX_UPLOAD_BYTES
     if file.size is not None and file.size > limit:
-        raise ValidationFailed(
+        raise FileTooLarge(
             _("Tệp vượt giới hạn %(limit)d MB.") % {"limit": limit // 1048576},
             fields={"file": "too_large"},
         )

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.utils.translation import gettext as _
 
 from motcua.catalog.models import Procedure, Publication, RequiredDocument
 from motcua.core.calendar import working_calendar
@@ -73,6 +74,28 @@ def period_from(start: str | date | None, end: str | date | None, *, today: date
         )
 
     return Period(parse(start, "from", date(today.year, 1, 1)), parse(end, "to", today))
+
+
+# The periods anyone may ask for, on the dashboard and through the API alike: before 2000
+# there is no dossier to count, and a year like 0001 or 9999 only makes the database work.
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2099, 12, 31)
+
+
+def period_in_range(period: Period) -> Period:
+    """`period` itself, or a refusal naming the day (`from` or `to`) outside EARLIEST–LATEST."""
+    for name, day in (("from", period.start), ("to", period.end)):
+        if not EARLIEST <= day <= LATEST:
+            raise ValidationFailed(
+                _("Ngày %(day)s nằm ngoài khoảng cho phép (%(first)s – %(last)s).")
+                % {
+                    "day": f"{day:%d/%m/%Y}",
+                    "first": f"{EARLIEST:%d/%m/%Y}",
+                    "last": f"{LATEST:%d/%m/%Y}",
+                },
+                fields={name: "out_of_range"},
+            )
+    return period
 
 
 def agency_by_code(code: str) -> Agency:

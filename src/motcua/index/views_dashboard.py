@@ -29,10 +29,8 @@ from motcua.directory.selectors import agency_subtree_ids
 from motcua.index import exports
 from motcua.index.access import agency_for_leader, leader_agency_ids, leader_root_agencies
 from motcua.index.charts import Bar, Column, bar_chart, column_chart, number_vi, percent_vi
-from motcua.index.engine import Period, definition_for, period_from
+from motcua.index.engine import Period, definition_for, period_from, period_in_range
 
-EARLIEST = date(2000, 1, 1)
-LATEST = date(2099, 12, 31)
 DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 AGENCY_CHOICES_LIMIT = 300
 PUBLIC_CACHE_SECONDS = 300
@@ -63,18 +61,7 @@ def _date_param(params: QueryDict, name: str) -> date | None:
 def parse_period(params: QueryDict, *, today: date) -> Period:
     """The period asked for (`from`, `to`, both inclusive); the year so far by default."""
     period = period_from(_date_param(params, "from"), _date_param(params, "to"), today=today)
-    for name, day in (("from", period.start), ("to", period.end)):
-        if not EARLIEST <= day <= LATEST:
-            raise ValidationFailed(
-                _("Ngày %(day)s nằm ngoài khoảng cho phép (%(first)s – %(last)s).")
-                % {
-                    "day": f"{day:%d/%m/%Y}",
-                    "first": f"{EARLIEST:%d/%m/%Y}",
-                    "last": f"{LATEST:%d/%m/%Y}",
-                },
-                fields={name: "out_of_range"},
-            )
-    return period
+    return period_in_range(period)
 
 
 def _period_query(agency: Agency, period: Period, **extra: str) -> str:
