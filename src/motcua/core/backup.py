@@ -355,7 +355,8 @@ SELECT format('DROP %s IF EXISTS %I.%I CASCADE;',
               n.nspname, c.relname)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND (d.deptype = 'e'
+                  OR (c.relkind = 'S' AND d.deptype IN ('a', 'i'))))
 UNION ALL
 SELECT format('DROP FUNCTION IF EXISTS %I.%I(%s) CASCADE;', n.nspname, p.proname,
               pg_get_function_identity_arguments(p.oid))
