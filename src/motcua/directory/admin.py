@@ -113,7 +113,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
             name=form.cleaned_data["name"],
             agency_codes=[a.code for a in form.cleaned_data["agencies"]],
         )
-        obj.pk = issued.token.pk
+        obj.pk, obj.prefix, obj.name = issued.token.pk, issued.token.prefix, issued.token.name
         messages.warning(
             request,
             gettext("Khóa của %(name)s (chỉ hiện một lần, hãy lưu lại ngay): %(secret)s")
