@@ -29,6 +29,10 @@ from motcua.core.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 _HANDLERS: dict[str, Callable[[dict], None]] = {}
+# Topics whose messages leave together (the national sync's signed batches): the handler takes
+# no payload, claims its own due messages and records each one's outcome; a delivery run calls
+# it once instead of once per message.
+_BATCH_HANDLERS: dict[str, Callable[[], dict[str, int]]] = {}
 
 # Delivery is retried after 30 s, 1 min, 2 min, … up to 6 h between tries (±50 % jitter so
 # that messages failing together do not come back together).
@@ -49,6 +53,14 @@ class UnknownTopic(ValueError):
 def outbox_handler(topic: str):
     def register(function: Callable[[dict], None]):
         _HANDLERS[topic] = function
+        return function
+
+    return register
+
+
+def outbox_batch_handler(topic: str):
+    def register(function: Callable[[], dict[str, int]]):
+        _BATCH_HANDLERS[topic] = function
         return function
 
     return register
@@ -76,7 +88,7 @@ def outbox_write(*, topic: str, payload: dict) -> OutboxMessage:
     the mark, which is safe because the hooks of one commit all run before any later write of
     this thread, and a rolled-back transaction's hooks never run.
     """
-    if topic not in _HANDLERS:
+    if topic not in _HANDLERS and topic not in _BATCH_HANDLERS:
         raise UnknownTopic(f"outbox topic {topic!r} has no handler")
     message = OutboxMessage.objects.create(topic=topic, payload=payload)
     _local.enqueued = False
@@ -91,7 +103,7 @@ def _enqueue_delivery_once() -> None:
     outbox_deliver_batch.enqueue()
 
 
-def _schedule_retry(at: datetime) -> None:
+def outbox_wake(at: datetime) -> None:
     """Wake the queue when a failed message is due again, where the task backend can defer
     (the database backend can; the tests' immediate backend cannot, and the next commit's
     batch or `motcua outbox_deliver` picks the message up instead)."""
@@ -152,7 +164,7 @@ def outbox_deliver(message_id: int) -> str:
             _log_outcome(message, "outbox.sent")
             return "sent"
     if retry_at is not None:
-        transaction.on_commit(lambda: _schedule_retry(retry_at))
+        transaction.on_commit(lambda: outbox_wake(retry_at))
     return outcome
 
 
@@ -188,6 +200,9 @@ def outbox_deliver_pending(*, limit: int = 1000) -> dict[str, int]:
     for message_id in ids:
         outcome = outbox_deliver.call(message_id)
         counts[outcome] = counts.get(outcome, 0) + 1
+    for batch_handler in list(_BATCH_HANDLERS.values()):
+        for outcome, count in batch_handler().items():
+            counts[outcome] = counts.get(outcome, 0) + count
     return counts
 
 

@@ -6,6 +6,3 @@ class IntegrationConfig(AppConfig):
     name = "motcua.integration"
     label = "integration"
     verbose_name = _("Liên thông, tích hợp")
-
-    def ready(self) -> None:
-        from motcua.integration import national  # noqa: F401  (registers the outbox handler)

@@ -9,3 +9,9 @@ class SyncConfig(AppConfig):
     name = "motcua.sync"
     label = "sync"
     verbose_name = _("Đồng bộ Cổng DVC quốc gia")
+
+    def ready(self) -> None:
+        # Registers the `national.sync` batch handler: every deployment has it, connected or
+        # not (unconfigured, it holds the messages), since writing a topic nobody handles
+        # is refused.
+        from motcua.sync import sender  # noqa: F401

@@ -14,7 +14,7 @@ from motcua.directory.models import User
 from motcua.dossiers.lifecycle.events import dossier_event_write
 from motcua.dossiers.lifecycle.lock import dossier_lock
 from motcua.dossiers.lifecycle.table import NOTIFY_APPLICANT_RECORDS
-from motcua.dossiers.lifecycle.transition import _reachable
+from motcua.dossiers.lifecycle.transition import _national_holds, _reachable
 from motcua.dossiers.metrics import contributions
 from motcua.dossiers.models import Dossier
 
@@ -72,6 +72,12 @@ def record_apply(
     event = dossier_event_write(
         dossier=locked, actor=actor, action=action, at=moment, note=note, payload=payload
     )
+    if _national_holds(locked):
+        # A record changes facts the national portal carries (payment, digitisation, rating).
+        outbox_write(
+            topic="national.sync",
+            payload={"dossier_id": locked.pk, "event_id": event.pk, "state": locked.state},
+        )
     if _reachable(locked) and action in NOTIFY_APPLICANT_RECORDS:
         outbox_write(
             topic="dossier.notify", payload={"dossier_id": locked.pk, "event_id": event.pk}

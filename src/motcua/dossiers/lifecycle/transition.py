@@ -198,7 +198,7 @@ def transition_apply(
 
 
 def _write_outbox(dossier: Dossier, event: DossierEvent) -> None:
-    if dossier.received_at is not None or dossier.state == State.SUBMITTED:
+    if _national_holds(dossier):
         outbox_write(
             topic="national.sync",
             payload={"dossier_id": dossier.pk, "event_id": event.pk, "state": event.to_state},
@@ -208,6 +208,13 @@ def _write_outbox(dossier: Dossier, event: DossierEvent) -> None:
             topic="dossier.notify",
             payload={"dossier_id": dossier.pk, "event_id": event.pk},
         )
+
+
+def _national_holds(dossier: Dossier) -> bool:
+    """The national portal knows the dossier from its submission (status 1) or, for a walk-in,
+    its reception: from then on every change goes there, a refusal at reception and a
+    withdrawal before it included (§12: statuses 3 and 7)."""
+    return dossier.submitted_at is not None or dossier.received_at is not None
 
 
 def _reachable(dossier: Dossier) -> bool:
