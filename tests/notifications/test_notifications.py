@@ -17,7 +17,8 @@ from motcua.dossiers.documents import document_attach
 from motcua.dossiers.lifecycle import Action
 from motcua.dossiers.models import Channel, Dossier, DossierDocument, State
 from motcua.dossiers.services import dossier_create, dossier_issue_apology
-from motcua.notifications.models import Notification
+from motcua.notifications.delivery import email_deliver
+from motcua.notifications.models import Delivery, Notification
 from motcua.notifications.services import dossier_notify
 from tests.factories import CitizenFactory
 from tests.verbs import dossier_receive
@@ -108,19 +109,38 @@ def test_a_message_delivered_twice_notifies_once(
     assert len(mail.outbox) == 1
 
 
-def test_a_failing_mail_server_leaves_nothing_half_done(
+def test_a_failing_mail_server_retries_the_email_alone(
     walker, emailed_citizen, django_capture_on_commit_callbacks, settings
 ):
+    """The in-app notification does not wait for the mail server; the email is retried on its
+    own, with the same Message-ID, and sent once."""
     settings.EMAIL_BACKEND = "tests.notifications.test_notifications.BrokenBackend"
     walk(walker, State.RECEIVED, django_capture_on_commit_callbacks)
-    message = OutboxMessage.objects.get(topic="dossier.notify")
-    assert (message.status, Notification.objects.count()) == (OutboxMessage.Status.FAILED, 0)
+    notify = OutboxMessage.objects.get(topic="dossier.notify")
+    email = OutboxMessage.objects.get(topic="notification.email")
+    notification = Notification.objects.get()
+    delivery = Delivery.objects.get()
+    assert (notify.status, email.status, email.attempts, email.last_error) == (
+        "sent",
+        "failed",
+        1,
+        "ConnectionError",  # the type only: an SMTP error may quote the address
+    )
+    assert (notification.emailed_to, delivery.status, delivery.attempts) == (False, "failed", 1)
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert outbox_deliver.call(message.pk) == "not_due"  # backing off
-    OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=None)
-    assert outbox_deliver.call(message.pk) == "sent"
+    assert email_deliver(email.pk) == "not_due"  # backing off
+    OutboxMessage.objects.filter(pk=email.pk).update(next_attempt_at=None)
+    assert email_deliver(email.pk) == "sent"
+    assert email_deliver(email.pk) == "skipped"
+
+    notification.refresh_from_db()
+    delivery.refresh_from_db()
     assert (Notification.objects.count(), len(mail.outbox)) == (1, 1)
+    assert (notification.emailed_to, delivery.status, delivery.attempts) == (True, "sent", 2)
+    assert mail.outbox[0].extra_headers == {
+        "Message-ID": f"<notification-{notification.pk}.email@127.0.0.1>"
+    }
 
 
 class BrokenBackend:

@@ -9,18 +9,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from motcua.core.http import public_url
 from motcua.core.outbox import outbox_handler
 from motcua.feedback.models import Petition, PetitionEvent
+from motcua.notifications.delivery import notification_email_queue
 from motcua.notifications.models import Notification
-from motcua.notifications.texts import email_text
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +76,7 @@ def petition_notify(payload: dict[str, Any]) -> Notification | None:
         if not created:
             return notification
         if user.email:
-            send_mail(
-                subject=f"[motcua] {title}",
-                message=email_text(body, public_url(link)),
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[user.email],
-            )
-            notification.emailed_to = True
-            notification.save(update_fields=["emailed_to"])
+            # Sent once, outside this transaction (notifications.delivery).
+            notification_email_queue(notification=notification, address=user.email)
     log.info("notified petition=%s event=%s email=%s", petition.pk, event.pk, bool(user.email))
     return notification

@@ -62,3 +62,54 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Delivery(models.Model):
+    """One notification sent on one channel (email): the idempotency record of the sending.
+
+    The claim (`sending`) is committed before the mail leaves and `sent` after, so a worker
+    that dies between the two leaves `sending` behind and the next try does not send again
+    (notifications.delivery). `message_id` is the mail's Message-ID header, fixed when the row
+    is made: a resend an operator asks for carries the same one, so the receiving side can
+    drop the copy."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Thư điện tử")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Chờ gửi")
+        SENDING = "sending", _("Đang gửi")
+        SENT = "sent", _("Đã gửi")
+        FAILED = "failed", _("Lỗi, sẽ thử lại")
+        # The worker stopped after claiming and before recording: the mail may or may not
+        # have left. Not resent automatically (docs/howto/operations.md).
+        UNKNOWN = "unknown", _("Không rõ đã gửi hay chưa")
+
+    notification = models.ForeignKey(
+        Notification,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("thông báo"),
+    )
+    channel = models.CharField(_("kênh"), max_length=16, choices=Channel.choices)
+    recipient = models.CharField(_("người nhận"), max_length=254)
+    message_id = models.CharField(_("Message-ID"), max_length=200, unique=True)
+    status = models.CharField(
+        _("trạng thái"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("số lần gửi"), default=0)
+    created_at = models.DateTimeField(_("tạo lúc"))
+    claimed_at = models.DateTimeField(_("bắt đầu gửi lúc"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("đã gửi lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lần gửi thông báo")
+        verbose_name_plural = _("lần gửi thông báo")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "channel"], name="delivery_once_per_channel"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} #{self.notification_id} ({self.status})"

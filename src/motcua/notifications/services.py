@@ -2,8 +2,9 @@
 
 `dossier.notify` messages come from `dossiers.lifecycle` as `{"dossier_id", "event_id"}`
 (older rows may carry `"action"` instead). The handler runs inside the outbox's transaction:
-if the mail server refuses, the notification row is rolled back with it and the whole
-delivery is retried; one row per event means a message delivered twice notifies once.
+it writes the in-app notification and queues its email (`notifications.delivery`, sent once
+per notification, outside any transaction); one row per event means a message delivered twice
+notifies once.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,8 +22,9 @@ from motcua.core.errors import NotFound
 from motcua.core.outbox import outbox_handler
 from motcua.directory.models import User
 from motcua.dossiers.models import Dossier, DossierEvent
+from motcua.notifications.delivery import notification_email_queue
 from motcua.notifications.models import Notification
-from motcua.notifications.texts import dossier_page_url, email_text, message_for
+from motcua.notifications.texts import message_for
 
 log = logging.getLogger(__name__)
 
@@ -82,15 +82,10 @@ def dossier_notify(payload: dict[str, Any]) -> Notification | None:
         if not created:
             return notification
         if address:
-            send_mail(
-                subject=f"[motcua] {message.title}",
-                message=email_text(message.body, dossier_page_url(dossier)),
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[address],
-            )
-            notification.emailed_to = True
-            notification.save(update_fields=["emailed_to"])
-    log.info("notified dossier=%s event=%s email=%s", dossier.pk, event.pk, bool(address))
+            # Sent from its own outbox message, outside this transaction, exactly once
+            # (notifications.delivery); `emailed_to` is set when it has left.
+            notification_email_queue(notification=notification, address=address)
+    log.info("notified dossier=%s event=%s email_queued=%s", dossier.pk, event.pk, bool(address))
     return notification
 
 
