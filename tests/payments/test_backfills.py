@@ -42,7 +42,8 @@ def test_old_payments_take_the_live_names_and_new_ones_keep_theirs(walker, agenc
         "procedure_name": "Thủ tục lúc thu",
         "payer_name": "Người nộp lúc thu",
     }
-    new = old_payment(dossier, "A2", **kept)
+    # Another dossier: a dossier holds one paid payment (`payment_one_paid_per_dossier`).
+    new = old_payment(walker.dossier_in(State.RECEIVED), "A2", **kept)
     apps = MigrationLoader(connection).project_state(("payments", "0002_payment_snapshot")).apps
 
     assert payment_snapshot_backfill(apps) == 1

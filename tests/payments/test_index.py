@@ -16,7 +16,7 @@ from motcua.dossiers.lifecycle import Action
 from motcua.dossiers.models import Dossier, State
 from motcua.index.engine import Period, index_compute, kpi_compute
 from motcua.payments.gateways import gateway_get
-from motcua.payments.models import Payment, Status
+from motcua.payments.models import Payment, Refund, Status
 from motcua.payments.sandbox import SandboxGateway
 from motcua.payments.services import (
     notification_handle,
@@ -160,11 +160,21 @@ def test_a_second_online_payment_of_a_paid_dossier_changes_nothing(
 
     confirm(first, at=datetime(2026, 12, 1, 9, 0, tzinfo=TZ), nonce="n-1")
 
-    assert Payment.objects.filter(dossier=dossier, status=Status.PAID).count() == 2
-    assert "needs a refund" in caplog.text
+    # One paid payment per dossier: the later confirmation is an overpayment to refund.
+    assert list(
+        Payment.objects.filter(dossier=dossier).order_by("pk").values_list("pk", "status")
+    ) == [(first.pk, Status.OVERPAID), (second.pk, Status.PAID)]
+    refund = Refund.objects.get()
+    assert (refund.payment_id, refund.kept_id, refund.amount, refund.state) == (
+        first.pk,
+        second.pk,
+        FEE,
+        Refund.State.OPEN,
+    )
+    assert "payment taken twice" in caplog.text
     stored = Dossier.objects.get(pk=dossier.pk)
     assert stored.paid_online_at == PAID_IN_NOVEMBER + timedelta(minutes=25)
-    assert stored.version == version + 1  # the `pay` event only
+    assert stored.version == version  # not the dossier's payment: no event
     assert figures(agency, NOVEMBER)[4:] == (1, FEE)
     assert figures(agency, DECEMBER)[4:] == (0, 0)
     assert_counters_equal_a_rebuild()
@@ -176,26 +186,30 @@ def test_online_after_a_counter_payment_is_the_one_to_refund_and_changes_nothing
     dossier = received_at(walker, RECEIVED_IN_OCTOBER)
     # The applicant opened the gateway's page, then paid cash at the counter, then finished
     # paying online: money taken twice, and the online one is what gets refunded.
+    # The counter waits out the gateway's 15-minute window before taking cash; the gateway
+    # confirms later all the same.
     payment, _ = payment_start(
         actor=citizen,
         dossier=dossier,
         gateway_name="sandbox",
         return_url="http://t/",
-        at=PAID_IN_NOVEMBER - timedelta(minutes=10),
+        at=PAID_IN_NOVEMBER - timedelta(minutes=20),
     )
-    payment_record_counter(
-        actor=reception, dossier=dossier, method="cash", at=PAID_IN_NOVEMBER - timedelta(minutes=5)
+    cash = payment_record_counter(
+        actor=reception, dossier=dossier, method="cash", at=PAID_IN_NOVEMBER - timedelta(minutes=2)
     )
     version = Dossier.objects.get(pk=dossier.pk).version
 
     confirm(payment, at=PAID_IN_NOVEMBER)
 
     payment.refresh_from_db()
-    assert (payment.status, payment.paid_at) == (Status.PAID, PAID_IN_NOVEMBER)
-    assert f"payment paid twice: order={payment.order_ref} needs a refund" in caplog.text
+    assert (payment.status, payment.paid_at) == (Status.OVERPAID, PAID_IN_NOVEMBER)
+    assert payment.receipt_no is None
+    assert Refund.objects.get().kept_id == cash.pk
+    assert f"payment taken twice: order={payment.order_ref} kept={cash.order_ref}" in caplog.text
     stored = Dossier.objects.get(pk=dossier.pk)
     assert (stored.paid_online, stored.paid_online_at) == (False, None)
-    assert stored.version == version + 1  # the `pay` event only
+    assert stored.version == version  # not the dossier's payment: no event
     assert figures(agency, NOVEMBER)[4:] == (0, 0)
     assert figures(agency, OCTOBER) == (0, 1, 0.0, True, 0, 0)
     assert_counters_equal_a_rebuild()

@@ -27,3 +27,29 @@ def payment_snapshot_backfill(apps: Any) -> int:
         procedure_name=of_dossier("procedure__name"),
         payer_name=of_dossier("applicant_name"),
     )
+
+
+def duplicate_payments_to_refunds(apps: Any) -> int:
+    """Before one paid payment per dossier was enforced, a dossier could hold two: keep the
+    first paid (the receipt the applicant was given first) and turn each later one into an
+    open refund for the dossier's agency. Returns how many refunds were opened."""
+    Payment = apps.get_model("payments", "Payment")
+    Refund = apps.get_model("payments", "Refund")
+    opened = 0
+    paid = Payment.objects.filter(status="paid").order_by("dossier_id", "paid_at", "id")
+    kept: Any = None
+    for payment in paid.select_related("dossier").iterator():
+        if kept is None or kept.dossier_id != payment.dossier_id:
+            kept = payment
+            continue
+        Payment.objects.filter(pk=payment.pk).update(status="overpaid", receipt_no=None)
+        Refund.objects.create(
+            payment=payment,
+            kept=kept,
+            dossier_id=payment.dossier_id,
+            agency_id=payment.dossier.agency_id,
+            amount=payment.amount,
+            created_at=payment.paid_at,
+        )
+        opened += 1
+    return opened

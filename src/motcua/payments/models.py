@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from motcua.directory.models import Agency
 from motcua.dossiers.models import Dossier
 
 
@@ -24,6 +25,10 @@ class Status(models.TextChoices):
     FAILED = "failed", _("Thanh toán không thành công")
     ABANDONED = "abandoned", _("Người nộp đã hủy giao dịch")
     EXPIRED = "expired", _("Hết thời gian thanh toán")
+    # Money the gateway took for a dossier already paid: never a second `paid` row (the
+    # `payment_one_paid_per_dossier` index), a `Refund` staff must settle instead.
+    OVERPAID = "overpaid", _("Thu trùng, chờ hoàn tiền")
+    REFUNDED = "refunded", _("Đã hoàn tiền")
 
 
 class Payment(models.Model):
@@ -88,10 +93,78 @@ class Payment(models.Model):
                 | (~models.Q(status="paid") & models.Q(receipt_no__isnull=True)),
                 name="payment_paid_has_receipt",
             ),
+            # One payment per obligation: a dossier's fees are paid once, whichever way.
+            models.UniqueConstraint(
+                fields=["dossier"],
+                condition=models.Q(status="paid"),
+                name="payment_one_paid_per_dossier",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.order_ref} ({self.status})"
+
+
+class Refund(models.Model):
+    """Money taken twice for one dossier: the payment that arrived after the dossier was
+    already paid (an online payment the gateway confirmed after the counter took cash, or a
+    second gateway window), to be paid back by the collecting agency's one-stop staff. Open
+    until an officer records how it was paid back."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Chờ hoàn tiền")
+        SETTLED = "settled", _("Đã hoàn tiền")
+
+    payment = models.OneToOneField(
+        Payment, on_delete=models.PROTECT, related_name="refund", verbose_name=_("khoản thu trùng")
+    )
+    kept = models.ForeignKey(
+        Payment,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("khoản thanh toán được giữ"),
+    )
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("hồ sơ")
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("cơ quan hoàn tiền")
+    )
+    amount = models.BigIntegerField(_("số tiền hoàn (đồng)"))
+    state = models.CharField(
+        _("trạng thái"), max_length=8, choices=State.choices, default=State.OPEN
+    )
+    created_at = models.DateTimeField(_("phát sinh lúc"))
+    settled_at = models.DateTimeField(_("hoàn tiền lúc"), null=True, blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("cán bộ hoàn tiền"),
+    )
+    settled_note = models.CharField(_("cách hoàn tiền"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("khoản hoàn tiền")
+        verbose_name_plural = _("khoản hoàn tiền")
+        indexes = [models.Index(fields=["agency", "state", "created_at"], name="refund_queue")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_gt_0"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    state="settled", settled_at__isnull=False, settled_by__isnull=False
+                )
+                & ~models.Q(settled_note="")
+                | models.Q(state="open", settled_at__isnull=True, settled_by__isnull=True),
+                name="refund_settled_has_who_when_how",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"hoàn {self.payment.order_ref} ({self.state})"
 
 
 class Notification(models.Model):

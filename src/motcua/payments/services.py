@@ -36,8 +36,12 @@ from motcua.payments.gateways import (
     gateway_get,
     gateway_names,
 )
-from motcua.payments.models import Method, Notification, Payment, Status
-from motcua.payments.selectors import PAYABLE_STATES, dossier_fee_due
+from motcua.payments.models import Method, Notification, Payment, Refund, Status
+from motcua.payments.selectors import (
+    PAYABLE_STATES,
+    dossier_fee_due,
+    online_payment_in_progress,
+)
 
 log = logging.getLogger(__name__)
 _REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -272,7 +276,7 @@ def _apply(gateway: PaymentGateway, note: GatewayNotification, moment: datetime)
         return Outcome.NOT_FOUND, "unknown_order"
     if note.amount != payment.amount:
         return Outcome.BAD_AMOUNT, "amount_mismatch"
-    if payment.status == Status.PAID:
+    if payment.status in (Status.PAID, Status.OVERPAID, Status.REFUNDED):
         return Outcome.ALREADY, f"already_paid:{note.status}"
     if note.status == Status.PAID:
         # Money taken is money taken: a success beats an earlier failure or expiry.
@@ -292,12 +296,23 @@ def _apply(gateway: PaymentGateway, note: GatewayNotification, moment: datetime)
 def _mark_paid(
     payment: Payment, *, at: datetime, transaction_id: str, code: str, actor: User | None = None
 ) -> None:
-    """One transaction with the caller: the payment, the dossier flag, the counters, events."""
+    """One transaction with the caller: the payment, the dossier flag, the counters, events.
+
+    The dossier is locked before anything is read or written: a confirmation and the
+    counter's cash (or two confirmations of two windows) of one dossier queue here, and the
+    second sees the first. Money that arrives for a dossier already paid is not a second
+    `paid` row (the database refuses one, `payment_one_paid_per_dossier`) but an
+    overpayment with a refund the agency's staff must settle."""
+    dossier = dossier_lock(payment.dossier)
     previous = payment.status
-    payment.status = Status.PAID
     payment.paid_at = at
     payment.gateway_txn = transaction_id[:64]
     payment.gateway_code = code[:16]
+    kept = _paid_payment(dossier)
+    if kept is not None:
+        _mark_overpaid(payment, kept=kept, dossier=dossier, previous=previous)
+        return
+    payment.status = Status.PAID
     payment.receipt_no = _receipt_no(payment)
     payment.save(
         update_fields=[
@@ -309,16 +324,6 @@ def _mark_paid(
             "updated_at",
         ]
     )
-    # Locked before reading `paid_online`: two confirmations of the same dossier at once must
-    # not both take themselves for the first.
-    dossier = dossier_lock(payment.dossier)
-    others = (
-        Payment.objects.filter(dossier=dossier, status=Status.PAID).exclude(pk=payment.pk).exists()
-    )
-    if others:
-        # Paid twice (two windows, or online after the counter): keep the truth and flag it
-        # for a refund by the operator.
-        log.warning("payment paid twice: order=%s needs a refund", payment.order_ref)
     record_apply(
         actor=actor,
         dossier=dossier,
@@ -331,29 +336,55 @@ def _mark_paid(
             "gateway": payment.gateway,
             "receipt_no": payment.receipt_no,
         },
-        changes=_paid_online_changes(dossier, payment, at, paid_twice=others),
+        changes=_paid_online_changes(dossier, payment, at),
     )
     audit_record(
         actor=actor,
         action="payment.paid",
         object_type="payment",
         object_id=payment.order_ref,
+        data={"method": payment.method, "amount": payment.amount, "previous": previous},
+    )
+
+
+def _mark_overpaid(payment: Payment, *, kept: Payment, dossier: Dossier, previous: str) -> None:
+    """The gateway took money for a dossier already paid (cash at the counter while the
+    applicant was still on the gateway's page, or a second window): the dossier stays paid
+    by `kept`, and this payment is a refund owed to the applicant. It is not the dossier's
+    payment, so neither its flag, its counters nor its history change."""
+    payment.status = Status.OVERPAID
+    payment.save(update_fields=["status", "paid_at", "gateway_txn", "gateway_code", "updated_at"])
+    refund = Refund.objects.create(
+        payment=payment,
+        kept=kept,
+        dossier=dossier,
+        agency_id=dossier.agency_id,
+        amount=payment.amount,
+        created_at=payment.paid_at or timezone.now(),
+    )
+    log.warning(
+        "payment taken twice: order=%s kept=%s refund=%s",
+        payment.order_ref,
+        kept.order_ref,
+        refund.pk,
+    )
+    audit_record(
+        actor=None,
+        action="payment.overpaid",
+        object_type="payment",
+        object_id=payment.order_ref,
         data={
-            "method": payment.method,
             "amount": payment.amount,
             "previous": previous,
-            "duplicate": others,
+            "kept": kept.order_ref,
+            "refund": refund.pk,
         },
     )
 
 
-def _paid_online_changes(
-    dossier: Dossier, payment: Payment, at: datetime, *, paid_twice: bool
-) -> dict[str, object]:
-    """The first confirmed online payment is the dossier's: §8 counts it on that day. One that
-    lands after any other paid payment, online or at the counter, is the one to refund, not
-    an online payment of the dossier."""
-    if payment.method != Method.ONLINE or dossier.paid_online or paid_twice:
+def _paid_online_changes(dossier: Dossier, payment: Payment, at: datetime) -> dict[str, object]:
+    """The first confirmed online payment is the dossier's: §8 counts it on that day."""
+    if payment.method != Method.ONLINE or dossier.paid_online:
         return {}
     return {"paid_online": True, "paid_online_at": at}
 
@@ -446,6 +477,15 @@ def _reconcile_one(payment_id: int, result, moment: datetime) -> str:
 COUNTER_METHODS = (Method.CASH, Method.TRANSFER)
 
 
+def _check_no_online_in_progress(dossier: Dossier, moment: datetime) -> None:
+    """The applicant may be paying on the gateway's page right now: taking cash too would
+    charge them twice. Until the gateway's window closes the counter waits (or the applicant
+    cancels on the gateway's page); a confirmation that still comes later is a refund."""
+    pending = online_payment_in_progress(dossier, moment)
+    if pending is not None:
+        raise Conflict(pending.message, fields={"payment": "online_in_progress"})
+
+
 def payment_record_counter(
     *,
     actor: User,
@@ -473,6 +513,7 @@ def payment_record_counter(
     with transaction.atomic():
         locked = dossier_lock(dossier)
         _check_payable(locked)
+        _check_no_online_in_progress(locked, moment)
         due = dossier_fee_due(locked)
         order_ref = _order_ref(moment)
         payment = Payment(
@@ -536,3 +577,62 @@ def payment_record_history(
         )
         _mark_paid(payment, at=at, transaction_id=transaction_id, code="00")
     return payment
+
+
+# --- refunds ----------------------------------------------------------------------------------
+
+REFUND_NOTE_MAX = 200
+
+
+def refund_settle(*, actor: User, refund_id: int, note: str, at: datetime | None = None) -> Refund:
+    """A one-stop officer of the collecting agency records that the money taken twice was paid
+    back, and how (cash handed over against a signature, a transfer's reference). One
+    transaction: the refund closes, the overpaid payment becomes `refunded`, one audit row."""
+    moment = at or timezone.now()
+    note = " ".join((note or "").split())
+    if not note:
+        raise ValidationFailed(
+            _("Phải ghi cách hoàn tiền (ví dụ: trả tiền mặt, người nộp ký nhận; mã chuyển khoản)."),
+            fields={"note": "required"},
+        )
+    if len(note) > REFUND_NOTE_MAX:
+        raise ValidationFailed(
+            _("Ghi chú hoàn tiền dài quá %(max)d ký tự.") % {"max": REFUND_NOTE_MAX},
+            fields={"note": "too_long"},
+        )
+    refused = PermissionDenied(
+        _("Chỉ cán bộ một cửa của cơ quan đã thu tiền được ghi nhận hoàn tiền khoản này.")
+    )
+    with transaction.atomic():
+        refund = (
+            Refund.objects.select_for_update(of=("self",))
+            .select_related("payment", "dossier")
+            .filter(pk=refund_id)
+            .first()
+        )
+        if refund is None or not user_has_role(actor, Role.RECEPTION, refund.agency_id):
+            raise refused
+        if refund.state != Refund.State.OPEN:
+            raise Conflict(
+                _("Khoản thu trùng %(ref)s đã được ghi nhận hoàn tiền lúc %(at)s.")
+                % {
+                    "ref": refund.payment.order_ref,
+                    "at": f"{timezone.localtime(refund.settled_at):%H:%M %d/%m/%Y}",
+                }
+            )
+        refund.state = Refund.State.SETTLED
+        refund.settled_at = moment
+        refund.settled_by = actor
+        refund.settled_note = note
+        refund.save(update_fields=["state", "settled_at", "settled_by", "settled_note"])
+        Payment.objects.filter(pk=refund.payment_id, status=Status.OVERPAID).update(
+            status=Status.REFUNDED, updated_at=moment
+        )
+        audit_record(
+            actor=actor,
+            action="payment.refunded",
+            object_type="payment",
+            object_id=refund.payment.order_ref,
+            data={"refund": refund.pk, "amount": refund.amount, "dossier": refund.dossier_id},
+        )
+    return refund

@@ -10,6 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -25,10 +26,22 @@ from motcua.payments.gateways import (
     gateway_get,
     gateway_names,
 )
-from motcua.payments.models import Method, Payment, Status
+from motcua.payments.models import Method, Payment, Refund, Status
 from motcua.payments.receipts import receipt_pdf
-from motcua.payments.selectors import payment_get_for_actor, payment_state
-from motcua.payments.services import notification_handle, payment_record_counter, payment_start
+from motcua.payments.selectors import (
+    online_payment_in_progress,
+    payment_get_for_actor,
+    payment_state,
+    refund_agency_ids,
+    refunds_open_for,
+)
+from motcua.payments.services import (
+    REFUND_NOTE_MAX,
+    notification_handle,
+    payment_record_counter,
+    payment_start,
+    refund_settle,
+)
 
 
 def _status(error: MotcuaError) -> int:
@@ -151,6 +164,7 @@ def _counter_context(dossier: Dossier, **extra: Any) -> dict[str, Any]:
     return {
         "dossier": dossier,
         "state": payment_state(dossier),
+        "in_progress": online_payment_in_progress(dossier, timezone.now()),
         "payments": list(
             Payment.objects.filter(dossier=dossier)
             .select_related("recorded_by")
@@ -194,3 +208,72 @@ def counter(request: HttpRequest, code: str) -> HttpResponse:
     # same thing, and a forged parameter can only name a payment of this dossier.
     url = reverse("payments:counter", kwargs={"code": dossier.public_code})
     return redirect(f"{url}?da_thu={payment.order_ref}")
+
+
+# --- refunds ------------------------------------------------------------------------------
+
+
+def _refunds_page(
+    request: HttpRequest, officer: User, *, status: int = 200, **extra: Any
+) -> HttpResponse:
+    refunds = list(refunds_open_for(officer))
+    context = {
+        "refunds": refunds,
+        "total": sum(refund.amount for refund in refunds),
+        "note_max": REFUND_NOTE_MAX,
+        **extra,
+    }
+    return render(request, "payments/refunds.html", context, status=status)
+
+
+def _refund_officer(request: HttpRequest) -> User | HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    officer = cast(User, request.user)
+    if not refund_agency_ids(officer):
+        return _not_found(
+            request, _("Chỉ cán bộ một cửa được xem các khoản thu trùng cần hoàn tiền."), 403
+        )
+    return officer
+
+
+@require_http_methods(["GET"])
+def refunds(request: HttpRequest) -> HttpResponse:
+    """Money taken twice for one dossier, owed back to the applicant, in the agencies where the
+    officer works at the one-stop counter."""
+    officer = _refund_officer(request)
+    if isinstance(officer, HttpResponse):
+        return officer
+    settled = None
+    wanted = request.GET.get("da_hoan", "")[:12]
+    if wanted.isdigit():
+        settled = (
+            Refund.objects.filter(
+                pk=int(wanted),
+                agency_id__in=refund_agency_ids(officer),
+                state=Refund.State.SETTLED,
+            )
+            .select_related("payment", "dossier")
+            .first()
+        )
+    return _refunds_page(request, officer, settled=settled)
+
+
+@require_http_methods(["POST"])
+def refund_settle_view(request: HttpRequest, refund_id: int) -> HttpResponse:
+    officer = _refund_officer(request)
+    if isinstance(officer, HttpResponse):
+        return officer
+    note = request.POST.get("cach_hoan", "")[:1000]
+    try:
+        refund = refund_settle(actor=officer, refund_id=refund_id, note=note)
+    except MotcuaError as error:
+        return _refunds_page(
+            request,
+            officer,
+            status=_status(error),
+            error=error.message,
+            failed_id=refund_id,
+            note=note,
+        )
+    return redirect(f"{reverse('payments:refunds')}?da_hoan={refund.pk}")

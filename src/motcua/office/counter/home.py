@@ -18,6 +18,7 @@ from motcua.dossiers.lifecycle import Action
 from motcua.dossiers.models import Channel, Dossier, DossierEvent, State
 from motcua.office.counter.common import counter_required
 from motcua.office.queues import ASK_SUPPLEMENT
+from motcua.payments.selectors import refunds_open_count
 
 PAGE_SIZE = 50
 CODE_SHAPE = re.compile(r"[A-Za-z0-9.\-]+")
@@ -109,6 +110,7 @@ def home(request: HttpRequest, *, officer: User, agency_ids: set[int]) -> HttpRe
         "drafts": list(drafts),
         "asked": _asked_for_supplement(agency_ids),
         "many_agencies": len(agency_ids) > 1,
+        "refunds_open": refunds_open_count(agency_ids),
         "error": error,
     }
     return render(request, "office/counter_home.html", context, status=400 if error else 200)
