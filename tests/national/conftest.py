@@ -118,3 +118,12 @@ def send_batch(post) -> Callable[..., Any]:
         return response.json()
 
     return send
+
+
+@pytest.fixture
+def catalog_online_procedure(db):
+    """The national catalog offers P.ONLINE online and P.OFFLINE only at the counter."""
+    from tests.factories import ProcedureFactory
+
+    ProcedureFactory(code="P.ONLINE", online="full")
+    return ProcedureFactory(code="P.OFFLINE", online="none")

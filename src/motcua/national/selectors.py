@@ -329,13 +329,14 @@ def indicator_snapshots(
 
 def snapshot_public(code: str) -> dict[str, Any]:
     """`GET /api/v1/national/dossiers/{code}/public`: no personal data."""
-    row: dict[str, Any] | None = (
+    found = (
         Snapshot.objects.filter(code=code)
         .values("code", "province", "version", "status", "received_at", "due_at", "finished_at")
         .first()
     )
-    if row is None:
+    if found is None:
         raise NotFound(f"Không tìm thấy hồ sơ mã '{code[:64]}'.")
+    row: dict[str, Any] = dict(found)
     for key in ("received_at", "due_at", "finished_at"):
         if row[key] is not None:
             row[key] = timezone.localtime(row[key])

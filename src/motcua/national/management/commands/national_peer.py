@@ -32,7 +32,7 @@ class Command(BaseCommand):
         try:
             getattr(self, f"_{options['action']}")(options)
         except MotcuaError as error:
-            sys.stderr.write(f"Lỗi: {error.message}\n")
+            self.stderr.write(f"Lỗi: {error.message}")
             sys.exit(2)
 
     def _add(self, options: dict) -> None:
@@ -40,7 +40,7 @@ class Command(BaseCommand):
         try:
             pem = path.read_bytes()
         except OSError:
-            sys.stderr.write(f"Lỗi: không đọc được tệp khóa công khai '{path}'.\n")
+            self.stderr.write(f"Lỗi: không đọc được tệp khóa công khai '{path}'.")
             sys.exit(2)
         peer = peer_add(
             actor=None, province=options["province"], name=options["name"], public_key_pem=pem
