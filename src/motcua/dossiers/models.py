@@ -252,6 +252,9 @@ class DossierEvent(models.Model):
     to_state = models.CharField(_("sang trạng thái"), max_length=24)
     note = models.TextField(_("ghi chú"), blank=True)
     payload = models.JSONField(_("chi tiết"), default=dict, blank=True)
+    # SHA-256 over this event and the hash of the one before (`dossiers.audit.chain`): the
+    # dossier's history is a hash chain `motcua audit-verify` recomputes.
+    hash = models.CharField(_("mã băm"), max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["dossier", "seq"]
@@ -273,6 +276,56 @@ class DossierEvent(models.Model):
         if self.pk is not None:
             raise ValueError("Dossier events are immutable.")
         super().save(*args, **kwargs)
+
+
+class AuditRoot(models.Model):
+    """A signed root over the heads of the dossiers' event chains (`dossiers.audit.roots`).
+
+    Each root covers the events written since the root before it (ids up to
+    `last_event_id`): its heads are the last such event of every dossier touched, and it
+    commits to the previous root, so the roots together commit to every chain. It lives
+    beside the events because it is about them; `core` sits below the dossiers and must not
+    know them."""
+
+    day = models.DateField(_("ngày"))
+    made_at = models.DateTimeField(_("lập lúc"))
+    last_event_id = models.BigIntegerField(_("thao tác cuối"))
+    prev = models.CharField(_("gốc trước"), max_length=64)
+    heads_count = models.PositiveIntegerField(_("số hồ sơ"))
+    heads_digest = models.CharField(_("mã băm các đầu chuỗi"), max_length=64)
+    root = models.CharField(_("gốc"), max_length=64, unique=True)
+    signature = models.CharField(_("chữ ký"), max_length=128)
+    public_key = models.CharField(_("khoá công khai"), max_length=64)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("gốc nhật ký hồ sơ")
+        verbose_name_plural = _("gốc nhật ký hồ sơ")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.root[:16]}"
+
+
+class AuditRootHead(models.Model):
+    """The last event of one dossier when a root was made. The dossier is kept by id and
+    reference, not by a foreign key: a dossier deleted with its events must still be named."""
+
+    audit_root = models.ForeignKey(AuditRoot, on_delete=models.CASCADE, related_name="heads")
+    dossier_id = models.BigIntegerField()
+    reference = models.CharField(max_length=32)
+    code = models.CharField(max_length=96, blank=True)
+    seq = models.PositiveIntegerField()
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["audit_root", "dossier_id"], name="audit_root_head_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}#{self.seq}"
 
 
 class DailySequence(models.Model):

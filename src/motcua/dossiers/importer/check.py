@@ -107,12 +107,12 @@ def stage_and_check(
     finally:
         if bar is not None:
             bar.close()
-    _explain(staging, catalog, problems)
+    _explain(staging, catalog, problems, path.name)
     _duplicates(staging, problems)
     return rows
 
 
-def _explain(staging: Staging, catalog: Catalog, problems: list[Problem]) -> None:
+def _explain(staging: Staging, catalog: Catalog, problems: list[Problem], source: str) -> None:
     table = staging.name
     with staging.connection.cursor() as cursor:
         cursor.execute(
@@ -126,7 +126,7 @@ def _explain(staging: Staging, catalog: Catalog, problems: list[Problem]) -> Non
         kept = list(_fetched(cursor))
     if not kept:
         return
-    preparer = Preparer(catalog, problems)
+    preparer = Preparer(catalog, problems, source)
     judged, vouched = [], []
     for line, *values in kept:
         staged = preparer.checked(line, list(values))
@@ -139,7 +139,7 @@ def _explain(staging: Staging, catalog: Catalog, problems: list[Problem]) -> Non
         if judged:
             cursor.executemany(f"UPDATE {table} SET checked = 1, key = %s WHERE line = %s", judged)
         if vouched:
-            names = (*COLUMNS, "due_computed", "reference")
+            names = (*COLUMNS, "due_computed", "reference", "event_hash")
             cursor.executemany(
                 f"UPDATE {table} SET {', '.join(f'{n} = %s' for n in names)}, vouched = 1 "
                 "WHERE line = %s",

@@ -28,6 +28,7 @@ from typing import Any
 
 from django.db import connections
 
+from motcua.dossiers.audit.chain import ImportEventHash
 from motcua.dossiers.importer.catalog import Catalog
 from motcua.dossiers.importer.records import COLUMNS, records
 from motcua.dossiers.importer.report import Problem
@@ -36,12 +37,14 @@ from motcua.dossiers.importer.sql import Dialect
 from motcua.dossiers.models import Dossier
 
 STAGING = "motcua_import_staging"
-# The staged columns after the file's own: the computed due moment, the reference, whether
-# the row was already judged in Python (1: it has problems) and, then, its usable code.
-EXTRA = ("due_computed", "reference", "checked", "key")
+# The staged columns after the file's own: the computed due moment, the reference, the hash
+# of the dossier's `import` event (`audit.chain`), whether the row was already judged in
+# Python (1: it has problems) and, then, its usable code.
+EXTRA = ("due_computed", "reference", "event_hash", "checked", "key")
 MOMENTS = tuple(COLUMNS.index(c) for c in ("received_at", "due_at", "finished_at", "returned_at"))
 MOMENTS += (COLUMNS.index("rated_at"),)
 RECEIVED = COLUMNS.index("received_at")
+STATE = COLUMNS.index("state")
 DUE = COLUMNS.index("due_at")
 BOOLEANS = frozenset(
     COLUMNS.index(c)
@@ -129,8 +132,9 @@ def _canonical(row: Row) -> list[str]:
 class Preparer:
     """Turns a record into the values staged for it, or reports it."""
 
-    def __init__(self, catalog: Catalog, problems: list[Problem]) -> None:
+    def __init__(self, catalog: Catalog, problems: list[Problem], source: str) -> None:
         self.catalog = catalog
+        self.event_hash = ImportEventHash(source)
         self.checker = Checker(catalog, problems)
         self.limits = catalog.limits
         self.hours = catalog.agency_hours
@@ -140,13 +144,15 @@ class Preparer:
         checker = self.checker
         row = checker.row(line, dict(zip(COLUMNS, values, strict=True)))
         if row is None:
-            return [line, *[""] * len(COLUMNS), "", "", 1, checker.code or None]
+            return [line, *[""] * len(COLUMNS), "", "", "", 1, checker.code or None]
         staged = _canonical(row)
         due = ""
         if row.due_at is None:
             computed = self.catalog.due(row.procedure, row.agency, row.received_at)
             due = "" if computed is None else moment_text(computed)
-        return [line, *staged, due, reference_for(row.code), 0, None]
+        reference = reference_for(row.code)
+        chained = self.event_hash(reference=reference, at=row.received_at, state=row.state)
+        return [line, *staged, due, reference, chained, 0, None]
 
     def prepare(self, line: int, values: list[Any]) -> list[Any]:
         received = None
@@ -188,7 +194,12 @@ class Preparer:
             if limit is not None and hours is not None:
                 due = moment_text(self.catalog.clock(hours).add(received, limit))
         code = values[0]
-        return [line, *values, due, reference_for(code) if code else "", 0, None]
+        reference = chained = ""
+        if code:
+            reference = reference_for(code)
+            if received is not None:
+                chained = self.event_hash(reference=reference, at=received, state=values[STATE])
+        return [line, *values, due, reference, chained, 0, None]
 
 
 def _copy_escaped(value: Any) -> str:
@@ -227,7 +238,10 @@ class Staging:
         columns = ", ".join(
             [
                 f"line {types['int']} NOT NULL",
-                *(f"{c} {types['text']}" for c in (*COLUMNS, "due_computed", "reference")),
+                *(
+                    f"{c} {types['text']}"
+                    for c in (*COLUMNS, "due_computed", "reference", "event_hash")
+                ),
                 f"checked {types['int']} NOT NULL",
                 f"key {types['text']}",
                 f"vouched {types['int']} NOT NULL DEFAULT 0",
@@ -299,7 +313,7 @@ def staged_rows(
     problems: list[Problem],
     on_bytes: Callable[[int], object] | None,
 ) -> Iterator[list[Any]]:
-    preparer = Preparer(catalog, problems)
+    preparer = Preparer(catalog, problems, path.name)
     prepare = preparer.prepare
     for line, values in records(path, problems, on_bytes):
         yield prepare(line, values)

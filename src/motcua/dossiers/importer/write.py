@@ -18,6 +18,7 @@ model, so a new field with a default needs nothing here.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -26,10 +27,11 @@ from django.utils import timezone
 
 from motcua.catalog.models import Procedure
 from motcua.directory.models import Agency
+from motcua.dossiers.audit.chain import event_hash
 from motcua.dossiers.importer.counters import counters_add_grouped
 from motcua.dossiers.importer.records import COLUMNS
 from motcua.dossiers.importer.rows import PAUSED_STATES
-from motcua.dossiers.importer.sql import Dialect, listed
+from motcua.dossiers.importer.sql import Dialect, insert_rows, listed
 from motcua.dossiers.importer.stage import Staging
 from motcua.dossiers.metrics import ONLINE_LEVELS
 from motcua.dossiers.models import TERMINAL_STATES, Channel, Dossier, DossierEvent, State
@@ -65,6 +67,8 @@ FIELDS = (
 ATTNAMES = tuple(cast(Field, Dossier._meta.get_field(name)).attname for name in FIELDS)
 NEW = "motcua_import_new"
 CHANGED = "motcua_import_changed"
+# The number and hash of each changed dossier's `import_update` event, chained in Python.
+CHAINED = "motcua_import_chained"
 
 
 def _column(name: str) -> str:
@@ -77,6 +81,7 @@ _TYPED = {
     "code": "text",
     "reference": "text",
     "offers_online": "flag",
+    "event_hash": "text",
     **{
         _column(name): kind
         for name, kind in {
@@ -120,7 +125,7 @@ def resolve(staging: Staging) -> None:
     columns = ", ".join(f"{name} {types[kind]}" for name, kind in _TYPED.items())
     c = _column
     typed = f"""
-        SELECT s.line, s.code, s.reference,
+        SELECT s.line, s.code, s.reference, s.event_hash,
             p.{d.column(Procedure, "online")} IN ({listed(ONLINE_LEVELS)}) AS offers_online,
             p.id AS procedure_id, a.id AS agency_id, s.channel, s.state,
             {moment("s.received_at")} AS received_at,
@@ -146,6 +151,7 @@ def resolve(staging: Staging) -> None:
         "line": "t.line",
         "code": "t.code",
         "reference": "t.reference",
+        "event_hash": "t.event_hash",
         "offers_online": "t.offers_online",
         c("procedure"): "t.procedure_id",
         c("agency"): "t.agency_id",
@@ -200,7 +206,7 @@ def resolve(staging: Staging) -> None:
 
 def drop(dialect: Dialect) -> None:
     with dialect.connection.cursor() as cursor:
-        for name in (NEW, CHANGED):
+        for name in (NEW, CHANGED, CHAINED):
             cursor.execute(f"DROP TABLE IF EXISTS {dialect.quote(name)}", [])
 
 
@@ -216,11 +222,13 @@ class Writer:
     def __init__(self, *, dialect: Dialect, source: str) -> None:
         self.d = dialect
         self.source = source
-        self.now = dialect.connection.ops.adapt_datetimefield_value(timezone.now())
+        self.moment = timezone.now()
+        self.now = dialect.connection.ops.adapt_datetimefield_value(self.moment)
         self.dossiers = dialect.table(Dossier)
         self.events = dialect.table(DossierEvent)
         self.new = dialect.quote(NEW)
         self.changed = dialect.quote(CHANGED)
+        self.chained = dialect.quote(CHAINED)
         self.import_payload = DossierEvent._meta.get_field("payload").get_db_prep_save(
             {"source": source}, dialect.connection
         )
@@ -368,27 +376,72 @@ class Writer:
             f"WHERE {self.dossiers}.id = c.dossier_id",
             [self.now],
         )
+        self._chain(cursor)
         event = _EventColumns(d)
         payload = d.json(
             "'{\"source\": ' || CAST(%s AS text) || ', \"fields\": ' || c.fields || '}'"
         )
         values = event.values(
             dossier="c.dossier_id",
-            seq=(
-                f"COALESCE((SELECT MAX(e.{d.quote('seq')}) FROM {self.events} e "
-                f"WHERE e.{event.dossier} = c.dossier_id), 0) + 1"
-            ),
+            seq="h.seq",
             at="%s",
             action="'import_update'",
             from_state="c.from_state",
             to_state=f"n.{d.quote(_column('state'))}",
             payload=payload,
+            hash="h.hash",
         )
         cursor.execute(
             f"INSERT INTO {self.events} ({event.columns}) SELECT {values.sql} "
-            f"FROM {self.changed} c JOIN {self.new} n ON n.line = c.line",
+            f"FROM {self.changed} c JOIN {self.new} n ON n.line = c.line "
+            f"JOIN {self.chained} h ON h.line = c.line",
             [*values.params_before(at=self.now, payload=_json_text(self.source))],
         )
+
+    def _chain(self, cursor: Any) -> None:
+        """Each changed dossier's `import_update` event follows its last event: its number
+        and hash (`audit.chain`) are worked out here, from that event's, into `chained`."""
+        d = self.d
+        types = d.types()
+        seq, reference = d.quote("seq"), d.quote(_column("reference"))
+        cursor.execute(f"DROP TABLE IF EXISTS {self.chained}", [])
+        cursor.execute(
+            f"CREATE TEMP TABLE {self.chained} (line {types['int']} PRIMARY KEY, "
+            f"seq {types['bigint']}, hash {types['text']})",
+            [],
+        )
+        cursor.execute(
+            f"SELECT c.line, d.{reference}, c.from_state, n.{d.quote(_column('state'))}, "
+            f"c.fields, e.{seq}, e.{d.quote('hash')} "
+            f"FROM {self.changed} c JOIN {self.new} n ON n.line = c.line "
+            f"JOIN {self.dossiers} d ON d.id = c.dossier_id "
+            f"JOIN {self.events} e ON e.{d.quote('dossier_id')} = c.dossier_id "
+            f"AND e.{seq} = (SELECT MAX(l.{seq}) FROM {self.events} l "
+            f"WHERE l.{d.quote('dossier_id')} = c.dossier_id)",
+            [],
+        )
+        # Read to the end before writing: one cursor at a time on SQLite.
+        tails = cursor.fetchall()
+        rows = [
+            (
+                line,
+                last + 1,
+                event_hash(
+                    reference=ref,
+                    seq=last + 1,
+                    at=self.moment,
+                    actor_id=None,
+                    action="import_update",
+                    from_state=from_state,
+                    to_state=to_state,
+                    note="",
+                    payload={"source": self.source, "fields": json.loads(fields)},
+                    prev=prev,
+                ),
+            )
+            for line, ref, from_state, to_state, fields, last, prev in tails
+        ]
+        insert_rows(cursor, f"INSERT INTO {self.chained} (line, seq, hash)", 3, rows)
 
     def _create(self, cursor: Any) -> int:
         d = self.d
@@ -426,10 +479,14 @@ class Writer:
                 from_state="''",
                 to_state=f"ins.{state}",
                 payload="%s",
+                hash="n.event_hash",
             )
+            code = d.quote(_column("code"))
+            # The event's hash was worked out while staging; the new row carries it.
             cursor.execute(
-                f"WITH ins AS ({insert} RETURNING id, {received}, {state}) "
-                f"INSERT INTO {self.events} ({event.columns}) SELECT {values.sql} FROM ins",
+                f"WITH ins AS ({insert} RETURNING id, {code}, {received}, {state}) "
+                f"INSERT INTO {self.events} ({event.columns}) SELECT {values.sql} "
+                f"FROM ins JOIN {self.new} n ON n.code = ins.{code}",
                 [*params, *values.params_before(payload=self.import_payload)],
             )
             return cursor.rowcount
@@ -443,6 +500,7 @@ class Writer:
             from_state="''",
             to_state=f"n.{state}",
             payload="%s",
+            hash="n.event_hash",
         )
         cursor.execute(
             f"INSERT INTO {self.events} ({event.columns}) SELECT {values.sql} "

@@ -1,25 +1,41 @@
 """The one writer of `DossierEvent`: the immutable trail of everything that happened to a
-dossier, numbered per dossier (`seq`) and never running backwards in time."""
+dossier, numbered per dossier (`seq`), never running backwards in time, and chained by hash
+(`dossiers.audit.chain`): each event commits to its content and to the event before it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db import models
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.core.errors import ValidationFailed
 from motcua.directory.models import User
+from motcua.dossiers.audit.chain import GENESIS, event_hash, payload_canonical
 from motcua.dossiers.models import Dossier, DossierEvent
 
 
-def dossier_last_event(dossier: Dossier) -> tuple[datetime | None, int]:
-    """The moment and number of the dossier's latest event (None, 0 before the first)."""
-    last = DossierEvent.objects.filter(dossier=dossier).aggregate(at=Max("at"), seq=Max("seq"))
-    return last["at"], last["seq"] or 0
+@dataclass(frozen=True)
+class Tail:
+    """The dossier's latest event: its moment, number and hash (None, 0, the chain's genesis
+    before the first)."""
+
+    at: datetime | None
+    seq: int
+    hash: str
+
+
+def dossier_event_tail(dossier: Dossier) -> Tail:
+    last = (
+        DossierEvent.objects.filter(dossier=dossier)
+        .order_by("-seq")
+        .values_list("at", "seq", "hash")
+        .first()
+    )
+    return Tail(None, 0, GENESIS) if last is None else Tail(*last)
 
 
 def dossier_moment_check(dossier: Dossier, at: datetime, last_at: datetime | None) -> None:
@@ -39,14 +55,20 @@ def dossier_event_write(
     note: str = "",
     payload: dict[str, Any] | None = None,
     seq: int | None = None,
+    after: Tail | None = None,
 ) -> DossierEvent:
     """Append one event, inside the caller's transaction and under its lock on the dossier
-    (`dossier_lock`), so two writers never take the same `seq`. `from_state`/`to_state`
-    default to the dossier's state (an event that changes no state); `seq` is the next one
-    unless the caller already read the last (`dossier_last_event`)."""
+    (`dossier_lock`), so two writers never take the same `seq` nor chain from the same event.
+    `from_state`/`to_state` default to the dossier's state (an event that changes no state);
+    `seq` is the next one unless the caller already read the last (`after`, from
+    `dossier_event_tail`), or writes the first (`seq=1`)."""
+    if after is None:
+        after = Tail(None, 0, GENESIS) if seq == 1 else dossier_event_tail(dossier)
     if seq is None:
-        seq = dossier_last_event(dossier)[1] + 1
-    return DossierEvent.objects.create(
+        seq = after.seq + 1
+    elif seq != after.seq + 1:
+        raise ValueError(f"Event {seq} does not follow event {after.seq}.")
+    event = DossierEvent(
         dossier=dossier,
         seq=seq,
         at=at or timezone.now(),
@@ -55,8 +77,22 @@ def dossier_event_write(
         from_state=dossier.state if from_state is None else from_state,
         to_state=dossier.state if to_state is None else to_state,
         note=note,
-        payload=jsonable(payload or {}),
+        payload=payload_canonical(jsonable(payload or {})),
     )
+    event.hash = event_hash(
+        reference=dossier.reference,
+        seq=seq,
+        at=event.at,
+        actor_id=event.actor_id,
+        action=event.action,
+        from_state=event.from_state,
+        to_state=event.to_state,
+        note=event.note,
+        payload=event.payload,
+        prev=after.hash,
+    )
+    event.save(force_insert=True)
+    return event
 
 
 def jsonable(payload: dict[str, Any]) -> dict[str, Any]:

@@ -23,8 +23,8 @@ from motcua.directory.models import Role, User
 from motcua.directory.selectors import user_has_role
 from motcua.dossiers.lifecycle.effects import _EFFECTS, _GUARDS, _INPUTS, _Change, _no_effect
 from motcua.dossiers.lifecycle.events import (
+    dossier_event_tail,
     dossier_event_write,
-    dossier_last_event,
     dossier_moment_check,
 )
 from motcua.dossiers.lifecycle.lock import dossier_lock
@@ -159,8 +159,8 @@ def transition_apply(
     rule = TABLE[(locked.state, action)]
     payload = dict(payload or {})
     moment = at or timezone.now()
-    last_at, last_seq = dossier_last_event(locked)
-    dossier_moment_check(locked, moment, last_at)
+    tail = dossier_event_tail(locked)
+    dossier_moment_check(locked, moment, tail.at)
     change = _Change(
         dossier=locked,
         actor=actor,
@@ -184,7 +184,7 @@ def transition_apply(
     counters_move(counted_before, contributions(locked))
     event = dossier_event_write(
         dossier=locked,
-        seq=last_seq + 1,
+        after=tail,
         at=moment,
         actor=actor,
         action=action,
