@@ -98,12 +98,13 @@ def _motcua_error(request: HttpRequest, error: MotcuaError) -> HttpResponse:
 
 @api.exception_handler(NinjaValidationError)
 def _bad_input(request: HttpRequest, error: NinjaValidationError) -> HttpResponse:
-    fields = {
-        ".".join(
-            str(p) for p in item.get("loc", []) if p not in ("query", "body", "path", "file")
-        ): item.get("msg", "")
-        for item in error.errors
-    }
+    fields = {}
+    for item in error.errors:
+        loc = list(item.get("loc", []))
+        # ninja puts where the value came from first: ("query", "limit"), ("file", "file").
+        if loc and loc[0] in ("query", "body", "path", "file", "form", "header", "cookie"):
+            loc = loc[1:]
+        fields[".".join(str(p) for p in loc)] = item.get("msg", "")
     return _error(request, 400, "invalid", "Dữ liệu gửi lên không hợp lệ.", fields)
 
 

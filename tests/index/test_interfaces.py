@@ -171,9 +171,9 @@ def test_the_api_refuses_bad_input_in_its_error_shape(client, agency):
     secret = api_token_create(actor=None, name="Cổng DVC", agency_codes=[agency.code]).secret
     response = client.get("/api/v1/index", {"agency": "KHONG.CO"})
     assert (response.status_code, response.json()) == (
-        400,
+        404,
         {
-            "code": "invalid",
+            "code": "not_found",
             "message": "Không có cơ quan mã 'KHONG.CO'.",
             "fields": {"agency": "unknown"},
         },

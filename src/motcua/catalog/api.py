@@ -92,7 +92,7 @@ def _item(procedure: Procedure) -> dict:
     }
 
 
-@router.get("", response={200: ProcedureList, **errors(400)}, summary="Tìm thủ tục hành chính")
+@router.get("", response={200: ProcedureList, **errors(400, 404)}, summary="Tìm thủ tục hành chính")
 def list_procedures(request: HttpRequest, params: Query[SearchParams]) -> dict:
     if not 1 <= params.limit <= 200:
         raise ValidationFailed("Tham số limit phải từ 1 đến 200.", fields={"limit": "out_of_range"})
@@ -103,16 +103,17 @@ def list_procedures(request: HttpRequest, params: Query[SearchParams]) -> dict:
             fields={"offset": "out_of_range"},
         )
     agency = params.agency.strip()
-    if agency:
-        # A NUL cannot reach PostgreSQL (it would be a 500), and no code holds one.
-        printable = agency.isprintable() and len(agency) <= 64
-        if not printable or not Agency.objects.filter(code=agency).exists():
-            raise ValidationFailed(
-                _("Không có cơ quan mã %(code)s.") % {"code": agency}
-                if printable
-                else _("Mã cơ quan không hợp lệ."),
-                fields={"agency": "unknown"},
-            )
+    if len(params.agency) > 64:
+        raise ValidationFailed(_("Mã cơ quan dài tối đa 64 ký tự."), fields={"agency": "too_long"})
+    # A NUL cannot reach PostgreSQL (it would be a 500), and no code holds one. A code that
+    # names no agency is not found (404); a 400 answers only the limits the document states.
+    if agency and (not agency.isprintable() or not Agency.objects.filter(code=agency).exists()):
+        raise NotFound(
+            _("Không có cơ quan mã %(code)s.") % {"code": agency}
+            if agency.isprintable()
+            else _("Mã cơ quan không hợp lệ."),
+            fields={"agency": "unknown"},
+        )
     found = procedure_search_page(
         params.q, agency_code=agency, limit=params.limit, offset=params.offset
     )

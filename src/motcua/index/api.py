@@ -17,7 +17,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from motcua.core.apischema import errors
-from motcua.core.errors import PermissionDenied
+from motcua.core.errors import NotFound, PermissionDenied, ValidationFailed
 from motcua.directory.api_auth import AUTHENTICATED, OPTIONAL, OPTIONAL_OPENAPI
 from motcua.directory.models import Agency, ApiToken, User
 from motcua.directory.tokens import api_token_agency_ids
@@ -110,6 +110,15 @@ class KpiOut(Schema):
     petitions_resolved_rate: float | None
 
 
+def _agency(code: str) -> Agency:
+    """The agency asked for; one that does not exist is not found (404) — the document's limits
+    on the code are what a 400 answers."""
+    try:
+        return agency_by_code(code)
+    except ValidationFailed as refused:
+        raise NotFound(refused.message, fields=refused.fields) from None
+
+
 def _period(params: PeriodParams) -> Period:
     return period_in_range(period_from(params.from_, params.to, today=timezone.localdate()))
 
@@ -146,7 +155,7 @@ def _public(index: dict[str, Any]) -> dict[str, Any]:
 
 @router.get(
     "/index",
-    response={200: IndexOut, **errors(400, 401)},
+    response={200: IndexOut, **errors(400, 401, 404)},
     auth=OPTIONAL,
     openapi_extra=OPTIONAL_OPENAPI,
     by_alias=True,
@@ -157,14 +166,14 @@ def get_index(request: HttpRequest, params: Query[PeriodParams]) -> dict[str, An
     từng chỉ số chỉ trả cho khóa API được giao cơ quan này (hoặc cơ quan cấp trên) và cho
     lãnh đạo đăng nhập có quyền xem cơ quan; người khác nhận `null`. Khóa sai hoặc đã thu hồi:
     401."""
-    agency = agency_by_code(params.agency)
+    agency = _agency(params.agency)
     index = index_compute(agency=agency, period=_period(params))
     return index if _may_read(request, agency) else _public(index)
 
 
 @router.get(
     "/kpi",
-    response={200: KpiOut, **errors(400, 401, 403)},
+    response={200: KpiOut, **errors(400, 401, 403, 404)},
     auth=AUTHENTICATED,
     by_alias=True,
     summary="Số liệu điều hành (§8)",
@@ -173,7 +182,7 @@ def get_kpi(request: HttpRequest, params: Query[PeriodParams]) -> dict[str, Any]
     """Cần xác thực: khóa API được giao cơ quan này hoặc cơ quan cấp trên, hoặc phiên đăng
     nhập của lãnh đạo có quyền xem cơ quan trên trang chỉ số. Không xác thực: 401; không
     có quyền với cơ quan: 403."""
-    agency = agency_by_code(params.agency)
+    agency = _agency(params.agency)
     period = _period(params)
     if not _may_read(request, agency):
         raise PermissionDenied(_("Bạn không có quyền xem số liệu điều hành của cơ quan này."))

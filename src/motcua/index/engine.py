@@ -82,17 +82,18 @@ EARLIEST = date(2000, 1, 1)
 LATEST = date(2099, 12, 31)
 
 
+def _dmy(day: date) -> str:
+    # strftime writes the year 0001 as "1".
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
+
+
 def period_in_range(period: Period) -> Period:
     """`period` itself, or a refusal naming the day (`from` or `to`) outside EARLIEST–LATEST."""
     for name, day in (("from", period.start), ("to", period.end)):
         if not EARLIEST <= day <= LATEST:
             raise ValidationFailed(
                 _("Ngày %(day)s nằm ngoài khoảng cho phép (%(first)s – %(last)s).")
-                % {
-                    "day": f"{day:%d/%m/%Y}",
-                    "first": f"{EARLIEST:%d/%m/%Y}",
-                    "last": f"{LATEST:%d/%m/%Y}",
-                },
+                % {"day": _dmy(day), "first": _dmy(EARLIEST), "last": _dmy(LATEST)},
                 fields={name: "out_of_range"},
             )
     return period
