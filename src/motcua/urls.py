@@ -40,6 +40,7 @@ urlpatterns = [
     path("thong-bao/", include("motcua.notifications.urls")),
     path("thanh-toan/", include("motcua.payments.urls")),
     path("ket-qua/", include("motcua.esign.urls")),
+    path("quoc-gia/", include("motcua.national.views")),  # answers in national mode only
     path("", include("motcua.portal.urls")),
 ]
 

@@ -305,6 +305,11 @@ def indicator_of(period: Period, key: str) -> dict[str, Any]:
     raise NotFound(f"Không có chỉ tiêu '{key[:64]}'.")
 
 
+def counts_dossiers(indicator: dict[str, Any]) -> bool:
+    """Whether the indicator counts snapshots (else the catalog): it has a dossier list."""
+    return indicator["numerator"] in METRIC_FILTERS and indicator["denominator"] in METRIC_FILTERS
+
+
 def indicator_snapshots(
     *, province: str, agency: str, period: Period, indicator: dict[str, Any]
 ) -> tuple[QuerySet, Q] | None:
