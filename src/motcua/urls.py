@@ -35,6 +35,7 @@ urlpatterns = [
     path("chi-so/", include("motcua.index.urls")),
     # Before the office's own routes, which would otherwise read "phan-anh" as a dossier code.
     path("mot-cua/phan-anh/", include("motcua.feedback.urls_office")),
+    path("mot-cua/dong-bo/", include("motcua.sync.urls")),
     path("mot-cua/", include("motcua.office.urls")),
     path("phan-anh/", include("motcua.feedback.urls")),
     path("thong-bao/", include("motcua.notifications.urls")),

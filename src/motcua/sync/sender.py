@@ -290,7 +290,7 @@ def _deliveries(
     claim: Claim, outcome: str, now: datetime, reasons: dict[str, dict[str, str]] | None = None
 ) -> list[NationalDelivery]:
     reasons = reasons or {}
-    rows = []
+    rows: list[NationalDelivery] = []
     for item in claim.planned:
         reason = reasons.get(item.id, {})
         this = NationalDelivery.Outcome.REJECTED if reason else outcome
