@@ -19,6 +19,7 @@ demo: migrate
 	$(MOTCUA) load_demo --if-empty
 	$(MOTCUA) esign_demo_pki
 	$(MOTCUA) demo_sign_results
+	$(MOTCUA) audit-root
 
 # Hashed, compressed copies under $MOTCUA_VAR_DIR/static, served by WhiteNoise.
 static: install

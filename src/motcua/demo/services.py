@@ -25,6 +25,7 @@ from motcua.core.worktime import TZ, WorkingCalendar
 from motcua.demo.eforms import demo_eforms_load
 from motcua.demo.people import Person, random_person
 from motcua.directory.models import Agency, Office, Role, StaffRole, User
+from motcua.dossiers.audit.roots import audit_root_make
 from motcua.dossiers.lifecycle import Action, dossier_transition
 from motcua.dossiers.models import Channel, Dossier, State
 from motcua.dossiers.services import dossier_create
@@ -108,6 +109,9 @@ def demo_load(
     with transaction.atomic():
         _pinned_examples(world, procedures)
     demo_petitions_load(now=world.now, seed=seed)
+    # The first signed root over the demo's chains: deleting a dossier's last event, or the
+    # whole dossier, is then found by `motcua audit-verify` too (docs/howto/audit-verify.md).
+    audit_root_make()
     return accounts
 
 

@@ -32,6 +32,7 @@ from motcua.dossiers.models import AuditRoot, AuditRootHead, Dossier, DossierEve
 
 ROOT_VERSION = "motcua.audit-root/1"
 ROOT_GENESIS = hashlib.sha256(b"motcua.audit-root/genesis").hexdigest()
+HEADS_PER_READ = 5000
 
 
 def root_message(
@@ -81,12 +82,17 @@ def heads_digest(heads: Iterable[tuple[int, str, int, str]]) -> tuple[int, str]:
 
 
 def heads_of(root: AuditRoot) -> Iterator[tuple[int, str, int, str]]:
-    return (
-        AuditRootHead.objects.filter(audit_root=root)
-        .order_by("dossier_id")
-        .values_list("dossier_id", "reference", "seq", "hash")
-        .iterator(chunk_size=5000)
-    )
+    """The root's heads in dossier order, read by pages of the unique (root, dossier)
+    index, so the first root of a large installation is never held at once."""
+    heads = AuditRootHead.objects.filter(audit_root=root).order_by("dossier_id")
+    last = None
+    while True:
+        page = heads if last is None else heads.filter(dossier_id__gt=last)
+        rows = list(page.values_list("dossier_id", "reference", "seq", "hash")[:HEADS_PER_READ])
+        yield from rows
+        if len(rows) < HEADS_PER_READ:
+            return
+        last = rows[-1][0]
 
 
 def audit_root_make(*, now: datetime | None = None) -> AuditRoot | None:

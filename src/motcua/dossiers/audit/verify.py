@@ -1,8 +1,8 @@
 """`motcua audit-verify`: recompute every dossier's event chain and check the signed roots.
 
-One streamed pass over the events in (dossier, seq) order — a server-side cursor on
-PostgreSQL, chunked reads on SQLite — holding one dossier's events at a time, so memory does
-not grow with the number of dossiers. A dossier's history is damaged when:
+One pass over the events in (dossier, seq) order, a thousand dossiers per statement, holding
+one batch at a time, so memory does not grow with the number of dossiers. A dossier's
+history is damaged when:
 
 - an event's content no longer matches its hash (`edited`), or the dossier's state is not
   where its last event left it (its state was changed without an event, or the last event
@@ -199,23 +199,43 @@ _EVENT_FIELDS = (
 )
 
 
+DOSSIERS_PER_READ = 1000
+
+
 def _dossiers_of_events(
-    events: Any,
+    dossier_id: int | None,
 ) -> Iterator[tuple[int, str, str, str, list[Event]]]:
-    """(dossier id, reference, shown name, state, its events), one dossier at a time."""
-    current: int | None = None
-    reference = name = state = ""
-    held: list[Event] = []
-    for row in events.values_list(*_EVENT_FIELDS).iterator(chunk_size=5000):
-        dossier_id = row[0]
-        if dossier_id != current:
-            if current is not None:
-                yield current, reference, name, state, held
-            current, reference, name, state = dossier_id, row[1], row[2] or row[1], row[3]
-            held = []
-        held.append(Event(*row[4:]))
-    if current is not None:
-        yield current, reference, name, state, held
+    """(dossier id, reference, shown name, state, its events), one dossier at a time.
+
+    Read a thousand dossiers' events per statement, by dossier id: each dossier's events
+    and state come from one statement, so from one snapshot, and memory stays bounded even
+    where server-side cursors are off (`MOTCUA_DB_TRANSACTION_POOLING`)."""
+    events = DossierEvent.objects.order_by("dossier_id", "seq")
+    dossiers = Dossier.objects.order_by("pk")
+    if dossier_id is not None:
+        events = events.filter(dossier_id=dossier_id)
+        dossiers = dossiers.filter(pk=dossier_id)
+    last = 0
+    while True:
+        batch = list(dossiers.filter(pk__gt=last).values_list("pk", flat=True)[:DOSSIERS_PER_READ])
+        if not batch:
+            return
+        rows = events.filter(dossier_id__gt=last, dossier_id__lte=batch[-1]).values_list(
+            *_EVENT_FIELDS
+        )
+        current: int | None = None
+        reference = name = state = ""
+        held: list[Event] = []
+        for row in rows:
+            if row[0] != current:
+                if current is not None:
+                    yield current, reference, name, state, held
+                current, reference, name, state = row[0], row[1], row[2] or row[1], row[3]
+                held = []
+            held.append(Event(*row[4:]))
+        if current is not None:
+            yield current, reference, name, state, held
+        last = batch[-1]
 
 
 def audit_verify(*, dossier_id: int | None = None, on_damage: Callable[[Damage], None]) -> Outcome:
@@ -224,15 +244,12 @@ def audit_verify(*, dossier_id: int | None = None, on_damage: Callable[[Damage],
     outcome = Outcome()
     _roots_check(outcome, full=dossier_id is None)
     from_roots = _heads_check(dossier_id)
-    events = DossierEvent.objects.order_by("dossier_id", "seq")
-    if dossier_id is not None:
-        events = events.filter(dossier_id=dossier_id)
 
     def report(damage: Damage) -> None:
         outcome.damaged += 1
         on_damage(damage)
 
-    for pk, reference, name, state, held in _dossiers_of_events(events):
+    for pk, reference, name, state, held in _dossiers_of_events(dossier_id):
         outcome.dossiers += 1
         outcome.events += len(held)
         damage = _found(from_roots, pk, name)
