@@ -13,6 +13,7 @@ import subprocess
 import tarfile
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from django.core.management.base import CommandError
 from django.db import connection, connections
 
 from motcua.core.backup import table_counts
+from motcua.core.worktime import TZ
 from motcua.directory.models import Role
 from motcua.dossiers.documents import document_attach
 from motcua.dossiers.models import Dossier, DossierDocument, DossierEvent, State
@@ -34,6 +36,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def local(moment: str) -> str:
+    """The manifest's UTC moment as people read it: dd/mm/yyyy in Vietnam's time."""
+    return datetime.fromisoformat(moment).astimezone(TZ).strftime("%d/%m/%Y %H:%M:%S")
 
 
 def upload(note: str) -> SimpleUploadedFile:
@@ -188,7 +195,7 @@ def test_a_round_trip_brings_back_every_row_and_file(scene, var, tmp_path):
     assert tree(var) == files
     assert (var / "secret_key").stat().st_mode & 0o777 == 0o600
     assert said.startswith(
-        f"Đã khôi phục bản sao lưu lúc {manifest['created_at']}: {len(counts)} bảng, "
+        f"Đã khôi phục bản sao lưu lúc {local(manifest['created_at'])}: {len(counts)} bảng, "
         f"{sum(counts.values())} dòng, 8 tệp; số dòng mọi bảng khớp mục lục.\n"
     )
     if "audit_verify" in get_commands():
@@ -423,7 +430,7 @@ def test_the_commands_restore_into_another_installation(scene, var, tmp_path):
             )
             assert done.returncode == 0, done.stderr
         assert done.stdout.startswith(
-            f"Đã khôi phục bản sao lưu lúc {manifest_of(archive)['created_at']}: "
+            f"Đã khôi phục bản sao lưu lúc {local(manifest_of(archive)['created_at'])}: "
             f"{len(counts)} bảng, {sum(counts.values())} dòng, 8 tệp"
         )
         restored = tree(tmp_path / "elsewhere")

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.management.base import BaseCommand, CommandError
 
 from motcua.core.backup import BackupRefused, restore_read
+from motcua.core.worktime import TZ
 
 
 class Command(BaseCommand):
@@ -27,8 +30,9 @@ class Command(BaseCommand):
             summary = restore_read(file, force=force)
         except BackupRefused as error:
             raise CommandError(error.message) from error
+        taken = datetime.fromisoformat(summary.created_at).astimezone(TZ)
         self.stdout.write(
-            f"Đã khôi phục bản sao lưu lúc {summary.created_at}: {summary.tables} bảng, "
+            f"Đã khôi phục bản sao lưu lúc {taken:%d/%m/%Y %H:%M:%S}: {summary.tables} bảng, "
             f"{summary.rows} dòng, {summary.files} tệp; số dòng mọi bảng khớp mục lục."
         )
         if summary.pending_migrations:
