@@ -369,3 +369,25 @@ def test_nobody_else_sees_or_settles_the_agencys_refunds(
         )
     assert refund_snapshot() == before
     assert Payment.objects.get(pk=own.payment_id).status == Status.OVERPAID
+
+
+@pytest.mark.django_db
+def test_the_leaders_figures_count_the_refunds_owed_at_the_end_of_the_period(
+    client, agency, reception, two_agencies_overpaid
+):
+    own, _foreign, _other = two_agencies_overpaid
+    client.force_login(staff(Role.LEADER, agency, username="lanhdao_hoan_tien"))
+    november = {"from": "2026-11-01", "to": "2026-11-30", "agency": agency.code}
+
+    def owed(query: dict) -> str:
+        kpis = {k.key: (k.label, k.text) for k in client.get("/chi-so/", query).context["kpis"]}
+        assert kpis["refunds_open"][0] == "Số khoản thu trùng chưa hoàn tiền (cuối kỳ)"
+        return kpis["refunds_open"][1]
+
+    assert owed(november) == "1"  # the other agency's refund is not this agency's
+    assert owed({**november, "from": "2026-10-01", "to": "2026-10-31"}) == "0"
+    refund_settle(
+        actor=reception, refund_id=own.pk, note="Tiền mặt", at=datetime(2026, 12, 1, 9, tzinfo=TZ)
+    )
+    assert owed(november) == "1"  # still owed on 30/11
+    assert owed({**november, "from": "2026-12-01", "to": "2026-12-31"}) == "0"

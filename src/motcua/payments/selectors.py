@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -172,3 +172,13 @@ def refunds_open_for(actor: User | None) -> QuerySet[Refund]:
 def refunds_open_count(agency_ids: set[int]) -> int:
     """How many refunds these agencies still owe (the counter's home shows it)."""
     return Refund.objects.filter(agency_id__in=agency_ids, state=Refund.State.OPEN).count()
+
+
+def refunds_owed_count(agency_ids: set[int], at: datetime) -> int:
+    """Refunds these agencies owed at `at`: taken twice before it and not settled by then (the
+    leaders' operating figures, at the end of the period)."""
+    return (
+        Refund.objects.filter(agency_id__in=agency_ids, created_at__lt=at)
+        .filter(Q(settled_at__isnull=True) | Q(settled_at__gte=at))
+        .count()
+    )
