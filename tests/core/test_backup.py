@@ -328,6 +328,40 @@ def test_an_archive_from_a_newer_schema_is_refused(scene, var, tmp_path):
     )
 
 
+def test_the_sync_key_travels_and_lands_where_the_target_keeps_it(scene, var, tmp_path, settings):
+    """A key file outside the var folder comes back to the path the restoring machine
+    configures; static files (rebuilt by collectstatic) stay out of the archive."""
+    settings.MOTCUA_SYNC_KEY_FILE = str(tmp_path / "keys" / "sync.pem")
+    (tmp_path / "keys").mkdir()
+    (tmp_path / "keys" / "sync.pem").write_bytes(b"sync private key")
+    settings.STATIC_ROOT = var / "static"
+    (var / "static").mkdir()
+    (var / "static" / "app.css").write_text("body {}")
+    archive = tmp_path / "motcua.tar.gz"
+    backup(archive)
+    names = {member["name"] for member in manifest_of(archive)["members"]}
+    assert "files/sync-key/sync.pem" in names
+    assert sorted(name for name in names if name.startswith("files/var/")) == [
+        "files/var/audit_key.pem",
+        "files/var/secret_key",
+    ]
+    empty_everything(var)
+
+    settings.MOTCUA_SYNC_KEY_FILE = ""
+    with pytest.raises(CommandError) as refused:
+        restore(archive)
+    assert str(refused.value) == (
+        "Bản sao lưu có tệp của sync-key nhưng cấu hình hiện tại không có nơi lưu chúng "
+        "(ví dụ sync-key cần MOTCUA_SYNC_KEY_FILE); chưa khôi phục gì."
+    )
+    assert Dossier.objects.count() == 0
+
+    settings.MOTCUA_SYNC_KEY_FILE = str(tmp_path / "new-home" / "national.pem")
+    restore(archive)
+    assert (tmp_path / "new-home" / "national.pem").read_bytes() == b"sync private key"
+    assert Dossier.objects.count() == 4
+
+
 def test_a_backup_never_leaves_half_an_archive(scene, var, tmp_path):
     archive = tmp_path / "motcua.tar.gz"
     archive.write_bytes(b"yesterday's archive")
