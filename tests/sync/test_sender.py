@@ -312,3 +312,52 @@ def test_a_batch_stops_short_of_5_mib(walker, national, monkeypatch):
     assert sync_send_due() == {"sent": 3}
 
     assert [len(batch["messages"]) for batch in national.batches] == [2, 1]
+
+
+def test_the_outbox_resend_command_lifts_the_pause_too(walker, national):
+    dossier = walker.dossier_in(State.SUBMITTED)
+    national.fail_with = 503
+    assert sync_send_due() == {"failed": 1}
+    national.fail_with = None
+    assert sync_send_due() == {}  # paused until the retry
+    call_command("outbox_resend", "--topic", "national.sync")
+    assert sync_send_due() == {"sent": 1}
+    assert rows_of(dossier) == [("sent", 1)]
+
+
+def test_sync_resend_by_dossier_puts_back_only_its_unsent_messages(walker, national):
+    sent = walker.dossier_in(State.SUBMITTED)
+    assert sync_send_due() == {"sent": 1}
+    national.fail_with = 503
+    failing = walker.dossier_in(State.RECEIVED)
+    other = walker.dossier_in(State.SUBMITTED)
+    SyncSender.objects.update(paused_until=None)
+    sync_send_due()
+    assert [s for s, _ in rows_of(failing)] == ["failed", "failed"]
+    OutboxMessage.objects.filter(payload__dossier_id__in=[failing.pk, other.pk]).update(
+        status=Status.DEAD, next_attempt_at=None
+    )
+
+    call_command("sync_resend", "--dossier", failing.code)
+
+    assert rows_of(failing) == [("pending", 0), ("pending", 0)]
+    assert [s for s, _ in rows_of(other)] == ["dead"]
+    assert rows_of(sent) == [("sent", 1)]
+    audit = AuditEvent.objects.get(action="sync.resend")
+    assert (audit.actor, audit.object_id, audit.data) == (
+        None,
+        failing.code,
+        {"count": 2, "by": "dossier"},
+    )
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="Không tìm thấy hồ sơ KHONG-CO"):
+        call_command("sync_resend", "--dossier", "KHONG-CO")
+
+
+def test_held_messages_leave_once_the_connection_is_configured(walker, national):
+    dossier = walker.dossier_in(State.RECEIVED)
+    with override_settings(MOTCUA_NATIONAL_URL=""):
+        assert sync_send_due() == {"held": 2}
+    assert sync_send_due() == {"sent": 2}
+    assert national.applied == [(dossier.code, dossier.version)]

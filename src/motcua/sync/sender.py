@@ -157,6 +157,10 @@ def sync_send_due(*, now: datetime | None = None) -> dict[str, int]:
             log.info("outbox.held %s %s", TOPIC, held, extra={"code": "outbox.held", "count": held})
             counts["held"] += held
         return dict(counts)
+    # Held while the connection was not configured; now it is, they go in order with the rest.
+    OutboxMessage.objects.filter(topic=TOPIC, status=OutboxMessage.Status.HELD).update(
+        status=OutboxMessage.Status.PENDING, next_attempt_at=None
+    )
     for _batch in range(MAX_BATCHES_PER_RUN):
         claim = _claim(conn, now or timezone.now())
         if claim is None:
@@ -177,10 +181,12 @@ def sync_send_due(*, now: datetime | None = None) -> dict[str, int]:
 def _claim(conn: Connection, now: datetime) -> Claim | None:
     """Pick the next batch and lease its messages, in one short transaction. None when
     nothing is due or the senders are paused after a failure."""
+    if not OutboxMessage.objects.filter(_due(now)).exists():
+        return None  # the common case after a commit: no write lock taken for nothing
     SyncSender.objects.get_or_create(pk=1)
     with transaction.atomic():
         sender = SyncSender.objects.select_for_update().get(pk=1)
-        if sender.paused_until is not None and sender.paused_until > now:
+        if _paused(sender, now):
             return None
         rows = list(
             OutboxMessage.objects.filter(_due(now))
@@ -213,6 +219,16 @@ def _claim(conn: Connection, now: datetime) -> Claim | None:
         elif not claim.parked:
             return None
         return claim
+
+
+def _paused(sender: SyncSender, now: datetime) -> bool:
+    """Paused until the failed batch's retry, unless nothing waits for a retry any more (an
+    operator put the messages back with `outbox_resend` or `sync-resend`)."""
+    if sender.paused_until is None or sender.paused_until <= now:
+        return False
+    return OutboxMessage.objects.filter(
+        topic=TOPIC, status=OutboxMessage.Status.FAILED, next_attempt_at__gt=now
+    ).exists()
 
 
 def _plan(
