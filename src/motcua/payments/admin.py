@@ -1,9 +1,10 @@
-"""Read-only views for the operator: payments and the notifications received. Payments change
-only through the services (a notification, reconciliation, the counter)."""
+"""Read-only views for the operator: payments, refunds and the notifications received.
+Payments change only through the services (a notification, reconciliation, the counter);
+refunds are settled by the agency's one-stop staff on /thanh-toan/hoan-tien/."""
 
 from django.contrib import admin
 
-from motcua.payments.models import Notification, Payment
+from motcua.payments.models import Notification, Payment, Refund
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -42,3 +43,11 @@ class NotificationAdmin(ReadOnly):
     list_display = ["received_at", "gateway", "order_ref", "reported_status", "outcome"]
     list_filter = ["gateway", "outcome"]
     search_fields = ["order_ref", "notification_id"]
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnly):
+    list_display = ["payment", "agency", "amount", "state", "created_at", "settled_at"]
+    list_filter = ["state", "agency"]
+    search_fields = ["payment__order_ref", "kept__order_ref"]
+    exclude = ["dossier", "settled_by"]
