@@ -123,18 +123,24 @@ def restore_read(path: Path | str, *, force: bool = False) -> RestoreSummary:
         for name, kind in manifest["stores"].items():
             staged = staging[name]
             if kind == "file":
-                staged = next(staged.iterdir()) if staged.is_dir() else staged
-            else:
-                summary.files += sum(1 for _f in store_files(staged, set()))
+                # A single file (the sync key) lands at the path configured here, whatever
+                # its name was on the machine that made the archive.
+                found = list(staged.iterdir())
+                if not found:
+                    continue
+                staged = found[0]
+            summary.files += sum(1 for _file in store_files(staged, set()))
             store_place(staged, stores[name], replace=store_by_name[name].replace)
-            if kind == "file":
-                summary.files += 1
     connections["default"].close()
     counts = table_counts()
     expected = manifest["database"]["tables"]
     if differing := sorted(t for t, n in expected.items() if counts.get(t) != n):
         raise BackupRefused(
-            _("Sau khi khôi phục, số dòng của %(tables)s khác bản sao lưu.")
+            _(
+                "Sau khi khôi phục, số dòng của %(tables)s khác bản sao lưu: hệ thống còn đang "
+                "chạy và ghi vào cơ sở dữ liệu? Hãy dừng máy chủ và tiến trình nền rồi khôi "
+                "phục lại với --force."
+            )
             % {"tables": ", ".join(differing)},
             code="restore_mismatch",
         )
