@@ -144,12 +144,21 @@ def test_limit_not_an_integer(client, birth, limit):
     assert "limit" in body["fields"]
 
 
-@pytest.mark.parametrize("query", ["%", "_", "' OR 1=1 --", "x" * 2000, "🙂", "\\"])
+@pytest.mark.parametrize("query", ["%", "_", "' OR 1=1 --", "x" * 200, "🙂" * 200, "\\"])
 def test_odd_queries_find_nothing(client, birth, query):
     response = client.get(URL, {"q": query})
 
     assert response.status_code == 200
     assert response.json() == {"count": 0, "items": []}
+
+
+def test_a_query_past_the_documented_length_is_a_400(client, birth):
+    body = assert_error(client.get(URL, {"q": "x" * 201}), 400, "invalid")
+
+    assert (body["message"], body["fields"]) == (
+        "Từ khóa dài tối đa 200 ký tự.",
+        {"q": "too_long"},
+    )
 
 
 def test_control_characters_in_the_query_read_as_spaces(client, birth):

@@ -13,6 +13,9 @@ from motcua.directory.models import Agency
 router = Router(tags=["Thủ tục hành chính"])
 
 MAX_OFFSET = 1_000_000
+# As the portal's search box: no procedure's name is longer, and the address stays well
+# within what the server takes in one request line.
+MAX_QUERY = 200
 
 
 class ProcedureItem(Schema):
@@ -31,7 +34,11 @@ class ProcedureList(Schema):
 class SearchParams(Schema):
     # The ranges are checked in `list_procedures`, with Vietnamese messages; the schema states
     # them so that the document says what the code refuses.
-    q: str = Field("", description="Từ khóa, không phân biệt dấu; rỗng: mọi thủ tục.")
+    q: str = Field(
+        "",
+        description="Từ khóa, không phân biệt dấu; rỗng: mọi thủ tục.",
+        json_schema_extra={"maxLength": MAX_QUERY},
+    )
     limit: int = Field(
         20, description="Số kết quả tối đa.", json_schema_extra={"minimum": 1, "maximum": 200}
     )
@@ -101,6 +108,10 @@ def list_procedures(request: HttpRequest, params: Query[SearchParams]) -> dict:
         raise ValidationFailed(
             _("Tham số offset phải từ 0 đến %(n)s.") % {"n": f"{MAX_OFFSET:,}".replace(",", ".")},
             fields={"offset": "out_of_range"},
+        )
+    if len(params.q) > MAX_QUERY:
+        raise ValidationFailed(
+            _("Từ khóa dài tối đa %(n)d ký tự.") % {"n": MAX_QUERY}, fields={"q": "too_long"}
         )
     agency = params.agency.strip()
     if len(params.agency) > 64:
