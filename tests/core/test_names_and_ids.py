@@ -153,3 +153,33 @@ def test_the_dossier_service_refuses_a_hidden_name_from_any_page(citizen, agency
         )
     assert refused.value.message == HIDDEN
     assert Dossier.objects.count() == 0
+
+
+@django_db
+def test_the_online_declaration_stores_the_name_nfc_and_refuses_hidden_characters(walker):
+    from motcua.dossiers.services import dossier_apply_online
+
+    draft = walker.create()
+    version = draft.version
+
+    def declare(name: str) -> Dossier:
+        return dossier_apply_online(
+            actor=walker.citizen,
+            procedure=draft.procedure,
+            dossier=draft,
+            form_data={},
+            agency=draft.agency,
+            applicant={"applicant_name": name},
+            registry_used=False,
+            fee_choice=None,
+            files=[],
+            submit=False,
+        )
+
+    with pytest.raises(ValidationFailed) as refused:
+        declare("Lê\u200bVăn\u202eAn")
+    assert refused.value.message == HIDDEN
+    assert Dossier.objects.get(pk=draft.pk).version == version
+
+    declare("Le\u0302 Va\u0306n An")
+    assert Dossier.objects.get(pk=draft.pk).applicant_name == "Lê Văn An"

@@ -391,3 +391,33 @@ def test_the_leaders_figures_count_the_refunds_owed_at_the_end_of_the_period(
     )
     assert owed(november) == "1"  # still owed on 30/11
     assert owed({**november, "from": "2026-12-01", "to": "2026-12-31"}) == "0"
+
+
+@pytest.mark.django_db
+def test_the_counter_page_says_to_wait_and_the_applicant_sees_the_refund(
+    client, walker, citizen, reception, fees
+):
+    dossier = walker.dossier_in(State.RECEIVED)
+    online = start_online(citizen, dossier, datetime.now(TZ) - timedelta(minutes=1))
+    client.force_login(reception)
+
+    page = client.get(f"/thanh-toan/quay/{dossier.public_code}/").content.decode()
+    assert f"đang có giao dịch thanh toán trực tuyến {online.order_ref} chưa có kết quả" in page
+    assert 'data-testid="record-payment"' not in page
+    refused = client.post(f"/thanh-toan/quay/{dossier.public_code}/", {"hinh_thuc": "cash"})
+    assert refused.status_code == 409
+    assert statuses(dossier) == [("online", "pending")]
+
+    Payment.objects.filter(pk=online.pk).update(created_at=datetime.now(TZ) - timedelta(hours=1))
+    assert (
+        client.post(f"/thanh-toan/quay/{dossier.public_code}/", {"hinh_thuc": "cash"}).status_code
+        == 302
+    )
+    assert gateway_confirms(online, datetime.now(TZ)) == "confirmed"
+
+    client.force_login(citizen)
+    mine = client.get(f"/thanh-toan/{dossier.public_code}/").content.decode()
+    assert (
+        f"Hồ sơ đã được thanh toán trước đó nên khoản 150.000 đồng (giao dịch {online.order_ref}) "
+        "là thu trùng; cơ quan sẽ hoàn lại cho bạn."
+    ) in mine
