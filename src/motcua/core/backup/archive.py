@@ -86,8 +86,41 @@ def _version() -> str:
         return "unknown"
 
 
-def _mode(path: Path) -> str:
-    return "w" if path.name.endswith(".tar") else "w:gz"
+def _tar_open(raw: IO[bytes], path: Path) -> tarfile.TarFile:
+    """gzip level 6, as the gzip command: most uploads are PDFs and photos, already compressed,
+    so level 9 would spend the night for a few bytes."""
+    if path.name.endswith(".tar"):
+        return tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT)
+    return tarfile.open(fileobj=raw, mode="w:gz", format=tarfile.PAX_FORMAT, compresslevel=6)
+
+
+def _stores_add(
+    tar: tarfile.TarFile, stores: dict[str, Path], skip: set[Path], summary: BackupSummary
+) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """Every file of every store into `tar`; (store → "dir" | "file", the members)."""
+    kinds, members = {}, []
+    registered = file_stores()
+    for name, root in stores.items():
+        if not root.exists() and not registered[name].replace:
+            continue
+        kinds[name] = "file" if root.is_file() else "dir"
+        summary.stores[name] = 0
+        for file, inner in store_files(root, skip - {root}):
+            try:
+                member = _add(tar, file, f"files/{name}/{inner}")
+            except FileNotFoundError:
+                continue  # removed while we walked (media_sweep): nothing names it
+            members.append(member)
+            summary.stores[name] += 1
+            summary.file_bytes += member["size"]
+    return kinds, members
+
+
+def _manifest_add(tar: tarfile.TarFile, manifest: dict[str, Any]) -> None:
+    data = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
+    info = tarfile.TarInfo(MANIFEST)
+    info.size, info.mtime, info.mode = len(data), int(datetime.now().timestamp()), 0o600
+    tar.addfile(info, io.BytesIO(data))
 
 
 def backup_write(path: Path | str) -> BackupSummary:
@@ -105,48 +138,34 @@ def backup_write(path: Path | str) -> BackupSummary:
     try:
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as raw:
-            with tarfile.open(fileobj=raw, mode=_mode(path), format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
-                members = []
+            with _tar_open(raw, path) as tar:
+                # The database first: see the package's docstring.
                 with tempfile.TemporaryDirectory(prefix=SCRATCH, dir=path.parent) as work:
                     snapshot = database_snapshot(Path(work))
-                    members.append(_add(tar, snapshot.path, f"database/{snapshot.path.name}"))
-                kinds = {}
-                for name, root in stores.items():
-                    if not root.exists() and not file_stores()[name].replace:
-                        continue
-                    kinds[name] = "file" if root.is_file() else "dir"
-                    count = 0
-                    for file, inner in store_files(root, skip - {root}):
-                        try:
-                            member = _add(tar, file, f"files/{name}/{inner}")
-                        except FileNotFoundError:
-                            continue  # removed while we walked (media_sweep): not needed
-                        members.append(member)
-                        count += 1
-                        summary.file_bytes += member["size"]
-                    summary.stores[name] = count
-                manifest = {
-                    "format": FORMAT,
-                    "format_version": FORMAT_VERSION,
-                    "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "motcua_version": _version(),
-                    "database": {
-                        "vendor": snapshot.vendor,
-                        "server_version": snapshot.server_version,
-                        "member": members[0]["name"],
-                        "migrations": snapshot.migrations,
-                        "tables": snapshot.tables,
+                    database = _add(tar, snapshot.path, f"database/{snapshot.path.name}")
+                kinds, members = _stores_add(tar, stores, skip, summary)
+                _manifest_add(
+                    tar,
+                    {
+                        "format": FORMAT,
+                        "format_version": FORMAT_VERSION,
+                        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                        "motcua_version": _version(),
+                        "database": {
+                            "vendor": snapshot.vendor,
+                            "server_version": snapshot.server_version,
+                            "member": database["name"],
+                            "migrations": snapshot.migrations,
+                            "tables": snapshot.tables,
+                        },
+                        "stores": kinds,
+                        "members": [database, *members],
                     },
-                    "stores": kinds,
-                    "members": members,
-                }
-                data = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
-                info = tarfile.TarInfo(MANIFEST)
-                info.size, info.mtime, info.mode = len(data), int(datetime.now().timestamp()), 0o600
-                tar.addfile(info, io.BytesIO(data))
+                )
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(partial, path)
+        _fsync_folder(path.parent)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -160,6 +179,15 @@ def backup_write(path: Path | str) -> BackupSummary:
         extra={"backup": {"files": summary.files, "rows": summary.rows, "bytes": summary.size}},
     )
     return summary
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable: a crash right after must not bring back no archive."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _corrupt(path: Path, reason: str) -> BackupRefused:
