@@ -230,7 +230,9 @@ def _pg_restore(source: Path) -> None:
     restore, psql = _pg_tool("pg_restore"), _pg_tool("psql")
     with connection.cursor() as cursor:
         cursor.execute(_PG_DROPS)
-        drops = "\n".join(row[0] for row in cursor.fetchall())
+        # A server still holding a table waits the drop out for a minute at most, then the
+        # whole restore stops with the database as it was.
+        drops = "\n".join(["SET lock_timeout = '60s';", *(row[0] for row in cursor.fetchall())])
     connection.close()
     env = _pg_environment(connection.settings_dict)
     with tempfile.TemporaryFile() as restore_errors, tempfile.TemporaryFile() as psql_errors:
