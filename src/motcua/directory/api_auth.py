@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError
@@ -45,13 +46,11 @@ class SystemToken(HttpBearer):
 
 
 class StaffSession(APIKeyCookie):
-    """The session of someone signed in to the web pages; reads only (GET), so no CSRF."""
+    """The session of someone signed in to the web pages. The CSRF check stays on: it lets
+    reads (GET) through and would hold a write sent by another site with the person's cookie."""
 
-    param_name = "sessionid"
+    param_name = settings.SESSION_COOKIE_NAME
     openapi_description = "Phiên đăng nhập của cán bộ (cookie sessionid)."
-
-    def __init__(self) -> None:
-        super().__init__(csrf=False)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)
