@@ -278,6 +278,41 @@ def test_a_damaged_archive_is_refused_before_anything_is_touched(scene, var, tmp
     assert tree(var) == {"secret_key": hashlib.sha256(b"mine" * 20).hexdigest()}
 
 
+def test_a_database_that_does_not_load_leaves_the_target_as_it_was(scene, walker, var, tmp_path):
+    """The checksums match (the archive was made that way), but the database inside is not
+    one: the restore stops in the database's own transaction, even with --force."""
+    archive = tmp_path / "motcua.tar.gz"
+    backup(archive)
+    database = manifest_of(archive)["database"]["member"]
+    garbage = b"not a database " * 4096
+
+    def unloadable(name: str, data: bytes) -> bytes:
+        if name == database:
+            return garbage
+        if name != "manifest.json":
+            return data
+        manifest = json.loads(data)
+        for member in manifest["members"]:
+            if member["name"] == database:
+                member["size"], member["sha256"] = len(garbage), hashlib.sha256(garbage).hexdigest()
+        return json.dumps(manifest).encode()
+
+    broken = rewritten(archive, tmp_path / "broken.tar.gz", unloadable)
+    later = walker.dossier_in(State.SUBMITTED)
+    counts, before = table_counts(), rows()
+
+    with pytest.raises(CommandError) as refused:
+        restore(broken, "--force")
+
+    tool = "sqlite" if connection.vendor == "sqlite" else "pg_restore, mã 1"
+    assert str(refused.value).startswith(
+        f"Khôi phục cơ sở dữ liệu thất bại, dữ liệu hiện có giữ nguyên ({tool}): "
+    )
+    assert table_counts() == counts
+    assert rows() == before
+    assert Dossier.objects.filter(pk=later.pk).exists()
+
+
 def test_an_archive_of_the_other_database_is_refused(scene, var, tmp_path):
     archive = tmp_path / "motcua.tar.gz"
     backup(archive)

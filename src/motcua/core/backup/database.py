@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -198,11 +199,22 @@ def _sqlite_restore(source: Path) -> None:
     archived = sqlite3.connect(source)
     target = sqlite3.connect(_alias_settings()["NAME"], timeout=60)
     try:
+        archived.execute("SELECT count(*) FROM sqlite_master").fetchone()
         archived.backup(target)
         target.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.DatabaseError as error:
+        raise _restore_failed("sqlite", str(error)) from error
     finally:
         target.close()
         archived.close()
+
+
+def _restore_failed(tool: str, detail: str) -> BackupRefused:
+    return BackupRefused(
+        _("Khôi phục cơ sở dữ liệu thất bại, dữ liệu hiện có giữ nguyên (%(tool)s): %(detail)s")
+        % {"tool": tool, "detail": detail.strip()},
+        code="restore_failed",
+    )
 
 
 _PG_DROPS = """
@@ -224,16 +236,17 @@ WHERE n.nspname = current_schema()
 
 
 def _pg_restore(source: Path) -> None:
-    """pg_restore's script and the drops of what is there, in one psql transaction: if any
-    statement fails, the database is as it was."""
+    """The drops of what is there and pg_restore's script in one psql transaction, committed
+    only when pg_restore has produced all of its script and psql has run every statement of
+    it; otherwise psql's session ends without COMMIT and the database is as it was."""
     connection = connections["default"]
     restore, psql = _pg_tool("pg_restore"), _pg_tool("psql")
     with connection.cursor() as cursor:
         cursor.execute(_PG_DROPS)
-        # A server still holding a table waits the drop out for a minute at most, then the
-        # whole restore stops with the database as it was.
-        drops = "\n".join(["SET lock_timeout = '60s';", *(row[0] for row in cursor.fetchall())])
+        drops = [row[0] for row in cursor.fetchall()]
     connection.close()
+    # A server still holding a table makes a drop wait a minute at most, then all stops.
+    opening = "\n".join(["BEGIN;", "SET LOCAL lock_timeout = '60s';", *drops, ""])
     env = _pg_environment(connection.settings_dict)
     with tempfile.TemporaryFile() as restore_errors, tempfile.TemporaryFile() as psql_errors:
         reader = subprocess.Popen(
@@ -243,7 +256,7 @@ def _pg_restore(source: Path) -> None:
             stderr=restore_errors,
         )
         writer = subprocess.Popen(
-            [psql, "-X", "-q", "--single-transaction", "-v", "ON_ERROR_STOP=1", "-f", "-"],
+            [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", "-"],
             env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
@@ -251,31 +264,28 @@ def _pg_restore(source: Path) -> None:
         )
         assert reader.stdout is not None and writer.stdin is not None
         try:
-            writer.stdin.write(drops.encode() + b"\n")
+            writer.stdin.write(opening.encode())
             shutil.copyfileobj(reader.stdout, writer.stdin, CHUNK)
+            reader.stdout.close()
+            if reader.wait() == 0:
+                writer.stdin.write(b"\nCOMMIT;\n")
         except BrokenPipeError:
             pass  # psql stopped at an error; its code and message follow
         finally:
-            writer.stdin.close()
-        failed = [
-            (name, code, errors)
-            for name, code, errors in (
-                ("pg_restore", reader.wait(), restore_errors),
-                ("psql", writer.wait(), psql_errors),
-            )
-            if code
+            reader.stdout.close()  # a pg_restore still writing gets SIGPIPE instead of hanging
+            with contextlib.suppress(BrokenPipeError):
+                writer.stdin.close()
+        outcomes = [
+            ("pg_restore", reader.wait(), restore_errors),
+            ("psql", writer.wait(), psql_errors),
         ]
-        if failed:
-            name, code, errors = failed[-1]
-            errors.seek(0)
-            raise BackupRefused(
-                _(
-                    "Khôi phục cơ sở dữ liệu thất bại, dữ liệu hiện có giữ nguyên "
-                    "(%(tool)s, mã %(code)s): %(detail)s"
+        for name, code, errors in reversed(outcomes):
+            if code:
+                errors.seek(0)
+                detail = errors.read().decode(errors="replace")
+                raise _restore_failed(
+                    _("%(tool)s, mã %(code)s") % {"tool": name, "code": code}, detail
                 )
-                % {"tool": name, "code": code, "detail": errors.read().decode(errors="replace")},
-                code="restore_failed",
-            )
 
 
 def database_restore(source: Path) -> None:
