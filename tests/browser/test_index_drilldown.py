@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import second_factor_pass
 from tests.index.test_drilldown import build_scenario
 
 
@@ -19,6 +20,8 @@ def test_a_leader_finds_who_delayed_a_late_dossier(live_server, page, screenshot
     page.get_by_label("Tên đăng nhập").fill(s.leader.username)
     page.get_by_label("Mật khẩu").fill("matkhau-thu-nghiem")
     page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_load_state("networkidle")
+    second_factor_pass(page, s.leader.username)  # a leader types the authenticator's code
     page.wait_for_url(f"{live_server.url}/chi-so/**")
 
     query = urlencode(s.query())

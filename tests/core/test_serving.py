@@ -105,7 +105,7 @@ def test_the_demo_needs_none_of_them(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[0] == (
         "http://127.0.0.1:8123 ['127.0.0.1', 'localhost', '[::1]'] "
-        "['http://127.0.0.1:8123'] False 0"
+        "['http://127.0.0.1:8123'] False 31536000"  # HSTS without DEBUG, sent on HTTPS only
     )
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
 

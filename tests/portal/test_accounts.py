@@ -16,6 +16,7 @@ from motcua.portal.accounts import AccountLocked, account_sign_in, citizen_regis
 from motcua.portal.lockout import attempt_key, attempt_record, delay_after, sign_in_wait
 from motcua.portal.models import CitizenProfile, LoginAttempt
 from tests.factories import CitizenFactory, UserFactory, staff
+from tests.portal.test_second_factor import second_factor_pass
 from tests.walker import T0
 
 AN = "046085001234"  # Nguyễn Văn An in the local registry, born 12/04/1985
@@ -288,6 +289,9 @@ def test_sign_in_lands_each_role_on_its_page(client, request, who, landing):
     typed = user.personal_id if who == "citizen" else user.username
 
     response = client.post("/dang-nhap/", {"username": typed, "password": PASSWORD})
+    if who in ("approver", "leader"):  # the authenticator's code first
+        assert response["Location"] == "/dang-nhap/ma-xac-thuc/"
+        response = second_factor_pass(client, user)
 
     assert (response.status_code, response["Location"]) == (302, landing)
     assert client.session["_auth_user_id"] == str(user.pk)
@@ -606,8 +610,9 @@ def test_the_admin_login_page_sends_to_the_sign_in_with_the_lockout(client, db):
     # A foreign next is dropped.
     response = client.get("/admin/login/?next=https://evil.example/")
     assert response["Location"] == "/dang-nhap/?next=%2Fadmin%2F"
-    # Signed in through the lockout, the admin opens.
+    # Signed in through the lockout and the second factor, the admin opens.
     client.post("/dang-nhap/", {"username": "quantri", "password": PASSWORD})
+    second_factor_pass(client, admin_user)
     assert client.session["_auth_user_id"] == str(admin_user.pk)
     assert client.get("/admin/").status_code == 200
 

@@ -8,7 +8,7 @@ events say what happened to which account id, never the typed name or ID number 
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
@@ -294,6 +294,19 @@ def account_sign_in(
 def retry_after_seconds(until: datetime, now: datetime) -> int:
     """Whole seconds until `until`, rounded up: "after 0 seconds" would invite a refusal."""
     return max(1, math.ceil((until - now).total_seconds()))
+
+
+# Staff sessions end within a working day; a citizen's lasts Django's default two weeks.
+STAFF_SESSION = timedelta(hours=8)
+CITIZEN_SESSION = timedelta(days=14)
+
+
+def session_lifetime(user: User) -> int:
+    """Seconds the session of `user` lasts from sign-in (request.session.set_expiry): staff
+    open dossiers and personal data of others, and a forgotten session at a shared counter
+    must not outlive the day."""
+    staff_like = user.is_staff or user.is_superuser or bool(user_roles(user))
+    return int((STAFF_SESSION if staff_like else CITIZEN_SESSION).total_seconds())
 
 
 def _kind(user: User | None) -> str:

@@ -100,3 +100,33 @@ class CitizenProfile(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class SecondFactor(models.Model):
+    """A staff member's authenticator app (TOTP, RFC 6238: a 6-digit code every 30 seconds),
+    asked after the password of approvers, leaders and administrators (portal.second_factor).
+
+    `confirmed_at` is empty until the person typed a first code from the app: only then is
+    the secret theirs. `last_step` is the 30-second step of the last code accepted, so a code
+    seen over someone's shoulder cannot be used again. `failures` counts wrong codes since
+    the last good one; past five they wait as sign-in guesses do."""
+
+    user = models.OneToOneField(
+        "directory.User",
+        on_delete=models.CASCADE,
+        related_name="second_factor",
+        verbose_name=_("tài khoản"),
+    )
+    secret = models.CharField(_("khóa bí mật"), max_length=64)
+    created_at = models.DateTimeField(_("tạo lúc"))
+    confirmed_at = models.DateTimeField(_("xác nhận lúc"), null=True, blank=True)
+    last_step = models.BigIntegerField(_("bước thời gian đã dùng"), default=0)
+    failures = models.PositiveIntegerField(_("số lần nhập sai"), default=0)
+    failed_at = models.DateTimeField(_("nhập sai lần cuối"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("xác thực hai lớp")
+        verbose_name_plural = _("xác thực hai lớp")
+
+    def __str__(self) -> str:
+        return f"TOTP #{self.user_id}"

@@ -7,6 +7,8 @@ from motcua.portal import views_account, views_mine
 
 urlpatterns: list[URLPattern] = [
     path("dang-ky/", views_account.sign_up, name="signup"),
+    # The second step of signing in (the page "login" is /dang-nhap/ itself, motcua.urls).
+    path("dang-nhap/ma-xac-thuc/", views_account.second_factor, name="second_factor"),
     path("sau-dang-nhap/", views_account.landing, name="landing"),
     path("ho-so-cua-toi/", views_mine.mine, name="mine"),
     path("ho-so-cua-toi/<str:code>/", views_mine.mine_detail, name="mine_detail"),

@@ -11,7 +11,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -21,8 +24,22 @@ from django.views.decorators.http import require_http_methods
 from motcua.core.errors import MotcuaError
 from motcua.core.http import client_ip
 from motcua.directory.models import User
-from motcua.portal.accounts import account_sign_in, citizen_register, landing_url
+from motcua.portal.accounts import (
+    account_sign_in,
+    citizen_register,
+    landing_url,
+    session_lifetime,
+)
 from motcua.portal.forms_account import SignInForm, SignUpForm
+from motcua.portal.second_factor import (
+    PENDING_FOR,
+    PENDING_KEY,
+    provisioning_qr_svg,
+    second_factor_check,
+    second_factor_confirmed,
+    second_factor_enrolment,
+    second_factor_required,
+)
 
 # Which form field a service's refusal belongs to, so the message sits beside it.
 _FIELD_OF = {"personal_id": "personal_id", "birth_date": "birth_date", "password": "password1"}
@@ -78,8 +95,9 @@ def sign_up(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
-    """Staff with their username, citizens with their personal ID; lockout per name and
-    per address (portal.lockout)."""
+    """Staff with their username, citizens with their personal ID; waits per account and
+    address (portal.lockout); then the code of approvers, leaders and administrators
+    (portal.second_factor)."""
     context: dict[str, Any] = {"next": _safe_next(request)}
     if request.method == "GET":
         context["form"] = SignInForm()
@@ -101,8 +119,69 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         if "retry_after" in error.fields:
             response["Retry-After"] = error.fields["retry_after"]
         return response
+    if second_factor_required(user):
+        # Not signed in yet: the password is half of it. The session remembers who passed it,
+        # for a few minutes, under a new key (no fixation of the session being built).
+        request.session.cycle_key()
+        request.session[PENDING_KEY] = {
+            "user": user.pk,
+            "since": timezone.now().isoformat(),
+            "next": context["next"],
+        }
+        return redirect("portal:second_factor")
+    return _signed_in(request, user, context["next"])
+
+
+def _signed_in(request: HttpRequest, user: User, target: str) -> HttpResponse:
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    return redirect(context["next"] or landing_url(user))
+    request.session.set_expiry(session_lifetime(user))
+    return redirect(target or landing_url(user))
+
+
+def _pending_user(request: HttpRequest) -> tuple[User, str] | None:
+    """Who passed the password step in this session, and where they were going; None when
+    nobody did or it is older than PENDING_FOR."""
+    pending = request.session.get(PENDING_KEY)
+    if not isinstance(pending, dict):
+        return None
+    since = parse_datetime(str(pending.get("since", "")))
+    user = User.objects.filter(pk=int(pending.get("user") or 0), is_active=True).first()
+    if since is None or timezone.now() - since > PENDING_FOR or user is None:
+        request.session.pop(PENDING_KEY, None)
+        return None
+    return user, str(pending.get("next") or "")
+
+
+@sensitive_post_parameters("code")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def second_factor(request: HttpRequest) -> HttpResponse:
+    """The code from the authenticator app, after the password (portal.second_factor); a
+    person not yet enrolled scans the QR code here first."""
+    pending = _pending_user(request)
+    if pending is None:
+        messages.info(request, _("Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại."))
+        return redirect("login")
+    user, target = pending
+    enrolling = not second_factor_confirmed(user)
+    context: dict[str, Any] = {"enrolling": enrolling}
+    if enrolling:
+        factor = second_factor_enrolment(user=user)
+        # segno's own SVG of a URI we made: no user text in it.
+        context.update(secret=factor.secret, qr_svg=mark_safe(provisioning_qr_svg(factor)))
+    if request.method == "GET":
+        return render(request, "portal/second_factor.html", context)
+    try:
+        second_factor_check(user=user, code=request.POST.get("code", "")[:16])
+    except MotcuaError as error:
+        context["error"] = error.message
+        response = render(request, "portal/second_factor.html", context, status=error.status)
+        if "retry_after" in error.fields:
+            response["Retry-After"] = error.fields["retry_after"]
+        return response
+    request.session.pop(PENDING_KEY, None)
+    return _signed_in(request, user, target)
 
 
 def admin_sign_in(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
