@@ -172,9 +172,30 @@ def test_a_deleted_last_event_is_found_through_the_root(three):
     assert status == 1
     day = root.day.strftime("%d/%m/%Y")
     assert lines[:-1] == [
-        f"Hồ sơ {returned.code}: nhật ký bị sửa, bị xoá — thiếu thao tác số 8 mà gốc ngày "
-        f"{day} đã ghi; trạng thái hồ sơ (returned) không phải trạng thái thao tác cuối "
-        "(số 7) để lại (result_ready): thiếu thao tác cuối hoặc trạng thái bị sửa."
+        f"Hồ sơ {returned.code}: nhật ký bị xoá — thiếu thao tác số 8 mà gốc ngày {day} đã "
+        "ghi; thiếu thao tác cuối: hồ sơ ở phiên bản 7 nhưng nhật ký dừng ở thao tác số 7."
+    ]
+
+
+def test_a_deleted_last_event_is_found_without_a_root_by_the_version(three):
+    _returned, in_progress, _received = three
+    execute("DELETE FROM dossiers_dossierevent WHERE dossier_id = %s AND seq = 4", [in_progress.pk])
+    status, lines = verify()
+    assert status == 1
+    assert lines[:-1] == [
+        f"Hồ sơ {in_progress.code}: nhật ký bị xoá — thiếu thao tác cuối: hồ sơ ở phiên bản 3 "
+        "nhưng nhật ký dừng ở thao tác số 3."
+    ]
+
+
+def test_a_state_changed_without_an_event_is_named(three):
+    _returned, _in_progress, received = three
+    execute("UPDATE dossiers_dossier SET state = 'returned' WHERE id = %s", [received.pk])
+    status, lines = verify()
+    assert status == 1
+    assert lines[:-1] == [
+        f"Hồ sơ {received.code}: nhật ký bị sửa — trạng thái hồ sơ (returned) không phải trạng "
+        "thái thao tác cuối (số 3) để lại (received): trạng thái bị sửa không qua thao tác."
     ]
 
 

@@ -5,11 +5,10 @@ one batch at a time, so memory does not grow with the number of dossiers. A doss
 history is damaged when:
 
 - an event's content no longer matches its hash (`edited`), or the dossier's state is not
-  where its last event left it (its state was changed without an event, or the last event
-  is gone);
-- an event is missing: a gap in the numbers, the first one absent, no event at all, or a
-  head a signed root recorded that is no longer there — the last events, or the whole
-  dossier (`deleted`);
+  where its last event left it (its state was changed without an event);
+- an event is missing: a gap in the numbers, the first one absent, fewer events than the
+  dossier's version says it went through, no event at all, or a head a signed root recorded
+  that is no longer there — the last events, or the whole dossier (`deleted`);
 - events are out of order: an event hashes at another place of the chain, or a later
   event is dated before an earlier one (`reordered`).
 
@@ -110,7 +109,9 @@ class Event:
         )
 
 
-def chain_check(damage: Damage, *, reference: str, state: str, events: list[Event]) -> None:
+def chain_check(
+    damage: Damage, *, reference: str, state: str, version: int, events: list[Event]
+) -> None:
     """Walk one dossier's events (in seq order as stored) and note what is wrong."""
     prev = GENESIS
     expected = 1
@@ -152,14 +153,34 @@ def chain_check(damage: Damage, *, reference: str, state: str, events: list[Even
                     % {"seq": event.seq},
                 )
         prev, expected, last_at = event.hash, event.seq + 1, event.at
-    if events and events[-1].to_state != state:
+    if not events:
+        return
+    last = events[-1]
+    # Each change of a dossier bumps its version once and writes one event, the creation
+    # (version 0) being event 1: a chain that stops short lost its last events.
+    if last.seq < version + 1:
+        damage.add(
+            DELETED,
+            _(
+                "thiếu thao tác cuối: hồ sơ ở phiên bản %(version)d nhưng nhật ký dừng ở "
+                "thao tác số %(seq)d"
+            )
+            % {"version": version, "seq": last.seq},
+        )
+    elif last.seq > version + 1:
+        damage.add(
+            EDITED,
+            _("nhật ký có thao tác số %(seq)d mà hồ sơ mới ở phiên bản %(version)d")
+            % {"version": version, "seq": last.seq},
+        )
+    elif last.to_state != state:
         damage.add(
             EDITED,
             _(
                 "trạng thái hồ sơ (%(state)s) không phải trạng thái thao tác cuối "
-                "(số %(seq)d) để lại (%(last)s): thiếu thao tác cuối hoặc trạng thái bị sửa"
+                "(số %(seq)d) để lại (%(last)s): trạng thái bị sửa không qua thao tác"
             )
-            % {"state": state, "seq": events[-1].seq, "last": events[-1].to_state},
+            % {"state": state, "seq": last.seq, "last": last.to_state},
         )
 
 
@@ -187,6 +208,7 @@ _EVENT_FIELDS = (
     "dossier__reference",
     "dossier__code",
     "dossier__state",
+    "dossier__version",
     "seq",
     "at",
     "actor_id",
@@ -204,8 +226,8 @@ DOSSIERS_PER_READ = 1000
 
 def _dossiers_of_events(
     dossier_id: int | None,
-) -> Iterator[tuple[int, str, str, str, list[Event]]]:
-    """(dossier id, reference, shown name, state, its events), one dossier at a time.
+) -> Iterator[tuple[int, str, str, str, int, list[Event]]]:
+    """(dossier id, reference, shown name, state, version, its events), one at a time.
 
     Read a thousand dossiers' events per statement, by dossier id: each dossier's events
     and state come from one statement, so from one snapshot, and memory stays bounded even
@@ -225,16 +247,18 @@ def _dossiers_of_events(
         )
         current: int | None = None
         reference = name = state = ""
+        version = 0
         held: list[Event] = []
         for row in rows:
             if row[0] != current:
                 if current is not None:
-                    yield current, reference, name, state, held
-                current, reference, name, state = row[0], row[1], row[2] or row[1], row[3]
+                    yield current, reference, name, state, version, held
+                current, reference, name = row[0], row[1], row[2] or row[1]
+                state, version = row[3], row[4]
                 held = []
-            held.append(Event(*row[4:]))
+            held.append(Event(*row[5:]))
         if current is not None:
-            yield current, reference, name, state, held
+            yield current, reference, name, state, version, held
         last = batch[-1]
 
 
@@ -249,11 +273,11 @@ def audit_verify(*, dossier_id: int | None = None, on_damage: Callable[[Damage],
         outcome.damaged += 1
         on_damage(damage)
 
-    for pk, reference, name, state, held in _dossiers_of_events(dossier_id):
+    for pk, reference, name, state, version, held in _dossiers_of_events(dossier_id):
         outcome.dossiers += 1
         outcome.events += len(held)
         damage = _found(from_roots, pk, name)
-        chain_check(damage, reference=reference, state=state, events=held)
+        chain_check(damage, reference=reference, state=state, version=version, events=held)
         if damage.kinds:
             report(damage)
     bare = Dossier.objects.filter(~Exists(DossierEvent.objects.filter(dossier=OuterRef("pk"))))
