@@ -105,7 +105,8 @@ def email_deliver(message_id: int, *, now: datetime | None = None) -> str:
         if message.next_attempt_at and message.next_attempt_at > moment:
             return "not_due"
         delivery = (
-            Delivery.objects.select_for_update()
+            # Only the delivery's row: PostgreSQL locks no row of an outer join's nullable side.
+            Delivery.objects.select_for_update(of=("self",))
             .select_related("notification__dossier")
             .filter(pk=int((message.payload or {}).get("delivery_id") or 0))
             .first()
