@@ -254,8 +254,13 @@ def _plan(
         if dossier is None or national_status(dossier) is None:
             unsendable.append(dossier_id)
             continue
-        message = national_message(dossier, events[dossier_id], province=province)
-        raw = _json(message)
+        try:
+            message = national_message(dossier, events[dossier_id], province=province)
+            raw = _json(message)
+        except Exception:  # one odd dossier must not stop every batch behind it
+            log.exception("sync: dossier %s cannot be built into a message", dossier_id)
+            unsendable.append(dossier_id)
+            continue
         if size + len(raw) + 1 > MAX_PAYLOAD_BYTES:
             if not planned:
                 unsendable.append(dossier_id)  # too large for any batch on its own
