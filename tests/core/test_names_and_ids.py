@@ -183,3 +183,40 @@ def test_the_online_declaration_stores_the_name_nfc_and_refuses_hidden_character
 
     declare("Le\u0302 Va\u0306n An")
     assert Dossier.objects.get(pk=draft.pk).applicant_name == "Lê Văn An"
+
+
+def test_every_name_in_a_declaration_follows_the_rule():
+    from motcua.catalog.eforms import SCHEMA_DIALECT, eform_errors
+
+    eform = {
+        "title": "Tờ khai đăng ký khai sinh",
+        "schema": {
+            "$schema": SCHEMA_DIALECT,
+            "type": "object",
+            "properties": {
+                "full_name": {"type": "string"},
+                "father_full_name": {"type": "string"},
+                "note": {"type": "string"},
+            },
+        },
+        "ui": {
+            "order": ["full_name", "father_full_name", "note"],
+            "fields": {
+                "full_name": {
+                    "label": "Họ và tên",
+                    "subject": "applicant",
+                    "meaning": "full_name",
+                },
+                "father_full_name": {
+                    "label": "Họ và tên cha",
+                    "subject": "applicant.father",
+                    "meaning": "full_name",
+                },
+                "note": {"label": "Ghi chú"},
+            },
+        },
+    }
+    data = {"full_name": "\u202e\u200b", "father_full_name": "1234", "note": "\u200b"}
+
+    assert eform_errors(eform, data) == {"full_name": HIDDEN, "father_full_name": NO_LETTERS}
+    assert eform_errors(eform, {"full_name": "Lê Văn An", "father_full_name": "Lê Văn Bình"}) == {}

@@ -37,6 +37,9 @@ from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from motcua.core.errors import ValidationFailed
+from motcua.core.names import person_name_clean
+
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 WIDGETS = frozenset(
     {"text", "textarea", "date", "select", "radio", "number", "email", "tel", "checkbox"}
@@ -382,6 +385,17 @@ def eform_errors(eform: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
         name = str(error.path[0]) if error.path else ""
         hint = hints.get(name, {}).get("pattern_hint", "") if name in fields else ""
         errors.setdefault(name, _message(error, hint))
+    # Every person's name in a declaration (the applicant's, a parent's, …) follows the one
+    # name rule of the counter and the dossier (`core.names`).
+    for name, field in fields.items():
+        value = data.get(name)
+        if field.about is None or field.about[1] != "full_name" or name in errors:
+            continue
+        if isinstance(value, str) and value.strip():
+            try:
+                person_name_clean(value, field=name)
+            except ValidationFailed as refused:
+                errors[name] = refused.message
     return errors
 
 
