@@ -1,6 +1,7 @@
 """At the counter, in a real browser: a name made of hidden characters, a personal ID born in
 2190 and a PDF that runs JavaScript are refused with their Vietnamese messages; the corrected
-entry is stored with its name in NFC. Two agencies, so the page is the right agency's."""
+entry is stored with its name in NFC and its scan is served back as a sandboxed download.
+Two agencies, so the page is the right agency's."""
 
 from __future__ import annotations
 
@@ -71,4 +72,22 @@ def test_hidden_names_future_ids_and_active_pdfs_are_refused(live_server, page, 
     page.wait_for_url("**/kiem-tra/")
     dossier = Dossier.objects.get()
     assert (dossier.agency_id, dossier.applicant_name) == (agency.pk, "Nguyễn Thị Hoa")
-    assert dossier.documents.get().name == "to-khai.pdf"
+    document = dossier.documents.get()
+    assert document.name == "to-khai.pdf"
+    # The scan comes back as a download, never rendered in the system's origin.
+    served = page.request.get(
+        f"{live_server.url}/mot-cua/ho-so/{dossier.public_code}/tai-lieu/{document.pk}/"
+    )
+    assert served.status == 200
+    assert (
+        served.headers["content-disposition"],
+        served.headers["content-type"],
+        served.headers["x-content-type-options"],
+        served.headers["content-security-policy"],
+    ) == (
+        'attachment; filename="to-khai.pdf"',
+        "application/pdf",
+        "nosniff",
+        "sandbox; default-src 'none'; frame-ancestors 'none'",
+    )
+    assert served.body() == CLEAN_PDF
