@@ -361,3 +361,38 @@ def test_held_messages_leave_once_the_connection_is_configured(walker, national)
         assert sync_send_due() == {"held": 2}
     assert sync_send_due() == {"sent": 2}
     assert national.applied == [(dossier.code, dossier.version)]
+
+
+def test_a_change_in_flight_holds_back_the_next_version_of_its_dossier(walker, national):
+    dossier = walker.dossier_in(State.SUBMITTED)
+    now = timezone.now()
+    # Another worker has this change in flight: its lease runs a few minutes.
+    OutboxMessage.objects.filter(payload__dossier_id=dossier.pk).update(
+        next_attempt_at=now + sender.LEASE
+    )
+    other = walker.dossier_in(State.SUBMITTED)
+    dossier = walker.act(dossier, Action.RECEIVE)
+
+    assert sync_send_due(now=now) == {"sent": 1}
+    assert national.applied == [(other.reference, other.version)]
+    assert rows_of(dossier) == [("pending", 0), ("pending", 0)]
+
+    # The lease ends (the other worker died): both changes leave as one message.
+    assert sync_send_due(now=now + sender.LEASE) == {"sent": 2}
+    assert national.applied[-1] == (dossier.code, dossier.version)
+
+
+def test_a_message_no_batch_can_carry_is_parked_with_the_reason(walker, national):
+    dossier = walker.dossier_in(State.SUBMITTED)
+    outbox_write(topic="national.sync", payload={"dossier_id": 987654, "state": "received"})
+    outbox_write(topic="national.sync", payload={"note": "no dossier id"})
+
+    assert sync_send_due() == {"parked": 2, "sent": 1}
+
+    parked = OutboxMessage.objects.filter(status=Status.DEAD)
+    assert parked.count() == 2
+    assert {m.last_error for m in parked} == {
+        "Không thể đóng gói thông điệp này (hồ sơ không còn, là bản nháp, hoặc lớn hơn "
+        "giới hạn 5 MiB của một gói tin)."
+    }
+    assert rows_of(dossier) == [("sent", 1)]

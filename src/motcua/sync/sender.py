@@ -150,17 +150,19 @@ def sync_send_due(*, now: datetime | None = None) -> dict[str, int]:
     try:
         conn = connection()
     except OutboxHold as hold:
-        held = OutboxMessage.objects.filter(_due(now or timezone.now())).update(
+        count = OutboxMessage.objects.filter(_due(now or timezone.now())).update(
             status=OutboxMessage.Status.HELD, last_error=str(hold)[:2000]
         )
-        if held:
-            log.info("outbox.held %s %s", TOPIC, held, extra={"code": "outbox.held", "count": held})
-            counts["held"] += held
+        if count:
+            log.info(
+                "outbox.held %s %s", TOPIC, count, extra={"code": "outbox.held", "count": count}
+            )
+            counts["held"] += count
         return dict(counts)
     # Held while the connection was not configured; now it is, they go in order with the rest.
-    OutboxMessage.objects.filter(topic=TOPIC, status=OutboxMessage.Status.HELD).update(
-        status=OutboxMessage.Status.PENDING, next_attempt_at=None
-    )
+    held = OutboxMessage.objects.filter(topic=TOPIC, status=OutboxMessage.Status.HELD)
+    if held.exists():
+        held.update(status=OutboxMessage.Status.PENDING, next_attempt_at=None)
     for _batch in range(MAX_BATCHES_PER_RUN):
         claim = _claim(conn, now or timezone.now())
         if claim is None:
@@ -175,6 +177,10 @@ def sync_send_due(*, now: datetime | None = None) -> dict[str, int]:
             counts.update(_record_failure(claim, str(failure), now=now or timezone.now()))
             break
         counts.update(_record_answer(claim, answer, now=now or timezone.now()))
+    else:
+        # A long backlog (after an outage): leave the worker to other topics' messages for a
+        # moment, and come back for the rest.
+        outbox_wake(timezone.now())
     return {key: value for key, value in counts.items() if value}
 
 
