@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Count, Max
 
 from motcua.portal.models import LockoutKey, LoginAttempt
 
@@ -161,14 +162,13 @@ def attempt_succeeded(attempt: LoginAttempt) -> None:
     attempt.save(update_fields=["outcome"])
 
 
-def _failure_moments(since: datetime, now: datetime, **key: str) -> list[datetime]:
-    return list(
-        LoginAttempt.objects.filter(
-            outcome=LoginAttempt.Outcome.FAILURE, at__gt=since, at__lte=now, **key
-        )
-        .order_by("at")
-        .values_list("at", flat=True)
-    )
+def _failures_counted(since: datetime, now: datetime, **key: str) -> tuple[int, datetime | None]:
+    """How many failures of `key` after `since`, and the last one's moment: counted by the
+    database, since an address under attack may have thousands."""
+    found = LoginAttempt.objects.filter(
+        outcome=LoginAttempt.Outcome.FAILURE, at__gt=since, at__lte=now, **key
+    ).aggregate(count=Count("id"), last=Max("at"))
+    return found["count"], found["last"]
 
 
 def sign_in_wait(
@@ -189,21 +189,17 @@ def sign_in_wait(
         .values_list("at", flat=True)
         .first()
     )
-    pair = _failure_moments(
+    count, last = _failures_counted(
         max(since, pair_success) if pair_success else since,
         now,
         username_key=username_key,
         ip_key=ip_key,
     )
-    if pair and (until := pair[-1] + delay_after(len(pair), throttle.pair_free, throttle)) > now:
+    if last and (until := last + delay_after(count, throttle.pair_free, throttle)) > now:
         return Lock(scope="pair", until=until)
     if pair_success is not None:
         return None  # known here: the address's delay is for strangers
-    address = _failure_moments(since, now, ip_key=ip_key)
-    if (
-        address
-        and (until := address[-1] + delay_after(len(address), throttle.address_free, throttle))
-        > now
-    ):
+    count, last = _failures_counted(since, now, ip_key=ip_key)
+    if last and (until := last + delay_after(count, throttle.address_free, throttle)) > now:
         return Lock(scope="address", until=until)
     return None
