@@ -19,6 +19,10 @@ attempts are recorded (`locked`) but never count as failures, so a wait ends on 
 Sign-up (registry verification, which would otherwise let anyone probe personal IDs and birth
 dates): five failed verifications of one ID, or twenty from one address, within an hour lock
 for an hour. While locked, attempts are refused without checking anything and do not count.
+Sign-up keeps a lock per ID on purpose: what it protects is the registry's answer to "does
+this ID have this birth date", which many addresses together could otherwise guess in hours,
+and what a stranger's lock costs the citizen is an hour's wait to register (the counter can
+register them meanwhile) — not access to an account they already have.
 
 Each attempt first locks one row per key (`LockoutKey`) for the rest of its transaction, so
 two requests for the same key are serialised: the second sees the first one's attempt.
