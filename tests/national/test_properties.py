@@ -15,9 +15,8 @@ from hypothesis import strategies as st
 from motcua.core.worktime import TZ
 from motcua.index.engine import Period
 from motcua.national.contract import Batch
-from motcua.national.counters import national_counters_rebuild
+from motcua.national.counters import national_counters_long, national_counters_rebuild
 from motcua.national.ingest import batch_apply
-from motcua.national.models import AgencyCounter, ProvinceCounter
 from motcua.national.selectors import ranking
 from tests.national.conftest import dossier
 
@@ -59,25 +58,7 @@ streams = st.lists(st.lists(versions, min_size=1, max_size=6), min_size=1, max_s
 
 
 def _counters() -> tuple[Counter, Counter]:
-    agency = Counter(
-        {
-            (p, a, d, m): v
-            for p, a, d, m, v in AgencyCounter.objects.values_list(
-                "province", "agency_code", "day", "metric", "value"
-            )
-            if v
-        }
-    )
-    province = Counter(
-        {
-            (p, d, m): v
-            for p, d, m, v in ProvinceCounter.objects.values_list(
-                "province", "day", "metric", "value"
-            )
-            if v
-        }
-    )
-    return agency, province
+    return national_counters_long()
 
 
 @pytest.mark.django_db

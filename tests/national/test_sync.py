@@ -4,12 +4,14 @@ rejection per message, and 400/401/413 storing nothing."""
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from datetime import datetime
 
 import pytest
 from django.test import override_settings
 
 from motcua.core.worktime import TZ
+from motcua.national.counters import national_counters_long
 from motcua.national.models import ProvinceCounter, ReceivedMessage, Snapshot
 from motcua.national.peers import peer_revoke
 from tests.national.conftest import SYNC_URL, batch, key_pair, message, sign
@@ -18,6 +20,14 @@ pytestmark = [
     pytest.mark.django_db,
     pytest.mark.filterwarnings("ignore:EdDSA is deprecated"),
 ]
+
+
+def _province_counters(province: str) -> Counter[str]:
+    found: Counter[str] = Counter()
+    for (p, _day, metric), value in national_counters_long()[1].items():
+        if p == province:
+            found[metric] += value
+    return found
 
 
 def _nothing_stored() -> None:
@@ -38,7 +48,7 @@ def test_a_batch_is_stored_as_snapshots_with_counters(hue_key, send_batch):
     assert first.applicant_id == "046190000123"
     assert first.progress[0]["handler"] == "Cán bộ A"
     assert Snapshot.objects.get(code="H46.2").extra == {"unknown_key": {"a": [1]}}
-    counters = dict(ProvinceCounter.objects.filter(province="46").values_list("metric", "value"))
+    counters = _province_counters("46")
     assert counters["received"] == 2
     assert counters["received_online"] == 1
     assert counters["synced"] == 2
@@ -50,7 +60,7 @@ def test_a_batch_sent_twice_changes_nothing_the_second_time(hue_key, post):
     assert post(body).json() == {"accepted": 2, "duplicates": 0, "stale": 0, "rejected": []}
 
     assert post(body).json() == {"accepted": 0, "duplicates": 2, "stale": 0, "rejected": []}
-    assert ProvinceCounter.objects.get(province="46", metric="received").value == 2
+    assert _province_counters("46")["received"] == 2
 
 
 def test_an_older_version_is_stale_and_a_newer_one_moves_the_counters(hue_key, send_batch):
@@ -65,7 +75,7 @@ def test_an_older_version_is_stale_and_a_newer_one_moves_the_counters(hue_key, s
     assert newer["accepted"] == 1
     snap = Snapshot.objects.get(code="H46.1")
     assert (snap.version, snap.status) == (6, 9)
-    counters = dict(ProvinceCounter.objects.filter(province="46").values_list("metric", "value"))
+    counters = _province_counters("46")
     assert (counters["received"], counters["finished"], counters["finished_on_time"]) == (1, 1, 1)
 
 
@@ -75,7 +85,7 @@ def test_out_of_order_versions_in_one_batch_keep_the_highest(hue_key, send_batch
     )
     assert (answer["accepted"], answer["stale"]) == (2, 1)
     assert Snapshot.objects.get(code="H46.1").version == 3
-    assert ProvinceCounter.objects.get(province="46", metric="received").value == 1
+    assert _province_counters("46")["received"] == 1
 
 
 @pytest.mark.parametrize(

@@ -1,99 +1,122 @@
 """Moving the national counters: a batch's summed delta in two upserts (agency level and
-province level), or everything at once from the snapshots."""
+province level), or everything at once from the snapshots.
+
+A counter row holds every metric of one (province, [agency,] day) as columns, so a batch
+writes one row per day and agency it touches, whatever the number of metrics."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from datetime import date
 
 from django.db import connection, transaction
 
-from motcua.national.metrics import AgencyKey, national_counters_rebuilt
-from motcua.national.models import AgencyCounter, ProvinceCounter
+from motcua.national.bulk import Column, rows_upsert
+from motcua.national.metrics import AgencyKey, FullKey, national_counters_rebuilt
+from motcua.national.models import METRICS, AgencyCounter, ProvinceCounter
 
-# Rows per INSERT statement: under SQLite's 32,766 bound parameters at five a row.
-CHUNK = 2000
+_VALUES = [Column(metric, "bigint") for metric in METRICS]
+_INDEX = {metric: i for i, metric in enumerate(METRICS)}
 
 
-def _upsert(table: str, columns: Sequence[str], rows: list[tuple], conflict: Sequence[str]) -> None:
-    """INSERT … ON CONFLICT DO UPDATE value = value + excluded.value (SQLite ≥ 3.24 and
-    PostgreSQL): one statement per chunk, however many keys the batch touched."""
-    if not rows:
-        return
+def _adding(table: str, key: str) -> str:
     quote = connection.ops.quote_name
-    names = ", ".join(quote(c) for c in columns)
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    target = ", ".join(quote(c) for c in conflict)
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start : start + CHUNK]
-            cursor.execute(
-                f"INSERT INTO {quote(table)} ({names}) VALUES {', '.join([one] * len(chunk))} "
-                f"ON CONFLICT ({target}) DO UPDATE SET value = {quote(table)}.value + "
-                "excluded.value",
-                [value for row in chunk for value in row],
-            )
+    return f"ON CONFLICT ({key}) DO UPDATE SET " + ", ".join(
+        f"{quote(m)} = {quote(table)}.{quote(m)} + excluded.{quote(m)}" for m in METRICS
+    )
+
+
+def _wide(delta: Iterable[tuple[tuple, int]]) -> dict[tuple, list[int]]:
+    """(key…, metric) → value, as key → one value per metric."""
+    rows: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(METRICS))
+    for (*key, metric), value in delta:
+        if value:
+            rows[tuple(key)][_INDEX[metric]] += value
+    return {key: values for key, values in rows.items() if any(values)}
 
 
 def national_counters_apply(province: str, delta: Counter[AgencyKey]) -> None:
     """Add `delta` to the province's counters. Must run inside the caller's transaction."""
     day_value = connection.ops.adapt_datefield_value
-    agency_rows = [
-        (province, agency, day_value(day), metric, value)
-        for (agency, day, metric), value in delta.items()
-        if value
-    ]
-    totals: Counter[tuple[date, str]] = Counter()
-    for (_agency, day, metric), value in delta.items():
-        totals[(day, metric)] += value
-    province_rows = [
-        (province, day_value(day), metric, value)
-        for (day, metric), value in totals.items()
-        if value
-    ]
-    # A stable order: two batches touching the same keys lock them in the same order.
-    agency_rows.sort()
-    province_rows.sort()
-    _upsert(
-        AgencyCounter._meta.db_table,
-        ("province", "agency_code", "day", "metric", "value"),
-        agency_rows,
-        ("province", "agency_code", "day", "metric"),
+    by_agency = _wide(delta.items())
+    by_day: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(METRICS))
+    for (_agency, day), values in by_agency.items():
+        totals = by_day[(day,)]
+        for i, value in enumerate(values):
+            totals[i] += value
+    # A stable order: two batches touching the same rows lock them in the same order.
+    rows_upsert(
+        table=AgencyCounter._meta.db_table,
+        columns=[
+            Column("province", "varchar(2)"),
+            Column("agency_code", "varchar(64)"),
+            Column("day", "date"),
+            *_VALUES,
+        ],
+        rows=[
+            (province, agency, day_value(day), *values)
+            for (agency, day), values in sorted(by_agency.items())
+        ],
+        conflict=_adding(AgencyCounter._meta.db_table, "province, agency_code, day"),
     )
-    _upsert(
-        ProvinceCounter._meta.db_table,
-        ("province", "day", "metric", "value"),
-        province_rows,
-        ("province", "day", "metric"),
+    rows_upsert(
+        table=ProvinceCounter._meta.db_table,
+        columns=[Column("province", "varchar(2)"), Column("day", "date"), *_VALUES],
+        rows=[
+            (province, day_value(day), *values)
+            for (day,), values in sorted(by_day.items())
+            if any(values)
+        ],
+        conflict=_adding(ProvinceCounter._meta.db_table, "province, day"),
     )
 
 
 def national_counters_rebuild() -> int:
     """Recompute every national counter from the snapshots; returns the agency-level rows."""
-    rows: list[tuple[tuple[str, str, date, str], int]] = list(national_counters_rebuilt())
-    totals: Counter[tuple[str, date, str]] = Counter()
-    for (province, _agency, day, metric), value in rows:
-        totals[(province, day, metric)] += value
+    agency = _wide(national_counters_rebuilt())
+    province: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(METRICS))
+    for (p, _agency, day), values in agency.items():
+        totals = province[(p, day)]
+        for i, value in enumerate(values):
+            totals[i] += value
     with transaction.atomic():
         AgencyCounter.objects.all().delete()
         ProvinceCounter.objects.all().delete()
         AgencyCounter.objects.bulk_create(
             [
-                AgencyCounter(province=p, agency_code=a, day=d, metric=m, value=v)
-                for (p, a, d, m), v in rows
+                AgencyCounter(
+                    province=p, agency_code=a, day=d, **dict(zip(METRICS, v, strict=True))
+                )
+                for (p, a, d), v in agency.items()
             ],
-            batch_size=5000,
+            batch_size=2000,
         )
         ProvinceCounter.objects.bulk_create(
             [
-                ProvinceCounter(province=p, day=d, metric=m, value=v)
-                for (p, d, m), v in _items(totals)
+                ProvinceCounter(province=p, day=d, **dict(zip(METRICS, v, strict=True)))
+                for (p, d), v in province.items()
             ],
-            batch_size=5000,
+            batch_size=2000,
         )
-    return len(rows)
+    return len(agency)
 
 
-def _items(totals: Counter[tuple[str, date, str]]) -> Iterable[tuple[tuple[str, date, str], int]]:
-    return ((key, value) for key, value in totals.items() if value)
+def national_counters_long() -> tuple[Counter[FullKey], Counter[tuple[str, date, str]]]:
+    """Every non-zero counter as (province, agency, day, metric) and (province, day, metric)
+    → value: how the tests and the benchmark compare the counters with a rebuild."""
+    agency: Counter[FullKey] = Counter()
+    for row in AgencyCounter.objects.values("province", "agency_code", "day", *METRICS).iterator(
+        chunk_size=5000
+    ):
+        for metric in METRICS:
+            if row[metric]:
+                agency[(row["province"], row["agency_code"], row["day"], metric)] = row[metric]
+    province: Counter[tuple[str, date, str]] = Counter()
+    for row in ProvinceCounter.objects.values("province", "day", *METRICS).iterator(
+        chunk_size=5000
+    ):
+        for metric in METRICS:
+            if row[metric]:
+                province[(row["province"], row["day"], metric)] = row[metric]
+    return agency, province

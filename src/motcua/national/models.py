@@ -136,42 +136,85 @@ class Snapshot(models.Model):
         return f"{self.province} {self.code} v{self.version}"
 
 
-class ProvinceCounter(models.Model):
-    """How many snapshots of a province count towards a metric on a day (Asia/Ho_Chi_Minh):
-    what the ranking of the 34 provinces sums."""
+# The metrics a snapshot feeds (`national.metrics.snapshot_contributions`), one column each:
+# a batch moves one row per (agency, day) it touches instead of one per metric as well.
+METRICS = (
+    "received",
+    "received_online",
+    "received_online_offer",
+    "received_online_offer_online",
+    "synced",
+    "digitized",
+    "reused",
+    "registry_used",
+    "with_fee",
+    "with_fee_paid_online",
+    "finished",
+    "finished_on_time",
+    "e_result",
+    "e_result_to_store",
+    "rated",
+    "rated_satisfied",
+    "payments_online",
+    "payments_online_amount",
+)
+
+
+class Metrics(models.Model):
+    received = models.BigIntegerField(default=0)
+    received_online = models.BigIntegerField(default=0)
+    received_online_offer = models.BigIntegerField(default=0)
+    received_online_offer_online = models.BigIntegerField(default=0)
+    synced = models.BigIntegerField(default=0)
+    digitized = models.BigIntegerField(default=0)
+    reused = models.BigIntegerField(default=0)
+    registry_used = models.BigIntegerField(default=0)
+    with_fee = models.BigIntegerField(default=0)
+    with_fee_paid_online = models.BigIntegerField(default=0)
+    finished = models.BigIntegerField(default=0)
+    finished_on_time = models.BigIntegerField(default=0)
+    e_result = models.BigIntegerField(default=0)
+    e_result_to_store = models.BigIntegerField(default=0)
+    rated = models.BigIntegerField(default=0)
+    rated_satisfied = models.BigIntegerField(default=0)
+    payments_online = models.BigIntegerField(default=0)
+    payments_online_amount = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class ProvinceCounter(Metrics):
+    """How many snapshots of a province count towards each metric on a day
+    (Asia/Ho_Chi_Minh): what the ranking of the 34 provinces sums."""
 
     province = models.CharField(max_length=2)
     day = models.DateField()
-    metric = models.CharField(max_length=32)
-    value = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["province", "day", "metric"], name="national_province_counter_unique"
+                fields=["province", "day"], name="national_province_counter_unique"
             ),
         ]
         verbose_name = _("bộ đếm cấp tỉnh")
         verbose_name_plural = _("bộ đếm cấp tỉnh")
 
     def __str__(self) -> str:
-        return f"{self.province} {self.day} {self.metric}={self.value}"
+        return f"{self.province} {self.day}"
 
 
-class AgencyCounter(models.Model):
+class AgencyCounter(Metrics):
     """The same counts by the agency that handled the dossier: the drill-down's numbers."""
 
     province = models.CharField(max_length=2)
     agency_code = models.CharField(max_length=64)
     day = models.DateField()
-    metric = models.CharField(max_length=32)
-    value = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["province", "agency_code", "day", "metric"],
-                name="national_agency_counter_unique",
+                fields=["province", "agency_code", "day"], name="national_agency_counter_unique"
             ),
         ]
         indexes = [
@@ -181,4 +224,4 @@ class AgencyCounter(models.Model):
         verbose_name_plural = _("bộ đếm cấp cơ quan")
 
     def __str__(self) -> str:
-        return f"{self.province} {self.agency_code} {self.day} {self.metric}={self.value}"
+        return f"{self.province} {self.agency_code} {self.day}"

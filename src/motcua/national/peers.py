@@ -111,4 +111,9 @@ def peer_key(province: str) -> OKPKey | None:
         .values_list("public_key", flat=True)
         .first()
     )
-    return None if pem is None else OKPKey.import_key(pem)
+    return None if pem is None else _key_of(pem)
+
+
+@cache
+def _key_of(pem: str) -> OKPKey:
+    return OKPKey.import_key(pem)

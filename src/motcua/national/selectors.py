@@ -29,7 +29,7 @@ from motcua.index.engine import (
     has_dossiers,
 )
 from motcua.national.metrics import ONLINE
-from motcua.national.models import AgencyCounter, ProvinceCounter, Snapshot
+from motcua.national.models import METRICS, AgencyCounter, ProvinceCounter, Snapshot
 from motcua.national.peers import province_names
 
 ONLINE_LEVELS = ("full", "partial")
@@ -119,9 +119,11 @@ def catalog_metrics_grouped(groups: dict[str, set[int]], period: Period) -> dict
 
 
 def _sums(rows: QuerySet, key: str) -> dict[str, dict[str, int]]:
-    found: dict[str, dict[str, int]] = defaultdict(dict)
-    for row in rows.values(key, "metric").annotate(total=Sum("value")).order_by():
-        found[row[key]][row["metric"]] = row["total"]
+    """Each metric summed over the rows, by `key`: one GROUP BY."""
+    found: dict[str, dict[str, int]] = {}
+    sums = {f"m__{metric}": Sum(metric) for metric in METRICS}
+    for row in rows.values(key).annotate(**sums).order_by():
+        found[row[key]] = {metric: row[f"m__{metric}"] or 0 for metric in METRICS}
     return found
 
 
