@@ -33,6 +33,7 @@ def test_the_administrator_reads_the_reasons_and_resends(
     live_server,
     page,
     accessible,
+    screenshot,
     walker,
     national,  # noqa: F811
 ):
@@ -65,9 +66,10 @@ def test_the_administrator_reads_the_reasons_and_resends(
     expect(rejected_row.get_by_test_id("reason")).to_have_text(REASON)
     failing_row = page.locator(f'tr[data-dossier="{failing.code}"]')
     expect(failing_row.get_by_test_id("kind")).to_have_text("Lỗi, sẽ thử lại")
-    expect(failing_row.get_by_test_id("reason")).to_contain_text("HTTP 503")
+    expect(failing_row.get_by_test_id("reason")).to_have_text("HTTP 503: down: Tạm ngừng")
     expect(page.locator(f'tr[data-dossier="{returned.code}"]')).to_have_count(0)
     accessible(page)
+    screenshot("sync-page")
 
     # The national catalog is corrected and the national instance is back: the resent
     # message goes at once.

@@ -176,7 +176,7 @@ def test_failures_are_retried_with_backoff_for_more_than_a_day_then_dead(
         if row.status == Status.DEAD:
             break
         assert outcome == {"failed": 1}
-        assert row.last_error.startswith("HTTP 503")
+        assert row.last_error == "HTTP 503: down: Tạm ngừng"
         now = row.next_attempt_at
 
     assert outcome == {"dead": 1}

@@ -87,4 +87,12 @@ def answer_parse(raw: bytes) -> Answer:
 
 
 def _excerpt(raw: bytes) -> str:
+    """What the national instance said, readable: its error's code and message when it
+    answered in the API's error shape, else the start of the body."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("message"), str):
+        return f"{data.get('code', '')}: {data['message']}"[:300]
     return raw[:300].decode("utf-8", "replace").strip()

@@ -49,7 +49,9 @@ def _age(seconds: float) -> str:
         return _("%(d)d ngày %(h)d giờ") % {"d": days, "h": hours}
     if hours:
         return _("%(h)d giờ %(m)d phút") % {"h": hours, "m": minutes}
-    return _("%(m)d phút") % {"m": minutes}
+    if minutes:
+        return _("%(m)d phút") % {"m": minutes}
+    return _("dưới 1 phút")
 
 
 @admin_page
