@@ -11,6 +11,9 @@ from pydantic import Field
 # Every operation can meet these: the API-wide rate limit (429, with Retry-After) and a
 # database too busy to answer in time (503, with Retry-After; core.http.DatabaseBusyMiddleware).
 ALWAYS = (429, 503)
+# And this one from the HTTP server before the application: a request line past its limit
+# (gunicorn: 4094 bytes). Its body is the server's, so the document promises none.
+URI_TOO_LONG = 414
 
 
 class ApiError(Schema):
@@ -22,6 +25,10 @@ class ApiError(Schema):
     fields: dict[str, str] = Field(default_factory=dict)
 
 
-def errors(*statuses: int) -> dict[int, type[ApiError]]:
+def errors(*statuses: int) -> dict[int, type[ApiError] | None]:
     """The error answers of one operation: the statuses given plus those every one can meet."""
-    return {status: ApiError for status in sorted({*statuses, *ALWAYS})}
+    answers: dict[int, type[ApiError] | None] = {
+        status: ApiError for status in sorted({*statuses, *ALWAYS})
+    }
+    answers[URI_TOO_LONG] = None
+    return dict(sorted(answers.items()))
