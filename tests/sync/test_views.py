@@ -136,3 +136,35 @@ def test_the_resend_form_needs_its_csrf_token(province_admin, troubled):
     strict.force_login(province_admin)
     assert strict.post(RESEND, {"all_dead": "1"}).status_code == 403
     assert OutboxMessage.objects.filter(status=OutboxMessage.Status.DEAD).count() == 1
+
+
+def test_an_unconnected_province_sees_why_its_changes_are_held(client, province_admin, walker):
+    from django.test import override_settings
+
+    from motcua.core.outbox import outbox_deliver_pending
+
+    dossier = walker.dossier_in(State.RECEIVED)
+    with override_settings(MOTCUA_NATIONAL_URL=""):
+        assert outbox_deliver_pending().get("held") == 2
+        client.force_login(province_admin)
+        page = client.get(URL)
+    html = page.content.decode()
+    assert "Chưa kết nối: chưa cấu hình địa chỉ Cổng DVC quốc gia (MOTCUA_NATIONAL_URL)." in html
+    assert (page.context["numbers"].held, page.context["numbers"].pending) == (2, 0)
+    assert [(r["p"].dossier_code, r["label"]) for r in page.context["rows"]] == [
+        (dossier.code, "Tạm giữ"),
+        (dossier.code, "Tạm giữ"),
+    ]
+
+
+def test_many_held_messages_never_hide_a_rejected_one(client, province_admin, troubled):
+    _sent, rejected, _failing = troubled
+    OutboxMessage.objects.bulk_create(
+        OutboxMessage(topic="national.sync", payload={"dossier_id": rejected.pk}, status="held")
+        for _ in range(150)
+    )
+    client.force_login(province_admin)
+    rows = client.get(URL).context["rows"]
+    assert len(rows) == 100
+    assert (rows[0]["p"].dossier_code, rows[0]["p"].kind) == (rejected.reference, "rejected")
+    assert [r["p"].kind for r in rows[1:]] == ["failed"] + ["held"] * 98

@@ -68,12 +68,15 @@ class ProblemRow:
 def sync_problems(limit: int = 100) -> list[ProblemRow]:
     """The messages that are not on their way: rejected first, then dead, failing, held;
     newest first within each."""
-    rows = list(
-        OutboxMessage.objects.filter(topic=TOPIC)
-        .exclude(status__in=(Status.SENT, Status.PENDING))
+    # By status, so that thousands held (a province not connected yet) never hide the few
+    # rejected ones.
+    rows = [
+        row
+        for status in (Status.DEAD, Status.FAILED, Status.HELD)
+        for row in OutboxMessage.objects.filter(topic=TOPIC, status=status)
         .select_related("national_delivery")
-        .order_by("-id")[: limit * 4]
-    )
+        .order_by("-id")[:limit]
+    ]
     dossier_ids = {row.payload.get("dossier_id") for row in rows if isinstance(row.payload, dict)}
     codes = {
         pk: code or reference
