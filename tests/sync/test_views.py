@@ -168,3 +168,16 @@ def test_many_held_messages_never_hide_a_rejected_one(client, province_admin, tr
     assert len(rows) == 100
     assert (rows[0]["p"].dossier_code, rows[0]["p"].kind) == (rejected.reference, "rejected")
     assert [r["p"].kind for r in rows[1:]] == ["failed"] + ["held"] * 98
+
+
+def test_the_page_reads_a_fixed_number_of_queries(
+    client, province_admin, troubled, django_assert_max_num_queries
+):
+    OutboxMessage.objects.bulk_create(
+        OutboxMessage(topic="national.sync", payload={"dossier_id": d.pk}, status=status)
+        for d in troubled
+        for status in ("dead", "failed", "held")
+    )
+    client.force_login(province_admin)
+    with django_assert_max_num_queries(10):
+        assert client.get(URL).status_code == 200
