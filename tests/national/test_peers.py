@@ -15,7 +15,10 @@ from motcua.core.models import AuditEvent
 from motcua.national.models import Peer
 from tests.national.conftest import key_pair, public_pem
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.filterwarnings("ignore:EdDSA is deprecated"),
+]
 
 
 def _write(tmp_path: Path, name: str, data: bytes) -> Path:
@@ -118,3 +121,21 @@ def test_revoke_without_an_active_key_fails(tmp_path):
     code, _, err = _run("revoke", "--province", "46")
     assert code == 2
     assert "không có khóa đang hiệu lực" in err
+
+
+def test_national_rebuild_recomputes_the_counters(hue_key, send_batch):
+    from motcua.national.counters import national_counters_long
+    from motcua.national.models import AgencyCounter, ProvinceCounter
+    from tests.national.conftest import message
+
+    send_batch(hue_key, [message("H.1"), message("H.2", finished_at="20250305100000")])
+    before = national_counters_long()
+    AgencyCounter.objects.all().delete()
+    ProvinceCounter.objects.all().delete()
+
+    out = io.StringIO()
+    call_command("national_rebuild", stdout=out)
+
+    assert national_counters_long() == before
+    assert "Đã tính lại bộ đếm" in out.getvalue()
+    assert AuditEvent.objects.filter(action="national.counters_rebuilt").count() == 1
