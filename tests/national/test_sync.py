@@ -322,3 +322,14 @@ def test_the_sync_endpoint_needs_no_session_or_csrf(hue_key):
         SYNC_URL, data=sign(hue_key, batch([message("H46.1")])), content_type="application/jose"
     )
     assert response.status_code == 200
+
+
+def test_the_sync_endpoint_has_its_own_rate_limit(hue_key, post):
+    from django.core.cache import cache
+
+    cache.clear()
+    with override_settings(MOTCUA_API_RATE_ANONYMOUS=2, MOTCUA_NATIONAL_SYNC_RATE=3):
+        answers = [post(sign(hue_key, batch([message(f"H46.{i}")]))).status_code for i in range(4)]
+    cache.clear()
+    assert answers == [200, 200, 200, 429]
+    assert Snapshot.objects.count() == 3

@@ -6,17 +6,21 @@ session and no CSRF token (the API's views are CSRF-exempt).
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
+from ninja.throttling import BaseThrottle
 from pydantic import Field
 
 from motcua.core.errors import MotcuaError, NotFound, ValidationFailed
+from motcua.core.http import client_ip
 from motcua.index.engine import period_from
 from motcua.national.ingest import MAX_BODY, batch_receive, too_large
 from motcua.national.selectors import ranking, snapshot_public
@@ -42,7 +46,34 @@ class SyncAnswer(Schema):
     rejected: list[dict[str, Any]]
 
 
-@router.post("/sync", response=SyncAnswer, summary="Nhận gói tin đồng bộ có chữ ký (§12.1)")
+class SyncThrottle(BaseThrottle):
+    """The sync endpoint's own limit, in place of the API's per-address one for anonymous
+    callers: a province's sender is one address posting batch after batch (and a national
+    gateway may front several). MOTCUA_NATIONAL_SYNC_RATE requests a minute per address."""
+
+    WINDOW = 60
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        limit = getattr(settings, "MOTCUA_NATIONAL_SYNC_RATE", 6000)
+        key = f"motcua:national-sync-rate:{client_ip(request)}:{int(time.time() // self.WINDOW)}"
+        cache.add(key, 0, timeout=self.WINDOW + 1)
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, timeout=self.WINDOW + 1)
+            count = 1
+        return count <= limit
+
+    def wait(self) -> float:
+        return self.WINDOW - time.time() % self.WINDOW
+
+
+@router.post(
+    "/sync",
+    response=SyncAnswer,
+    summary="Nhận gói tin đồng bộ có chữ ký (§12.1)",
+    throttle=[SyncThrottle()],
+)
 def sync(request: HttpRequest) -> dict[str, Any]:
     national_only()
     # A body without a Content-Type (as an empty one is sent) is judged by what it holds.
