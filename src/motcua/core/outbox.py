@@ -120,7 +120,12 @@ def outbox_deliver_batch() -> dict[str, int]:
 def outbox_deliver(message_id: int) -> str:
     retry_at = None
     with transaction.atomic():
-        message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
+        # A message another worker (or an outer delivery on this thread's request, as when a
+        # gateway's notification comes back to this app while its sender waits) is delivering
+        # is skipped, not waited for: that wait would outlast the sender's HTTP timeout.
+        message = (
+            OutboxMessage.objects.select_for_update(skip_locked=True).filter(pk=message_id).first()
+        )
         if message is None or message.status not in PENDING_STATES:
             return "skipped"
         now = timezone.now()
