@@ -129,6 +129,10 @@ def test_kpi_json_has_every_key(capsys, history, agency):
             ["--agency", "000.00.11.H99", "--from", "2026-03-31", "--to", "2026-03-01"],
             "Ngày kết thúc kỳ không được trước ngày bắt đầu.\n",
         ),
+        (
+            ["--agency", "000.00.11.H99", "--from", "0001-01-01"],
+            "Ngày 01/01/0001 nằm ngoài khoảng cho phép (01/01/2000 – 31/12/2099).\n",
+        ),
     ],
 )
 @pytest.mark.parametrize("command", ["index", "kpi"])

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from motcua.core.commands import ReadCommand
 from motcua.core.errors import MotcuaError
-from motcua.index.engine import agency_by_code, period_from
+from motcua.index.engine import agency_by_code, period_from, period_in_range
 
 
 class PeriodCommand(ReadCommand):
@@ -27,7 +27,9 @@ class PeriodCommand(ReadCommand):
     def handle(self, *args, **options) -> None:
         try:
             agency = agency_by_code(options["agency"])
-            period = period_from(options["start"], options["end"], today=timezone.localdate())
+            period = period_in_range(
+                period_from(options["start"], options["end"], today=timezone.localdate())
+            )
             result = type(self).compute(agency=agency, period=period)
         except MotcuaError as error:
             sys.stderr.write(error.message + "\n")
