@@ -6,29 +6,72 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0002_load_divisions'),
+        ("directory", "0002_load_divisions"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='hệ thống sử dụng')),
-                ('prefix', models.CharField(help_text='Phần đầu của khóa, để nhận ra khóa mà không lưu khóa.', max_length=16, verbose_name='tiền tố')),
-                ('secret_hash', models.CharField(editable=False, max_length=64, unique=True, verbose_name='mã băm của khóa')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='tạo lúc')),
-                ('revoked_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='thu hồi lúc')),
-                ('last_used_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='dùng lần cuối')),
-                ('agencies', models.ManyToManyField(related_name='api_tokens', to='directory.agency', verbose_name='được đọc số liệu của cơ quan')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='người tạo')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="hệ thống sử dụng")),
+                (
+                    "prefix",
+                    models.CharField(
+                        help_text="Phần đầu của khóa, để nhận ra khóa mà không lưu khóa.",
+                        max_length=16,
+                        verbose_name="tiền tố",
+                    ),
+                ),
+                (
+                    "secret_hash",
+                    models.CharField(
+                        editable=False, max_length=64, unique=True, verbose_name="mã băm của khóa"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="tạo lúc")),
+                (
+                    "revoked_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="thu hồi lúc"
+                    ),
+                ),
+                (
+                    "last_used_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="dùng lần cuối"
+                    ),
+                ),
+                (
+                    "agencies",
+                    models.ManyToManyField(
+                        related_name="api_tokens",
+                        to="directory.agency",
+                        verbose_name="được đọc số liệu của cơ quan",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người tạo",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'khóa API của hệ thống',
-                'verbose_name_plural': 'khóa API của hệ thống',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "khóa API của hệ thống",
+                "verbose_name_plural": "khóa API của hệ thống",
+                "ordering": ["-created_at", "-id"],
             },
         ),
     ]
