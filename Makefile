@@ -7,7 +7,7 @@ export UV_PYTHON_DOWNLOADS := never
 export MOTCUA_DEMO ?= 1
 MOTCUA := .venv/bin/motcua
 
-.PHONY: install run test lint migrate demo static worker bench
+.PHONY: install run national test lint migrate demo static worker bench
 
 install:
 	bash scripts/install.sh
@@ -28,6 +28,11 @@ static: install
 run: demo static
 	bash scripts/run.sh
 
+# A national instance beside `make run` (own database under var/national, port 8001) that
+# receives the demo province's dossiers and ranks the provinces: docs/howto/national-mode.md.
+national: install
+	bash scripts/national.sh
+
 worker: install
 	$(MOTCUA) db_worker
 
@@ -44,4 +49,5 @@ bench: install
 	MOTCUA_VAR_DIR=/tmp/motcua-bench-index .venv/bin/python bench/index_latency.py --dossiers 100000 --runs 5 --cleanup
 	.venv/bin/python bench/import_dossiers.py --rows 20000 --verify
 	.venv/bin/python bench/form_typing.py
+	bash scripts/with-postgres.sh .venv/bin/python bench/national_sync.py --messages 20000
 	if command -v wrk >/dev/null; then .venv/bin/python bench/office_pages.py --dossiers 20000 --duration 6 --no-write; else echo "bench/office_pages.py skipped: wrk is missing (apt-get install -y wrk)"; fi
