@@ -287,3 +287,51 @@ def _message_of(d: Dossier) -> dict:
         },
         "progress": [],
     }
+
+
+def test_kpi_of_a_province_from_its_snapshots(hue_key, send_batch, client):
+    send_batch(
+        hue_key,
+        [
+            message(
+                "H.1",
+                finished_at="20250305100000",
+                status=10,
+                fee_amount=50_000,
+                paid_online=True,
+                e_result=True,
+            ),
+            message(
+                "H.2",
+                finished_at="20250320100000",
+                supplements=2,
+                status=10,
+                channel=1,
+                digitized=False,
+            ),
+            message("H.3", received_at="20250401090000"),
+        ],
+    )
+
+    response = client.get("/api/v1/national/kpi?province=46&from=2025-03-01&to=2025-03-31")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "province": "46",
+        "from": "2025-03-01",
+        "to": "2025-03-31",
+        "procedures_total": 0,
+        "procedures_online": 0,
+        "procedures_online_share": None,
+        "dossiers_received": 2,
+        "dossiers_online": 1,
+        "online_rate": 0.5,
+        "dossiers_finished": 2,
+        "on_time_rate": 0.5,
+        "overdue_rate": 0.5,
+        "digitized_rate": 0.5,
+        "e_result_rate": 0.5,
+        "payments_online_count": 1,
+        "payments_online_amount": 50_000,
+    }
+    assert client.get("/api/v1/national/kpi?province=99").status_code == 404

@@ -23,7 +23,7 @@ from motcua.core.errors import MotcuaError, NotFound, ValidationFailed
 from motcua.core.http import client_ip
 from motcua.index.engine import period_from
 from motcua.national.ingest import MAX_BODY, batch_receive, too_large
-from motcua.national.selectors import ranking, snapshot_public
+from motcua.national.selectors import province_kpi, ranking, snapshot_public
 
 router = Router(tags=["Cổng DVC quốc gia"])
 MEDIA_TYPE = "application/jose"
@@ -101,6 +101,17 @@ class PeriodParams(Schema):
 def get_ranking(request: HttpRequest, params: Query[PeriodParams]) -> dict[str, Any]:
     national_only()
     return ranking(period_from(params.from_, params.to, today=timezone.localdate()))
+
+
+class KpiParams(PeriodParams):
+    province: str
+
+
+@router.get("/kpi", summary="Số liệu điều hành của một tỉnh từ hồ sơ đồng bộ (§8)")
+def get_kpi(request: HttpRequest, params: Query[KpiParams]) -> dict[str, Any]:
+    national_only()
+    period = period_from(params.from_, params.to, today=timezone.localdate())
+    return province_kpi(params.province, period)
 
 
 class PublicSnapshot(Schema):

@@ -202,6 +202,39 @@ def figures_from(scored: list[Scored]) -> dict[str, int]:
     }
 
 
+def _rate(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def province_kpi(code: str, period: Period) -> dict[str, Any]:
+    """§8's figures for a province that its snapshots and the national catalog can tell
+    (the ones needing a dossier's whole history — open and overdue at the period's end —
+    are the province's own)."""
+    scored = province_scored(code, period)
+    m = scored.metrics
+    received, finished = m.get("received", 0), m.get("finished", 0)
+    on_time = m.get("finished_on_time", 0)
+    procedures, online = m.get("procedures", 0), m.get("procedures_online", 0)
+    return {
+        "province": code,
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "procedures_total": procedures,
+        "procedures_online": online,
+        "procedures_online_share": _rate(online, procedures),
+        "dossiers_received": received,
+        "dossiers_online": m.get("received_online", 0),
+        "online_rate": _rate(m.get("received_online", 0), received),
+        "dossiers_finished": finished,
+        "on_time_rate": _rate(on_time, finished),
+        "overdue_rate": _rate(finished - on_time, finished),
+        "digitized_rate": _rate(m.get("digitized", 0), received),
+        "e_result_rate": _rate(m.get("e_result", 0), finished),
+        "payments_online_count": m.get("payments_online", 0),
+        "payments_online_amount": m.get("payments_online_amount", 0),
+    }
+
+
 def province_name(code: str) -> str:
     name = province_names().get(code)
     if name is None:
