@@ -43,6 +43,8 @@ class Peer(models.Model):
 class ReceivedMessage(models.Model):
     """A message id already applied (or found stale): a second copy is a duplicate."""
 
+    # The key is the only index: each batch inserts 500 of these.
+    pk = models.CompositePrimaryKey("province", "message_id")
     province = models.CharField(max_length=2)
     message_id = models.UUIDField()
     code = models.CharField(max_length=64)
@@ -50,11 +52,6 @@ class ReceivedMessage(models.Model):
     received_at = models.DateTimeField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["province", "message_id"], name="national_message_unique"
-            ),
-        ]
         verbose_name = _("thông điệp đã nhận")
         verbose_name_plural = _("thông điệp đã nhận")
 
@@ -188,15 +185,11 @@ class ProvinceCounter(Metrics):
     """How many snapshots of a province count towards each metric on a day
     (Asia/Ho_Chi_Minh): what the ranking of the 34 provinces sums."""
 
+    pk = models.CompositePrimaryKey("province", "day")
     province = models.CharField(max_length=2)
     day = models.DateField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["province", "day"], name="national_province_counter_unique"
-            ),
-        ]
         verbose_name = _("bộ đếm cấp tỉnh")
         verbose_name_plural = _("bộ đếm cấp tỉnh")
 
@@ -207,16 +200,12 @@ class ProvinceCounter(Metrics):
 class AgencyCounter(Metrics):
     """The same counts by the agency that handled the dossier: the drill-down's numbers."""
 
+    pk = models.CompositePrimaryKey("province", "agency_code", "day")
     province = models.CharField(max_length=2)
     agency_code = models.CharField(max_length=64)
     day = models.DateField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["province", "agency_code", "day"], name="national_agency_counter_unique"
-            ),
-        ]
         indexes = [
             models.Index(fields=["province", "day"], name="national_agency_counter_day"),
         ]
