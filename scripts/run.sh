@@ -16,6 +16,12 @@ export MOTCUA_DEMO=${MOTCUA_DEMO:-1}
 export MOTCUA_PAYMENT_SANDBOX=${MOTCUA_PAYMENT_SANDBOX:-1}
 export MOTCUA_ESIGN_TRUST_DEMO_CA=${MOTCUA_ESIGN_TRUST_DEMO_CA:-1}
 var=${MOTCUA_VAR_DIR:-$PWD/var}
+# The demo province (46, thành phố Huế) sends its dossiers to a national instance beside it
+# (`make national`, port 8001). Until that instance has its key (made by `make national`) the
+# changes are held, and the sync page says why.
+export MOTCUA_PROVINCE_CODE=${MOTCUA_PROVINCE_CODE:-46}
+export MOTCUA_SYNC_KEY_FILE=${MOTCUA_SYNC_KEY_FILE:-$var/sync-key.pem}
+export MOTCUA_NATIONAL_URL=${MOTCUA_NATIONAL_URL:-http://127.0.0.1:${MOTCUA_NATIONAL_PORT:-8001}}
 # Each gunicorn worker process writes its request metrics here; /metrics adds them up. Files
 # left by an earlier run would be counted again.
 export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-$var/prometheus}
