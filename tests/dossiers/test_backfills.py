@@ -41,9 +41,11 @@ def before_the_field(dossier: Dossier, *, paid_online: bool) -> None:
 
 
 def test_the_earliest_online_payment_else_reception(walker):
+    # One paid row per dossier (a later confirmation is an overpayment): the moment is the
+    # paid online row's, not a failed attempt's before it or the overpayment's after it.
     two_paid = walker.dossier_in(State.RECEIVED)
-    payment(two_paid, "A1", method="cash", paid_at=datetime(2026, 3, 2, 11, tzinfo=TZ))
-    payment(two_paid, "A2", paid_at=datetime(2026, 3, 5, 8, tzinfo=TZ))
+    payment(two_paid, "A1", status="failed", paid_at=datetime(2026, 3, 2, 11, tzinfo=TZ))
+    payment(two_paid, "A2", status="overpaid", paid_at=datetime(2026, 3, 5, 8, tzinfo=TZ))
     payment(two_paid, "A3", paid_at=datetime(2026, 3, 3, 15, tzinfo=TZ))
     payment(two_paid, "A4", status="pending")
     before_the_field(two_paid, paid_online=True)
