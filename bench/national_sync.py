@@ -288,6 +288,7 @@ def fill(count: int, provinces: list[str], agencies: int) -> float:
     from django.db import connection
 
     from motcua.national.counters import national_counters_rebuild
+    from motcua.national.models import AgencyCounter, ProvinceCounter
 
     started = time.perf_counter()
     chunk = 1_000_000
@@ -323,8 +324,8 @@ def fill(count: int, provinces: list[str], agencies: int) -> float:
         cursor.execute("ANALYZE national_snapshot")
     rows = national_counters_rebuild()
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE national_province_counter")
-        cursor.execute("ANALYZE national_agency_counter")
+        for model in (ProvinceCounter, AgencyCounter):
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
     print(f"  counters rebuilt: {rows:,} agency-level rows")
     return time.perf_counter() - started
 

@@ -37,7 +37,8 @@ def rows_upsert(
         import psycopg
 
         selected = ", ".join(f"c{i}{c.cast}" for i, c in enumerate(columns))
-        arrays = ", ".join(f"%s::{c.pg_type}[]" for c in columns)
+        # %b: the arrays travel in binary, no text quoting of every element.
+        arrays = ", ".join(f"%b::{c.pg_type}[]" for c in columns)
         aliases = ", ".join(f"c{i}" for i in range(len(columns)))
         sql = (
             f"INSERT INTO {quote(table)} ({names}) SELECT {selected} "
