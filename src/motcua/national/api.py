@@ -19,6 +19,7 @@ from ninja import Query, Router, Schema
 from ninja.throttling import BaseThrottle
 from pydantic import Field
 
+from motcua.core.apischema import errors
 from motcua.core.errors import MotcuaError, NotFound, ValidationFailed
 from motcua.core.http import client_ip
 from motcua.index.engine import period_from
@@ -70,7 +71,8 @@ class SyncThrottle(BaseThrottle):
 
 @router.post(
     "/sync",
-    response=SyncAnswer,
+    # 404 outside national mode; 401 for an unknown or revoked key (§12.1).
+    response={200: SyncAnswer, **errors(400, 401, 404, 413, 415)},
     summary="Nhận gói tin đồng bộ có chữ ký (§12.1)",
     throttle=[SyncThrottle()],
 )
@@ -97,7 +99,11 @@ class PeriodParams(Schema):
     to: str | None = None
 
 
-@router.get("/ranking", summary="Xếp hạng 34 tỉnh, thành phố theo chỉ số phục vụ (§7)")
+@router.get(
+    "/ranking",
+    response={200: dict[str, Any], **errors(400, 404)},
+    summary="Xếp hạng 34 tỉnh, thành phố theo chỉ số phục vụ (§7)",
+)
 def get_ranking(request: HttpRequest, params: Query[PeriodParams]) -> dict[str, Any]:
     national_only()
     return ranking(period_from(params.from_, params.to, today=timezone.localdate()))
@@ -107,7 +113,11 @@ class KpiParams(PeriodParams):
     province: str
 
 
-@router.get("/kpi", summary="Số liệu điều hành của một tỉnh từ hồ sơ đồng bộ (§8)")
+@router.get(
+    "/kpi",
+    response={200: dict[str, Any], **errors(400, 404)},
+    summary="Số liệu điều hành của một tỉnh từ hồ sơ đồng bộ (§8)",
+)
 def get_kpi(request: HttpRequest, params: Query[KpiParams]) -> dict[str, Any]:
     national_only()
     period = period_from(params.from_, params.to, today=timezone.localdate())
@@ -126,7 +136,7 @@ class PublicSnapshot(Schema):
 
 @router.get(
     "/dossiers/{code}/public",
-    response=PublicSnapshot,
+    response={200: PublicSnapshot, **errors(404)},
     summary="Tra cứu công khai hồ sơ đã đồng bộ (không có dữ liệu cá nhân)",
 )
 def public_snapshot(request: HttpRequest, code: str) -> dict[str, Any]:
