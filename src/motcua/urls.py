@@ -14,6 +14,7 @@ from motcua.portal import views_account as portal_account_views
 admin.site.site_header = "motcua — Quản trị hệ thống"
 admin.site.site_title = "motcua"
 admin.site.index_title = "Quản trị"
+admin.site.index_template = "sync/admin_index.html"
 # The admin's login form would check passwords without the lockout (portal.lockout).
 admin.site.login = portal_account_views.admin_sign_in  # type: ignore[assignment,method-assign]
 

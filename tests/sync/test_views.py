@@ -181,3 +181,15 @@ def test_the_page_reads_a_fixed_number_of_queries(
     client.force_login(province_admin)
     with django_assert_max_num_queries(10):
         assert client.get(URL).status_code == 200
+
+
+def test_the_admin_home_links_the_sync_page(client):
+    root = UserFactory(username="goc", is_staff=True, is_superuser=True)
+    client.force_login(root)
+
+    page = client.get("/admin/")
+
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert '<a href="/mot-cua/dong-bo/">Đồng bộ Cổng DVC quốc gia</a>' in body
+    assert '<a href="/thanh-toan/hoan-tien/">Hoàn tiền thu trùng</a>' in body
