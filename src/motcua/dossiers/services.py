@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,6 +39,7 @@ from motcua.dossiers.lifecycle import (
     Action,
     Record,
     dossier_event_write,
+    dossier_event_written,
     dossier_lock,
     record_apply,
     record_refusal,
@@ -45,6 +47,7 @@ from motcua.dossiers.lifecycle import (
     transition_apply,
     transition_refusal,
 )
+from motcua.dossiers.lifecycle.events import Tail
 from motcua.dossiers.models import (
     ApplicantKind,
     Channel,
@@ -104,7 +107,6 @@ def dossier_create(
             _("Phải ghi họ tên người nộp hồ sơ."), fields={"applicant_name": "required"}
         )
     applicant_name = person_name_clean(applicant_name)
-    is_counter = user_has_role(actor, Role.RECEPTION, agency.pk)
     if channel == Channel.ONLINE:
         if not procedure.offers_online:
             raise ValidationFailed(
@@ -115,7 +117,7 @@ def dossier_create(
             raise PermissionDenied(_("Cần đăng nhập bằng tài khoản công dân để nộp trực tuyến."))
         applicant: User | None = actor
     else:
-        if not is_counter:
+        if not user_has_role(actor, Role.RECEPTION, agency.pk):
             raise PermissionDenied(
                 _("Chỉ cán bộ một cửa của %(agency)s được nhập hồ sơ trực tiếp.")
                 % {"agency": agency.name}
@@ -131,7 +133,9 @@ def dossier_create(
         due = fee_amount_due(procedure, fee_choice, channel=channel)
         choice = due.choice
     fee = due.amount if due is not None else 0
-    with transaction.atomic():
+    # Inside a caller's transaction (the online application, the walk-in) a failure here fails
+    # the caller's whole write anyway: no savepoint.
+    with transaction.atomic(savepoint=False):
         dossier = Dossier.objects.create(
             reference=_new_reference(moment),
             procedure=procedure,
@@ -258,10 +262,18 @@ def _form_changes(
     applicant: dict[str, str] | None,
     registry_used: bool,
     fee_choice: Mapping[str, str] | None,
+    agency_checked: bool = False,
 ) -> dict[str, Any]:
-    """The fields a declaration changes, checked (the row is locked by the caller)."""
+    """The fields a declaration changes, checked (the row is locked by the caller).
+    `agency_checked`: the dossier was created in this transaction, for this agency, after
+    the same check."""
     _form_data_check(form_data)
-    if agency is not None and not dossier.procedure.agencies.filter(pk=agency.pk).exists():
+    checked = agency_checked and agency is not None and agency.pk == dossier.agency_id
+    if (
+        agency is not None
+        and not checked
+        and not dossier.procedure.agencies.filter(pk=agency.pk).exists()
+    ):
         raise ValidationFailed(
             _("%(agency)s không giải quyết thủ tục này.") % {"agency": agency.name},
             fields={"agency": "invalid"},
@@ -286,7 +298,12 @@ def _form_changes(
 
 
 def _form_save_locked(
-    *, actor: User, dossier: Dossier, changes: dict[str, Any], at: datetime | None
+    *,
+    actor: User,
+    dossier: Dossier,
+    changes: dict[str, Any],
+    at: datetime | None,
+    after: Tail | None = None,
 ) -> Dossier:
     form_data = changes["form_data"]
     updated = record_apply(
@@ -294,6 +311,7 @@ def _form_save_locked(
         dossier=dossier,
         action=Record.FORM_SAVE,
         at=at,
+        after=after,
         payload={
             "fields": len(form_data),
             "registry_used": bool(changes.get("registry_used") or dossier.registry_used),
@@ -348,16 +366,22 @@ def dossier_form_save(
 
 
 def dossier_documents_missing(
-    dossier: Dossier, *, also_attached: set[int] | frozenset[int] = frozenset()
+    dossier: Dossier,
+    *,
+    also_attached: set[int] | frozenset[int] = frozenset(),
+    new: bool = False,
 ) -> list[Any]:
     """Required documents with nothing attached by the applicant (uploaded or reused, or
     posted with the submission: `also_attached`), leaving out the declaration that the filled
-    e-form replaces."""
-    attached = set(
-        dossier.documents.filter(kind=DossierDocument.Kind.SUBMITTED).values_list(
-            "required_document_id", flat=True
+    e-form replaces. `new`: the dossier was created in this transaction, so nothing is
+    attached to it yet but `also_attached`."""
+    attached = set(also_attached)
+    if not new:
+        attached |= set(
+            dossier.documents.filter(kind=DossierDocument.Kind.SUBMITTED).values_list(
+                "required_document_id", flat=True
+            )
         )
-    ) | set(also_attached)
     documents = list(dossier.procedure.documents.all())
     covered = attached | documents_covered_by_eform(dossier.procedure, documents)
     return [
@@ -366,12 +390,16 @@ def dossier_documents_missing(
 
 
 def _submission_check(
-    dossier: Dossier, form_data: dict[str, Any], also_attached: set[int] | frozenset[int]
+    dossier: Dossier,
+    form_data: dict[str, Any],
+    also_attached: set[int] | frozenset[int],
+    *,
+    new: bool = False,
 ) -> None:
     """A submission needs a declaration that satisfies the e-form's schema and every required
     document; the refusal lists every problem at once, each under its field."""
     errors = eform_errors(eform_of(dossier.procedure), form_data or {})
-    missing = dossier_documents_missing(dossier, also_attached=also_attached)
+    missing = dossier_documents_missing(dossier, also_attached=also_attached, new=new)
     fields: dict[str, str] = dict(errors) | {
         f"document_{d.pk}": _("Chưa đính kèm giấy tờ bắt buộc này.") for d in missing
     }
@@ -391,7 +419,9 @@ def _submission_check(
         )
 
 
-def _submit_locked(*, actor: User, dossier: Dossier, at: datetime | None) -> Dossier:
+def _submit_locked(
+    *, actor: User, dossier: Dossier, at: datetime | None, after: Tail | None = None
+) -> Dossier:
     """The submission on the locked, checked row. The amount announced at submission is the
     one owed: the rule over the catalog as it is now and the applicant's pick (a missing pick
     refuses the submission); it is written with the submission, in its one event."""
@@ -402,7 +432,7 @@ def _submit_locked(*, actor: User, dossier: Dossier, at: datetime | None) -> Dos
         dossier.save(update_fields=["fee_amount", "fee_choice"])
         payload = {"fee_amount": due.amount, "fee_choice": due.choice}
     return transition_apply(
-        actor=actor, dossier=dossier, action=Action.SUBMIT, at=at, payload=payload
+        actor=actor, dossier=dossier, action=Action.SUBMIT, at=at, payload=payload, after=after
     )
 
 
@@ -447,14 +477,18 @@ def dossier_apply_online(
     `attach`, the earlier results one `reuse`; the submission one `submit`.
 
     `created` runs in the transaction right after a new draft is made (the page's
-    double-submission guard records the dossier it made there)."""
+    double-submission guard records the dossier it made there).
+
+    A new draft is not read again: its row was inserted in this transaction, so no one else
+    sees it before the commit, and the procedure's fee lines and required documents are read
+    once for every check and the fee rule (`_with_catalog`)."""
     moment = at or timezone.now()
     with transaction.atomic():
         fresh = dossier is None
         if dossier is None:
             dossier = dossier_create(
                 actor=actor,
-                procedure=procedure,
+                procedure=_with_catalog(procedure),
                 agency=agency,
                 channel=Channel.ONLINE,
                 applicant_id_number=actor.personal_id or "",
@@ -463,7 +497,10 @@ def dossier_apply_online(
             )
             if created is not None:
                 created(dossier)
-        locked = dossier_lock(dossier, expected_version=None if fresh else expected_version)
+            locked = dossier
+        else:
+            locked = dossier_lock(dossier, expected_version=expected_version)
+            prefetch_related_objects([locked.procedure], "fees", "documents")
         _refuse_unless(record_refusal(actor, locked, Record.FORM_SAVE))
         if files:
             _refuse_unless(record_refusal(actor, locked, Record.ATTACH))
@@ -474,13 +511,23 @@ def dossier_apply_online(
             applicant=applicant,
             registry_used=registry_used,
             fee_choice=fee_choice,
+            agency_checked=fresh,
         )
         if submit:
             _refuse_unless(transition_refusal(actor, locked, Action.SUBMIT))
             _submission_check(
-                locked, form_data, {f.required_document.pk for f in files if f.required_document}
+                locked,
+                form_data,
+                {f.required_document.pk for f in files if f.required_document},
+                new=fresh,
             )
-        locked = _form_save_locked(actor=actor, dossier=locked, changes=changes, at=moment)
+        locked = _form_save_locked(
+            actor=actor,
+            dossier=locked,
+            changes=changes,
+            at=moment,
+            after=dossier_event_written(locked),
+        )
         if files:
             documents_attach_locked(
                 actor=actor,
@@ -490,8 +537,24 @@ def dossier_apply_online(
                 at=moment,
             )
         if submit:
-            locked = _submit_locked(actor=actor, dossier=locked, at=moment)
+            locked = _submit_locked(
+                actor=actor, dossier=locked, at=moment, after=dossier_event_written(locked)
+            )
     return locked
+
+
+def _with_catalog(procedure: Procedure) -> Procedure:
+    """A copy of `procedure` holding its fee lines and required documents, read once for the
+    request: the fee rule and the submission's checks read them through `fees.all()` and
+    `documents.all()`. A copy, so that the caller's instance keeps no list a later change of
+    the catalog would leave stale."""
+    copy = Procedure.from_db(
+        procedure._state.db,
+        [f.attname for f in Procedure._meta.concrete_fields],
+        [getattr(procedure, f.attname) for f in Procedure._meta.concrete_fields],
+    )
+    prefetch_related_objects([copy], "fees", "documents")
+    return copy
 
 
 # --- the processing officer asks the counter for a supplement ------------------------------

@@ -18,7 +18,7 @@ Import from here.
 
 from __future__ import annotations
 
-from motcua.dossiers.lifecycle.events import dossier_event_write
+from motcua.dossiers.lifecycle.events import dossier_event_write, dossier_event_written
 from motcua.dossiers.lifecycle.lock import dossier_conflict, dossier_lock
 from motcua.dossiers.lifecycle.permissions import (
     ALLOWED,
@@ -69,6 +69,7 @@ __all__ = [
     "allowed_actions",
     "dossier_conflict",
     "dossier_event_write",
+    "dossier_event_written",
     "dossier_lock",
     "dossier_permissions",
     "dossier_record",

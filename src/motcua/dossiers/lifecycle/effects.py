@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from motcua.catalog.models import WorkflowStep
+from motcua.core.calendar import working_calendar
 from motcua.core.errors import MotcuaError, TransitionNotAllowed, ValidationFailed
 from motcua.core.worktime import WorkingCalendar
 from motcua.directory.models import Agency, Role, User
@@ -35,8 +37,13 @@ class _Change:
     action: str
     at: datetime
     payload: dict[str, Any]
-    calendar: WorkingCalendar
     fields: set[str]
+
+    @cached_property
+    def calendar(self) -> WorkingCalendar:
+        """The agency's working calendar, read only by the effects that move a due date (a
+        submission or a withdrawal never reads the calendar's overrides)."""
+        return working_calendar(self.dossier.agency.office_hours)
 
     def set(self, **values: Any) -> None:
         for name, value in values.items():

@@ -28,6 +28,10 @@ class Tail:
     hash: str
 
 
+# The event an instance last wrote, kept on it for `dossier_event_written`.
+_WRITTEN = "_motcua_event_written"
+
+
 def dossier_event_tail(dossier: Dossier) -> Tail:
     last = (
         DossierEvent.objects.filter(dossier=dossier)
@@ -92,7 +96,16 @@ def dossier_event_write(
         prev=after.hash,
     )
     event.save(force_insert=True)
+    setattr(dossier, _WRITTEN, Tail(event.at, seq, event.hash))
     return event
+
+
+def dossier_event_written(dossier: Dossier) -> Tail | None:
+    """The tail after the last event written through this instance, or None. A service that
+    writes several events of one request under its one lock (create, form_save, submit) passes
+    it on as `after` instead of reading it again; only that service knows that nothing it wrote
+    was rolled back since, so the tail is never taken implicitly."""
+    return getattr(dossier, _WRITTEN, None)
 
 
 def jsonable(payload: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from motcua.core.outbox import outbox_write
 from motcua.counters.services import counters_move
 from motcua.directory.models import User
-from motcua.dossiers.lifecycle.events import dossier_event_write
+from motcua.dossiers.lifecycle.events import Tail, dossier_event_write
 from motcua.dossiers.lifecycle.lock import dossier_lock
 from motcua.dossiers.lifecycle.table import NOTIFY_APPLICANT_RECORDS
 from motcua.dossiers.lifecycle.transition import _national_holds, _reachable
@@ -56,9 +56,11 @@ def record_apply(
     note: str = "",
     payload: dict[str, Any] | None = None,
     changes: dict[str, Any] | None = None,
+    after: Tail | None = None,
 ) -> Dossier:
     """On a row the caller locked: apply `changes` to flag fields (never `state`), move the
-    index counters by the change, bump the version once and append one event."""
+    index counters by the change, bump the version once and append one event (after `after`,
+    the tail the caller just wrote, when it passes one: `dossier_event_written`)."""
     if changes and "state" in changes:
         raise ValueError("dossier_record never changes the state; use dossier_transition.")
     locked = dossier
@@ -70,7 +72,13 @@ def record_apply(
     locked.save(update_fields=[*(changes or {}), "version", "updated_at"])
     counters_move(before, contributions(locked))
     event = dossier_event_write(
-        dossier=locked, actor=actor, action=action, at=moment, note=note, payload=payload
+        dossier=locked,
+        actor=actor,
+        action=action,
+        at=moment,
+        note=note,
+        payload=payload,
+        after=after,
     )
     if _national_holds(locked):
         # A record changes facts the national portal carries (payment, digitisation, rating).

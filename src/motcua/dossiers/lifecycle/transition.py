@@ -10,7 +10,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from motcua.core.calendar import working_calendar
 from motcua.core.errors import (
     MotcuaError,
     PermissionDenied,
@@ -23,6 +22,7 @@ from motcua.directory.models import Role, User
 from motcua.directory.selectors import user_has_role
 from motcua.dossiers.lifecycle.effects import _EFFECTS, _GUARDS, _INPUTS, _Change, _no_effect
 from motcua.dossiers.lifecycle.events import (
+    Tail,
     dossier_event_tail,
     dossier_event_write,
     dossier_moment_check,
@@ -147,11 +147,12 @@ def transition_apply(
     at: datetime | None = None,
     note: str = "",
     payload: dict[str, Any] | None = None,
+    after: Tail | None = None,
 ) -> Dossier:
     """The transition on a row the caller locked (`dossier_lock`) in its transaction: for a
     service that carries several intents of one request under one lock. Guard (the table,
     who, the effect's own guard), then apply: the effect, one version, the counters, one
-    event, the outbox."""
+    event (after `after`, the tail the caller just wrote, when it passes one), the outbox."""
     locked = dossier
     refusal = transition_refusal(actor, locked, action)
     if refusal is not None:
@@ -159,7 +160,7 @@ def transition_apply(
     rule = TABLE[(locked.state, action)]
     payload = dict(payload or {})
     moment = at or timezone.now()
-    tail = dossier_event_tail(locked)
+    tail = after or dossier_event_tail(locked)
     dossier_moment_check(locked, moment, tail.at)
     change = _Change(
         dossier=locked,
@@ -167,7 +168,6 @@ def transition_apply(
         action=action,
         at=moment,
         payload=payload,
-        calendar=working_calendar(locked.agency.office_hours),
         fields=set(),
     )
     guard = _GUARDS.get(action)
