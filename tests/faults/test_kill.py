@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -99,6 +101,26 @@ def environment(var: Path) -> dict[str, str]:
     return env
 
 
+def dossiers_written(database: Path, walker: subprocess.Popen, at_least: int) -> int:
+    """How many dossiers the walk has committed, polled read-only until there are `at_least`."""
+    deadline = time.monotonic() + 120
+    count = 0
+    while time.monotonic() < deadline and walker.poll() is None:
+        count = dossier_count(database)
+        if count >= at_least:
+            return count
+        time.sleep(0.2)
+    return count
+
+
+def dossier_count(database: Path) -> int:
+    try:
+        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)) as db:
+            return int(db.execute("SELECT count(*) FROM dossiers_dossier").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0  # the writer holds the lock for longer than the timeout
+
+
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         list(args), env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
@@ -121,7 +143,9 @@ def test_kill_9_mid_submission_leaves_no_half_written_dossier(tmp_path):
     done = run(env, str(BIN / "python"), str(DRIVER), "setup", "--province", PROVINCE)
     assert done.returncode == 0, done.stderr
 
+    database = var / "motcua.sqlite3"
     for seed in (1, 2):
+        before = dossier_count(database)
         walker = subprocess.Popen(
             [*WALK, "--count", "1000", "--seed", str(seed)],
             env=env,
@@ -130,7 +154,11 @@ def test_kill_9_mid_submission_leaves_no_half_written_dossier(tmp_path):
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        time.sleep(4 + seed)  # Django starts, then transitions flow for a few seconds.
+        # Kill once the walk is writing (Django's start takes long on a loaded machine), then a
+        # moment later so that the kill lands in some transaction rather than between walks.
+        written = dossiers_written(database, walker, at_least=before + 20)
+        time.sleep(0.3 * seed)
+        assert written >= before + 20
         assert walker.poll() is None, "the walk ended before it could be killed"
         os.killpg(walker.pid, signal.SIGKILL)
         walker.wait(timeout=10)
