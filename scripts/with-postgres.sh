@@ -31,4 +31,6 @@ trap cleanup EXIT
 "${as_pg[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w start \
   -o "-h 127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" >/dev/null
 export DATABASE_URL="postgres://motcua@127.0.0.1:$port/postgres"
+# For tests that start and restart a cluster of their own (tests/faults/test_pg_restart.py).
+export MOTCUA_TEST_PG_BIN="$bin"
 "$@"

@@ -8,6 +8,7 @@ from django.views.defaults import page_not_found
 
 from motcua.api import api
 from motcua.core.health import healthz
+from motcua.core.http import bad_request
 from motcua.core.metrics import metrics_view
 from motcua.portal import views_account as portal_account_views
 
@@ -58,3 +59,4 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 handler404 = not_found
+handler400 = bad_request

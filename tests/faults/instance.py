@@ -41,9 +41,12 @@ def on_postgres() -> bool:
 class Instance:
     """`source`: a prepared instance whose database this one starts from (a copy of the SQLite
     file, or a PostgreSQL database made with it as template) and whose static files it serves:
-    migrating takes most of a fault test's time otherwise."""
+    migrating takes most of a fault test's time otherwise. `cluster`: the PostgreSQL server to
+    make the database on, when not DATABASE_URL's (tests/faults/cluster.py)."""
 
-    def __init__(self, base: Path, *, source: Instance | None = None, **env: str):
+    def __init__(
+        self, base: Path, *, source: Instance | None = None, cluster: str = "", **env: str
+    ):
         self.var = base / "var"
         self.var.mkdir(parents=True)
         self.static = source.static if source is not None else self.var / "static"
@@ -76,17 +79,18 @@ class Instance:
             **env,
         )
         (self.var / "prometheus").mkdir()
+        self.cluster = cluster or os.environ.get("DATABASE_URL", "")
         if on_postgres():
             self.database_url = _database_create(
-                os.environ["DATABASE_URL"], template=source.database_url if source else ""
+                self.cluster, template=source.database_url if source else ""
             )
             self.env["DATABASE_URL"] = self.database_url
         elif source is not None:
             for name in ("motcua.sqlite3", "secret_key"):
                 shutil.copy(source.var / name, self.var / name)
 
-    def clone(self, base: Path, **env: str) -> Instance:
-        return Instance(base, source=self, **env)
+    def clone(self, base: Path, *, cluster: str = "", **env: str) -> Instance:
+        return Instance(base, source=self, cluster=cluster, **env)
 
     @property
     def url(self) -> str:
@@ -178,7 +182,7 @@ class Instance:
         self.server = _kill(self.server, signal.SIGTERM)
         self.worker = _kill(self.worker, signal.SIGTERM)
         if self.database_url:
-            _database_drop(os.environ["DATABASE_URL"], self.database_url)
+            _database_drop(self.cluster, self.database_url)
 
 
 def _kill(process: subprocess.Popen | None, how: signal.Signals) -> None:
@@ -197,13 +201,31 @@ def _database_create(cluster_url: str, *, template: str) -> str:
     import psycopg
 
     name = f"faults_{secrets.token_hex(4)}"
+    url = urlunsplit(urlsplit(cluster_url)._replace(path=f"/{name}"))
+    same_cluster = urlsplit(template).netloc == urlsplit(cluster_url).netloc
     with psycopg.connect(cluster_url, autocommit=True) as connection:
-        if template:
+        if template and same_cluster:
             source = urlsplit(template).path.lstrip("/")
             connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
         else:
             connection.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit(urlsplit(cluster_url)._replace(path=f"/{name}"))
+    if template and not same_cluster:
+        _database_copy(template, url)
+    return url
+
+
+def _database_copy(source: str, target: str) -> None:
+    pg_bin = Path(os.environ.get("MOTCUA_TEST_PG_BIN", "/usr/bin"))
+    dump = subprocess.Popen(
+        [str(pg_bin / "pg_dump"), "--format=custom", "--dbname", source], stdout=subprocess.PIPE
+    )
+    restored = subprocess.run(
+        [str(pg_bin / "pg_restore"), "--no-owner", "--dbname", target],
+        stdin=dump.stdout,
+        capture_output=True,
+        timeout=120,
+    )
+    assert dump.wait(timeout=120) == 0 and restored.returncode == 0, restored.stderr
 
 
 def _database_drop(cluster_url: str, url: str) -> None:

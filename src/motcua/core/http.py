@@ -39,11 +39,31 @@ _BUSY_FLAG = "_motcua_database_busy"
 
 
 def database_busy(error: BaseException) -> bool:
-    """SQLite's answer when another writer held the database longer than the busy timeout
-    (the `timeout` of the database OPTIONS): worth trying again shortly, not a fault."""
-    from django.db import OperationalError
+    """The database cannot answer now, and the request is worth trying again shortly, not a
+    fault: SQLite's answer when another writer held the database longer than the busy timeout
+    (the `timeout` of the database OPTIONS), or a connection to PostgreSQL lost or refused
+    (a restart, a failover). Either way the request's transaction did not commit."""
+    from django.db import InterfaceError, OperationalError
 
-    return isinstance(error, OperationalError) and "is locked" in str(error)
+    if isinstance(error, OperationalError) and "is locked" in str(error):
+        return True
+    return isinstance(error, OperationalError | InterfaceError) and _connection_lost(
+        error.__cause__
+    )
+
+
+# PostgreSQL's connection exceptions (class 08) and its refusals while shutting down, after a
+# crash, or while starting (57P01-57P03).
+_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03")
+
+
+def _connection_lost(cause: BaseException | None) -> bool:
+    if not type(cause).__module__.startswith("psycopg"):
+        return False
+    sqlstate = getattr(cause, "sqlstate", None)
+    # Without a SQLSTATE no server answered at all: the connection was refused, reset or is
+    # already closed.
+    return sqlstate is None or sqlstate.startswith(_UNAVAILABLE_STATES)
 
 
 def busy_response(request: HttpRequest) -> HttpResponse:
@@ -63,6 +83,21 @@ def busy_response(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 400 page (`handler400`), except where the database could not answer: a session
+    that could not be saved at the end of a request becomes a 400 in Django
+    (`SessionInterrupted`, raised while handling the database's error), and it is the same
+    "try again shortly" as any other."""
+    from django.views.defaults import bad_request as django_bad_request
+
+    cause: BaseException | None = exception
+    while cause is not None:
+        if database_busy(cause):
+            return busy_response(request)
+        cause = cause.__cause__ or cause.__context__
+    return django_bad_request(request, exception)
+
+
 def _note_busy(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
     error = sys.exc_info()[1]
     if request is not None and error is not None and database_busy(error):
@@ -70,7 +105,8 @@ def _note_busy(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -
 
 
 class DatabaseBusyMiddleware:
-    """SQLite's "database is locked" becomes a 503 with Retry-After, not a 500 and a traceback.
+    """A database that cannot answer now (`database_busy`: SQLite locked, PostgreSQL out of
+    reach) becomes a 503 with Retry-After, not a 500.
 
     A view's error reaches `process_exception`. One raised by a middleware further in (the
     session saved after a sign-in) has already become a 500 when it comes back here: Django
