@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from motcua.core.models import AuditEvent
-from motcua.counters.models import DailyCounter
+from motcua.counters.services import counters_apply
 from motcua.directory.models import ApiToken, Role
 from motcua.directory.tokens import api_token_create, api_token_revoke, secret_hash
 from tests.factories import AgencyFactory, CitizenFactory, staff
@@ -43,7 +43,7 @@ def figures(agency, other_agency):
         (other_agency, "payments_online", 4),
         (other_agency, "payments_online_amount", 999_000),
     ]:
-        DailyCounter.objects.create(agency=who, day=day, metric=metric, value=value)
+        counters_apply({(who.pk, day, metric): value})
 
 
 def bearer(secret: str) -> dict[str, str]:
@@ -115,7 +115,7 @@ def test_a_token_reads_the_agencies_below_the_one_it_names(client, agency):
     province = AgencyFactory(code="000.00.00.H99", name="UBND tỉnh thử nghiệm")
     agency.parent = province
     agency.save(update_fields=["parent"])
-    DailyCounter.objects.create(agency=agency, day=date(2026, 3, 2), metric="received", value=5)
+    counters_apply({(agency.pk, date(2026, 3, 2), "received"): 5})
     secret = api_token_create(actor=None, name="Tỉnh", agency_codes=[province.code]).secret
 
     assert kpi(client, agency, **bearer(secret)).json()["dossiers_received"] == 5
@@ -371,5 +371,6 @@ def test_a_token_is_read_on_the_primary_and_the_figures_on_the_replica(client, s
     on_replica = " ".join(q["sql"] for q in replica.captured_queries)
     assert "directory_apitoken" in on_primary
     assert "directory_apitoken" not in on_replica
-    assert "index_dailycounter" in on_replica
-    assert "index_dailycounter" not in on_primary
+    # The period's whole months are read from the monthly roll-up.
+    assert "counters_monthlycounter" in on_replica
+    assert "counters_monthlycounter" not in on_primary

@@ -4,15 +4,28 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 
+from tests.esign.fixtures import esign_pki_dir  # noqa: F401
+from tests.payments.conftest import sandbox_config
 from tests.security.world import World, world_build
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker) -> World:
+def world(django_db_setup, django_db_blocker, esign_pki_dir) -> World:  # noqa: F811
     """One world per module, in a transaction rolled back at the end: each test's own
     transaction is a savepoint inside it (as Django's `TestCase.setUpTestData`), so the walks
-    through the lifecycle are paid once, not once per row of the matrix."""
-    with django_db_blocker.unblock():
+    through the lifecycle are paid once, not once per row of the matrix. The sandbox gateway
+    with a known secret and the demo PKI stay configured for the module's tests."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            MOTCUA_ESIGN_DIR=str(esign_pki_dir),
+            MOTCUA_ESIGN_KEY_DIR=str(esign_pki_dir / "agencies"),
+            MOTCUA_ESIGN_TRUST_ROOTS=[str(esign_pki_dir / "ca.pem")],
+            MOTCUA_ESIGN_SIGNER="motcua.esign.signing.AgencyKeySigner",
+            MOTCUA_PAYMENT_GATEWAYS=sandbox_config(),
+            MOTCUA_PAYMENT_DEFAULT_GATEWAY="sandbox",
+        ),
+    ):
         outer = transaction.atomic()
         outer.__enter__()
         try:

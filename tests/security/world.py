@@ -20,7 +20,15 @@ from motcua.core.models import AuditEvent
 from motcua.directory.models import Agency, Division, Role, User
 from motcua.dossiers.lifecycle import Action
 from motcua.dossiers.models import Dossier, State
-from tests.factories import AgencyFactory, CitizenFactory, ProcedureFactory, staff
+from motcua.esign.pki import demo_pki_ensure
+from motcua.esign.services import result_generate
+from tests.factories import (
+    AgencyFactory,
+    CitizenFactory,
+    FeeLineFactory,
+    ProcedureFactory,
+    staff,
+)
 from tests.walker import PATHS, Walker
 
 # The actor kinds of every row of the matrix: who is refused, and who passes.
@@ -33,6 +41,7 @@ RIGHT = "right"
 
 HOME, OTHER, PARTNER = "home", "other", "partner"
 LAST_STEP = "in_progress_last_step"
+FEE = 150_000
 STAFF_ROLES = (Role.RECEPTION, Role.SPECIALIST, Role.APPROVER, Role.LEADER)
 
 
@@ -70,6 +79,7 @@ def world_build() -> World:
             ("Phê duyệt", Role.APPROVER, 30),
         ],
     )
+    FeeLineFactory(procedure=procedure, name="Lệ phí cấp Phiếu", amount=FEE)
     officers = {
         (key, role): staff(role, agency, username=f"sec_{key}_{role}")
         for key, agency in agencies.items()
@@ -96,7 +106,11 @@ def world_build() -> World:
         world.dossiers[state] = walker.dossier_in(state).pk
     # In progress at its last step (the approver's), where an approval can pass its guard.
     last = walker.dossier_in(State.IN_PROGRESS)
-    world.dossiers[LAST_STEP] = walker.act(last, Action.FORWARD).pk
+    last = walker.act(last, Action.FORWARD)
+    # Its result drafted and the agency's signing key made: what signing and approving needs.
+    demo_pki_ensure([home])
+    result_generate(actor=walker.approver, dossier=last, text="Chấp thuận cấp Phiếu.")
+    world.dossiers[LAST_STEP] = last.pk
     return world
 
 

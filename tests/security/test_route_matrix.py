@@ -1,0 +1,52 @@
+"""Every state-changing page of the site × anonymous / another citizen / staff of another
+agency / another role of the right agency / the applicant where only staff may act / the
+right actor. A wrong actor gets the page's exact refusal and the database is unchanged (every
+table, compared row by row); the right actor's post changes what the row says it changes, so
+each row can fail both ways. The rows are in rows.py; test_route_coverage.py holds that every
+state-changing route of the code has one."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.security.rows import DOSSIER_ROWS, SIGN_IN, Row
+from tests.security.world import RIGHT, changed_tables, client_for, fingerprint
+
+ROWS = DOSSIER_ROWS
+
+
+def _post(row: Row, world, client):
+    return client.post(row.url(world), row.data(world))
+
+
+def _cases(rows: list[Row]):
+    return [
+        pytest.param(row, kind, id=f"{row.route}[{row.label}]-{kind}")
+        for row in rows
+        for kind in (*row.refused, RIGHT)
+    ]
+
+
+@pytest.mark.parametrize(("row", "kind"), _cases(ROWS))
+def test_route_by_actor(world, db, row: Row, kind: str):
+    actors = row.actors(world)
+    if kind == RIGHT:
+        ((label, user),) = actors[RIGHT]
+        client = client_for(user)
+        before = row.effect(world)
+        response = _post(row, world, client)
+        after = row.effect(world)
+        assert response.status_code == row.passed, (label, response.content.decode())
+        assert row.done(before, after), (label, before, after)
+        return
+    users = actors.get(kind, [])
+    assert users, f"no {kind} actor"
+    for label, user in users:
+        # Signed in first: signing in writes `last_login`, the request must write nothing.
+        client = client_for(user)
+        before = fingerprint()
+        response = _post(row, world, client)
+        assert response.status_code == row.refused[kind], (label, response.status_code)
+        if row.refused[kind] == SIGN_IN:
+            assert response["Location"].startswith("/dang-nhap/?next="), label
+        assert changed_tables(before, fingerprint()) == [], label
