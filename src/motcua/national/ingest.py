@@ -34,7 +34,7 @@ from joserfc.jws import JWSRegistry
 
 from motcua.catalog.models import Procedure
 from motcua.core.errors import MotcuaError, ValidationFailed
-from motcua.national.bulk import Column, rows_upsert
+from motcua.national.bulk import Column, pipelined, rows_fetch, rows_upsert
 from motcua.national.contract import (
     BadBatch,
     Batch,
@@ -176,12 +176,72 @@ def snapshot_columns() -> list[Column]:
     ]
 
 
-def _province_lock(province: str) -> None:
-    """Batches of one province apply one after the other (PostgreSQL; SQLite's writers
-    queue anyway): the stored versions read below stay true until the commit."""
+@dataclass
+class _Known:
+    """What the tables already hold about a batch's valid messages."""
+
+    seen: set[uuid.UUID]  # ids already applied
+    stored: dict[str, dict[str, Any]]  # the province's snapshots of the codes: version, FACTS
+    foreign: set[str]  # codes another province holds
+    offers: set[str]  # procedure codes the national catalog offers online
+
+
+_LOCK = "SELECT pg_advisory_xact_lock(%s, %s)"
+_STORED = ("province", "code", "version", *FACTS)
+
+
+def _known(province: str, valid: list[Checked]) -> _Known:
+    """One read of the ids, one of the snapshots of the batch's codes (any province), one of
+    the catalog; on PostgreSQL after the province's lock, all in one round trip."""
+    ids = [c.id for c in valid]
+    codes = list({c.code for c in valid})
+    procedures = list({c.columns["procedure_code"] for c in valid})
+    known = _Known(seen=set(), stored={}, foreign=set(), offers=set())
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x4E41, int(province)])
+        quote = connection.ops.quote_name
+        # Batches of one province apply one after the other (SQLite's writers queue
+        # anyway): the versions read here stay true until the commit.
+        _, seen, snapshots, offers = rows_fetch(
+            [
+                (_LOCK, [0x4E41, int(province)]),
+                (
+                    f"SELECT message_id FROM {quote(ReceivedMessage._meta.db_table)} "
+                    "WHERE province = %s AND message_id = ANY(%b::uuid[])",
+                    [province, ids],
+                ),
+                (
+                    f"SELECT {', '.join(quote(c) for c in _STORED)} "
+                    f"FROM {quote(Snapshot._meta.db_table)} WHERE code = ANY(%b::text[])",
+                    [codes],
+                ),
+                (
+                    f"SELECT code FROM {quote(Procedure._meta.db_table)} "
+                    "WHERE code = ANY(%b::text[]) AND online = ANY(%b::text[])",
+                    [procedures, list(ONLINE_LEVELS)],
+                ),
+            ]
+        )
+        known.seen = {row[0] for row in seen}
+        snapshot_rows: Any = (dict(zip(_STORED, row, strict=True)) for row in snapshots)
+        known.offers = {row[0] for row in offers}
+    else:
+        known.seen = set(
+            ReceivedMessage.objects.filter(province=province, message_id__in=ids).values_list(
+                "message_id", flat=True
+            )
+        )
+        snapshot_rows = Snapshot.objects.filter(code__in=codes).values(*_STORED)
+        known.offers = set(
+            Procedure.objects.filter(code__in=procedures, online__in=ONLINE_LEVELS).values_list(
+                "code", flat=True
+            )
+        )
+    for row in snapshot_rows:
+        if row["province"] == province:
+            known.stored[row["code"]] = row
+        else:
+            known.foreign.add(row["code"])
+    return known
 
 
 def batch_apply(batch: Batch, *, now: datetime | None = None) -> Outcome:
@@ -192,26 +252,8 @@ def batch_apply(batch: Batch, *, now: datetime | None = None) -> Outcome:
     outcome = Outcome()
     stamp = connection.ops.adapt_datetimefield_value(now)
     with transaction.atomic():
-        _province_lock(province)
-        seen = set(
-            ReceivedMessage.objects.filter(
-                province=province, message_id__in=[c.id for c in valid]
-            ).values_list("message_id", flat=True)
-        )
-        stored: dict[str, dict[str, Any]] = {}
-        foreign: set[str] = set()
-        for row in Snapshot.objects.filter(code__in={c.code for c in valid}).values(
-            "province", "code", "version", *FACTS
-        ):
-            if row["province"] == province:
-                stored[row["code"]] = row
-            else:
-                foreign.add(row["code"])
-        offers = set(
-            Procedure.objects.filter(
-                code__in={c.columns["procedure_code"] for c in valid}, online__in=ONLINE_LEVELS
-            ).values_list("code", flat=True)
-        )
+        known = _known(province, valid) if valid else _Known(set(), {}, set(), set())
+        seen, stored = known.seen, known.stored
         latest: dict[str, dict[str, Any]] = {}
         remembered: list[tuple[str, uuid.UUID, str, uuid.UUID, Any]] = []
         for item in checked:
@@ -221,7 +263,7 @@ def batch_apply(batch: Batch, *, now: datetime | None = None) -> Outcome:
             if item.id in seen:
                 outcome.duplicates += 1
                 continue
-            if item.code in foreign and item.code not in stored:
+            if item.code in known.foreign and item.code not in stored:
                 outcome.rejected.append(_taken(item))
                 continue
             seen.add(item.id)
@@ -232,18 +274,20 @@ def batch_apply(batch: Batch, *, now: datetime | None = None) -> Outcome:
                 continue
             row = dict(item.columns)
             row["province"] = province
-            row["offers_online"] = row["procedure_code"] in offers
+            row["offers_online"] = row["procedure_code"] in known.offers
             row["updated_at"] = now
             latest[item.code] = row
             outcome.accepted += 1
-        _snapshots_write(latest.values())
-        _messages_remember(remembered)
         delta: Counter[AgencyKey] = Counter()
         for code, row in latest.items():
             delta.update(snapshot_contributions(row))
             if code in stored:
                 delta.subtract(snapshot_contributions(stored[code]))
-        national_counters_apply(province, delta)
+        # The writes go out together: one wait for the four statements.
+        with pipelined():
+            _snapshots_write(latest.values())
+            _messages_remember(remembered)
+            national_counters_apply(province, delta)
     return outcome
 
 
