@@ -28,6 +28,7 @@ own; a field without a subject is never prefilled.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -355,13 +356,53 @@ def _message(error: Any, hint: str) -> str:
     return _("Giá trị không hợp lệ.")
 
 
+@dataclass(frozen=True)
+class CompiledEform:
+    """What validating and drawing an e-form needs, built once per definition."""
+
+    source: dict[str, Any]  # a deep copy of the definition it was built from
+    fields: tuple[Field, ...]
+    by_name: dict[str, Field]
+    validator: Draft202012Validator
+
+
+# A definition is looked up by a cheap key (its title and field names) and taken only when
+# equal to the copy it was built from, so an e-form published again, or a dict changed in
+# place, is built anew; the few procedures with e-forms keep the cache small.
+_COMPILED: dict[tuple[Any, ...], CompiledEform] = {}
+_COMPILED_MAX = 512
+
+
+def eform_compiled(eform: dict[str, Any]) -> CompiledEform:
+    """The e-form's fields and its JSON Schema validator, built once per definition (a
+    request reads the procedure afresh, so identity alone would never hit)."""
+    schema = eform["schema"]
+    key = (eform.get("title"), tuple(schema.get("properties", ())), eform.get("generic"))
+    found = _COMPILED.get(key)
+    if found is not None and found.source == eform:
+        return found
+    source = copy.deepcopy(eform)
+    fields = tuple(eform_fields(source))
+    compiled = CompiledEform(
+        source=source,
+        fields=fields,
+        by_name={f.name: f for f in fields},
+        validator=Draft202012Validator(
+            source["schema"], format_checker=Draft202012Validator.FORMAT_CHECKER
+        ),
+    )
+    if len(_COMPILED) >= _COMPILED_MAX:
+        _COMPILED.clear()
+    _COMPILED[key] = compiled
+    return compiled
+
+
 def eform_errors(eform: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
     """Field name → the first Vietnamese message for it; "" holds form-wide problems."""
-    fields = {f.name: f for f in eform_fields(eform)}
-    hints = eform.get("ui", {}).get("fields", {})
-    validator = Draft202012Validator(
-        eform["schema"], format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
+    compiled = eform_compiled(eform)
+    fields = compiled.by_name
+    hints = compiled.source.get("ui", {}).get("fields", {})
+    validator = compiled.validator
     errors: dict[str, str] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.path)):
         if error.validator in ("required", "dependentRequired") and not error.path:

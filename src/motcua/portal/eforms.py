@@ -25,7 +25,7 @@ from motcua.catalog.eforms import (
     Field,
     date_display,
     date_parse,
-    eform_fields,
+    eform_compiled,
     generic_eform,
 )
 from motcua.directory.models import User
@@ -97,7 +97,7 @@ def store_answers(user: User, *, exclude: int | None = None) -> dict[About, Any]
     answers: dict[About, Any] = {}
     for form_data, procedure_id, eform in rows:
         if procedure_id not in forms:
-            forms[procedure_id] = eform_fields(eform or generic_eform())
+            forms[procedure_id] = form_fields(eform or generic_eform())
         for about, value in answers_about(forms[procedure_id], form_data or {}).items():
             answers.setdefault(about, value)
     return answers
@@ -284,4 +284,5 @@ def applicant_particulars(
 
 
 def form_fields(eform: dict[str, Any]) -> list[Field]:
-    return eform_fields(eform)
+    """The e-form's fields, built once per definition (`eform_compiled`)."""
+    return list(eform_compiled(eform).fields)
