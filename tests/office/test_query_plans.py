@@ -166,5 +166,5 @@ def test_the_queue_is_a_union_of_index_backed_parts_on_postgresql(province, spec
     assert len(union) == 2  # the status counts and the page's ids
     for plan in union:
         assert "dossier_agency_state_due" in plan, plan
-        assert "dossiers_dossier_current_step_id" in plan, plan
-        assert "dossiers_dossier_transfer_agency_id" in plan, plan
+        assert "dossier_current_step_set" in plan, plan
+        assert "dossier_transfer_agency_set" in plan, plan

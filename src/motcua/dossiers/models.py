@@ -54,6 +54,16 @@ class Rating(models.TextChoices):
     UNSATISFIED = "unsatisfied", _("Không hài lòng")
 
 
+def _set_index(field: str, name: str) -> models.Index:
+    """An index of an optional reference over the rows where it is set: no page looks a
+    dossier up by a missing office, applicant, step or assignee (each asks for a value, which
+    implies the condition), and a dossier without one — every imported dossier — is inserted
+    without touching the index."""
+    return models.Index(
+        fields=[field], condition=models.Q(**{f"{field}__isnull": False}), name=name
+    )
+
+
 class Dossier(models.Model):
     """A dossier (hồ sơ). `state` and the derived clock fields are written only by
     `dossiers.lifecycle.dossier_transition`."""
@@ -68,19 +78,29 @@ class Dossier(models.Model):
         FINANCIAL = "financial", _("Chờ thực hiện nghĩa vụ tài chính")
         OTHER = "other", _("Lý do khác")
 
-    reference = models.CharField(_("mã tham chiếu"), max_length=32, unique=True)
-    code = models.CharField(_("mã hồ sơ"), max_length=96, unique=True, null=True, blank=True)
+    # Unique by the constraints below, not `unique=True`: on PostgreSQL that would add a second
+    # (`varchar_pattern_ops`) index for `LIKE 'x%'`, which no query of a dossier's code makes.
+    reference = models.CharField(_("mã tham chiếu"), max_length=32)
+    code = models.CharField(_("mã hồ sơ"), max_length=96, null=True, blank=True)
     procedure = models.ForeignKey(
         Procedure, on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("thủ tục")
     )
+    # Its index is the first column of the agency's three below.
     agency = models.ForeignKey(
         Agency,
         on_delete=models.PROTECT,
         related_name="dossiers",
         verbose_name=_("cơ quan giải quyết"),
+        db_index=False,
     )
+    # The optional references are indexed only where set (`_set_index`).
     office = models.ForeignKey(
-        Office, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("nơi tiếp nhận")
+        Office,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("nơi tiếp nhận"),
+        db_index=False,
     )
     channel = models.CharField(_("kênh nộp"), max_length=8, choices=Channel.choices)
     state = models.CharField(
@@ -96,6 +116,7 @@ class Dossier(models.Model):
         on_delete=models.PROTECT,
         related_name="dossiers",
         verbose_name=_("tài khoản người nộp"),
+        db_index=False,
     )
     applicant_kind = models.PositiveSmallIntegerField(
         _("loại người nộp"), choices=ApplicantKind.choices, default=ApplicantKind.CITIZEN
@@ -116,6 +137,7 @@ class Dossier(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("người tạo"),
+        db_index=False,
     )
 
     created_at = models.DateTimeField(_("tạo lúc"))
@@ -146,6 +168,7 @@ class Dossier(models.Model):
         related_name="+",
         editable=False,
         verbose_name=_("bước hiện tại"),
+        db_index=False,
     )
     step_started_at = models.DateTimeField(null=True, blank=True, editable=False)
     step_due_at = models.DateTimeField(_("hạn của bước"), null=True, blank=True, editable=False)
@@ -157,6 +180,7 @@ class Dossier(models.Model):
         related_name="assigned_dossiers",
         editable=False,
         verbose_name=_("người đang xử lý"),
+        db_index=False,
     )
     transfer_agency = models.ForeignKey(
         Agency,
@@ -166,6 +190,7 @@ class Dossier(models.Model):
         related_name="+",
         editable=False,
         verbose_name=_("cơ quan liên thông"),
+        db_index=False,
     )
 
     fee_amount = models.BigIntegerField(_("phí, lệ phí (đồng)"), default=0)
@@ -204,9 +229,20 @@ class Dossier(models.Model):
             models.Index(fields=["agency", "state", "due_at"], name="dossier_agency_state_due"),
             models.Index(fields=["agency", "received_at"], name="dossier_agency_received"),
             models.Index(fields=["agency", "finished_at"], name="dossier_agency_finished"),
-            models.Index(fields=["applicant", "-created_at"], name="dossier_applicant"),
+            models.Index(
+                fields=["applicant", "-created_at"],
+                condition=models.Q(applicant__isnull=False),
+                name="dossier_applicant",
+            ),
+            _set_index("office", "dossier_office_set"),
+            _set_index("created_by", "dossier_created_by_set"),
+            _set_index("current_step", "dossier_current_step_set"),
+            _set_index("assignee", "dossier_assignee_set"),
+            _set_index("transfer_agency", "dossier_transfer_agency_set"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["reference"], name="dossier_reference_unique"),
+            models.UniqueConstraint(fields=["code"], name="dossier_code_unique"),
             models.CheckConstraint(condition=models.Q(fee_amount__gte=0), name="dossier_fee_gte_0"),
             models.CheckConstraint(
                 condition=models.Q(code__isnull=True) | models.Q(received_at__isnull=False),
@@ -235,8 +271,14 @@ class Dossier(models.Model):
 class DossierEvent(models.Model):
     """The immutable audit trail of a dossier: one row per transition."""
 
+    # Looked up through the first column of `dossier_event_seq_unique` and of
+    # `dossier_event_actor_at` (only where an actor is set): no index of their own.
     dossier = models.ForeignKey(
-        Dossier, on_delete=models.CASCADE, related_name="events", verbose_name=_("hồ sơ")
+        Dossier,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("hồ sơ"),
+        db_index=False,
     )
     seq = models.PositiveIntegerField(_("thứ tự"))
     at = models.DateTimeField(_("thời điểm"))
@@ -246,6 +288,7 @@ class DossierEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         verbose_name=_("người thực hiện"),
+        db_index=False,
     )
     action = models.CharField(_("hành động"), max_length=32)
     from_state = models.CharField(_("từ trạng thái"), max_length=24, blank=True)
@@ -266,7 +309,12 @@ class DossierEvent(models.Model):
         indexes = [
             # Today's page: what one officer received today. By the actor alone the read
             # walks every event of a busy counter officer's years.
-            models.Index(fields=["actor", "at"], name="dossier_event_actor_at"),
+            # The events no one did (imports, the system's) are never looked up by actor.
+            models.Index(
+                fields=["actor", "at"],
+                condition=models.Q(actor__isnull=False),
+                name="dossier_event_actor_at",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,47 +5,19 @@ from the imported rows (`counters_add_grouped`), or from a delta computed in Pyt
 from __future__ import annotations
 
 from collections import Counter
-from typing import cast
-
-from django.db import connections
-from django.db.models import Field
 
 from motcua.counters.keys import Key
-from motcua.counters.models import DailyCounter
-from motcua.dossiers.importer.sql import Dialect, insert_rows, listed
+from motcua.counters.services import counters_add_select, counters_apply
+from motcua.dossiers.importer.sql import Dialect, listed
 from motcua.dossiers.metrics import SATISFIED
 from motcua.dossiers.models import Channel
 
 
 def counters_add(delta: Counter[Key]) -> None:
-    """Add `delta` to the daily counters — what `counters.services.counters_apply` does,
-    set-based.
-
-    `counters_apply` issues one `UPDATE` per key; a year of imported history touches some
-    hundred thousand keys (agency × day × metric), so here every key is an upsert that adds
-    (`INSERT … ON CONFLICT DO UPDATE SET value = value + excluded.value`, SQLite ≥ 3.24 and
-    PostgreSQL), sent with `executemany`. Must run inside the caller's transaction.
-    """
-    changes = [(key, value) for key, value in delta.items() if value]
-    if not changes:
-        return
-    connection = connections[DailyCounter.objects.db]
-    quote = connection.ops.quote_name
-    table = quote(DailyCounter._meta.db_table)
-    agency, day, metric, value = (
-        quote(cast(Field, DailyCounter._meta.get_field(n)).column)
-        for n in ("agency", "day", "metric", "value")
-    )
-    adapt_day = connection.ops.adapt_datefield_value
-    with connection.cursor() as cursor:
-        insert_rows(
-            cursor,
-            f"INSERT INTO {table} ({agency}, {day}, {metric}, {value})",
-            4,
-            [(a, adapt_day(d), m, v) for (a, d, m), v in changes],
-            f" ON CONFLICT ({agency}, {day}, {metric}) "
-            f"DO UPDATE SET {value} = {table}.{value} + excluded.{value}",
-        )
+    """Add `delta` to the counters: `counters.services.counters_apply`, which upserts every
+    key in a few statements (the daily rows and their months). Must run inside the caller's
+    transaction."""
+    counters_apply(delta)
 
 
 def _metrics(d: Dialect) -> dict[str, tuple[str, str, dict[str, str]]]:
@@ -109,10 +81,6 @@ def counters_add_grouped(d: Dialect, relation: str) -> None:
     Must run inside the caller's transaction."""
     types = d.types()
     sums = d.quote("motcua_import_counts")
-    table = d.table(DailyCounter)
-    agency, day, metric, value = (
-        d.column(DailyCounter, n) for n in ("agency", "day", "metric", "value")
-    )
     agency_of = d.quote("agency_id")
     with d.connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {sums}", [])
@@ -137,12 +105,9 @@ def counters_add_grouped(d: Dialect, relation: str) -> None:
                 f"SELECT agency_id, day, metric, value FROM ({unpivot}) u WHERE value <> 0",
                 [],
             )
-        cursor.execute(
-            f"INSERT INTO {table} ({agency}, {day}, {metric}, {value}) "
-            f"SELECT agency_id, day, metric, SUM(value) FROM {sums} WHERE true "
-            "GROUP BY agency_id, day, metric HAVING SUM(value) <> 0 "
-            f"ON CONFLICT ({agency}, {day}, {metric}) "
-            f"DO UPDATE SET {value} = {table}.{value} + excluded.{value}",
-            [],
+        # The daily rows and their months' roll-up, one upsert each.
+        counters_add_select(
+            f"SELECT agency_id, day, metric, SUM(value) AS value FROM {sums} WHERE true "
+            "GROUP BY agency_id, day, metric HAVING SUM(value) <> 0"
         )
         cursor.execute(f"DROP TABLE {sums}", [])

@@ -196,7 +196,7 @@ def resolve(staging: Staging) -> None:
         cursor.execute(f"CREATE TEMP TABLE {new} ({columns})", [])
         cursor.execute(
             f"INSERT INTO {new} ({', '.join(derived)}) "
-            f"SELECT {', '.join(derived.values())} FROM ({typed}) t",
+            f"SELECT {', '.join(derived.values())} FROM ({typed}) t ORDER BY t.code",
             [],
         )
         if d.postgres:
@@ -466,7 +466,7 @@ class Writer:
         insert = (
             f"INSERT INTO {self.dossiers} ({', '.join(columns)}) "
             f"SELECT {', '.join(exprs)} FROM {self.new} n WHERE n.dossier_id IS NULL "
-            "ORDER BY n.line"
+            "ORDER BY n.code"
         )
         event = _EventColumns(d)
         received, state = d.quote(_column("received_at")), d.quote(_column("state"))
@@ -486,7 +486,7 @@ class Writer:
             cursor.execute(
                 f"WITH ins AS ({insert} RETURNING id, {code}, {received}, {state}) "
                 f"INSERT INTO {self.events} ({event.columns}) SELECT {values.sql} "
-                f"FROM ins JOIN {self.new} n ON n.code = ins.{code}",
+                f"FROM ins JOIN {self.new} n ON n.code = ins.{code} ORDER BY ins.id",
                 [*params, *values.params_before(payload=self.import_payload)],
             )
             return cursor.rowcount
@@ -505,7 +505,7 @@ class Writer:
         cursor.execute(
             f"INSERT INTO {self.events} ({event.columns}) SELECT {values.sql} "
             f"FROM {self.new} n JOIN {self.dossiers} d ON d.{d.quote(_column('code'))} = n.code "
-            "WHERE n.dossier_id IS NULL ORDER BY n.line",
+            "WHERE n.dossier_id IS NULL ORDER BY n.code",
             values.params_before(payload=self.import_payload),
         )
         return created
