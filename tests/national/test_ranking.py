@@ -128,6 +128,8 @@ def test_public_snapshot_holds_no_personal_data(hue_key, send_batch, client):
     missing = client.get("/api/v1/national/dossiers/NOPE/public")
     assert missing.status_code == 404
     assert missing.json()["code"] == "not_found"
+    # A NUL never reaches PostgreSQL (which refuses it in text): not found, not a 500.
+    assert client.get("/api/v1/national/dossiers/H.1%00/public").status_code == 404
 
 
 @pytest.fixture

@@ -369,8 +369,11 @@ def indicator_snapshots(
 
 def snapshot_public(code: str) -> dict[str, Any]:
     """`GET /api/v1/national/dossiers/{code}/public`: no personal data."""
+    # A NUL cannot even be sent to PostgreSQL (a 500), and no code holds one.
     found = (
-        Snapshot.objects.filter(code=code)
+        None
+        if "\x00" in code
+        else Snapshot.objects.filter(code=code)
         .values("code", "province", "version", "status", "received_at", "due_at", "finished_at")
         .first()
     )
