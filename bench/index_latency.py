@@ -681,31 +681,244 @@ def p95(samples):
     return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
-def duckdb_status(vendor: str) -> str:
-    """DuckDB may read the database only through an extension already inside the wheel."""
-    try:
-        import duckdb
-    except ImportError:
-        return "skipped: duckdb is not installed"
-    wanted = "sqlite_scanner" if vendor == "sqlite" else "postgres_scanner"
-    con = duckdb.connect(
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
-    )
-    rows = con.sql("SELECT extension_name, installed OR loaded FROM duckdb_extensions()").fetchall()
-    con.close()
-    present = sorted(name for name, ok in rows if ok)
-    if wanted in present:
-        return (
-            f"{wanted} is present, but this script has no DuckDB path yet (it could not be "
-            "exercised where it was written)"
+# --- DuckDB over Parquet of the same dossiers --------------------------------------------------
+
+# The dossier columns the metrics read, in the Parquet file (a column store reads only the
+# columns a query names, so the dossiers' other columns would not change its time).
+PARQUET_COLUMNS = (
+    ("agency_id", "INTEGER"),
+    ("procedure_id", "INTEGER"),
+    ("channel", "VARCHAR"),
+    ("received_at", "TIMESTAMP"),
+    ("due_at", "TIMESTAMP"),
+    ("finished_at", "TIMESTAMP"),
+    ("supplement_count", "INTEGER"),
+    ("synced", "BOOLEAN"),
+    ("digitized", "BOOLEAN"),
+    ("reused_data", "BOOLEAN"),
+    ("registry_used", "BOOLEAN"),
+    ("fee_amount", "BIGINT"),
+    ("paid_online", "BOOLEAN"),
+    ("paid_online_at", "TIMESTAMP"),
+    ("e_result", "BOOLEAN"),
+    ("result_to_store", "BOOLEAN"),
+    ("rated_at", "TIMESTAMP"),
+    ("rating", "VARCHAR"),
+)
+# Where each Parquet column sits in a generated row (`COLUMNS`).
+PARQUET_FROM_ROW = [COLUMNS.index(name) for name, _type in PARQUET_COLUMNS]
+
+
+class CsvWriter:
+    """The generator's rows as CSV of the Parquet columns, moments in UTC without a zone
+    (what SQLite stores); DuckDB turns the file into Parquet."""
+
+    postgres = False
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self):
+        import csv
+
+        self.handle = open(self.path, "w", newline="", encoding="utf-8")
+        self.csv = csv.writer(self.handle)
+        return self
+
+    def __call__(self, rows):
+        picks = PARQUET_FROM_ROW
+        self.csv.writerows(
+            [
+                [
+                    ("t" if v else "f") if v is True or v is False else ("" if v is None else v)
+                    for v in (row[i] for i in picks)
+                ]
+                for row in rows
+            ]
         )
-    return (
-        f"skipped: the duckdb {duckdb.__version__} wheel ships only {', '.join(present)}; "
-        f"{wanted} would be downloaded at run time, which this benchmark does not do"
+
+    def __exit__(self, *exc):
+        self.handle.close()
+
+
+def export_csv(path: Path) -> None:
+    """The dossier table's Parquet columns as CSV (moments in UTC, no zone)."""
+    from django.db import connection
+
+    names = [name for name, _type in PARQUET_COLUMNS]
+    if connection.vendor == "postgresql":
+        select = ", ".join(
+            f"to_char({n} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')"
+            if kind == "TIMESTAMP"
+            else n
+            for n, kind in PARQUET_COLUMNS
+        )
+        connection.ensure_connection()
+        raw = connection.connection
+        with (
+            raw.cursor() as cursor,
+            open(path, "wb") as handle,
+            cursor.copy(
+                f"COPY (SELECT {select} FROM dossiers_dossier ORDER BY id) TO STDOUT WITH CSV"
+            ) as copy,
+        ):
+            for chunk in copy:
+                handle.write(chunk)
+        return
+    writer = CsvWriter(path)
+    with writer, connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(names)} FROM dossiers_dossier ORDER BY id")
+        while rows := cursor.fetchmany(100_000):
+            writer.csv.writerows([["" if v is None else v for v in row] for row in rows])
+
+
+def parquet_write(csv_path: Path, parquet_path: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    columns = "{" + ", ".join(f"'{n}': '{t}'" for n, t in PARQUET_COLUMNS) + "}"
+    con.execute(
+        f"COPY (SELECT * FROM read_csv('{csv_path}', header = false, columns = {columns}, "
+        f"nullstr = '')) TO '{parquet_path}' (FORMAT parquet, ROW_GROUP_SIZE 122880)"
     )
+    con.close()
 
 
-def measure(runs: int, period, baseline_budget_s: float) -> dict:
+class Duck:
+    """DuckDB over the Parquet file, the procedures' online offer as a small table: the same
+    four GROUP BYs as the SQL baseline."""
+
+    def __init__(self, parquet_path: Path):
+        import duckdb
+
+        from motcua.catalog.models import Procedure
+
+        self.con = duckdb.connect()
+        self.con.execute(f"CREATE VIEW d AS SELECT * FROM read_parquet('{parquet_path}')")
+        self.con.execute("CREATE TABLE p (id INTEGER, offers_online BOOLEAN)")
+        self.con.executemany(
+            "INSERT INTO p VALUES (?, ?)",
+            [
+                (pk, online in ("full", "partial"))
+                for pk, online in Procedure.objects.values_list("id", "online")
+            ],
+        )
+        self.version = duckdb.__version__
+        self.threads = self.con.sql("SELECT current_setting('threads')").fetchone()[0]
+
+    def metrics(self, agency_ids: set[int], period) -> dict[str, int]:
+        from datetime import UTC
+
+        bounds = [
+            period.start_moment.astimezone(UTC).replace(tzinfo=None),
+            period.end_moment.astimezone(UTC).replace(tzinfo=None),
+        ]
+        ids = ", ".join(str(i) for i in sorted(agency_ids))
+        queries = (
+            (
+                f"""SELECT COUNT(*), COUNT(*) FILTER (d.channel = 'online'),
+                    COUNT(*) FILTER (p.offers_online),
+                    COUNT(*) FILTER (p.offers_online AND d.channel = 'online'),
+                    COUNT(*) FILTER (d.synced), COUNT(*) FILTER (d.digitized),
+                    COUNT(*) FILTER (d.reused_data), COUNT(*) FILTER (d.registry_used),
+                    COUNT(*) FILTER (d.fee_amount > 0),
+                    COUNT(*) FILTER (d.fee_amount > 0 AND d.paid_online)
+                FROM d JOIN p ON p.id = d.procedure_id
+                WHERE d.agency_id IN ({ids}) AND d.received_at >= ? AND d.received_at < ?""",
+                RECEIVED,
+            ),
+            (
+                f"""SELECT COUNT(*), COUNT(*) FILTER (d.supplement_count <= 1
+                        AND (d.due_at IS NULL OR d.finished_at <= d.due_at)),
+                    COUNT(*) FILTER (d.e_result),
+                    COUNT(*) FILTER (d.e_result AND d.result_to_store)
+                FROM d
+                WHERE d.agency_id IN ({ids}) AND d.finished_at >= ? AND d.finished_at < ?""",
+                FINISHED,
+            ),
+            (
+                f"""SELECT COUNT(*), COUNT(*) FILTER (d.rating IN ('satisfied', 'very_satisfied'))
+                FROM d
+                WHERE d.agency_id IN ({ids}) AND d.rated_at >= ? AND d.rated_at < ?
+                  AND d.rating <> ''""",
+                RATED,
+            ),
+            (
+                f"""SELECT COUNT(*), SUM(d.fee_amount) FROM d
+                WHERE d.agency_id IN ({ids}) AND d.paid_online_at >= ? AND d.paid_online_at < ?
+                  AND d.paid_online AND d.fee_amount > 0""",
+                PAID_ONLINE,
+            ),
+        )
+        totals = dict.fromkeys(DOSSIER_METRICS, 0)
+        for sql, names in queries:
+            row = self.con.execute(sql, bounds).fetchone()
+            for name, value in zip(names, row, strict=True):
+                totals[name] = int(value or 0)
+        return totals
+
+    def counters(self):
+        """`dossiers.metrics.contributions` restated over the Parquet file: (agency, local
+        day, metric, value) rows, for a database that holds the counters and no dossiers."""
+        day = "CAST({} + INTERVAL 7 HOUR AS DATE)"  # Asia/Ho_Chi_Minh has no summer time
+        kinds = (
+            (
+                "received_at",
+                "TRUE",
+                {
+                    "received": "1",
+                    "received_online": "d.channel = 'online'",
+                    "received_online_offer": "p.offers_online",
+                    "received_online_offer_online": "p.offers_online AND d.channel = 'online'",
+                    "synced": "d.synced",
+                    "digitized": "d.digitized",
+                    "reused": "d.reused_data",
+                    "registry_used": "d.registry_used",
+                    "with_fee": "d.fee_amount > 0",
+                    "with_fee_paid_online": "d.fee_amount > 0 AND d.paid_online",
+                },
+            ),
+            (
+                "finished_at",
+                "TRUE",
+                {
+                    "finished": "1",
+                    "finished_on_time": "d.supplement_count <= 1 AND "
+                    "(d.due_at IS NULL OR d.finished_at <= d.due_at)",
+                    "e_result": "d.e_result",
+                    "e_result_to_store": "d.e_result AND d.result_to_store",
+                },
+            ),
+            (
+                "rated_at",
+                "d.rating <> ''",
+                {"rated": "1", "rated_satisfied": "d.rating IN ('satisfied', 'very_satisfied')"},
+            ),
+            (
+                "paid_online_at",
+                "d.paid_online AND d.fee_amount > 0",
+                {"payments_online": "1", "payments_online_amount": "d.fee_amount"},
+            ),
+        )
+        for moment, condition, metrics in kinds:
+            sums = ", ".join(
+                f"SUM(CASE WHEN {expr} THEN 1 ELSE 0 END)"
+                if expr not in ("1", "d.fee_amount")
+                else f"SUM({expr})"
+                for expr in metrics.values()
+            )
+            rows = self.con.execute(
+                f"SELECT d.agency_id, {day.format('d.' + moment)} AS day, {sums} "
+                f"FROM d JOIN p ON p.id = d.procedure_id "
+                f"WHERE d.{moment} IS NOT NULL AND {condition} GROUP BY 1, 2"
+            ).fetchall()
+            for agency_id, local_day, *values in rows:
+                for metric, value in zip(metrics, values, strict=True):
+                    if value:
+                        yield (agency_id, local_day, metric), int(value)
+
+
+def measure(runs: int, period, baseline_budget_s: float, duck, sql_baseline: bool) -> dict:
     from motcua.directory.selectors import agency_subtree_ids
     from motcua.index.engine import agency_by_code, dossier_metrics, index_compute
 
@@ -715,19 +928,33 @@ def measure(runs: int, period, baseline_budget_s: float) -> dict:
         ids = agency_subtree_ids([agency.pk])
         index = timed(lambda a=agency: index_compute(agency=a, period=period), runs)
         counters = timed(lambda i=ids: dossier_metrics(i, period), runs)
-        baseline = timed(
-            lambda i=ids: baseline_metrics(i, period),
-            runs,
-            warmup=1,
-            budget_s=baseline_budget_s,
+        duckdb = timed(lambda i=ids: duck.metrics(i, period), runs) if duck is not None else []
+        baseline = (
+            timed(
+                lambda i=ids: baseline_metrics(i, period),
+                runs,
+                warmup=1,
+                budget_s=baseline_budget_s,
+            )
+            if sql_baseline
+            else []
         )
         from_counters = dossier_metrics(ids, period)
-        from_dossiers = baseline_metrics(ids, period)
+        from_dossiers = baseline_metrics(ids, period) if sql_baseline else duck.metrics(ids, period)
         mismatches = {
             m: (int(from_counters.get(m, 0) or 0), from_dossiers[m])
             for m in DOSSIER_METRICS
             if int(from_counters.get(m, 0) or 0) != from_dossiers[m]
         }
+        if duck is not None and sql_baseline:
+            from_duck = duck.metrics(ids, period)
+            mismatches.update(
+                {
+                    f"duckdb {m}": (from_duck[m], v)
+                    for m, v in from_dossiers.items()
+                    if from_duck[m] != v
+                }
+            )
         result = index_compute(agency=agency, period=period)
         results[label] = {
             "code": code,
@@ -736,15 +963,18 @@ def measure(runs: int, period, baseline_budget_s: float) -> dict:
             "index": index,
             "counters": counters,
             "baseline": baseline,
+            "duckdb": duckdb,
             "metrics": from_dossiers,
             "mismatches": mismatches,
             "total": result["total"],
             "band": result["band"],
         }
         log(
-            f"{label}: index p50 {p50(index):.2f} ms, counters p50 {p50(counters):.2f} ms, "
-            f"baseline p50 {p50(baseline):.1f} ms ({len(baseline)} runs), "
-            f"check {mismatches or 'OK'}"
+            f"{label}: index p50/p95 {p50(index):.2f}/{p95(index):.2f} ms, "
+            f"counters p50 {p50(counters):.2f} ms, "
+            + (f"duckdb p50/p95 {p50(duckdb):.1f}/{p95(duckdb):.1f} ms, " if duckdb else "")
+            + (f"baseline p50 {p50(baseline):.1f} ms ({len(baseline)} runs), " if baseline else "")
+            + f"check {mismatches or 'OK'}"
         )
     return results
 
@@ -767,7 +997,8 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    return {"nproc": run(["nproc"]), "free": run(["free", "-g"]), "cpu": cpu}
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    return {"nproc": run(["nproc"]), "free": run(["free", "-g"]), "cpu": cpu, "load": load}
 
 
 def database_size(facts) -> str:
@@ -802,29 +1033,38 @@ def report(args, facts, gen, rebuild, results, period, mach, duck, size, n) -> s
     command = (
         "bash scripts/with-postgres.sh " if facts["postgres"] else ""
     ) + f".venv/bin/python bench/index_latency.py --dossiers {n}"
-    if args.keep:
-        command += " --keep"
+    for flag in ("direct", "keep", "no_sql_baseline"):
+        if getattr(args, flag):
+            command += " --" + flag.replace("_", "-")
     lines = [
-        f"### {engine}, {n:,} dossiers",
+        f"### {engine}, {n:,} dossiers" + (" (counters only, `--direct`)" if args.direct else ""),
         "",
         f"- Command: `{command}`",
         f"- Run: {time.strftime('%Y-%m-%d %H:%M %Z')}, Python {platform.python_version()}, "
-        f"Django {django.get_version()}",
-        f"- Machine: `nproc` = {mach['nproc']} ({mach['cpu']}), shared with other work; `free -g`:",
+        f"Django {django.get_version()}, DuckDB {duck.version} ({duck.threads} threads)",
+        f"- Machine: `nproc` = {mach['nproc']} ({mach['cpu']}), shared with other work; "
+        f"load average before the timings {mach['load']}; `free -g`:",
         "",
         "```",
         mach["free"],
         "```",
         "",
         f"- Data: {n:,} dossiers over 24 months (26 agencies, 60 procedures of the demo "
-        f"catalog); database {size}. States: "
+        f"catalog); database {size}; Parquet {facts['parquet_size']}. States: "
         + ", ".join(
             f"{k} {v:,}" for k, v in sorted(gen.get("states", {}).items(), key=lambda kv: -kv[1])
         )
         + ".",
-        f"- Period measured: {period.start} .. {period.end} (12 months).",
+        f"- Period measured: {period.start} .. {period.end} (12 whole months).",
     ]
-    if gen.get("insert_s") is not None:
+    if args.direct:
+        lines.append(
+            "- `--direct`: the dossiers were written to Parquet only, not to the database; the "
+            "database holds the catalog and the counters, computed by DuckDB from the Parquet "
+            "file (`contributions` restated in SQL) and loaded with the monthly roll-up "
+            f"(`monthly_rollup`): {rebuild['seconds']:.1f} s, {rebuild['rows']:,} daily rows."
+        )
+    elif gen.get("insert_s") is not None:
         lines.append(
             f"- Generation (raw bulk insert, secondary indexes dropped): {gen['insert_s']:.0f} s "
             f"({n / gen['insert_s']:,.0f} rows/s); recreating the {facts.get('indexes', 11)} "
@@ -832,42 +1072,81 @@ def report(args, facts, gen, rebuild, results, period, mach, duck, size, n) -> s
         )
     else:
         lines.append("- Generation: reused an earlier run's database (`--keep`).")
+    if not args.direct:
+        lines.append(
+            f"- `counters_rebuild()` (daily rows and the monthly roll-up): "
+            f"{rebuild['seconds']:.1f} s, {rebuild['rows']:,} daily counter rows."
+        )
     lines += [
-        f"- `counters_rebuild()`: {rebuild['seconds']:.1f} s, {rebuild['rows']:,} counter rows.",
+        f"- Parquet written by DuckDB from CSV: {facts['parquet_s']:.0f} s.",
         "",
         "| scope | dossiers received in period | index p50 / p95 (ms) "
-        "| counter sums only p50 / p95 (ms) "
-        "| baseline GROUP BY p50 / p95 (ms) | runs (index / baseline) "
-        "| ratio baseline / index (p50) | ratio baseline / counter sums (p50) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| counter sums only p50 / p95 (ms) | DuckDB over Parquet p50 / p95 (ms) "
+        "| ratio DuckDB / index (p50, p95) "
+        + (
+            "| SQL GROUP BY over the dossier table p50 / p95 (ms) | ratio SQL / index (p50) "
+            if not args.no_sql_baseline
+            else ""
+        )
+        + "| runs |",
+        "|---|---:|---:|---:|---:|---:|"
+        + ("---:|---:|" if not args.no_sql_baseline else "")
+        + "---:|",
     ]
     for label in ("province", "agency"):
         r = results[label]
-        ratio = p50(r["baseline"]) / p50(r["index"])
-        ratio_counters = p50(r["baseline"]) / p50(r["counters"])
         agencies = f"{r['subtree']} agencies" if r["subtree"] > 1 else "no sub-agencies"
-        lines.append(
+        line = (
             f"| {label}: {r['name']} (`{r['code']}`, {agencies}) "
             f"| {r['metrics']['received']:,} "
-            f"| {p50(r['index']):.1f} / {p95(r['index']):.1f} "
-            f"| {p50(r['counters']):.1f} / {p95(r['counters']):.1f} "
-            f"| {p50(r['baseline']):,.0f} / {p95(r['baseline']):,.0f} "
-            f"| {len(r['index'])} / {len(r['baseline'])} "
-            f"| {_ratio(ratio)} | {_ratio(ratio_counters)} |"
+            f"| {p50(r['index']):.2f} / {p95(r['index']):.2f} "
+            f"| {p50(r['counters']):.2f} / {p95(r['counters']):.2f} "
+            f"| {p50(r['duckdb']):,.1f} / {p95(r['duckdb']):,.1f} "
+            f"| {_ratio(p50(r['duckdb']) / p50(r['index']))}, "
+            f"{_ratio(p95(r['duckdb']) / p95(r['index']))} "
         )
+        if r["baseline"]:
+            line += (
+                f"| {p50(r['baseline']):,.0f} / {p95(r['baseline']):,.0f} "
+                f"| {_ratio(p50(r['baseline']) / p50(r['index']))} "
+            )
+        line += f"| {len(r['index'])} / {len(r['duckdb'])}" + (
+            f" / {len(r['baseline'])} |" if r["baseline"] else " |"
+        )
+        lines.append(line)
     ok = all(not results[label]["mismatches"] for label in results)
+    source = "DuckDB's" if args.no_sql_baseline else "the SQL baseline's (and DuckDB's)"
     lines += [
         "",
-        f"- Correctness: the baseline's {len(DOSSIER_METRICS)} dossier metrics "
+        f"- Correctness: {source} {len(DOSSIER_METRICS)} dossier metrics "
         + ("equal" if ok else "DO NOT equal")
         + " the counter sums for both scopes"
         + ("." if ok else ": " + "; ".join(f"{k}: {v['mismatches']}" for k, v in results.items())),
         f"- Index totals: province {results['province']['total']:.2f} "
         f"({results['province']['band']}), agency {results['agency']['total']:.2f} "
         f"({results['agency']['band']}).",
-        f"- DuckDB: {duck}.",
     ]
     return "\n".join(lines)
+
+
+def load_counters(duck) -> dict:
+    """`--direct`: the counters DuckDB computed from the Parquet file, written with their
+    monthly roll-up."""
+    from django.db import transaction
+
+    from motcua.counters.models import DailyCounter, MonthlyCounter
+    from motcua.counters.services import monthly_rollup
+
+    t0 = time.perf_counter()
+    with transaction.atomic():
+        DailyCounter.objects.all().delete()
+        MonthlyCounter.objects.all().delete()
+        rows = [
+            DailyCounter(agency_id=a, day=d, metric=m, value=v) for (a, d, m), v in duck.counters()
+        ]
+        DailyCounter.objects.bulk_create(rows, batch_size=5000)
+        monthly_rollup()
+    return {"seconds": time.perf_counter() - t0, "rows": len(rows)}
 
 
 def main() -> None:
@@ -879,12 +1158,25 @@ def main() -> None:
         "--baseline-budget",
         type=float,
         default=150.0,
-        help="seconds after which the baseline stops repeating (at least 5 runs)",
+        help="seconds after which the SQL baseline stops repeating (at least 5 runs)",
+    )
+    parser.add_argument(
+        "--direct",
+        action="store_true",
+        help="write the dossiers to Parquet only; the database gets the counters DuckDB "
+        "computes from it (for 10M dossiers in minutes; implies --no-sql-baseline)",
+    )
+    parser.add_argument(
+        "--no-sql-baseline",
+        action="store_true",
+        help="compare against DuckDB over Parquet only, not the SQL GROUP BY",
     )
     parser.add_argument(
         "--cleanup", action="store_true", help="delete the SQLite directory at the end"
     )
     args = parser.parse_args()
+    if args.direct:
+        args.no_sql_baseline = True
 
     started = time.perf_counter()
     facts = setup(args)
@@ -896,38 +1188,66 @@ def main() -> None:
 
     today = date.today()
     gen: dict = {}
-    if args.keep and Dossier.objects.exists():
-        n = Dossier.objects.count()
-        if facts["vendor"] == "sqlite":
-            saved = json.loads(Path(facts["marker"]).read_text())
-            gen = {"states": saved.get("states", {})}
-            today = date.fromisoformat(saved["today"])
+    folder = Path(facts.get("var_dir", DEFAULT_VAR_DIR + "-" + facts["vendor"]))
+    folder.mkdir(parents=True, exist_ok=True)
+    parquet = folder / "dossiers.parquet"
+    csv_path = folder / "dossiers.csv"
+    marker = Path(facts["marker"]) if "marker" in facts else folder / "bench.json"
+    saved = json.loads(marker.read_text()) if args.keep and marker.exists() else None
+    if saved is not None:
+        n = saved["n"]
+        gen = {"states": saved.get("states", {})}
+        today = date.fromisoformat(saved["today"])
         log(f"reusing {n:,} dossiers")
+    elif args.direct:
+        n = args.dossiers
+        t0 = time.perf_counter()
+        with CsvWriter(csv_path) as writer:
+            gen = {"states": generate(Catalog(today), n, today, writer)}
+        log(f"generated {n:,} dossiers into CSV in {time.perf_counter() - t0:.1f} s")
     else:
         n = args.dossiers
         facts["indexes"] = len(secondary_indexes(connection))
         gen = load(facts, n, today)
+    if saved is None:
+        marker.write_text(json.dumps({"n": n, "today": today.isoformat(), "states": gen["states"]}))
+    if saved is None or not parquet.exists():
+        t0 = time.perf_counter()
+        if not args.direct:
+            export_csv(csv_path)
+        parquet_write(csv_path, parquet)
+        csv_path.unlink(missing_ok=True)
+        facts["parquet_s"] = time.perf_counter() - t0
+        log(f"parquet: {facts['parquet_s']:.1f} s")
+    else:
+        facts["parquet_s"] = 0.0
+    facts["parquet_size"] = f"{parquet.stat().st_size / 1e9:.2f} GB"
+    duck = Duck(parquet)
+
+    if args.direct:
+        if Dossier.objects.exists():
+            sys.exit("--direct needs a database without dossiers")
+        rebuild = load_counters(duck)
+    else:
+        t0 = time.perf_counter()
+        rows = counters_rebuild()
+        rebuild = {"seconds": time.perf_counter() - t0, "rows": rows}
+    log(f"counters: {rebuild['seconds']:.1f} s, {rebuild['rows']:,} rows")
+    with connection.cursor() as cursor:
         if facts["vendor"] == "sqlite":
-            Path(facts["marker"]).write_text(
-                json.dumps({"n": n, "today": today.isoformat(), "states": gen["states"]})
-            )
-    t0 = time.perf_counter()
-    rows = counters_rebuild()
-    rebuild = {"seconds": time.perf_counter() - t0, "rows": rows}
-    log(f"counters_rebuild: {rebuild['seconds']:.1f} s, {rows:,} rows")
-    if facts["vendor"] == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE index_dailycounter")
+            cursor.execute("ANALYZE")
+        else:
+            cursor.execute("ANALYZE")
 
     # The last 12 whole months before `today`.
     end = today.replace(day=1) - timedelta(days=1)
     start = date(end.year - 1, end.month, 1) + timedelta(days=31)
     start = start.replace(day=1)
     period = Period(start, end)
-    results = measure(args.runs, period, args.baseline_budget)
-    duck = duckdb_status(facts["vendor"])
+    mach = machine()
+    results = measure(args.runs, period, args.baseline_budget, duck, not args.no_sql_baseline)
     section = report(
-        args, facts, gen, rebuild, results, period, machine(), duck, database_size(facts), n
+        args, facts, gen, rebuild, results, period, mach, duck, database_size(facts), n
     )
     print(section)
     log(f"total {time.perf_counter() - started:.0f} s")

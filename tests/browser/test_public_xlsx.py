@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from motcua.counters.models import DailyCounter
+from motcua.counters.services import counters_apply
 from motcua.directory.models import Agency
 from tests.factories import AgencyFactory
 
@@ -27,9 +27,7 @@ def test_the_public_xlsx_keeps_formula_names_as_text(live_server, page):
     )
     for code, name in NAMES.items():
         agency = AgencyFactory(code=code, name=name, parent=root)
-        DailyCounter.objects.create(
-            agency=agency, day=date(2026, 3, 10), metric="finished", value=3
-        )
+        counters_apply({(agency.pk, date(2026, 3, 10), "finished"): 3})
     page.goto(f"{live_server.url}/chi-so/cong-khai/?from=2026-03-01&to=2026-03-31")
     expect(page.get_by_text(NAMES["000.00.11.H97"]).first).to_be_visible()
 

@@ -216,8 +216,8 @@ def test_an_occupied_database_is_refused_without_force_and_replaced_with_it(
 
     assert str(refused.value) == (
         "Không khôi phục vào nơi đã có dữ liệu: cơ sở dữ liệu đã có dữ liệu (catalog_procedure, "
-        "catalog_sector, catalog_workflowstep, core_outboxmessage, directory_agency, …); thư mục "
-        f"tệp {var / 'media'} không trống. Dùng --force để thay thế."
+        "catalog_sector, catalog_workflowstep, core_outboxmessage, counters_monthlycounter, …); "
+        f"thư mục tệp {var / 'media'} không trống. Dùng --force để thay thế."
     )
     assert Dossier.objects.filter(pk=later.pk).exists()
     assert (var / "media" / "media-later.pdf").exists()

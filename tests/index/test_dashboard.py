@@ -13,7 +13,7 @@ import pytest
 from django.core.cache import cache
 
 from motcua.core.worktime import TZ
-from motcua.counters.models import DailyCounter
+from motcua.counters.services import counters_apply
 from motcua.demo.services import demo_load
 from motcua.directory.models import Agency, Role, User
 from motcua.dossiers.models import Dossier, State
@@ -34,10 +34,7 @@ def _empty_cache():
 
 
 def counters(agency: Agency, **values: int) -> None:
-    DailyCounter.objects.bulk_create(
-        DailyCounter(agency=agency, day=DAY, metric=metric, value=value)
-        for metric, value in values.items()
-    )
+    counters_apply({(agency.pk, DAY, metric): value for metric, value in values.items()})
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from django.core.cache import cache
 from openpyxl import load_workbook
 
-from motcua.counters.models import DailyCounter
+from motcua.counters.services import counters_apply
 from motcua.directory.models import Agency, Role
 from motcua.index.exports import XLSX_CONTENT_TYPE, month_periods
 from tests.factories import AgencyFactory, staff
@@ -30,10 +30,7 @@ def _empty_cache():
 
 
 def counters(agency: Agency, **values: int) -> None:
-    DailyCounter.objects.bulk_create(
-        DailyCounter(agency=agency, day=DAY, metric=metric, value=value)
-        for metric, value in values.items()
-    )
+    counters_apply({(agency.pk, DAY, metric): value for metric, value in values.items()})
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from openpyxl import load_workbook
 
 from motcua.core.sheets import sheet_text
-from motcua.counters.models import DailyCounter
+from motcua.counters.services import counters_apply
 from motcua.directory.models import Agency, Role
 from tests.factories import AgencyFactory, staff
 
@@ -43,8 +43,7 @@ def city(db):
     )
     for code, name in HOSTILE.items():
         agency = AgencyFactory(code=code, name=name, parent=city)
-        DailyCounter.objects.create(agency=agency, day=DAY, metric="finished", value=2)
-        DailyCounter.objects.create(agency=agency, day=DAY, metric="finished_on_time", value=1)
+        counters_apply({(agency.pk, DAY, "finished"): 2, (agency.pk, DAY, "finished_on_time"): 1})
     return city
 
 

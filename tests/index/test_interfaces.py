@@ -187,6 +187,12 @@ def test_the_api_refuses_bad_input_in_its_error_shape(client, agency):
     assert response.json()["fields"] == {"agency": "Field required"}
 
 
+def test_a_nul_in_the_agency_code_is_an_unknown_agency_not_a_server_error(client, agency):
+    # PostgreSQL refuses a NUL in text: the code must not reach it.
+    response = client.get("/api/v1/index", {"agency": f"{agency.code}\x00"})
+    assert (response.status_code, response.json()["fields"]) == (404, {"agency": "unknown"})
+
+
 def test_rebuild_command_reports_rows(capsys, history):
     code, out, _ = run(capsys, "index_rebuild")
     assert code == 0

@@ -11,7 +11,7 @@ import pytest
 from django.core.cache import cache
 from openpyxl import load_workbook
 
-from motcua.counters.models import DailyCounter
+from motcua.counters.services import counters_apply
 from motcua.directory.models import Agency, Role
 from motcua.index.charts import Column, column_chart
 from motcua.index.engine import Period, index_compute
@@ -31,10 +31,7 @@ def _empty_cache():
 
 
 def counters(agency: Agency, day: date, **values: int) -> None:
-    DailyCounter.objects.bulk_create(
-        DailyCounter(agency=agency, day=day, metric=metric, value=value)
-        for metric, value in values.items()
-    )
+    counters_apply({(agency.pk, day, metric): value for metric, value in values.items()})
 
 
 @pytest.fixture

@@ -13,3 +13,8 @@ Key = tuple[int, date, str]
 def local_day(moment: datetime) -> date:
     """The day `moment` falls on in Viet Nam: the day a counter is dated by."""
     return moment.astimezone(TZ).date()
+
+
+def month_of(day: date) -> date:
+    """The first day of `day`'s month: what a monthly counter is dated by."""
+    return day.replace(day=1)

@@ -1,12 +1,17 @@
 """The service index (§7) and operating KPIs (§8) for an agency and everything below it.
 
-Dossier metrics are sums of `DailyCounter` rows over the agency subtree and the period; the
-catalog and publication metrics are counted from the catalog. The definition in force is
-data (`IndexDefinition`); `evaluate` turns metric values into scores.
+Dossier metrics are sums of counters over the agency subtree and the period — the monthly
+roll-up for whole months, the daily rows for the edges; the catalog and publication metrics
+are counted from the catalog and kept until the catalog's stamp changes (`CatalogStamp`). The
+definition in force is data (`IndexDefinition`); `evaluate` turns metric values into scores.
 """
 
 from __future__ import annotations
 
+import calendar
+import threading
+from collections import Counter, OrderedDict, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -18,12 +23,12 @@ from motcua.catalog.models import Procedure, Publication, RequiredDocument
 from motcua.core.calendar import working_calendar
 from motcua.core.errors import ValidationFailed
 from motcua.core.worktime import TZ
-from motcua.counters.models import DailyCounter
+from motcua.counters.models import DailyCounter, MonthlyCounter
 from motcua.directory.models import Agency
 from motcua.directory.selectors import agency_subtree_ids
 from motcua.dossiers.models import Channel, Dossier
 from motcua.index.definition import DEFAULT_SPEC
-from motcua.index.models import IndexDefinition
+from motcua.index.models import CatalogStamp, IndexDefinition
 
 BAND_LABELS = {
     "xuat_sac": "Xuất sắc",
@@ -100,7 +105,8 @@ def period_in_range(period: Period) -> Period:
 
 
 def agency_by_code(code: str) -> Agency:
-    agency = Agency.objects.filter(code=code).first() if code else None
+    # A NUL cannot even be sent to PostgreSQL (a 500), and no code holds one.
+    agency = Agency.objects.filter(code=code).first() if code and "\x00" not in code else None
     if agency is None:
         raise ValidationFailed(f"Không có cơ quan mã '{code}'.", fields={"agency": "unknown"})
     return agency
@@ -116,16 +122,100 @@ def definition_for(period: Period) -> dict[str, Any]:
     return found or DEFAULT_SPEC
 
 
-def dossier_metrics(agency_ids: set[int], period: Period) -> dict[str, int]:
-    rows = (
-        DailyCounter.objects.filter(
-            agency_id__in=agency_ids, day__gte=period.start, day__lte=period.end
-        )
-        .values("metric")
-        .annotate(total=Sum("value"))
-        .order_by()
+def definitions_for(periods: Sequence[Period]) -> list[dict[str, Any]]:
+    """`definition_for` each period, from one read of the (few) definitions."""
+    versions = list(
+        IndexDefinition.objects.filter(valid_from__lte=max(p.start for p in periods))
+        .order_by("-valid_from")
+        .values_list("valid_from", "spec")
     )
-    return {row["metric"]: row["total"] for row in rows}
+    return [
+        next((spec for valid_from, spec in versions if valid_from <= p.start), DEFAULT_SPEC)
+        for p in periods
+    ]
+
+
+# ---------------------------------------------------------------- dossier metrics
+
+
+def _month_end(month: date) -> date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def _next_month(month: date) -> date:
+    return _month_end(month) + timedelta(days=1)
+
+
+def month_split(period: Period) -> tuple[list[date], list[tuple[date, date]]]:
+    """The calendar months `period` covers whole (their first days), and the days at either
+    edge outside them (inclusive ranges): the months are read from the monthly roll-up,
+    the edges from the daily counters."""
+    first = period.start if period.start.day == 1 else _next_month(period.start)
+    months = []
+    month = first
+    while _month_end(month) <= period.end:
+        months.append(month)
+        month = _next_month(month)
+    if not months:
+        return [], [(period.start, period.end)]
+    edges = []
+    if period.start < months[0]:
+        edges.append((period.start, months[0] - timedelta(days=1)))
+    if _month_end(months[-1]) < period.end:
+        edges.append((_next_month(months[-1]), period.end))
+    return months, edges
+
+
+def dossier_metrics_for(agency_ids: set[int], periods: Sequence[Period]) -> list[dict[str, int]]:
+    """The counters summed over the agencies and each period: whole months from the monthly
+    roll-up, the partial months at the edges from the daily rows; one query of each for all
+    the periods together (the dashboard's 12-month trend is one pass)."""
+    splits = [month_split(period) for period in periods]
+    months = {month for wanted, _edges in splits for month in wanted}
+    edges = [edge for _wanted, found in splits for edge in found]
+    by_month: dict[date, Counter[str]] = defaultdict(Counter)
+    if months:
+        rows = (
+            MonthlyCounter.objects.filter(
+                agency_id__in=agency_ids, month__gte=min(months), month__lte=max(months)
+            )
+            .values_list("month", "metric")
+            .annotate(total=Sum("value"))
+            .order_by()
+        )
+        for month, metric, total in rows:
+            by_month[month][metric] += total
+    by_day: dict[date, Counter[str]] = defaultdict(Counter)
+    if edges:
+        days = Q()
+        for first, last in edges:
+            days |= Q(day__gte=first, day__lte=last)
+        day_rows = (
+            DailyCounter.objects.filter(days, agency_id__in=agency_ids)
+            .values_list("day", "metric")
+            .annotate(total=Sum("value"))
+            .order_by()
+        )
+        for day, metric, total in day_rows:
+            by_day[day][metric] += total
+    results = []
+    for wanted, found in splits:
+        totals: Counter[str] = Counter()
+        for month in wanted:
+            totals.update(by_month.get(month, {}))
+        for first, last in found:
+            for day, values in by_day.items():
+                if first <= day <= last:
+                    totals.update(values)
+        results.append(dict(totals))
+    return results
+
+
+def dossier_metrics(agency_ids: set[int], period: Period) -> dict[str, int]:
+    return dossier_metrics_for(agency_ids, [period])[0]
+
+
+# ---------------------------------------------------------------- catalog metrics
 
 
 def procedures_of(agency_ids: set[int]):
@@ -139,10 +229,40 @@ def procedures_of(agency_ids: set[int]):
     )
 
 
-def catalog_metrics(agency_ids: set[int], period: Period) -> dict[str, int]:
-    procedures = procedures_of(agency_ids)
+# Catalog metrics by (stamp token, agencies, period or None for the procedure counts). The
+# token changes with every write to what they read (`CatalogStamp`), so an entry is never
+# stale, only unreachable; the oldest go when the cache is full.
+_CATALOG_CACHE: OrderedDict[tuple, dict[str, int]] = OrderedDict()
+_CATALOG_CACHE_SIZE = 4096
+_CATALOG_LOCK = threading.Lock()
+
+
+def _cached(key: tuple) -> dict[str, int] | None:
+    with _CATALOG_LOCK:
+        found = _CATALOG_CACHE.get(key)
+        if found is not None:
+            _CATALOG_CACHE.move_to_end(key)
+        return found
+
+
+def _remember(key: tuple, value: dict[str, int]) -> None:
+    with _CATALOG_LOCK:
+        _CATALOG_CACHE[key] = value
+        _CATALOG_CACHE.move_to_end(key)
+        while len(_CATALOG_CACHE) > _CATALOG_CACHE_SIZE:
+            _CATALOG_CACHE.popitem(last=False)
+
+
+def catalog_token() -> str | None:
+    """The catalog's stamp now; None when the row is missing (a flushed test database):
+    nothing is cached then. Read before the metrics, so numbers cached under a token are
+    never older than the token."""
+    return CatalogStamp.objects.filter(pk=1).values_list("token", flat=True).first()
+
+
+def _procedure_counts(procedures) -> dict[str, int]:
     has_documents = Exists(RequiredDocument.objects.filter(procedure_id=OuterRef("pk")))
-    counts = procedures.aggregate(
+    return procedures.aggregate(
         procedures=Count("id"),
         procedures_online=Count("id", filter=Q(online__in=("full", "partial"))),
         procedures_registry=Count("id", filter=Q(registry_connected=True)),
@@ -150,22 +270,61 @@ def catalog_metrics(agency_ids: set[int], period: Period) -> dict[str, int]:
             "id", filter=Q(time_limit__isnull=False) & ~Q(legal_basis="") & Q(has_documents)
         ),
     )
-    calendar = working_calendar()
-    for kind in (Publication.Kind.NEW, Publication.Kind.AMENDED):
-        publications = Publication.objects.filter(
-            procedure__in=procedures,
-            kind=kind,
-            decided_on__gte=period.start,
-            decided_on__lte=period.end,
-        ).values_list("decided_on", "public_on")
-        total = on_time = 0
-        for decided, public in publications:
-            total += 1
-            deadline = calendar.add_working_days(decided, PUBLICATION_DEADLINE_WORKING_DAYS)
-            on_time += public is not None and public <= deadline
-        counts[f"publications_{kind}"] = total
-        counts[f"publications_{kind}_on_time"] = on_time
+
+
+def _publication_counts(procedures, periods: Sequence[Period]) -> list[dict[str, int]]:
+    """§7's publications decided in each period, and those made public within 5 working
+    days: one read over the span of the periods."""
+    kinds = (Publication.Kind.NEW, Publication.Kind.AMENDED)
+    counts = [
+        {f"publications_{kind}{tail}": 0 for kind in kinds for tail in ("", "_on_time")}
+        for _period in periods
+    ]
+    publications = Publication.objects.filter(
+        procedure__in=procedures,
+        kind__in=kinds,
+        decided_on__gte=min(p.start for p in periods),
+        decided_on__lte=max(p.end for p in periods),
+    ).values_list("kind", "decided_on", "public_on")
+    working = None
+    for kind, decided, public in publications:
+        if working is None:
+            working = working_calendar()
+        deadline = working.add_working_days(decided, PUBLICATION_DEADLINE_WORKING_DAYS)
+        on_time = public is not None and public <= deadline
+        for period, found in zip(periods, counts, strict=True):
+            if period.start <= decided <= period.end:
+                found[f"publications_{kind}"] += 1
+                found[f"publications_{kind}_on_time"] += on_time
     return counts
+
+
+def catalog_metrics_for(agency_ids: set[int], periods: Sequence[Period]) -> list[dict[str, int]]:
+    """`catalog_metrics` for each period: cached under the catalog's stamp; what is missing
+    is computed in one pass (the procedure counts once, the publications in one read)."""
+    token = catalog_token()
+    agencies = tuple(sorted(agency_ids))
+    procedures = procedures_of(agency_ids)
+    counts_key = (token, agencies, None)
+    counts = _cached(counts_key) if token else None
+    if counts is None:
+        counts = _procedure_counts(procedures)
+        if token:
+            _remember(counts_key, counts)
+    keys = [(token, agencies, period.start, period.end) for period in periods]
+    found = [_cached(key) if token else None for key in keys]
+    missing = [i for i, value in enumerate(found) if value is None]
+    if missing:
+        computed = _publication_counts(procedures, [periods[i] for i in missing])
+        for i, value in zip(missing, computed, strict=True):
+            found[i] = value
+            if token:
+                _remember(keys[i], value)
+    return [{**counts, **(value or {})} for value in found]
+
+
+def catalog_metrics(agency_ids: set[int], period: Period) -> dict[str, int]:
+    return catalog_metrics_for(agency_ids, [period])[0]
 
 
 def evaluate(spec: dict[str, Any], metrics: dict[str, int]) -> dict[str, Any]:
@@ -222,18 +381,28 @@ def has_dossiers(metrics: dict[str, int]) -> bool:
     return bool(metrics.get("received", 0) or metrics.get("finished", 0))
 
 
+def index_series(*, agency: Agency, periods: Sequence[Period]) -> list[tuple[dict, bool]]:
+    """`index_evaluate` for each period, in one pass: one read of the counters of each kind,
+    of the catalog's stamp and of the definitions for all the periods."""
+    ids = agency_subtree_ids([agency.pk])
+    dossiers = dossier_metrics_for(ids, periods)
+    catalogs = catalog_metrics_for(ids, periods)
+    specs = definitions_for(periods)
+    results = []
+    for period, counted, catalog, spec in zip(periods, dossiers, catalogs, specs, strict=True):
+        result = {
+            "agency": agency.code,
+            "from": period.start.isoformat(),
+            "to": period.end.isoformat(),
+            **evaluate(spec, {**counted, **catalog}),
+        }
+        results.append((result, has_dossiers(counted)))
+    return results
+
+
 def index_evaluate(*, agency: Agency, period: Period) -> tuple[dict[str, Any], bool]:
     """`index_compute`'s object and whether the period had any dossier (`has_dossiers`)."""
-    ids = agency_subtree_ids([agency.pk])
-    dossiers = dossier_metrics(ids, period)
-    metrics = {**dossiers, **catalog_metrics(ids, period)}
-    result = {
-        "agency": agency.code,
-        "from": period.start.isoformat(),
-        "to": period.end.isoformat(),
-        **evaluate(definition_for(period), metrics),
-    }
-    return result, has_dossiers(dossiers)
+    return index_series(agency=agency, periods=[period])[0]
 
 
 def index_compute(*, agency: Agency, period: Period) -> dict[str, Any]:
@@ -249,9 +418,8 @@ def kpi_compute(*, agency: Agency, period: Period) -> dict[str, Any]:
     """`motcua kpi` (§8): operating figures, rates as fractions (None when undefined)."""
     ids = agency_subtree_ids([agency.pk])
     m = dossier_metrics(ids, period)
-    procedures = procedures_of(ids)
-    procedures_total = procedures.count()
-    procedures_online = procedures.filter(online__in=("full", "partial")).count()
+    catalog = catalog_metrics(ids, period)
+    procedures_total, procedures_online = catalog["procedures"], catalog["procedures_online"]
     with_dossiers = (
         Dossier.objects.filter(
             agency_id__in=ids,

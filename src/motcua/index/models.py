@@ -31,3 +31,23 @@ class IndexDefinition(models.Model):
         problems = definition_problems(self.spec)
         if problems:
             raise ValidationError({"spec": problems})
+
+
+class CatalogStamp(models.Model):
+    """One row whose `token` changes, in the writing transaction, with every write to what the
+    index's catalog metrics read: procedures, their agencies, required documents,
+    publications and the calendar's overrides (`engine.catalog_metrics`).
+
+    Database triggers change it (migration 0005), so no writer can forget it: the import,
+    the admin, the demo, a shell. The token is random rather than a sequence so that a
+    rolled-back write never hands a later write a token already used for cached numbers.
+    """
+
+    token = models.CharField(max_length=36)
+
+    class Meta:
+        verbose_name = _("dấu phiên bản danh mục")
+        verbose_name_plural = _("dấu phiên bản danh mục")
+
+    def __str__(self) -> str:
+        return self.token

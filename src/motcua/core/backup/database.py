@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 
 from motcua.core.backup.stores import CHUNK, BackupRefused
 
-# Rows a fresh `motcua migrate` writes itself (the divisions, the first index definition): a
-# database holding only these is empty for `restore`.
-SEEDED_MODELS = frozenset({"directory.Division", "index.IndexDefinition"})
+# Rows a fresh `motcua migrate` writes itself (the divisions, the first index definition, the
+# catalog's stamp): a database holding only these is empty for `restore`.
+SEEDED_MODELS = frozenset({"directory.Division", "index.IndexDefinition", "index.CatalogStamp"})
 
 
 @dataclass

@@ -18,6 +18,7 @@ from motcua.index.engine import (
     definition_for,
     index_compute,
     index_evaluate,
+    index_series,
     kpi_compute,
 )
 from motcua.payments.selectors import refunds_owed_count
@@ -197,11 +198,13 @@ def month_periods(end: date, count: int = 12) -> list[Period]:
 
 
 def trend(*, agency: Agency, end: date, months: int = 12) -> list[MonthScore]:
-    """The index total month by month (one index computation per month); a month with no
-    dossier received or finished is a gap."""
+    """The index total month by month, every month computed in one pass (`index_series`); a
+    month with no dossier received or finished is a gap."""
     scores = []
-    for period in month_periods(end, months):
-        result, active = index_evaluate(agency=agency, period=period)
+    periods = month_periods(end, months)
+    for period, (result, active) in zip(
+        periods, index_series(agency=agency, periods=periods), strict=True
+    ):
         if active:
             scores.append(MonthScore(period, result["total"], result["band"]))
         else:

@@ -17,10 +17,11 @@ class Command(BaseCommand):
         drift = counters_drift()
         # Recorded as an audit event: /metrics on any machine reads the latest one.
         audit_record(actor=None, action=COUNTERS_CHECK, object_type="index", data=drift)
-        if drift["drift_rows"]:
+        if drift["drift_rows"] or drift["monthly_drift_rows"]:
             self.stderr.write(
                 f"Sai lệch {drift['drift_rows']}/{drift['rows']} bộ đếm (tổng chênh "
-                f"{drift['drift_total']}); chạy `motcua index-rebuild` để tính lại."
+                f"{drift['drift_total']}), {drift['monthly_drift_rows']} bộ đếm theo tháng "
+                "khác tổng các ngày; chạy `motcua index-rebuild` để tính lại."
             )
             sys.exit(1)
         self.stdout.write(f"Khớp: {drift['rows']} bộ đếm trùng với kết quả tính lại.")
