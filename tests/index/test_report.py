@@ -1,0 +1,323 @@
+"""The periodic statistics report (domain.md §8.1) on a hand-built world, March 2026.
+
+Sở Tư pháp thử nghiệm (the parent, sector Hộ tịch) and a ward below it (sector Đất đai);
+a third agency outside the subtree whose dossier must not count, and a sector (Xây dựng)
+whose only dossier ended before March, so it has no row. Every dossier is written with the
+fields its lifecycle leaves behind (`closed_at` for the ones that end without a result).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+from django.core.management import call_command
+
+from motcua.catalog.models import Procedure
+from motcua.core.worktime import TZ
+from motcua.directory.models import Agency
+from motcua.dossiers.models import Channel, Dossier, State
+from motcua.index.engine import Period
+from motcua.index.report import report_compute
+from tests.factories import AgencyFactory, ProcedureFactory, SectorFactory
+
+pytestmark = pytest.mark.django_db
+
+MARCH = Period(datetime(2026, 3, 1).date(), datetime(2026, 3, 31).date())
+ONLINE, DIRECT, POSTAL = Channel.ONLINE, Channel.DIRECT, Channel.POSTAL
+
+
+def at(month: int, day: int, hour: int = 8, minute: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=TZ)
+
+
+def zeros() -> dict:
+    return {
+        "received": {"total": 0, "online": 0, "direct_postal": 0, "carried_over": 0},
+        "settled": {"total": 0, "early": 0, "on_time": 0, "late": 0},
+        "pending": {"total": 0, "within_time": 0, "overdue": 0},
+    }
+
+
+def figures(received: tuple, settled: tuple, pending: tuple) -> dict:
+    keys = zeros()
+    return {
+        group: dict(zip(keys[group], values, strict=True))
+        for group, values in (("received", received), ("settled", settled), ("pending", pending))
+    }
+
+
+class World:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def dossier(
+        self,
+        procedure: Procedure,
+        agency: Agency,
+        channel: str,
+        received: datetime | None,
+        *,
+        due: datetime | None = None,
+        finished: datetime | None = None,
+        closed: datetime | None = None,
+        state: str = State.IN_PROGRESS,
+        supplements: int = 0,
+        refused_stage: str = "",
+    ) -> Dossier:
+        self.count += 1
+        return Dossier.objects.create(
+            reference=f"REF{self.count:05d}",
+            code=f"{agency.code}-260301-{self.count:04d}" if received else None,
+            procedure=procedure,
+            agency=agency,
+            channel=channel,
+            state=state,
+            applicant_name="Trần Thị Thử",
+            created_at=received or at(3, 1),
+            received_at=received,
+            due_at=due,
+            finished_at=finished,
+            closed_at=closed,
+            supplement_count=supplements,
+            refused_stage=refused_stage,
+        )
+
+
+# Hộ tịch at the parent: received 3 online, 7 direct/postal, 2 carried over;
+# settled 2 early, 2 on time, 3 late; pending 1 within time, 2 overdue.
+HO_TICH = figures((12, 3, 7, 2), (7, 2, 2, 3), (3, 1, 2))
+# Đất đai at the child: 1 direct/postal, 2 carried over; 1 on time; 1 overdue.
+DAT_DAI = figures((3, 0, 1, 2), (1, 0, 1, 0), (1, 0, 1))
+TOTAL = figures((15, 3, 8, 4), (8, 2, 3, 3), (4, 1, 3))
+
+
+@pytest.fixture
+def world(db):
+    parent = AgencyFactory(code="000.00.30.H99", name="Sở Tư pháp thử nghiệm")
+    child = AgencyFactory(
+        code="000.30.01.H99",
+        name="UBND phường thử nghiệm",
+        parent=parent,
+        level=Agency.Level.COMMUNE,
+    )
+    outside = AgencyFactory(code="000.00.31.H99", name="Sở Xây dựng thử nghiệm")
+    ho_tich = ProcedureFactory(sector=SectorFactory(name="Hộ tịch"), agencies=[parent])
+    dat_dai = ProcedureFactory(sector=SectorFactory(name="Đất đai"), agencies=[child])
+    xay_dung = ProcedureFactory(sector=SectorFactory(name="Xây dựng"), agencies=[parent])
+    w = World()
+    p, c = parent, child
+    # --- Hộ tịch at the parent
+    # early: finished the day before its due day
+    w.dossier(ho_tich, p, ONLINE, at(3, 2, 9), due=at(3, 5, 9), finished=at(3, 4, 10))
+    # on time: 06:00 on the due day, which is still the day before in UTC
+    w.dossier(ho_tich, p, DIRECT, at(3, 3), due=at(3, 5, 10), finished=at(3, 5, 6))
+    # late
+    w.dossier(ho_tich, p, POSTAL, at(3, 4), due=at(3, 9), finished=at(3, 10, 9))
+    # carried over from February, settled late in March
+    w.dossier(ho_tich, p, DIRECT, at(2, 20), due=at(2, 25), finished=at(3, 2, 9))
+    # carried over, still open at the end and past its due moment
+    w.dossier(ho_tich, p, ONLINE, at(2, 25), due=at(3, 2, 10))
+    # pending within time (due in April)
+    w.dossier(ho_tich, p, ONLINE, at(3, 20), due=at(4, 2))
+    # finished well before its due day but after two supplement requests: late (§7)
+    w.dossier(ho_tich, p, DIRECT, at(3, 5), due=at(3, 20), finished=at(3, 10), supplements=2)
+    # withdrawn: received, never settled, not pending
+    w.dossier(ho_tich, p, ONLINE, at(3, 11), due=at(3, 16), closed=at(3, 12), state=State.WITHDRAWN)
+    # refused at reception: received and ended at the same moment
+    w.dossier(
+        ho_tich,
+        p,
+        DIRECT,
+        at(3, 12),
+        closed=at(3, 12),
+        state=State.REFUSED,
+        refused_stage=Dossier.RefusedStage.RECEPTION,
+    )
+    # received in March, finished in April: pending at the end, overdue
+    w.dossier(ho_tich, p, DIRECT, at(3, 25), due=at(3, 30), finished=at(4, 2))
+    # refused after processing counts as settled (early here)
+    w.dossier(
+        ho_tich,
+        p,
+        DIRECT,
+        at(3, 13),
+        due=at(3, 18),
+        finished=at(3, 15),
+        closed=at(3, 15),
+        state=State.REFUSED,
+        refused_stage=Dossier.RefusedStage.PROCESSING,
+    )
+    # no time limit: on time, never early
+    w.dossier(ho_tich, p, POSTAL, at(3, 16), finished=at(3, 17), state=State.RESULT_READY)
+    # submitted online, not received: not counted
+    w.dossier(ho_tich, p, ONLINE, None, state=State.SUBMITTED)
+    # --- Đất đai at the child
+    w.dossier(dat_dai, c, POSTAL, at(3, 10), due=at(3, 31, 16))
+    w.dossier(
+        dat_dai, c, ONLINE, at(2, 26), due=at(3, 31, 17), finished=at(3, 31, 17)
+    )  # carried over, on time at its due moment
+    w.dossier(
+        dat_dai,
+        c,
+        DIRECT,
+        at(1, 15),
+        due=at(2, 15),
+        closed=at(2, 28),
+        state=State.CANCELLED,
+    )  # ended before March
+    w.dossier(
+        dat_dai, c, DIRECT, at(2, 27), due=at(3, 20), closed=at(3, 5), state=State.WITHDRAWN
+    )  # carried over, withdrawn in March
+    # --- Xây dựng: returned in February, nothing in March
+    w.dossier(
+        xay_dung,
+        p,
+        DIRECT,
+        at(2, 1),
+        due=at(2, 6),
+        finished=at(2, 5),
+        closed=at(2, 10),
+        state=State.RETURNED,
+    )
+    # --- outside the subtree
+    w.dossier(ho_tich, outside, ONLINE, at(3, 2), due=at(3, 5), finished=at(3, 3))
+    return parent
+
+
+def expected(agency_code: str = "000.00.30.H99") -> dict:
+    return {
+        "agency": agency_code,
+        "from": "2026-03-01",
+        "to": "2026-03-31",
+        "rows": [{"sector": "Hộ tịch", **HO_TICH}, {"sector": "Đất đai", **DAT_DAI}],
+        "total": TOTAL,
+    }
+
+
+def test_the_table_rolls_up_the_subtree_by_sector(world, django_assert_max_num_queries):
+    with django_assert_max_num_queries(3):  # the subtree (two levels), then the table
+        result = report_compute(agency=world, period=MARCH)
+    assert result == expected()
+
+
+def test_the_child_reports_only_its_own_dossiers(world):
+    result = report_compute(agency=Agency.objects.get(code="000.30.01.H99"), period=MARCH)
+    assert result == {
+        "agency": "000.30.01.H99",
+        "from": "2026-03-01",
+        "to": "2026-03-31",
+        "rows": [{"sector": "Đất đai", **DAT_DAI}],
+        "total": DAT_DAI,
+    }
+
+
+def test_a_period_without_dossiers_has_no_rows_and_a_zero_total(world):
+    result = report_compute(
+        agency=world, period=Period(datetime(2025, 6, 1).date(), datetime(2025, 6, 30).date())
+    )
+    assert (result["rows"], result["total"]) == ([], zeros())
+
+
+def test_a_day_boundary_moves_dossiers_between_received_and_carried_over(world):
+    # 1–2 March: the two February dossiers still open on 1 March are carried over; the
+    # dossier received on 2 March is received; the one due 5 March is pending within time.
+    result = report_compute(
+        agency=world, period=Period(datetime(2026, 3, 1).date(), datetime(2026, 3, 2).date())
+    )
+    assert result["rows"] == [
+        {"sector": "Hộ tịch", **figures((3, 1, 0, 2), (1, 0, 0, 1), (2, 1, 1))},
+        {"sector": "Đất đai", **figures((2, 0, 0, 2), (0, 0, 0, 0), (2, 2, 0))},
+    ]
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = 0
+    try:
+        call_command("report", *args)
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_command_prints_the_json_object(capsys, world):
+    code, out, err = run(
+        capsys, "--agency", "000.00.30.H99", "--from", "2026-03-01", "--to", "2026-03-31", "--json"
+    )
+    assert (code, err) == (0, "")
+    assert json.loads(out) == expected()
+
+
+def test_the_command_prints_a_readable_table_without_json(capsys, world):
+    code, out, err = run(
+        capsys, "--agency", "000.00.30.H99", "--from", "2026-03-01", "--to", "2026-03-31"
+    )
+    lines = out.splitlines()
+    assert (code, err) == (0, "")
+    assert lines[0] == "BÁO CÁO TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
+    assert lines[1] == "Cơ quan: 000.00.30.H99 — kỳ báo cáo từ 01/03/2026 đến 31/03/2026"
+    assert lines[4].split() == [
+        "Hộ",
+        "tịch",
+        "12",
+        "3",
+        "7",
+        "2",
+        "7",
+        "2",
+        "2",
+        "3",
+        "3",
+        "1",
+        "2",
+    ]
+    assert lines[6].split() == [
+        "Tổng",
+        "cộng",
+        "15",
+        "3",
+        "8",
+        "4",
+        "8",
+        "2",
+        "3",
+        "3",
+        "4",
+        "1",
+        "3",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--agency", "KHONG.CO", "--from", "2026-03-01", "--to", "2026-03-31"],
+            "Không có cơ quan mã 'KHONG.CO'.\n",
+        ),
+        (
+            ["--agency", "000.00.30.H99", "--from", "2026-02-30", "--to", "2026-03-31"],
+            "Ngày '2026-02-30' không hợp lệ: dùng dạng YYYY-MM-DD.\n",
+        ),
+        (
+            ["--agency", "000.00.30.H99", "--from", "2026-03-31", "--to", "2026-03-01"],
+            "Ngày kết thúc kỳ không được trước ngày bắt đầu.\n",
+        ),
+        (
+            ["--agency", "000.00.30.H99", "--from", "2099-01-01", "--to", "2099-01-31"],
+            "Kỳ báo cáo bắt đầu ngày 01/01/2099, sau ngày hôm nay: chưa thể lập báo cáo.\n",
+        ),
+        (
+            ["--agency", "000.00.30.H99", "--to", "2026-03-31"],
+            "Thiếu --from: nhập ngày dạng YYYY-MM-DD.\n",
+        ),
+        (
+            ["--agency", "000.00.30.H99", "--from", "2026-03-01"],
+            "Thiếu --to: nhập ngày dạng YYYY-MM-DD.\n",
+        ),
+    ],
+)
+def test_bad_input_exits_2_with_a_vietnamese_message(capsys, world, args, message):
+    assert run(capsys, *args, "--json") == (2, "", message)
