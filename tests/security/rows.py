@@ -33,6 +33,7 @@ from tests.security.world import (
     WRONG_ROLE,
     World,
 )
+from tests.security.world_other import WALK_IN_DRAFT
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 SIGN_IN = 302
@@ -351,6 +352,17 @@ COUNTER_ROWS = [
         data=_with(S, hanh_dong="receive", checklist="on", note_text=""),
         refused=COUNTER,
     ),
+    # A walk-in is entered as the agency's draft (`office:counter_walkin`), then received here.
+    dossier_row(
+        "office:counter_check",
+        key=WALK_IN_DRAFT,
+        state=State.DRAFT,
+        action=Action.RECEIVE,
+        who=Who.RECEPTION,
+        url=_check(WALK_IN_DRAFT),
+        data=_with(WALK_IN_DRAFT, hanh_dong="receive", checklist="on", note_text=""),
+        refused=COUNTER,
+    ),
     *[
         dossier_row(
             "office:counter_check",
@@ -479,10 +491,6 @@ NO_PAGE = {
     (State.SUPPLEMENT_REQUESTED, Action.CANCEL, Who.RECEPTION): (
         "cancelled when the supplement is overdue, by the demo's and imports' services; "
         "no page offers it (the lifecycle matrix holds its who)"
-    ),
-    (State.DRAFT, Action.RECEIVE, Who.RECEPTION): (
-        "the walk-in's create-and-receive, one service (`dossier_walk_in`) behind the "
-        "`office:counter_walkin` row"
     ),
     **{
         (s, Action.WITHDRAW, Who.RECEPTION): "no counter page withdraws; the applicant does"

@@ -2,17 +2,19 @@
 agency / another role of the right agency / the applicant where only staff may act / the
 right actor. A wrong actor gets the page's exact refusal and the database is unchanged (every
 table, compared row by row); the right actor's post changes what the row says it changes, so
-each row can fail both ways. The rows are in rows.py; test_route_coverage.py holds that every
-state-changing route of the code has one."""
+each row can fail both ways. The rows are in rows.py (the pages that act on a dossier) and
+rows_other.py (the rest); test_route_coverage.py holds that every state-changing route of the
+code has one."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.security.rows import DOSSIER_ROWS, SIGN_IN, Row
+from tests.security.rows_other import OTHER_ROWS
 from tests.security.world import RIGHT, changed_tables, client_for, fingerprint
 
-ROWS = DOSSIER_ROWS
+ROWS = DOSSIER_ROWS + OTHER_ROWS
 
 
 def _post(row: Row, world, client):

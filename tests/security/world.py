@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
@@ -53,6 +54,8 @@ class World:
     other_citizen: User
     procedure_id: int
     dossiers: dict[str, int] = field(default_factory=dict)
+    # What the rows beyond the dossier pages act on (world_other): petitions, a refund...
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def officer(self, agency: str, role: str) -> User:
         return User.objects.get(pk=self.staff[(agency, role)].pk)
@@ -111,6 +114,9 @@ def world_build() -> World:
     demo_pki_ensure([home])
     result_generate(actor=walker.approver, dossier=last, text="Chấp thuận cấp Phiếu.")
     world.dossiers[LAST_STEP] = last.pk
+    from tests.security.world_other import others_build  # it builds on this module's World
+
+    others_build(world, walker)
     return world
 
 
