@@ -8,19 +8,23 @@ fields its lifecycle leaves behind (`closed_at` for the ones that end without a 
 
 from __future__ import annotations
 
+import io
 import json
-from datetime import datetime
+import re
+from datetime import date, datetime
 
+import openpyxl
 import pytest
 from django.core.management import call_command
+from pypdf import PdfReader
 
 from motcua.catalog.models import Procedure
 from motcua.core.worktime import TZ
-from motcua.directory.models import Agency
+from motcua.directory.models import Agency, Role
 from motcua.dossiers.models import Channel, Dossier, State
 from motcua.index.engine import Period
 from motcua.index.report import report_compute
-from tests.factories import AgencyFactory, ProcedureFactory, SectorFactory
+from tests.factories import AgencyFactory, ProcedureFactory, SectorFactory, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -321,3 +325,200 @@ def test_the_command_prints_a_readable_table_without_json(capsys, world):
 )
 def test_bad_input_exits_2_with_a_vietnamese_message(capsys, world, args, message):
     assert run(capsys, *args, "--json") == (2, "", message)
+
+
+# ---------------------------------------------------------------- the page and its files
+
+MARCH_QUERY = {"agency": "000.00.30.H99", "from": "2026-03-01", "to": "2026-03-31"}
+
+
+@pytest.fixture
+def leader(world):
+    return staff(Role.LEADER, world, username="lanhdao_so_tu_phap")
+
+
+@pytest.fixture
+def other_leader(world):
+    return staff(Role.LEADER, Agency.objects.get(code="000.00.31.H99"), username="lanhdao_khac")
+
+
+def cell_texts(html: str, marker: str) -> str:
+    """The numbers of the table row that holds `marker`, spaced."""
+    row = html.split(marker, 1)[1].split("</tr>", 1)[0]
+    return " ".join(re.findall(r'<td class="num"[^>]*>([^<]*)</td>', row))
+
+
+def test_the_page_shows_the_table_for_a_leader(client, leader):
+    client.force_login(leader)
+    response = client.get("/chi-so/bao-cao/", MARCH_QUERY)
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert cell_texts(html, '<th scope="row">Hộ tịch</th>') == "12 3 7 2 7 2 2 3 3 1 2"
+    assert cell_texts(html, '<th scope="row">Đất đai</th>') == "3 0 1 2 1 0 1 0 1 0 1"
+    assert cell_texts(html, '<th scope="row">Tổng cộng</th>') == "15 3 8 4 8 2 3 3 4 1 3"
+    assert "Xây dựng" not in html
+    # The shortcuts of 2026 that have begun, the chosen month marked.
+    assert (
+        '<a href="?agency=000.00.30.H99&amp;from=2026-03-01&amp;to=2026-03-31" '
+        'aria-current="true">T3</a>' in html
+    )
+    assert ">Quý 1</a>" in html and ">6 tháng đầu năm</a>" in html and ">Năm 2026</a>" in html
+
+
+def test_the_page_is_linked_from_the_dashboard(client, leader):
+    client.force_login(leader)
+    html = client.get("/chi-so/", MARCH_QUERY).content.decode()
+
+    assert (
+        '<a href="/chi-so/bao-cao/?agency=000.00.30.H99&amp;from=2026-03-01&amp;to=2026-03-31">'
+        "Báo cáo kết quả giải quyết TTHC</a>"
+    ) in html
+
+
+def test_the_page_defaults_to_the_last_whole_month(client, leader, monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: date(2026, 4, 15))
+    client.force_login(leader)
+    html = client.get("/chi-so/bao-cao/", {"agency": "000.00.30.H99"}).content.decode()
+
+    assert "từ 01/03/2026 đến 31/03/2026" in html
+    assert cell_texts(html, '<th scope="row">Tổng cộng</th>').startswith("15 ")
+    # April has begun, May has not.
+    assert ">T4</a>" in html and ">T5</a>" not in html
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"from": "2099-01-01", "to": "2099-01-31"}, "Kỳ báo cáo bắt đầu ngày 01/01/2099"),
+        ({"from": "31/03/2026", "to": "01/03/2026"}, "Ngày kết thúc kỳ không được trước"),
+        ({"from": "2026-03-01"}, "Nhập cả ngày đầu kỳ và ngày cuối kỳ."),
+        ({"from": "32/03/2026", "to": "31/03/2026"}, "Ngày &#x27;32/03/2026&#x27; không hợp lệ"),
+    ],
+)
+def test_the_page_refuses_a_bad_period(client, leader, params, message):
+    client.force_login(leader)
+    response = client.get("/chi-so/bao-cao/", {"agency": "000.00.30.H99", **params})
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert 'id="bang-bao-cao"' not in response.content.decode()
+
+
+@pytest.mark.parametrize("wanted", ["", "xlsx", "pdf"])
+def test_a_leader_of_another_agency_is_refused(client, other_leader, wanted):
+    client.force_login(other_leader)
+    response = client.get("/chi-so/bao-cao/", {**MARCH_QUERY, "format": wanted})
+
+    assert response.status_code == 403
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert "Bạn không có quyền xem số liệu của cơ quan này." in response.content.decode()
+
+
+def test_a_child_leader_cannot_read_the_parent(client, world):
+    child = Agency.objects.get(code="000.30.01.H99")
+    client.force_login(staff(Role.LEADER, child, username="lanhdao_phuong"))
+
+    assert client.get("/chi-so/bao-cao/", MARCH_QUERY).status_code == 403
+    response = client.get("/chi-so/bao-cao/", {**MARCH_QUERY, "agency": child.code})
+    assert response.status_code == 200
+    assert '<th scope="row">Hộ tịch</th>' not in response.content.decode()
+
+
+def test_anonymous_people_and_staff_without_the_role_are_kept_out(client, world):
+    response = client.get("/chi-so/bao-cao/", MARCH_QUERY)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/dang-nhap/?next=/chi-so/bao-cao/")
+
+    client.force_login(staff(Role.RECEPTION, world, username="mot_cua"))
+    response = client.get("/chi-so/bao-cao/", {**MARCH_QUERY, "format": "xlsx"})
+    assert response.status_code == 403
+    assert "Trang này dành cho lãnh đạo" in response.content.decode()
+
+
+def test_the_xlsx_has_the_template_layout(client, leader):
+    client.force_login(leader)
+    response = client.get("/chi-so/bao-cao/", {**MARCH_QUERY, "format": "xlsx"})
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        'attachment; filename="bao-cao-thong-ke_000.00.30.H99_2026-03-01_2026-03-31.xlsx"'
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet["A1"].value == "BÁO CÁO TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
+    assert sheet["A2"].value == "Cơ quan: Sở Tư pháp thử nghiệm (000.00.30.H99)"
+    assert sheet["A3"].value == "Kỳ báo cáo: từ ngày 01/03/2026 đến ngày 31/03/2026"
+    assert [sheet.cell(row=5, column=c).value for c in (1, 2, 3, 7, 11)] == [
+        "STT",
+        "Lĩnh vực",
+        "Số hồ sơ nhận giải quyết",
+        "Số hồ sơ đã giải quyết",
+        "Số hồ sơ đang giải quyết",
+    ]
+    assert {"A5:A6", "B5:B6", "C5:F5", "G5:J5", "K5:M5"} <= {
+        str(r) for r in sheet.merged_cells.ranges
+    }
+    assert [sheet.cell(row=6, column=c).value for c in range(3, 14)] == [
+        "Tổng số",
+        "Trực tuyến",
+        "Trực tiếp, bưu chính công ích",
+        "Từ kỳ trước chuyển sang",
+        "Tổng số",
+        "Trước hạn",
+        "Đúng hạn",
+        "Quá hạn",
+        "Tổng số",
+        "Trong hạn",
+        "Quá hạn",
+    ]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=7, max_row=9)]
+    assert rows == [
+        ["1", "Hộ tịch", 12, 3, 7, 2, 7, 2, 2, 3, 3, 1, 2],
+        ["2", "Đất đai", 3, 0, 1, 2, 1, 0, 1, 0, 1, 0, 1],
+        [None, "Tổng cộng", 15, 3, 8, 4, 8, 2, 3, 3, 4, 1, 3],
+    ]
+    assert {sheet.cell(row=r, column=c).number_format for r in (7, 9) for c in range(3, 14)} == {
+        "#,##0"
+    }
+    texts = [c.value for row in sheet.iter_rows(min_row=10) for c in row if c.value]
+    assert texts[1:] == [
+        "NGƯỜI LẬP BIỂU",
+        "THỦ TRƯỞNG CƠ QUAN",
+        "(Ký, ghi rõ họ tên)",
+        "(Ký tên, đóng dấu)",
+    ]
+    assert texts[0].startswith("Lập ngày ")
+
+
+def test_the_pdf_states_the_same_table(client, leader):
+    client.force_login(leader)
+    response = client.get("/chi-so/bao-cao/", {**MARCH_QUERY, "format": "pdf"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    assert lines[0] == "Trang 1"  # the footer, drawn first
+    assert lines[1:6] == [
+        "BÁO CÁO TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH",
+        "Cơ quan: Sở Tư pháp thử nghiệm (000.00.30.H99)",
+        "Kỳ báo cáo: từ ngày 01/03/2026 đến ngày 31/03/2026",
+        "Đơn vị tính: hồ sơ",
+        "STT",
+    ]
+    # One cell a line: the rows read in order, the total, then the signature block.
+    body = " ".join(lines[lines.index("Quá hạn", lines.index("Trong")) + 1 :])
+    assert body.startswith(
+        "1 Hộ tịch 12 3 7 2 7 2 2 3 3 1 2 "
+        "2 Đất đai 3 0 1 2 1 0 1 0 1 0 1 "
+        "Tổng cộng 15 3 8 4 8 2 3 3 4 1 3 Lập ngày "
+    )
+    assert body.endswith("NGƯỜI LẬP BIỂU THỦ TRƯỞNG CƠ QUAN (Ký, ghi rõ họ tên) (Ký tên, đóng dấu)")
+
+
+def test_the_page_only_reads(client, leader):
+    client.force_login(leader)
+    response = client.post("/chi-so/bao-cao/", MARCH_QUERY)
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET"
