@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from motcua.catalog.models import Procedure
 from motcua.core.models import OutboxMessage
 from motcua.core.worktime import TZ
 from motcua.directory.models import Role
-from motcua.dossiers.models import Channel, State
+from motcua.dossiers.documents import Attachment, documents_attach
+from motcua.dossiers.models import Channel, DossierDocument, State
 from motcua.dossiers.services import dossier_walk_in
 from motcua.feedback.models import Kind
 from motcua.feedback.services import petition_answer, petition_submit
@@ -28,9 +31,14 @@ from tests.walker import Walker
 # A Monday morning, after the walker's dossiers and before today: the sandbox window is
 # 15 minutes, so cash at +16 and the gateway's confirmation at +17 make an overpayment.
 PAID_AT = datetime(2026, 11, 2, 9, 0, tzinfo=TZ)
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 OPEN_PETITION, ANSWERED_PETITION = "open_petition", "answered_petition"
 WALK_IN_DRAFT = "walk_in_draft"  # a key of `World.dossiers`
 NOTIFICATIONS, REFUND = "notifications", "refund"
+
+
+def _pdf(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
 
 
 def others_build(world: World, walker: Walker) -> None:
@@ -53,6 +61,14 @@ def others_build(world: World, walker: Walker) -> None:
         registry_person=None,
         files=[],
     ).pk
+
+    # A file of the applicant's draft, which "Hồ sơ của tôi" serves them.
+    documents_attach(
+        actor=world.owner,
+        dossier=world.dossier(State.DRAFT),
+        files=[Attachment(required_document=None, upload=_pdf("giay-khai-sinh.pdf"))],
+        kind=DossierDocument.Kind.SUBMITTED,
+    )
 
     specialist = world.officer(HOME, Role.SPECIALIST)
     waiting = petition_submit(
