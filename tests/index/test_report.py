@@ -20,9 +20,10 @@ from pypdf import PdfReader
 
 from motcua.catalog.models import Procedure
 from motcua.core.worktime import TZ
+from motcua.counters.services import counters_rebuild
 from motcua.directory.models import Agency, Role
 from motcua.dossiers.models import Channel, Dossier, State
-from motcua.index.engine import Period
+from motcua.index.engine import Period, kpi_compute
 from motcua.index.report import report_compute
 from tests.factories import AgencyFactory, ProcedureFactory, SectorFactory, staff
 
@@ -99,6 +100,11 @@ TOTAL = figures((15, 3, 8, 4), (8, 2, 3, 3), (4, 1, 3))
 
 @pytest.fixture
 def world(db):
+    return build_world()
+
+
+def build_world() -> Agency:
+    """The world of this module's docstring; returns the parent agency."""
     parent = AgencyFactory(code="000.00.30.H99", name="Sở Tư pháp thử nghiệm")
     child = AgencyFactory(
         code="000.30.01.H99",
@@ -204,6 +210,20 @@ def test_the_table_rolls_up_the_subtree_by_sector(world, django_assert_max_num_q
     with django_assert_max_num_queries(3):  # the subtree (two levels), then the table
         result = report_compute(agency=world, period=MARCH)
     assert result == expected()
+
+
+def test_the_table_agrees_with_the_counters_and_the_kpis(world):
+    """Received in the period, settled, on time and open past due are the same numbers the
+    index's counters (rebuilt from these dossiers) and `motcua kpi` give."""
+    counters_rebuild()
+    kpi = kpi_compute(agency=world, period=MARCH)
+    received, settled, pending = TOTAL["received"], TOTAL["settled"], TOTAL["pending"]
+
+    assert kpi["dossiers_received"] == received["online"] + received["direct_postal"] == 11
+    assert kpi["dossiers_online"] == received["online"] == 3
+    assert kpi["dossiers_finished"] == settled["total"] == 8
+    assert kpi["on_time_rate"] == (settled["early"] + settled["on_time"]) / 8 == 5 / 8
+    assert kpi["open_overdue"] == pending["overdue"] == 3
 
 
 def test_the_child_reports_only_its_own_dossiers(world):
