@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import pytest
 
+from motcua.directory.models import Role
+from motcua.dossiers.models import Channel, State
 from tests.security.rows import DOSSIER_ROWS, SIGN_IN, Row
 from tests.security.rows_other import OTHER_ROWS
-from tests.security.world import RIGHT, changed_tables, client_for, fingerprint
+from tests.security.world import HOME, RIGHT, changed_tables, client_for, fingerprint
 
 ROWS = DOSSIER_ROWS + OTHER_ROWS
 
@@ -52,3 +54,27 @@ def test_route_by_actor(world, db, row: Row, kind: str):
         if row.refused[kind] == SIGN_IN:
             assert response["Location"].startswith("/dang-nhap/?next="), label
         assert changed_tables(before, fingerprint()) == [], label
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "office:counter_check: the agency's reception officer opens a citizen's online draft "
+        "that was never submitted and receives it (draft → received), though a draft is "
+        "visible to its applicant only (docs/howto/apply-online.md §5); the lifecycle's "
+        "(draft, receive) rule is meant for the counter's own walk-in drafts"
+    ),
+)
+def test_the_counter_cannot_receive_an_online_draft_never_submitted(world, db):
+    draft = world.dossier(State.DRAFT)
+    assert draft.channel == Channel.ONLINE
+    client = client_for(world.officer(HOME, Role.RECEPTION))
+    before = fingerprint()
+
+    response = client.post(
+        f"/mot-cua/ho-so/{draft.public_code}/kiem-tra/",
+        {"version": draft.version, "hanh_dong": "receive", "checklist": "on", "note_text": ""},
+    )
+
+    assert response.status_code == 403
+    assert changed_tables(before, fingerprint()) == []
