@@ -97,6 +97,19 @@ class Walker:
             at=at,
         )
 
+    def walk_in_draft(self, at: datetime = T0) -> Dossier:
+        """The counter's own draft of the citizen's papers (an online draft is the
+        applicant's alone until submitted)."""
+        return dossier_create(
+            actor=self.reception,
+            procedure=self.procedure,
+            agency=self.agency,
+            channel=Channel.DIRECT,
+            applicant_name=self.citizen.full_name,
+            applicant_id_number=self.citizen.personal_id,
+            at=at,
+        )
+
     def actor_for(self, dossier: Dossier, action: str):
         if action in (Action.SUBMIT, Action.PROVIDE_SUPPLEMENT, Action.WITHDRAW):
             return self.citizen

@@ -182,11 +182,11 @@ def test_a_draft_result_is_not_in_the_store_and_cannot_be_reused(
 ):
     earlier = walker.dossier_in(State.IN_PROGRESS)
     draft = _draft_result(walker, earlier)
-    later = walker.create()
-    before = _later_snapshot(later)
+    online, at_the_counter = walker.create(), walker.walk_in_draft()
 
     assert list(store_documents_of(citizen.personal_id)) == []
-    for actor in (citizen, reception):
+    for actor, later in ((citizen, online), (reception, at_the_counter)):
+        before = _later_snapshot(later)
         with pytest.raises(ValidationFailed) as refused:
             document_reuse(
                 actor=actor, dossier=later, source=draft, required_document=birth_certificate

@@ -29,6 +29,8 @@ def test_terminal_states_have_no_way_out():
 @pytest.mark.parametrize(("state", "action"), CASES, ids=[f"{s}-{a}" for s, a in CASES])
 def test_each_state_and_action(walker, state, action):
     dossier = walker.dossier_in(state)
+    if (state, action) == (State.DRAFT, Action.RECEIVE):
+        dossier = walker.walk_in_draft()  # the counter receives its own drafts only
     if (state, action) == (State.IN_PROGRESS, Action.APPROVE):
         dossier = walker.act(dossier, Action.FORWARD)  # approval happens at the last step
     before = Dossier.objects.get(pk=dossier.pk)

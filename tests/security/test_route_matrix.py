@@ -56,16 +56,10 @@ def test_route_by_actor(world, db, row: Row, kind: str):
         assert changed_tables(before, fingerprint()) == [], label
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "office:counter_check: the agency's reception officer opens a citizen's online draft "
-        "that was never submitted and receives it (draft → received), though a draft is "
-        "visible to its applicant only (docs/howto/apply-online.md §5); the lifecycle's "
-        "(draft, receive) rule is meant for the counter's own walk-in drafts"
-    ),
-)
 def test_the_counter_cannot_receive_an_online_draft_never_submitted(world, db):
+    """A citizen's online draft is theirs alone until submitted: the agency's reception
+    officer can neither open it at the counter nor receive it, and the processing page does
+    not show it to the agency's specialist."""
     draft = world.dossier(State.DRAFT)
     assert draft.channel == Channel.ONLINE
     client = client_for(world.officer(HOME, Role.RECEPTION))
@@ -78,3 +72,6 @@ def test_the_counter_cannot_receive_an_online_draft_never_submitted(world, db):
 
     assert response.status_code == 403
     assert changed_tables(before, fingerprint()) == []
+    assert client.get(f"/mot-cua/ho-so/{draft.public_code}/kiem-tra/").status_code == 403
+    specialist = client_for(world.officer(HOME, Role.SPECIALIST))
+    assert specialist.get(f"/mot-cua/xu-ly/{draft.public_code}/").status_code == 404

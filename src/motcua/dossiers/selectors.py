@@ -12,19 +12,23 @@ from motcua.core.errors import NotFound
 from motcua.directory.models import User
 from motcua.directory.selectors import user_readable_agency_ids
 from motcua.dossiers.lifecycle.table import Action
-from motcua.dossiers.models import Dossier, DossierEvent
+from motcua.dossiers.models import Channel, Dossier, DossierEvent, State
+
+# A citizen's online draft is theirs alone until they submit it (docs/howto/apply-online.md):
+# no officer reads, receives or refuses what the applicant has not sent.
+UNSENT = Q(state=State.DRAFT, channel=Channel.ONLINE)
 
 
 def dossiers_visible_to(actor: User | None) -> QuerySet[Dossier]:
     if actor is None or not actor.is_authenticated:
         return Dossier.objects.none()
     agencies = user_readable_agency_ids(actor)
-    return Dossier.objects.filter(
-        Q(applicant=actor)
-        | Q(agency_id__in=agencies)
+    handled = (
+        Q(agency_id__in=agencies)
         | Q(transfer_agency_id__in=agencies)
         | Q(current_step__agency_id__in=agencies)
     )
+    return Dossier.objects.filter(Q(applicant=actor) | (handled & ~UNSENT))
 
 
 def dossier_get_for_actor(actor: User | None, code: str) -> Dossier:

@@ -39,7 +39,7 @@ from motcua.dossiers.lifecycle.table import (
     _step_agency_id,
 )
 from motcua.dossiers.metrics import contributions
-from motcua.dossiers.models import Dossier, DossierEvent, State
+from motcua.dossiers.models import Channel, Dossier, DossierEvent, State
 
 
 def allowed_actions(dossier: Dossier, actor: User | None) -> list[str]:
@@ -60,13 +60,23 @@ def holds_current_step(actor: User | None, dossier: Dossier) -> bool:
     return dossier.state == State.IN_PROGRESS and _admits(_STEP_HOLDER, actor, dossier)
 
 
+def _unsent(dossier: Dossier) -> bool:
+    """A citizen's online draft: only its applicant acts on it until it is submitted (the
+    counter's own drafts are walk-ins, direct or postal)."""
+    return dossier.state == State.DRAFT and dossier.channel == Channel.ONLINE
+
+
 def _admits(rule: Rule, actor: User | None, dossier: Dossier) -> bool:
     if actor is None or not actor.is_authenticated:
         return False
     for who in rule.who:
         if who == Who.OWNER and dossier.applicant_id == actor.pk:
             return True
-        if who == Who.RECEPTION and user_has_role(actor, Role.RECEPTION, dossier.agency_id):
+        if (
+            who == Who.RECEPTION
+            and not _unsent(dossier)
+            and user_has_role(actor, Role.RECEPTION, dossier.agency_id)
+        ):
             return True
         if who == Who.STEP and dossier.current_step is not None:
             step = dossier.current_step
