@@ -804,7 +804,7 @@ class Duck:
             ],
         )
         self.version = duckdb.__version__
-        self.threads = self.con.sql("SELECT current_setting('threads')").fetchone()[0]
+        self.threads = self.con.execute("SELECT current_setting('threads')").fetchall()[0][0]
 
     def metrics(self, agency_ids: set[int], period) -> dict[str, int]:
         from datetime import UTC
