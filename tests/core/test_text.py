@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from motcua.core.text import fold, search_fold
+from motcua.core.text import fold, search_fold, vietnamese_sort_key
 
 
 @pytest.mark.parametrize(
@@ -107,3 +107,33 @@ def test_search_fold_is_idempotent_and_starts_from_fold():
     assert key == "dang ki quy li lich"
     assert search_fold(key) == key
     assert search_fold(fold(text)) == key
+
+
+def test_names_sort_in_the_vietnamese_alphabet_letters_before_tones():
+    names = ["Y tế", "Đất đai", "Giáo dục", "Ăn uống", "Dân tộc", "Hộ tịch", "Hỏi", "Bạ", "Bà"]
+    names += ["An ninh", "Du lịch", "Âm nhạc", "Ba", "Hô hấp", "Tư pháp", "Tu bổ", "Xây dựng"]
+
+    assert sorted(names, key=vietnamese_sort_key) == [
+        "An ninh",
+        "Ăn uống",
+        "Âm nhạc",
+        "Ba",
+        "Bà",
+        "Bạ",
+        "Dân tộc",
+        "Du lịch",
+        "Đất đai",
+        "Giáo dục",
+        "Hỏi",
+        "Hô hấp",
+        "Hộ tịch",
+        "Tu bổ",
+        "Tư pháp",
+        "Xây dựng",
+        "Y tế",
+    ]
+    # The same name decomposed (NFD) sorts where its composed form does.
+    assert (
+        vietnamese_sort_key(unicodedata.normalize("NFD", "Đất đai"))[:2]
+        == (vietnamese_sort_key("Đất đai")[:2])
+    )

@@ -201,7 +201,8 @@ def expected(agency_code: str = "000.00.30.H99") -> dict:
         "agency": agency_code,
         "from": "2026-03-01",
         "to": "2026-03-31",
-        "rows": [{"sector": "Hộ tịch", **HO_TICH}, {"sector": "Đất đai", **DAT_DAI}],
+        # In the Vietnamese alphabet: Đ follows D and comes before H.
+        "rows": [{"sector": "Đất đai", **DAT_DAI}, {"sector": "Hộ tịch", **HO_TICH}],
         "total": TOTAL,
     }
 
@@ -251,8 +252,8 @@ def test_a_day_boundary_moves_dossiers_between_received_and_carried_over(world):
         agency=world, period=Period(datetime(2026, 3, 1).date(), datetime(2026, 3, 2).date())
     )
     assert result["rows"] == [
-        {"sector": "Hộ tịch", **figures((3, 1, 0, 2), (1, 0, 0, 1), (2, 1, 1))},
         {"sector": "Đất đai", **figures((2, 0, 0, 2), (0, 0, 0, 0), (2, 2, 0))},
+        {"sector": "Hộ tịch", **figures((3, 1, 0, 2), (1, 0, 0, 1), (2, 1, 1))},
     ]
 
 
@@ -282,7 +283,8 @@ def test_the_command_prints_a_readable_table_without_json(capsys, world):
     assert (code, err) == (0, "")
     assert lines[0] == "BÁO CÁO TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
     assert lines[1] == "Cơ quan: 000.00.30.H99 — kỳ báo cáo từ 01/03/2026 đến 31/03/2026"
-    assert lines[4].split() == [
+    assert lines[4].split() == ["Đất", "đai", "3", "0", "1", "2", "1", "0", "1", "0", "1", "0", "1"]
+    assert lines[5].split() == [
         "Hộ",
         "tịch",
         "12",
@@ -493,8 +495,8 @@ def test_the_xlsx_has_the_template_layout(client, leader):
     ]
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=7, max_row=9)]
     assert rows == [
-        ["1", "Hộ tịch", 12, 3, 7, 2, 7, 2, 2, 3, 3, 1, 2],
-        ["2", "Đất đai", 3, 0, 1, 2, 1, 0, 1, 0, 1, 0, 1],
+        ["1", "Đất đai", 3, 0, 1, 2, 1, 0, 1, 0, 1, 0, 1],
+        ["2", "Hộ tịch", 12, 3, 7, 2, 7, 2, 2, 3, 3, 1, 2],
         [None, "Tổng cộng", 15, 3, 8, 4, 8, 2, 3, 3, 4, 1, 3],
     ]
     assert {sheet.cell(row=r, column=c).number_format for r in (7, 9) for c in range(3, 14)} == {
@@ -529,8 +531,8 @@ def test_the_pdf_states_the_same_table(client, leader):
     # One cell a line: the rows read in order, the total, then the signature block.
     body = " ".join(lines[lines.index("Quá hạn", lines.index("Trong")) + 1 :])
     assert body.startswith(
-        "1 Hộ tịch 12 3 7 2 7 2 2 3 3 1 2 "
-        "2 Đất đai 3 0 1 2 1 0 1 0 1 0 1 "
+        "1 Đất đai 3 0 1 2 1 0 1 0 1 0 1 "
+        "2 Hộ tịch 12 3 7 2 7 2 2 3 3 1 2 "
         "Tổng cộng 15 3 8 4 8 2 3 3 4 1 3 Lập ngày "
     )
     assert body.endswith("NGƯỜI LẬP BIỂU THỦ TRƯỞNG CƠ QUAN (Ký, ghi rõ họ tên) (Ký tên, đóng dấu)")

@@ -22,6 +22,32 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", stripped.lower()).strip()
 
 
+# The Vietnamese alphabet's order: ă and â follow a, đ follows d, ê follows e, ô and ơ follow
+# o, ư follows u. Letters outside it (f, j, w, z in foreign names) sort where Latin puts them.
+_ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+_LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}  # breve, circumflex, horn: part of the letter
+_TONES = "\u0300\u0309\u0303\u0301\u0323"  # huyền, hỏi, ngã, sắc, nặng (after no mark)
+
+
+def vietnamese_sort_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...], str]:
+    """Sorts as a Vietnamese reader expects (`Đất đai` after `Dân tộc` and before `Giáo
+    dục`, where code-point order puts every `Đ` after `Z`): the letters first, then the tones
+    (none, huyền, hỏi, ngã, sắc, nặng), then the text itself. Spaces and digits come before
+    letters."""
+    letters: list[int] = []
+    tones: list[int] = []
+    for char in unicodedata.normalize("NFC", text.lower()):
+        decomposed = unicodedata.normalize("NFD", char)
+        base, marks = decomposed[0], decomposed[1:]
+        letter = unicodedata.normalize(
+            "NFC", base + "".join(m for m in marks if m in _LETTER_MARKS)
+        )
+        position = _ALPHABET.find(letter) if len(letter) == 1 else -1
+        letters.append(1000 + position if position >= 0 else ord(letter[0]))
+        tones.append(next((1 + _TONES.index(m) for m in marks if m in _TONES), 0))
+    return tuple(letters), tuple(tones), text
+
+
 # Punctuation that only separates words in a name ("cha, mẹ, con", "(cấp tỉnh)"). Not `.`
 # (procedure codes are `1.001193`), nor `%` and `_` (typed, they are searched for as written).
 _WORD_BREAKS = re.compile(r"[,;:!?()\[\]{}\"'“”‘’«»…/\\–—-]+")

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.core.errors import ValidationFailed
+from motcua.core.text import vietnamese_sort_key
 from motcua.core.worktime import TZ
 from motcua.directory.models import Agency
 from motcua.directory.selectors import agency_subtree_ids
@@ -185,7 +186,10 @@ def report_lines(agency_ids: set[int], period: Period) -> list[ReportLine]:
         )
         for row in grouped
     ]
-    return sorted((line for line in lines if not line.is_empty), key=lambda line: line.sector)
+    return sorted(
+        (line for line in lines if not line.is_empty),
+        key=lambda line: vietnamese_sort_key(line.sector),
+    )
 
 
 def report_total(lines: list[ReportLine]) -> ReportLine:
