@@ -100,3 +100,37 @@ def a4_pdf(story: list[Flowable], *, title: str) -> bytes:
         bottomMargin=18 * mm,
     ).build(story)
     return out.getvalue()
+
+
+def numbered_pdf(
+    story: list[Flowable],
+    *,
+    title: str,
+    subject: str = "",
+    pagesize: tuple[float, float] = A4,
+    margin: tuple[float, float] = (20 * mm, 18 * mm),
+) -> bytes:
+    """The story on pages of `pagesize` with `margin` (sides, top and bottom) and "Trang N" at
+    the foot of each page: the leaders' reports, which run to several pages."""
+    regular, _bold = pdf_fonts()
+    side, top = margin
+    out = io.BytesIO()
+
+    def footer(canvas: Any, doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(regular, 8)
+        canvas.drawRightString(pagesize[0] - side, top / 2, f"Trang {doc.page}")
+        canvas.restoreState()
+
+    SimpleDocTemplate(
+        out,
+        pagesize=pagesize,
+        leftMargin=side,
+        rightMargin=side,
+        topMargin=top,
+        bottomMargin=top,
+        title=title,
+        author="motcua",
+        subject=subject,
+    ).build(story, onFirstPage=footer, onLaterPages=footer)
+    return out.getvalue()

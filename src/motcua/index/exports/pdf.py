@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import Any
 
-from motcua.core.pdf import pdf_fonts, plain
+from motcua.core.pdf import numbered_pdf, pdf_fonts, plain
 from motcua.index.charts import number_vi, percent_vi
 from motcua.index.exports.labels import now_text, period_text
 from motcua.index.exports.rows import IndexReport, KpiLine
@@ -16,10 +15,9 @@ PDF_CONTENT_TYPE = "application/pdf"
 
 def index_report_pdf(report: IndexReport, kpis: Sequence[KpiLine] = ()) -> bytes:
     from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
     regular, bold = pdf_fonts()
     body = ParagraphStyle("body", fontName=regular, fontSize=10, leading=13)
@@ -102,24 +100,8 @@ def index_report_pdf(report: IndexReport, kpis: Sequence[KpiLine] = ()) -> bytes
         table.setStyle(TableStyle(grid))
         story.append(table)
 
-    buffer = io.BytesIO()
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
+    return numbered_pdf(
+        story,
         title=f"Chỉ số phục vụ — {report.agency.name}",
-        author="motcua",
         subject=period_text(report.period),
     )
-
-    def footer(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(regular, 8)
-        canvas.drawRightString(A4[0] - 20 * mm, 10 * mm, f"Trang {doc.page}")
-        canvas.restoreState()
-
-    document.build(story, onFirstPage=footer, onLaterPages=footer)
-    return buffer.getvalue()

@@ -3,12 +3,11 @@ in DejaVu Sans for the Vietnamese letters, numbers written the Vietnamese way (1
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from motcua.core.pdf import pdf_fonts, plain
+from motcua.core.pdf import numbered_pdf, pdf_fonts, plain
 from motcua.index.charts import number_vi
 from motcua.index.exports.labels import now_text
 from motcua.index.exports.report_xlsx import (
@@ -25,7 +24,7 @@ def statistics_report_pdf(report: StatisticsReport) -> bytes:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Spacer, Table, TableStyle
 
     regular, bold = pdf_fonts()
     body = ParagraphStyle("body", fontName=regular, fontSize=10, leading=13, alignment=1)
@@ -92,25 +91,10 @@ def statistics_report_pdf(report: StatisticsReport) -> bytes:
         signature,
     ]
 
-    buffer = io.BytesIO()
-    page = landscape(A4)
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=page,
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
-        topMargin=14 * mm,
-        bottomMargin=14 * mm,
+    return numbered_pdf(
+        story,
         title=f"{REPORT_TITLE} — {report.agency.name}",
-        author="motcua",
         subject=report_period_text(report),
+        pagesize=landscape(A4),
+        margin=(12 * mm, 14 * mm),
     )
-
-    def footer(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(regular, 8)
-        canvas.drawRightString(page[0] - 12 * mm, 8 * mm, f"Trang {doc.page}")
-        canvas.restoreState()
-
-    document.build(story, onFirstPage=footer, onLaterPages=footer)
-    return buffer.getvalue()
