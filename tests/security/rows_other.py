@@ -14,12 +14,16 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.sessions.models import Session
+from django.utils import timezone
 
 from motcua.core.models import OutboxMessage
 from motcua.directory.models import Role
 from motcua.dossiers.lifecycle.table import Who
 from motcua.dossiers.models import Channel, Dossier, State
 from motcua.feedback.models import Petition
+from motcua.index.filing import report_draft, report_submit
+from motcua.index.models import FiledReport
+from motcua.index.views_report import default_period
 from motcua.notifications.models import Notification
 from motcua.payments.models import Payment, Refund
 from motcua.sync.services import TOPIC as SYNC_TOPIC
@@ -395,6 +399,107 @@ SYNC_ROWS = [
 ]
 
 
+# ---------------------------------------------------------------- filing the statistics report
+
+
+def _last_month():
+    return default_period(timezone.localdate())
+
+
+def _home_reports(world: World) -> list[tuple[int, str, str]]:
+    return list(
+        FiledReport.objects.filter(agency=world.agencies[HOME])
+        .order_by("version")
+        .values_list("version", "status", "correction_reason")
+    )
+
+
+def _home_draft(world: World) -> FiledReport:
+    """Last month's draft of the home agency, as the job leaves it (idempotent)."""
+    return report_draft(agency=world.agencies[HOME], kind="month", period=_last_month())
+
+
+def _home_filed(world: World) -> FiledReport:
+    filed = _home_draft(world)
+    if filed.status == FiledReport.Status.DRAFT:
+        filed = report_submit(actor=world.officer(HOME, Role.LEADER), filed=filed)
+    return filed
+
+
+def _home_latest(world: World) -> int:
+    """The latest version's id, read only: the address is taken after the fingerprint."""
+    period = _last_month()
+    return (
+        FiledReport.objects.filter(
+            agency=world.agencies[HOME], period_start=period.start, period_end=period.end
+        )
+        .order_by("-version")
+        .values_list("pk", flat=True)[0]
+    )
+
+
+def _preparing(prepare: Callable[[World], Any], actors: Callable[[World], Actors]):
+    """The world holds no report (world_other builds the other pages' things): the row makes
+    the one it posts to when its actors are chosen, before the test's fingerprint or effect."""
+
+    def chosen(world: World) -> Actors:
+        prepare(world)
+        return actors(world)
+
+    return chosen
+
+
+# Leaders of the report's own agency only; every other signed-in person meets the 403 page.
+LEADER_ONLY = {
+    ANONYMOUS: SIGN_IN,
+    OTHER_CITIZEN: 403,
+    OWNER: 403,
+    OTHER_AGENCY: 403,
+    WRONG_ROLE: 403,
+}
+CORRECTION = "Bổ sung hồ sơ nhập muộn."
+
+FILING_ROWS = [
+    Row(
+        route="index:filing_draft",
+        label="draft",
+        url=lambda world: "/chi-so/bao-cao/nop/lap/",
+        data=lambda world: {
+            "agency": world.agencies[HOME].code,
+            "from": _last_month().start.isoformat(),
+            "to": _last_month().end.isoformat(),
+        },
+        actors=_staff_actors(Role.LEADER, {Role.LEADER}),
+        refused=LEADER_ONLY,
+        effect=_home_reports,
+        done=lambda before, after: before == [] and after == [(1, "draft", "")],
+    ),
+    Row(
+        route="index:filing_submit",
+        label="submit",
+        url=lambda world: f"/chi-so/bao-cao/nop/{_home_latest(world)}/nop/",
+        data=lambda world: {"xac_nhan": "1"},
+        actors=_preparing(_home_draft, _staff_actors(Role.LEADER, {Role.LEADER})),
+        refused=LEADER_ONLY,
+        effect=_home_reports,
+        done=lambda before, after: before == [(1, "draft", "")] and after == [(1, "submitted", "")],
+    ),
+    Row(
+        route="index:filing_correct",
+        label="correct",
+        url=lambda world: f"/chi-so/bao-cao/nop/{_home_latest(world)}/dinh-chinh/",
+        data=lambda world: {"ly_do": CORRECTION},
+        actors=_preparing(_home_filed, _staff_actors(Role.LEADER, {Role.LEADER})),
+        refused=LEADER_ONLY,
+        effect=_home_reports,
+        done=lambda before, after: (
+            before == [(1, "submitted", "")]
+            and after == [(1, "submitted", ""), (2, "draft", CORRECTION)]
+        ),
+    ),
+]
+
+
 # ---------------------------------------------------------------- signing out
 
 
@@ -424,5 +529,6 @@ OTHER_ROWS = [
     *PAYMENT_ROWS,
     *APPLY_ROWS,
     *SYNC_ROWS,
+    *FILING_ROWS,
     *SIGN_OUT_ROWS,
 ]

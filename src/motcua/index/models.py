@@ -51,3 +51,97 @@ class CatalogStamp(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+def _filed_report_path(instance: FiledReport, filename: str) -> str:
+    return (
+        f"bao-cao/{instance.agency.code}/"
+        f"{instance.period_start:%Y-%m-%d}_{instance.period_end:%Y-%m-%d}_v{instance.version}.pdf"
+    )
+
+
+class FiledReport(models.Model):
+    """One version of an agency's periodic statistics report (§8.1) for one period: drafted
+    by the scheduled job, checked and submitted, signed with the agency's key, by a leader of
+    the agency (`index.filing`). A submitted version is frozen; a correction is the next
+    version, with its reason."""
+
+    class Kind(models.TextChoices):
+        MONTH = "month", _("Tháng")
+        QUARTER = "quarter", _("Quý")
+        HALF = "half", _("6 tháng")
+        YEAR = "year", _("Năm")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Dự thảo")
+        SUBMITTED = "submitted", _("Đã nộp")
+
+    agency = models.ForeignKey(
+        "directory.Agency",
+        on_delete=models.PROTECT,
+        related_name="filed_reports",
+        verbose_name=_("cơ quan"),
+    )
+    kind = models.CharField(_("loại kỳ"), max_length=8, choices=Kind.choices)
+    period_start = models.DateField(_("ngày đầu kỳ"))
+    period_end = models.DateField(_("ngày cuối kỳ"))
+    version = models.PositiveIntegerField(_("lần"), default=1)
+    status = models.CharField(
+        _("trạng thái"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    figures = models.JSONField(_("số liệu"))
+    drafted_at = models.DateTimeField(_("lập dự thảo lúc"))
+    submitted_by = models.ForeignKey(
+        "directory.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người nộp"),
+    )
+    submitted_at = models.DateTimeField(_("nộp lúc"), null=True, blank=True)
+    correction_reason = models.TextField(_("lý do đính chính"), blank=True)
+    signed_pdf = models.FileField(_("bản PDF đã ký"), upload_to=_filed_report_path, blank=True)
+    signed_sha256 = models.CharField(_("SHA-256 bản đã ký"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["agency_id", "-period_end", "period_start", "-version"]
+        verbose_name = _("báo cáo định kỳ đã lập")
+        verbose_name_plural = _("báo cáo định kỳ đã lập")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "period_start", "period_end", "version"],
+                name="filed_report_version_unique",
+            ),
+            # At most one version being drafted for a period at a time.
+            models.UniqueConstraint(
+                fields=["agency", "period_start", "period_end"],
+                condition=models.Q(status="draft"),
+                name="filed_report_one_draft",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1), name="filed_report_version_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="filed_report_period_ordered",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(version=1) | ~models.Q(correction_reason=""),
+                name="filed_report_correction_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="draft")
+                | (
+                    models.Q(submitted_at__isnull=False, submitted_by__isnull=False)
+                    & ~models.Q(signed_sha256="")
+                ),
+                name="filed_report_submitted_is_signed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.agency_id} {self.period_start:%d/%m/%Y}–{self.period_end:%d/%m/%Y} "
+            f"v{self.version} ({self.get_status_display()})"
+        )
