@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
@@ -586,3 +590,65 @@ def test_the_pages_refuse_other_agencies_specialists_and_a_future_period(signing
     assert "Kỳ báo cáo bắt đầu ngày 01/01/2099, sau ngày hôm nay" in future.content.decode()
     assert rows_of(world.justice) == before
     assert AuditEvent.objects.count() == events
+
+
+def test_the_parent_page_reads_in_as_many_queries_whatever_the_number_of_children(signing):
+    world = signing
+    for child in (world.justice, world.ward):
+        report_draft(agency=child, kind=MONTH, period=MARCH)
+    governor = client_for(world.governor)
+    governor.get(PAGE.format(code=world.province.code))
+
+    def queries() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            page = governor.get(PAGE.format(code=world.province.code))
+        return len(captured), page.content.decode().count('data-state="missing"')
+
+    few = queries()
+    for code in range(41, 51):
+        AgencyFactory(code=f"000.00.{code}.H99", parent=world.province)
+    many = queries()
+
+    # The session, the user, the leader's agencies (a walk per level of the tree, for the
+    # roots, the choices and the report), the versions, the children, their reports, the table.
+    assert (few, many) == ((19, 1), (19, 11))
+
+
+def test_a_future_period_an_odd_period_and_an_unknown_report_on_the_pages(signing):
+    world = signing
+    director = client_for(world.director)
+
+    future = director.get("/chi-so/bao-cao/nop/?agency=000.00.11.H99&from=2099-01-01&to=2099-01-31")
+    odd = director.get("/chi-so/bao-cao/nop/?agency=000.00.11.H99&from=2026-03-02&to=2026-03-31")
+
+    assert future.status_code == 400
+    assert "Kỳ báo cáo bắt đầu ngày 01/01/2099, sau ngày hôm nay" in future.content.decode()
+    assert odd.status_code == 400
+    assert (
+        "Kỳ từ 02/03/2026 đến 31/03/2026 không phải một kỳ báo cáo định kỳ" in odd.content.decode()
+    )
+    assert director.get("/chi-so/bao-cao/nop/999999/ban-ky.pdf").status_code == 404
+    assert director.post("/chi-so/bao-cao/nop/999999/nop/", {"xac_nhan": "1"}).status_code == 404
+    assert (
+        Client().get(PAGE.format(code="000.00.11.H99"))["Location"].startswith("/dang-nhap/?next=")
+    )
+    draft = report_draft(agency=world.justice, kind=MONTH, period=MARCH)
+    # A draft has no signed file yet.
+    assert director.get(f"/chi-so/bao-cao/nop/{draft.pk}/ban-ky.pdf").status_code == 403
+
+
+@given(
+    kind=st.sampled_from([MONTH, QUARTER, HALF, YEAR]),
+    year=st.integers(2000, 2099),
+    month=st.integers(1, 12),
+)
+def test_every_reporting_period_is_named_by_its_kind_and_ends_a_month(kind, year, month):
+    months = {MONTH: 1, QUARTER: 3, HALF: 6, YEAR: 12}[kind]
+    start = date(year, month - (month - 1) % months, 1)
+
+    period = kind_period(kind, start)
+
+    assert period_kind(period) == kind
+    assert (kind, period) in periods_ending(period.end)
+    assert (period.end + timedelta(days=1)).day == 1
+    assert (period.end.year - start.year) * 12 + period.end.month - start.month + 1 == months
