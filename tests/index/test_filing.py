@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -652,3 +652,32 @@ def test_every_reporting_period_is_named_by_its_kind_and_ends_a_month(kind, year
     assert (kind, period) in periods_ending(period.end)
     assert (period.end + timedelta(days=1)).day == 1
     assert (period.end.year - start.year) * 12 + period.end.month - start.month + 1 == months
+
+
+def test_the_database_holds_one_draft_per_period_and_a_reason_on_every_correction(world):
+    draft = report_draft(agency=world.justice, kind=MONTH, period=MARCH)
+    fields = {
+        "agency": world.justice,
+        "kind": MONTH,
+        "period_start": MARCH.start,
+        "period_end": MARCH.end,
+        "figures": {},
+        "drafted_at": draft.drafted_at,
+    }
+    for extra in (
+        {"version": 2, "correction_reason": "Lần thứ hai."},  # a second draft at once
+        {"version": 1, "status": "submitted"},  # the same version again, and unsigned
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            FiledReport.objects.create(**fields, **extra)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FiledReport.objects.filter(pk=draft.pk).update(status="submitted")  # unsigned
+    FiledReport.objects.filter(pk=draft.pk).update(
+        status="submitted",
+        submitted_by=world.director,
+        submitted_at=draft.drafted_at,
+        signed_sha256="0" * 64,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FiledReport.objects.create(**fields, version=2)  # a correction without its reason
+    assert FiledReport.objects.count() == 1
