@@ -43,6 +43,8 @@ from motcua.index.report import StatisticsReport, report_period_check, statistic
 Kind = FiledReport.Kind
 Status = FiledReport.Status
 MAX_REASON = 2000
+# The months each kind of period spans, shortest first.
+MONTHS: dict[str, int] = {Kind.MONTH: 1, Kind.QUARTER: 3, Kind.HALF: 6, Kind.YEAR: 12}
 
 
 # ---------------------------------------------------------------- periods
@@ -54,7 +56,7 @@ def _month_end(year: int, month: int) -> date:
 
 def kind_period(kind: str, start: date) -> Period:
     """The reporting period of `kind` that begins on `start`; a refusal when none does."""
-    months = {Kind.MONTH: 1, Kind.QUARTER: 3, Kind.HALF: 6, Kind.YEAR: 12}.get(kind)  # type: ignore[call-overload]
+    months = MONTHS.get(kind)
     if months is None:
         raise ValidationFailed(_("Loại kỳ báo cáo không hợp lệ."), fields={"kind": "invalid"})
     if start.day != 1 or (start.month - 1) % months:
@@ -68,7 +70,7 @@ def kind_period(kind: str, start: date) -> Period:
 
 def period_kind(period: Period) -> str:
     """The kind of a reporting period (a whole month, quarter, half-year or year)."""
-    for kind in (Kind.MONTH, Kind.QUARTER, Kind.HALF, Kind.YEAR):
+    for kind in MONTHS:
         try:
             if kind_period(kind, period.start) == period:
                 return kind
@@ -89,7 +91,7 @@ def periods_ending(last_day: date) -> list[tuple[str, Period]]:
     if last_day != _month_end(last_day.year, last_day.month):
         return []
     out: list[tuple[str, Period]] = []
-    for kind, months in ((Kind.MONTH, 1), (Kind.QUARTER, 3), (Kind.HALF, 6), (Kind.YEAR, 12)):
+    for kind, months in MONTHS.items():
         if last_day.month % months == 0:
             first = date(last_day.year, last_day.month - months + 1, 1)
             out.append((kind, Period(first, last_day)))
