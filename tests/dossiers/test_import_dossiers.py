@@ -783,8 +783,7 @@ def test_queries_do_not_grow_with_the_rows(catalog, write):
     assert sum(map(staging, large)) == 30 * chunks
     fixed = [sql for sql in small if not staging(sql)]
     assert len(fixed) == len([sql for sql in large if not staging(sql)])
-    # PostgreSQL adds the session's memory limits: read, set (in a savepoint) and set back.
-    assert len(fixed) <= (32 if connection.vendor == "sqlite" else 38)
+    assert len(fixed) <= 32
 
 
 def test_the_import_leaves_the_connection_settings_as_they_were(catalog, write):

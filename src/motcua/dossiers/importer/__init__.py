@@ -42,7 +42,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from django.db import DatabaseError, connections, transaction
+from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.translation import gettext as _
 
@@ -102,9 +102,6 @@ BATCH_SIZE = 5000
 # meanwhile PostgreSQL may plan the officers' queue (a UNION of index-backed parts) as a
 # nested loop that runs for minutes. Past this many new dossiers the import refreshes them.
 ANALYZE_AFTER = 10_000
-# PostgreSQL session limits during an import (`_server_memory`).
-TEMP_BUFFERS = "256MB"
-WORK_MEM = "256MB"
 
 
 def dossiers_import(
@@ -134,46 +131,45 @@ def dossiers_import(
     dialect = Dialect(connection)
     staging = Staging(dialect)
     problems: list[Problem] = []
-    with _server_memory(connection):
+    try:
+        staging.create()
+        rows = stage_and_check(
+            path=path,
+            catalog=catalog,
+            staging=staging,
+            problems=problems,
+            progress=progress,
+            chunk=batch_size,
+        )
+        if problems:
+            raise DossierImportRejected(problems)
+        report = ImportReport(rows=rows)
+        bar = progress(desc=_("Ghi"), total=rows, unit=" " + _("hồ sơ")) if progress else None
         try:
-            staging.create()
-            rows = stage_and_check(
-                path=path,
-                catalog=catalog,
-                staging=staging,
-                problems=problems,
-                progress=progress,
-                chunk=batch_size,
-            )
-            if problems:
-                raise DossierImportRejected(problems)
-            report = ImportReport(rows=rows)
-            bar = progress(desc=_("Ghi"), total=rows, unit=" " + _("hồ sơ")) if progress else None
-            try:
-                resolve(staging)
-                with _page_cache(connection), transaction.atomic(using=connection.alias):
-                    written = Writer(dialect=dialect, source=path.name).write()
-                    report.created, report.updated = written.created, written.updated
-                    report.unchanged = rows - written.created - written.updated
-                    audit_record(
-                        actor=actor,
-                        action="dossiers.import",
-                        object_type="dossier",
-                        data={"source": path.name, **report.counts()},
-                    )
-                if bar is not None:
-                    bar.update(rows)
-            finally:
-                if bar is not None:
-                    bar.close()
-            if report.created >= ANALYZE_AFTER and not connection.in_atomic_block:
-                _analyze(connection)
+            resolve(staging)
+            with _page_cache(connection), transaction.atomic(using=connection.alias):
+                written = Writer(dialect=dialect, source=path.name).write()
+                report.created, report.updated = written.created, written.updated
+                report.unchanged = rows - written.created - written.updated
+                audit_record(
+                    actor=actor,
+                    action="dossiers.import",
+                    object_type="dossier",
+                    data={"source": path.name, **report.counts()},
+                )
+            if bar is not None:
+                bar.update(rows)
         finally:
-            if connection.needs_rollback or not connection.is_usable():
-                pass
-            else:
-                drop(dialect)
-                staging.drop()
+            if bar is not None:
+                bar.close()
+        if report.created >= ANALYZE_AFTER and not connection.in_atomic_block:
+            _analyze(connection)
+    finally:
+        if connection.needs_rollback or not connection.is_usable():
+            pass
+        else:
+            drop(dialect)
+            staging.drop()
     report.seconds = time.monotonic() - started
     return report
 
@@ -183,38 +179,6 @@ def _analyze(connection: BaseDatabaseWrapper) -> None:
     with connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
-
-
-@contextmanager
-def _server_memory(connection: BaseDatabaseWrapper) -> Iterator[None]:
-    """On PostgreSQL, room for this session's sorts and temporary tables during the import.
-
-    The staged and typed rows live in temporary tables, which PostgreSQL keeps in the
-    session's own buffers (`temp_buffers`, 8 MB by default: a million rows go to the disk and
-    back on every pass over them), and the write sorts and joins the whole file (`work_mem`,
-    4 MB). Both are limits of this session, not allocations. `work_mem` is set back after;
-    `temp_buffers` can only be raised before the session's first temporary table (a session
-    that already had one keeps its size) and never lowered after, so it stays.
-    """
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW work_mem", [])
-        previous = cursor.fetchone()[0]
-    try:
-        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-            cursor.execute(f"SET temp_buffers = '{TEMP_BUFFERS}'", [])
-    except DatabaseError:
-        pass
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET work_mem = '{WORK_MEM}'", [])
-    try:
-        yield
-    finally:
-        if connection.is_usable() and not connection.needs_rollback:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('work_mem', %s, false)", [previous])
 
 
 @contextmanager
