@@ -152,6 +152,8 @@ def axe_violations(page) -> list[dict]:
     """Run axe-core in the page as it stands; return its serious and critical violations."""
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `npm ci` (scripts/install.sh does).", pytrace=False)
+    # A check begun while a navigation is still under way would read a document being replaced.
+    page.wait_for_load_state("load")
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         # Evaluated through the browser's debugging protocol, which the page's
         # Content-Security-Policy does not govern; an injected <script> tag would be refused.

@@ -103,7 +103,9 @@ def test_kill_9_of_the_server_mid_submission_loses_and_doubles_nothing(prepared,
 
         unanswered = [s for s in traffic.submissions if not s.reference]
         answered = [s for s in traffic.submissions if s.reference]
-        assert len(unanswered) >= 2  # the ones on the wire when the server died
+        # Two were on the wire when the kill was decided; one of them may still have had its
+        # answer before the signal landed, so at least one is left without.
+        assert len(unanswered) >= 1
         instance.server_start()
         for submission in unanswered:
             submission.post()
