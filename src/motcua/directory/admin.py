@@ -1,10 +1,18 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from motcua.core.errors import MotcuaError
 from motcua.directory.models import Agency, ApiToken, Division, Office, StaffRole, User
+from motcua.directory.services import agency_merge
 from motcua.directory.tokens import api_token_create, api_token_revoke
 
 
@@ -25,14 +33,86 @@ class ChildAgencyInline(admin.TabularInline):
     verbose_name_plural = _("cơ quan trực thuộc")
 
 
+class AgencyMergeForm(forms.Form):
+    successor = forms.ModelChoiceField(
+        queryset=Agency.objects.filter(merged_into__isnull=True),
+        label=_("Sáp nhập vào cơ quan"),
+    )
+    on = forms.DateField(
+        label=_("Từ ngày"),
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        help_text=_("Ngày quyết định sáp nhập có hiệu lực (dd/mm/yyyy)."),
+    )
+
+    def __init__(self, *args, agency: Agency, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["successor"]
+        field.queryset = field.queryset.exclude(pk=agency.pk)  # type: ignore[attr-defined]
+        self.fields["on"].initial = timezone.localdate()
+
+
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
     list_display = ["code", "tree_name", "level", "parent", "office_hours"]
     list_filter = ["level"]
     search_fields = ["code", "name"]
-    autocomplete_fields = ["parent", "division", "merged_into"]
+    autocomplete_fields = ["parent", "division"]
     list_select_related = ["parent"]
+    readonly_fields = ["merged_into", "merged_on", "merge_link"]
     inlines = [ChildAgencyInline]
+
+    def get_urls(self):
+        merge = self.admin_site.admin_view(self.merge_view)
+        return [
+            path("<int:agency_id>/sap-nhap/", merge, name="directory_agency_merge"),
+            *super().get_urls(),
+        ]
+
+    def merge_view(self, request: HttpRequest, agency_id: int) -> HttpResponse:
+        """Record a merger (the 2025 reorganisation) through `agency_merge`: the successor
+        and the day from which the agency's figures count under it."""
+        agency = get_object_or_404(Agency, pk=agency_id)
+        form = AgencyMergeForm(request.POST or None, agency=agency)
+        if request.method == "POST" and form.is_valid():
+            try:
+                agency_merge(
+                    actor=request.user,  # type: ignore[arg-type]
+                    agency=agency,
+                    successor=form.cleaned_data["successor"],
+                    on=form.cleaned_data["on"],
+                )
+            except MotcuaError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    gettext("Đã ghi nhận: %(agency)s sáp nhập vào %(successor)s từ ngày %(day)s.")
+                    % {
+                        "agency": agency.name,
+                        "successor": form.cleaned_data["successor"].name,
+                        "day": f"{form.cleaned_data['on']:%d/%m/%Y}",
+                    },
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:directory_agency_change", args=[agency.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Ghi nhận sáp nhập %(agency)s") % {"agency": agency.name},
+            "agency": agency,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/directory/agency_merge.html", context)
+
+    @admin.display(description=_("sáp nhập"))
+    def merge_link(self, agency: Agency) -> str:
+        if agency.pk is None or agency.merged_into_id is not None:
+            return "—"
+        url = reverse("admin:directory_agency_merge", args=[agency.pk])
+        return format_html(
+            '<a href="{}">{}</a>', url, gettext("Ghi nhận sáp nhập vào cơ quan khác")
+        )
 
     def changelist_view(self, request, extra_context=None):
         # One query for the whole tree, so the indentation costs nothing per row.

@@ -87,7 +87,12 @@ class Agency(models.Model):
         on_delete=models.PROTECT,
         related_name="merged_from",
         verbose_name=_("đã sáp nhập vào"),
+        editable=False,
     )
+    # From this day the agency's figures count under `merged_into` (the 2025 reorganisation):
+    # recorded only through `directory.services.agency_merge`; read through
+    # `directory.selectors.agency_scope`.
+    merged_on = models.DateField(_("sáp nhập từ ngày"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["code"]
@@ -96,6 +101,14 @@ class Agency(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(parent=models.F("pk")), name="agency_not_own_parent"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(merged_into__isnull=True, merged_on__isnull=True)
+                | models.Q(merged_into__isnull=False, merged_on__isnull=False),
+                name="agency_merged_into_with_date",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(merged_into=models.F("pk")), name="agency_not_merged_into_self"
             ),
         ]
 
@@ -130,6 +143,11 @@ class User(AbstractUser):
         _("số định danh cá nhân"), max_length=12, null=True, blank=True, unique=True
     )
     phone = models.CharField(_("số điện thoại"), max_length=20, blank=True)
+    # When the person last signed in through VNeID (§12): the account is then the one the
+    # national identity account vouches for, and their dossiers say so in the national sync.
+    vneid_verified_at = models.DateTimeField(
+        _("xác thực VNeID lúc"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("người dùng")

@@ -15,14 +15,9 @@ from dataclasses import dataclass
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from motcua.core.text import number_vi
+
 # ---------------------------------------------------------------- numbers, Vietnamese style
-
-
-def number_vi(value: float | int, decimals: int = 2) -> str:
-    """73.4 → '73,40'; 1234567 (decimals=0) → '1.234.567' (comma for decimals, dot for
-    thousands)."""
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
 def percent_vi(fraction: float | None) -> str:

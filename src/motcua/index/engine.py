@@ -25,7 +25,7 @@ from motcua.core.errors import ValidationFailed
 from motcua.core.worktime import TZ
 from motcua.counters.models import DailyCounter, MonthlyCounter
 from motcua.directory.models import Agency
-from motcua.directory.selectors import agency_subtree_ids
+from motcua.directory.selectors import AgencyScope, Segment, agency_scope
 from motcua.dossiers.models import Channel, Dossier
 from motcua.index.definition import DEFAULT_SPEC
 from motcua.index.models import CatalogStamp, IndexDefinition
@@ -215,6 +215,63 @@ def dossier_metrics(agency_ids: set[int], period: Period) -> dict[str, int]:
     return dossier_metrics_for(agency_ids, [period])[0]
 
 
+# ---------------------------------------------------------------- merged agencies
+
+
+def segment_period(segment: Segment) -> Period:
+    return Period(segment.first, segment.last)
+
+
+def scoped_metrics_for(scope: AgencyScope, periods: Sequence[Period]) -> list[dict[str, int]]:
+    """`dossier_metrics_for` under the reading rule of merged agencies (`AgencyScope`): each
+    period cut at the merger days inside it, each piece summed over the agencies whose
+    figures count then. The pieces with the same agencies are read together, so without a
+    merger this is `dossier_metrics_for` over the subtree, and with one a merger day costs
+    one more pass — whatever the number of agencies."""
+    pieces: dict[frozenset[int], list[tuple[int, Period]]] = defaultdict(list)
+    for i, period in enumerate(periods):
+        for segment in scope.segments(period.start, period.end):
+            pieces[segment.agency_ids].append((i, segment_period(segment)))
+    totals: list[Counter[str]] = [Counter() for _period in periods]
+    for ids, found in pieces.items():
+        counted = dossier_metrics_for(set(ids), [piece for _i, piece in found])
+        for (i, _piece), values in zip(found, counted, strict=True):
+            totals[i].update(values)
+    return [dict(found) for found in totals]
+
+
+def scoped_catalog_for(scope: AgencyScope, periods: Sequence[Period]) -> list[dict[str, int]]:
+    """`catalog_metrics_for` over the agencies counting under the scope on each period's last
+    day (the procedures are the organisation's at the period's end)."""
+    groups: dict[frozenset[int], list[int]] = defaultdict(list)
+    for i, period in enumerate(periods):
+        groups[scope.ids_on(period.end)].append(i)
+    found: list[dict[str, int]] = [{} for _period in periods]
+    for ids, indexes in groups.items():
+        counted = catalog_metrics_for(set(ids), [periods[i] for i in indexes])
+        for i, values in zip(indexes, counted, strict=True):
+            found[i] = values
+    return found
+
+
+def scope_q(segments: Sequence[Segment], moment: str, *, agency: str = "agency_id") -> Q:
+    """Rows of the agencies counting under a scope by the day of their `moment` field: the
+    row's agency among the agencies of the segment its moment falls in."""
+    if len(segments) == 1:
+        return Q(**{f"{agency}__in": segments[0].agency_ids})
+    found = Q(pk__in=[])
+    for segment in segments:
+        piece = segment_period(segment)
+        found |= Q(
+            **{
+                f"{agency}__in": segment.agency_ids,
+                f"{moment}__gte": piece.start_moment,
+                f"{moment}__lt": piece.end_moment,
+            }
+        )
+    return found
+
+
 # ---------------------------------------------------------------- catalog metrics
 
 
@@ -384,9 +441,9 @@ def has_dossiers(metrics: dict[str, int]) -> bool:
 def index_series(*, agency: Agency, periods: Sequence[Period]) -> list[tuple[dict, bool]]:
     """`index_evaluate` for each period, in one pass: one read of the counters of each kind,
     of the catalog's stamp and of the definitions for all the periods."""
-    ids = agency_subtree_ids([agency.pk])
-    dossiers = dossier_metrics_for(ids, periods)
-    catalogs = catalog_metrics_for(ids, periods)
+    scope = agency_scope([agency])
+    dossiers = scoped_metrics_for(scope, periods)
+    catalogs = scoped_catalog_for(scope, periods)
     specs = definitions_for(periods)
     results = []
     for period, counted, catalog, spec in zip(periods, dossiers, catalogs, specs, strict=True):
@@ -416,13 +473,14 @@ def _rate(numerator: int, denominator: int) -> float | None:
 
 def kpi_compute(*, agency: Agency, period: Period) -> dict[str, Any]:
     """`motcua kpi` (§8): operating figures, rates as fractions (None when undefined)."""
-    ids = agency_subtree_ids([agency.pk])
-    m = dossier_metrics(ids, period)
-    catalog = catalog_metrics(ids, period)
+    scope = agency_scope([agency])
+    segments = scope.segments(period.start, period.end)
+    m = scoped_metrics_for(scope, [period])[0]
+    catalog = scoped_catalog_for(scope, [period])[0]
     procedures_total, procedures_online = catalog["procedures"], catalog["procedures_online"]
     with_dossiers = (
         Dossier.objects.filter(
-            agency_id__in=ids,
+            scope_q(segments, "received_at"),
             channel=Channel.ONLINE,
             received_at__gte=period.start_moment,
             received_at__lt=period.end_moment,
@@ -435,7 +493,7 @@ def kpi_compute(*, agency: Agency, period: Period) -> dict[str, Any]:
     end = period.end_moment
     open_overdue = (
         Dossier.objects.filter(
-            agency_id__in=ids,
+            agency_id__in=segments[-1].agency_ids,
             received_at__lt=end,
             due_at__lt=end,
         )

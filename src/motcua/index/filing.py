@@ -193,7 +193,13 @@ def filing_status(parent_agency: Agency, kind: str, period: Period) -> FilingSta
     draft, or nothing; and the roll-up, the parent's own table (its whole subtree)."""
     if kind_period(kind, period.start) != period:
         raise ValidationFailed(_("Kỳ báo cáo không khớp với loại kỳ."), fields={"kind": "mismatch"})
-    children = list(Agency.objects.filter(parent=parent_agency).order_by("code"))
+    # A child merged on or before the period's first day reports nothing of its own: its
+    # figures are in its successor's table (`directory.selectors.AgencyScope`).
+    children = list(
+        Agency.objects.filter(parent=parent_agency)
+        .exclude(merged_on__lte=period.start)
+        .order_by("code")
+    )
     versions: dict[int, list[FiledReport]] = {child.pk: [] for child in children}
     for filed in FiledReport.objects.filter(
         agency__in=children, period_start=period.start, period_end=period.end
@@ -407,6 +413,8 @@ def reports_draft_due(day: date) -> dict[str, int]:
     counts = {"created": 0, "refreshed": 0, "filed": 0}
     for kind, period in periods_due(day):
         for agency in agencies_reporting():
+            if agency.merged_on is not None and agency.merged_on <= period.start:
+                continue  # merged before the period: its successor reports its figures
             before = filed_report_versions(agency, period)
             report_draft(agency=agency, kind=kind, period=period)
             if not before:

@@ -32,10 +32,10 @@ from motcua.core.errors import ValidationFailed
 from motcua.core.text import vietnamese_sort_key
 from motcua.core.worktime import TZ
 from motcua.directory.models import Agency
-from motcua.directory.selectors import agency_subtree_ids
+from motcua.directory.selectors import Segment, agency_scope
 from motcua.dossiers.metrics import ON_TIME
 from motcua.dossiers.models import Channel, Dossier
-from motcua.index.engine import Period
+from motcua.index.engine import Period, scope_q
 
 
 @dataclass(frozen=True)
@@ -136,23 +136,32 @@ def _open_at(moment: datetime) -> Q:
     )
 
 
-def _cells(period: Period) -> dict[str, Count]:
+def _cells(period: Period, segments: list[Segment]) -> dict[str, Count]:
     start, end = period.start_moment, period.end_moment
     received = Q(received_at__gte=start, received_at__lt=end)
     settled = Q(finished_at__gte=start, finished_at__lt=end)
+    carried = Q(received_at__lt=start) & _open_at(start)
+    pending = _open_at(end)
+    if len(segments) > 1:
+        # A merger inside the period (`AgencyScope`): each cell counts a dossier under the
+        # agency it belonged to on the cell's day — received and settled by their own days,
+        # carried over on the first day, pending on the last.
+        received &= scope_q(segments, "received_at")
+        settled &= scope_q(segments, "finished_at")
+        carried &= Q(agency_id__in=segments[0].agency_ids)
+        pending &= Q(agency_id__in=segments[-1].agency_ids)
     early = (
         settled
         & ON_TIME
         & Q(due_at__isnull=False)
         & Q(LessThan(TruncDate("finished_at", tzinfo=TZ), TruncDate("due_at", tzinfo=TZ)))
     )
-    pending = _open_at(end)
     return {
         "received_online": Count("id", filter=received & Q(channel=Channel.ONLINE)),
         "received_direct_postal": Count(
             "id", filter=received & Q(channel__in=[Channel.DIRECT, Channel.POSTAL])
         ),
-        "carried_over": Count("id", filter=Q(received_at__lt=start) & _open_at(start)),
+        "carried_over": Count("id", filter=carried),
         "settled": Count("id", filter=settled),
         "settled_in_time": Count("id", filter=settled & ON_TIME),
         "settled_early": Count("id", filter=early),
@@ -161,15 +170,17 @@ def _cells(period: Period) -> dict[str, Count]:
     }
 
 
-def report_lines(agency_ids: set[int], period: Period) -> list[ReportLine]:
-    """One line per sector with anything to count, by sector name."""
+def report_lines(segments: list[Segment], period: Period) -> list[ReportLine]:
+    """One line per sector with anything to count, by sector name, over the agencies of
+    `AgencyScope.segments` for the period (one segment, the subtree, without a merger)."""
     start, end = period.start_moment, period.end_moment
+    everyone = set().union(*(segment.agency_ids for segment in segments))
     grouped = (
-        Dossier.objects.filter(agency_id__in=agency_ids, received_at__lte=end)
+        Dossier.objects.filter(agency_id__in=everyone, received_at__lte=end)
         .filter(Q(finished_at__isnull=True) | Q(finished_at__gte=start))
         .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start))
         .values(sector_name=F("procedure__sector__name"))
-        .annotate(**_cells(period))
+        .annotate(**_cells(period, segments))
         .order_by()
     )
     lines = [
@@ -211,7 +222,8 @@ def report_period_check(period: Period, *, today: date) -> Period:
 
 def statistics_report(*, agency: Agency, period: Period) -> StatisticsReport:
     report_period_check(period, today=timezone.localdate())
-    lines = report_lines(agency_subtree_ids([agency.pk]), period)
+    segments = agency_scope([agency]).segments(period.start, period.end)
+    lines = report_lines(segments, period)
     return StatisticsReport(agency=agency, period=period, rows=lines, total=report_total(lines))
 
 

@@ -1,6 +1,12 @@
 """Leaders' pages: each module owns its routes; this file only joins them."""
 
-from motcua.index import views_dashboard, views_drilldown, views_filing, views_report
+from motcua.index import (
+    views_dashboard,
+    views_drilldown,
+    views_filing,
+    views_operations,
+    views_report,
+)
 
 app_name = "index"
 urlpatterns = [
@@ -8,4 +14,5 @@ urlpatterns = [
     *views_drilldown.urlpatterns,
     *views_report.urlpatterns,
     *views_filing.urlpatterns,
+    *views_operations.urlpatterns,
 ]

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from motcua.core.errors import PermissionDenied, ValidationFailed
 from motcua.directory.models import Agency
-from motcua.directory.selectors import agency_subtree_ids
+from motcua.directory.selectors import agency_scope
 from motcua.index import exports
 from motcua.index.access import agency_for_leader, leader_agency_ids, leader_root_agencies
 from motcua.index.charts import Bar, Column, bar_chart, column_chart, number_vi, percent_vi
@@ -128,6 +128,21 @@ def _agency_choices(request: HttpRequest) -> list[Agency]:
     return list(Agency.objects.filter(id__in=ids).order_by("code"))
 
 
+def page_start(
+    request: HttpRequest, roots: list[Agency], template: str
+) -> tuple[dict[str, Any], Period] | HttpResponse:
+    """What every leader's page begins with: the chosen agency and the agencies to pick from
+    (the context), and the period of the query — or, for a bad period, the page itself with
+    its message (400)."""
+    agency = _chosen_agency(request, roots)
+    context: dict[str, Any] = {"agency": agency, "choices": _agency_choices(request)}
+    try:
+        return context, parse_period(request.GET, today=timezone.localdate())
+    except ValidationFailed as error:
+        context.update(error=error.message, form=_form(request.GET, None))
+        return render(request, template, context, status=400)
+
+
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -224,13 +239,11 @@ def _trend_chart(months: Sequence[exports.MonthScore]) -> str:
 
 @leader_required
 def dashboard(request: HttpRequest, roots: list[Agency]) -> HttpResponse:
-    agency = _chosen_agency(request, roots)
-    context: dict[str, Any] = {"agency": agency, "choices": _agency_choices(request)}
-    try:
-        period = parse_period(request.GET, today=timezone.localdate())
-    except ValidationFailed as error:
-        context.update(error=error.message, form=_form(request.GET, None))
-        return render(request, "index/dashboard.html", context, status=400)
+    started = page_start(request, roots, "index/dashboard.html")
+    if isinstance(started, HttpResponse):
+        return started
+    context, period = started
+    agency = context["agency"]
 
     report = exports.index_report(agency=agency, period=period)
     kpis = exports.kpi_lines(agency=agency, period=period)
@@ -312,20 +325,20 @@ def _apart_rows(apart: Sequence[exports.AgencyScore], period: Period) -> list[di
 @leader_required
 def ranking(request: HttpRequest, roots: list[Agency]) -> HttpResponse:
     """The agencies below the chosen one (all levels), ranked by total or by a group."""
-    root = _chosen_agency(request, roots)
-    context: dict[str, Any] = {"agency": root, "choices": _agency_choices(request)}
-    try:
-        period = parse_period(request.GET, today=timezone.localdate())
-    except ValidationFailed as error:
-        context.update(error=error.message, form=_form(request.GET, None))
-        return render(request, "index/ranking.html", context, status=400)
+    started = page_start(request, roots, "index/ranking.html")
+    if isinstance(started, HttpResponse):
+        return started
+    context, period = started
+    root = context["agency"]
 
     groups = _group_names(period)
     keys = ["total", *(key for key, _name in groups)]
     sort = request.GET.get("sort", "total")
     sort = sort if sort in keys else "total"
     descending = request.GET.get("dir", "desc") != "asc"
-    below = agency_subtree_ids([root.pk]) - {root.pk}
+    # An agency merged on or before the period's start is not ranked on its own: its figures
+    # are its successor's (`AgencyScope`).
+    below = agency_scope([root]).listed(period.start) - {root.pk}
     rows = exports.agency_scores(Agency.objects.filter(id__in=below).order_by("code"), period)
     ranked = exports.ranked(rows, key=sort, descending=descending)
     apart = exports.without_dossiers(rows)
@@ -404,7 +417,9 @@ def public(request: HttpRequest) -> HttpResponse:
         return render(request, "index/public.html", context, status=400)
 
     groups = _group_names(period)
-    children = list(Agency.objects.filter(parent=agency).order_by("code"))
+    children = list(
+        Agency.objects.filter(parent=agency).exclude(merged_on__lte=period.start).order_by("code")
+    )
     scores = _public_scores([agency, *children], period)
     own, below = scores[0], scores[1:]
     ranked = exports.ranked(below, key="total", descending=True)

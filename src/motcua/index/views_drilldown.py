@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from motcua.core.errors import NotFound, PermissionDenied
 from motcua.directory.models import Agency, StaffRole, User
-from motcua.directory.selectors import agency_subtree_ids, user_roles
+from motcua.directory.selectors import agency_scope, agency_subtree_ids, user_roles
 from motcua.dossiers.selectors import dossier_get_for_actor
 from motcua.index import drilldown
 from motcua.index.access import agency_for_leader, leader_agency_ids, leader_root_agencies
@@ -75,9 +75,13 @@ def _agency_choices(user: Any, agency: Agency) -> list[Agency]:
 def indicator(request: HttpRequest, key: str) -> HttpResponse:
     """Why an indicator lost points: the dossiers or procedures that kept it below full."""
     agency, period = _leader_scope(request)
-    ids = agency_subtree_ids([agency.pk])
+    # The reading rule of merged agencies, as the index: the dossiers by their own day, the
+    # catalog as the organisation stands on the period's last day.
+    scope = agency_scope([agency])
+    ids = scope.tree()
+    catalog_ids = set(scope.ids_on(period.end))
     view = drilldown.indicator_view(
-        spec=definition_for(period), key=key, agency_ids=ids, period=period
+        spec=definition_for(period), key=key, scope=scope, period=period
     )
     if view is None:
         raise NotFound(_("Không có chỉ tiêu '%(key)s'.") % {"key": key[:50]})
@@ -85,7 +89,7 @@ def indicator(request: HttpRequest, key: str) -> HttpResponse:
     page: Page[Any] | None = None
     officers: list[drilldown.OfficerLine] = []
     if view.kind == "dossiers":
-        page = Paginator(drilldown.lost_dossiers(view, ids, period), PAGE_SIZE).get_page(
+        page = Paginator(drilldown.lost_dossiers(view, scope, period), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
         rows = drilldown.lost_dossier_rows(view, list(page.object_list), drilldown.Calendars())
@@ -95,14 +99,14 @@ def indicator(request: HttpRequest, key: str) -> HttpResponse:
                 drilldown.steps_in_period(ids, period, now=now), now=now
             )[:10]
     elif view.kind == "procedures":
-        page = Paginator(drilldown.lost_procedures(view, ids), PAGE_SIZE).get_page(
+        page = Paginator(drilldown.lost_procedures(view, catalog_ids), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
         rows = drilldown.lost_procedure_rows(view, page.object_list)
     elif view.kind == "publications":
-        page = Paginator(drilldown.late_publications(view, ids, period), PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
+        page = Paginator(
+            drilldown.late_publications(view, catalog_ids, period), PAGE_SIZE
+        ).get_page(request.GET.get("page"))
         rows = list(page.object_list)
     return render(
         request,

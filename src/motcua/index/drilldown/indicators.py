@@ -14,16 +14,18 @@ from django.utils.translation import gettext_noop as N_
 
 from motcua.catalog.models import Procedure, Publication, RequiredDocument
 from motcua.core.calendar import working_calendar
+from motcua.directory.selectors import AgencyScope
 from motcua.dossiers.metrics import ON_TIME, ONLINE_LEVELS, SATISFIED
 from motcua.dossiers.models import Channel, Dossier
 from motcua.index.drilldown.timing import Calendars, working_text
 from motcua.index.engine import (
     PUBLICATION_DEADLINE_WORKING_DAYS,
     Period,
-    catalog_metrics,
-    dossier_metrics,
     evaluate,
     procedures_of,
+    scope_q,
+    scoped_catalog_for,
+    scoped_metrics_for,
 )
 
 
@@ -134,17 +136,18 @@ def indicator_find(spec: dict[str, Any], key: str) -> tuple[dict[str, Any], dict
 
 
 def indicator_view(
-    *, spec: dict[str, Any], key: str, agency_ids: set[int], period: Period
+    *, spec: dict[str, Any], key: str, scope: AgencyScope, period: Period
 ) -> IndicatorView | None:
-    """The indicator as the definition in force names it, with its score over the subtree."""
+    """The indicator as the definition in force names it, with its score under the scope
+    (the reading rule of merged agencies, as the index computes it)."""
     found = indicator_find(spec, key)
     if found is None:
         return None
     group, item = found
     numerator, denominator = item["numerator"], item["denominator"]
-    metrics: dict[str, int] = dossier_metrics(agency_ids, period)
+    metrics: dict[str, int] = scoped_metrics_for(scope, [period])[0]
     if {numerator, denominator} & CATALOG_METRICS:
-        metrics = {**metrics, **catalog_metrics(agency_ids, period)}
+        metrics = {**metrics, **scoped_catalog_for(scope, [period])[0]}
     scored = evaluate(
         {"bands": spec["bands"], "groups": [{**group, "indicators": [item]}]}, metrics
     )
@@ -169,12 +172,15 @@ def indicator_view(
     )
 
 
-def lost_dossiers(view: IndicatorView, agency_ids: set[int], period: Period) -> QuerySet[Dossier]:
-    """Dossiers in the denominator and not in the numerator, newest first."""
+def lost_dossiers(view: IndicatorView, scope: AgencyScope, period: Period) -> QuerySet[Dossier]:
+    """Dossiers in the denominator and not in the numerator, newest first: those whose
+    contributions the index counts under the scope, each by the day of its own moment (a
+    merged agency's dossiers before its merger day under itself, from that day under its
+    successor: `scope_q`, one query whatever the number of agencies)."""
     den = DOSSIER_METRICS[view.denominator_metric]
     num = DOSSIER_METRICS[view.numerator_metric]
     return (
-        Dossier.objects.filter(agency_id__in=agency_ids)
+        Dossier.objects.filter(scope_q(scope.segments(period.start, period.end), den.moment))
         .filter(_metric_q(den, period))
         .exclude(_metric_q(num, period))
         .select_related("procedure", "agency")

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from motcua.directory.models import Agency
-from motcua.directory.selectors import agency_subtree_ids
+from motcua.directory.selectors import agency_scope
 from motcua.index.charts import money_vi, number_vi, percent_vi
 from motcua.index.engine import (
     BAND_LABELS,
@@ -159,7 +159,7 @@ def kpi_lines(*, agency: Agency, period: Period) -> list[KpiLine]:
     lines = [KpiLine(key, label, kind, kpi[key]) for key, label, kind in KPI_ROWS if key in kpi]
     # Not a §8 figure (the `motcua kpi` contract keeps its keys): money taken twice that the
     # agencies still owe back at the end of the period, so it is seen where payments are.
-    owed = refunds_owed_count(agency_subtree_ids([agency.pk]), period.end_moment)
+    owed = refunds_owed_count(set(agency_scope([agency]).ids_on(period.end)), period.end_moment)
     lines.append(KpiLine("refunds_open", REFUNDS_OPEN_LABEL, "count", owed))
     return lines
 
