@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Serve the demo: gunicorn on ${MOTCUA_HOST:-127.0.0.1}:${MOTCUA_PORT:-8000} (motcua.wsgi, static
-# files by WhiteNoise) and the background task worker beside it (outbox delivery, payment
-# notifications), with the same settings. Ctrl-C or a signal to this script stops both; if one
-# of them dies, the other is stopped too. `make run` migrates, loads the demo and collects the
-# static files first. Production starts the same two processes from systemd (docs/deploy.md).
+# files by WhiteNoise), the background task worker beside it (outbox delivery, payment
+# notifications), with the same settings, and the stand-ins for the outside services on
+# ${MOTCUA_STANDINS_PORT:-8002} (motcua.standins: the VNeID provider, the population and business
+# registries; MOTCUA_STANDINS=0 leaves them out). Ctrl-C or a signal to this script stops all
+# three; if one of them dies, the others are stopped too. `make run` migrates, loads the demo and
+# collects the static files first. Production starts the first two from systemd and points at the
+# real services (docs/deploy.md, docs/howto/vneid.md, docs/howto/registries.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +31,32 @@ export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-$var/prometheus}
 mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 find "$PROMETHEUS_MULTIPROC_DIR" -maxdepth 1 -name '*.db' -delete
 
+# The stand-ins: a process of their own (own settings, own database under the var folder), as
+# VNeID and the registries are other people's servers. The portal is pointed at them unless
+# the environment already names real ones.
+standins=${MOTCUA_STANDINS:-1}
+if [ "$standins" = 1 ]; then
+  standins_host=${MOTCUA_STANDINS_HOST:-$MOTCUA_HOST}
+  standins_port=${MOTCUA_STANDINS_PORT:-8002}
+  export MOTCUA_STANDINS_URL=${MOTCUA_STANDINS_URL:-http://$standins_host:$standins_port}
+  export MOTCUA_VNEID_ISSUER=${MOTCUA_VNEID_ISSUER:-$MOTCUA_STANDINS_URL/vneid/o}
+  export MOTCUA_VNEID_CLIENT_ID=${MOTCUA_VNEID_CLIENT_ID:-motcua-demo}
+  export MOTCUA_REGISTRY_BACKEND=${MOTCUA_REGISTRY_BACKEND:-motcua.integration.registry_http.HttpRegistry}
+  export MOTCUA_REGISTRY_URL=${MOTCUA_REGISTRY_URL:-$MOTCUA_STANDINS_URL/dan-cu/api/v1}
+  export MOTCUA_BUSINESS_REGISTRY_BACKEND=${MOTCUA_BUSINESS_REGISTRY_BACKEND:-motcua.integration.registry_http.HttpBusinessRegistry}
+  export MOTCUA_BUSINESS_REGISTRY_URL=${MOTCUA_BUSINESS_REGISTRY_URL:-$MOTCUA_STANDINS_URL/dkkd/api/v1}
+  export MOTCUA_REGISTRY_TOKEN=${MOTCUA_REGISTRY_TOKEN:-demo-registry-token}
+  # Where the provider may send people back: the portal as it is reached here (by address or
+  # by name) and at its public address when one is set.
+  callback=/dang-nhap/vneid/xong/
+  redirects="http://$MOTCUA_HOST:$MOTCUA_PORT$callback http://127.0.0.1:$MOTCUA_PORT$callback http://localhost:$MOTCUA_PORT$callback"
+  [ -z "${MOTCUA_PUBLIC_URL:-}" ] || redirects="$redirects ${MOTCUA_PUBLIC_URL%/}$callback"
+  standins_env=(env -u DATABASE_URL DJANGO_SETTINGS_MODULE=motcua.standins.settings
+    MOTCUA_VAR_DIR="$var" MOTCUA_VNEID_REDIRECT_URI="$redirects")
+  "${standins_env[@]}" .venv/bin/motcua migrate --noinput -v 0
+  "${standins_env[@]}" .venv/bin/motcua standins_setup
+fi
+
 pids=()
 alive() { local pid; for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && return 0; done; return 1; }
 # TERM lets gunicorn finish its requests and the worker its current task; a task still running
@@ -49,12 +78,18 @@ trap stop EXIT
 pids+=($!)
 .venv/bin/gunicorn --config python:motcua.core.gunicorn_conf motcua.wsgi &
 pids+=($!)
-echo "motcua: http://$MOTCUA_HOST:$MOTCUA_PORT/ (Ctrl-C stops the server and the worker)" >&2
+if [ "$standins" = 1 ]; then
+  "${standins_env[@]}" .venv/bin/gunicorn -b "$standins_host:$standins_port" -w 2 \
+    --access-logfile - motcua.standins.wsgi &
+  pids+=($!)
+  echo "motcua: stand-in VNeID and registries at $MOTCUA_STANDINS_URL/" >&2
+fi
+echo "motcua: http://$MOTCUA_HOST:$MOTCUA_PORT/ (Ctrl-C stops the server, the worker and the stand-ins)" >&2
 
 set +e
 wait -n "${pids[@]}"
 status=$?
 set -e
-echo "motcua: a process stopped (exit $status); stopping the other" >&2
+echo "motcua: a process stopped (exit $status); stopping the others" >&2
 stop
 exit "$status"

@@ -6,7 +6,7 @@ from django.test import override_settings
 from motcua.directory.models import Role
 from tests.factories import AgencyFactory, CitizenFactory, ProcedureFactory, staff
 
-pytest_plugins = ["tests.walker"]
+pytest_plugins = ["tests.walker", "tests.standins_server"]
 
 
 @pytest.fixture(autouse=True)

@@ -31,8 +31,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # capabilities beside the dossier, each writing through the spine
     # (`sync` sends the dossiers' changes to the national instance)
     ("esign", "notifications", "payments", "sync"),
-    # petitions: notify the citizen through `notifications`
-    ("feedback",),
+    # petitions: notify the citizen through `notifications`; reform tasks (core, directory)
+    ("feedback", "reform", "ballots", "consultation"),
     # the read side: sums the counters, reads dossiers and the catalog
     ("index",),
     # national mode: snapshots of the provinces' dossiers, scored with the index's engine
@@ -40,6 +40,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # the pages of citizens and officers
     ("office", "portal"),
     ("api", "demo"),
+    # the stand-ins for the outside services (VNeID, the registries): a process of its own
+    ("standins",),
     # the project's wiring
     ("cli", "settings", "urls", "wsgi"),
 )

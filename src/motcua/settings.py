@@ -157,6 +157,9 @@ INSTALLED_APPS = [
     "motcua.payments",
     "motcua.esign",
     "motcua.feedback",
+    "motcua.reform",
+    "motcua.ballots",
+    "motcua.consultation",
     "motcua.sync",
     "motcua.national",
     "motcua.demo",
@@ -306,6 +309,52 @@ MOTCUA_REGISTRY_BACKEND = os.environ.get(
     "MOTCUA_REGISTRY_BACKEND", "motcua.integration.registry.LocalRegistry"
 )
 MOTCUA_REGISTRY_FILE = os.environ.get("MOTCUA_REGISTRY_FILE", "")
+# The registries over HTTP (motcua.integration.registry_http, docs/howto/registries.md): where
+# they answer, the bearer token, and how long a person at the counter waits before being told
+# to type the particulars (timeouts, retries within a budget, a breaker that stops asking).
+MOTCUA_REGISTRY_URL = os.environ.get("MOTCUA_REGISTRY_URL", "")
+MOTCUA_REGISTRY_TOKEN = os.environ.get("MOTCUA_REGISTRY_TOKEN", "")
+MOTCUA_REGISTRY_CONNECT_TIMEOUT = float(os.environ.get("MOTCUA_REGISTRY_CONNECT_TIMEOUT", "2"))
+MOTCUA_REGISTRY_READ_TIMEOUT = float(os.environ.get("MOTCUA_REGISTRY_READ_TIMEOUT", "5"))
+MOTCUA_REGISTRY_BUDGET = float(os.environ.get("MOTCUA_REGISTRY_BUDGET", "8"))
+MOTCUA_REGISTRY_RETRIES = int(os.environ.get("MOTCUA_REGISTRY_RETRIES", "2"))
+MOTCUA_REGISTRY_BREAKER_FAILURES = int(os.environ.get("MOTCUA_REGISTRY_BREAKER_FAILURES", "5"))
+MOTCUA_REGISTRY_BREAKER_COOLDOWN = float(os.environ.get("MOTCUA_REGISTRY_BREAKER_COOLDOWN", "30"))
+MOTCUA_BUSINESS_REGISTRY_BACKEND = os.environ.get(
+    "MOTCUA_BUSINESS_REGISTRY_BACKEND", "motcua.integration.business.LocalBusinessRegistry"
+)
+MOTCUA_BUSINESS_REGISTRY_FILE = os.environ.get("MOTCUA_BUSINESS_REGISTRY_FILE", "")
+MOTCUA_BUSINESS_REGISTRY_URL = os.environ.get("MOTCUA_BUSINESS_REGISTRY_URL", "")
+MOTCUA_BUSINESS_REGISTRY_TOKEN = os.environ.get("MOTCUA_BUSINESS_REGISTRY_TOKEN", "")
+# VNeID sign-in (§12, docs/howto/vneid.md): an OpenID Connect provider known only from the
+# environment — its issuer URL (discovery, JWKS), this portal's client id and secret, the
+# scopes and the names of the claims that carry the person's data. No issuer: no VNeID button.
+# The demo's stand-in provider shares a secret generated per installation.
+_vneid_issuer = os.environ.get("MOTCUA_VNEID_ISSUER", "").strip().rstrip("/")
+MOTCUA_VNEID = {
+    "issuer": _vneid_issuer,
+    "client_id": os.environ.get("MOTCUA_VNEID_CLIENT_ID", ""),
+    "client_secret": os.environ.get("MOTCUA_VNEID_CLIENT_SECRET", "")
+    or (secret_key_load(VAR_DIR / "vneid_client_secret") if MOTCUA_DEMO and _vneid_issuer else ""),
+    "scopes": os.environ.get("MOTCUA_VNEID_SCOPES", "openid profile"),
+    "timeout": float(os.environ.get("MOTCUA_VNEID_TIMEOUT", "10")),
+    "claims": {
+        meaning: os.environ.get(f"MOTCUA_VNEID_CLAIM_{meaning.upper()}", default)
+        for meaning, default in (
+            ("personal_id", "personal_id"),
+            ("name", "name"),
+            ("birthdate", "birthdate"),
+            ("gender", "gender"),
+        )
+    },
+}
+# Procedures whose result is an electronic certified copy of an original scanned at the counter
+# (esign.certified_copy; docs/howto/certified-copies.md): the national catalog's codes.
+MOTCUA_CERTIFIED_COPY_PROCEDURES = [
+    code.strip()
+    for code in os.environ.get("MOTCUA_CERTIFIED_COPY_PROCEDURES", "2.000815").split(",")
+    if code.strip()
+]
 # Working days an agency has to answer a petition (feedback.services.petition_due_at).
 MOTCUA_PETITION_ANSWER_DAYS = int(os.environ.get("MOTCUA_PETITION_ANSWER_DAYS", "10"))
 MOTCUA_MAX_UPLOAD_BYTES = int(os.environ.get("MOTCUA_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))

@@ -35,6 +35,9 @@ urlpatterns = [
     path("dang-nhap/", portal_account_views.sign_in, name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("chi-so/", include("motcua.index.urls")),
+    path("cai-cach/", include("motcua.reform.views")),
+    path("phieu-y-kien/", include("motcua.ballots.views")),
+    path("gop-y/", include("motcua.consultation.urls")),
     # Before the office's own routes, which would otherwise read "phan-anh" as a dossier code.
     path("mot-cua/phan-anh/", include("motcua.feedback.urls_office")),
     path("mot-cua/dong-bo/", include("motcua.sync.urls")),

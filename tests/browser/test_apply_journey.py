@@ -1,6 +1,7 @@
 """A citizen applies online in a real browser, at 360 px and on a desktop: find the procedure
 without diacritics, sign in, find the form prefilled from the registry and the account (the
-earlier dossier's mother is another child's, so not offered again), attach a file, save a
+mother is his wife's registry record; the earlier dossier's mother is another child's, so not
+offered again), attach a file, save a
 draft, come back, submit; then answer the counter's supplement request and see the dossier
 through to its return. Every portal page on the way passes axe-core."""
 
@@ -82,6 +83,7 @@ def test_apply_online_from_search_to_return(live_server, any_page, accessible, s
     page.goto(f"{live_server.url}/")
     page.get_by_role("searchbox").fill("dang ky khai sinh")
     page.get_by_role("button", name="Tìm").click()
+    page.wait_for_url("**/?q=*")
     accessible(page)
     page.get_by_role("link", name="Đăng ký khai sinh").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Đăng ký khai sinh")
@@ -98,7 +100,9 @@ def test_apply_online_from_search_to_return(live_server, any_page, accessible, s
     expect(page.get_by_role("heading", level=1)).to_have_text("Nộp hồ sơ trực tuyến")
 
     # Known data is there and says where it came from.
-    expect(page.get_by_test_id("prefilled")).to_have_count(7)
+    # The applicant 7, the father (An) 6, the mother (his wife Bình) 6, the child's ethnicity
+    # and nationality.
+    expect(page.get_by_test_id("prefilled")).to_have_count(21)
     form = page.locator("form[enctype]")
     name = form.get_by_role("group", name="Người yêu cầu đăng ký khai sinh").get_by_label(
         "Họ, chữ đệm và tên"
@@ -107,25 +111,22 @@ def test_apply_online_from_search_to_return(live_server, any_page, accessible, s
     expect(page.locator("#k_applicant_full_name")).to_have_text(
         "✓ Đã điền sẵn từ CSDL quốc gia về dân cư"
     )
-    # The earlier registration's mother is another child's: her fields start empty.
-    expect(page.locator("#f_mother_full_name")).to_have_value("")
-    expect(page.locator("#k_mother_full_name")).to_have_count(0)
+    # The earlier registration's mother is another child's: never offered again. The mother
+    # is the wife the registry links to An, from her own record.
+    expect(page.locator("#f_mother_full_name")).to_have_value("Trần Thị Bình")
+    expect(page.locator("#k_mother_full_name")).to_have_text(
+        "✓ Đã điền sẵn từ CSDL quốc gia về dân cư"
+    )
+    assert "Lê Thị Hồng" not in page.content()
     expect(page.locator("#f_applicant_birth_date")).to_have_value("12/04/1985")
     accessible(page)
 
     # Type what is this registration's own, attach the birth certificate, save a draft.
     page.locator("#f_applicant_relationship").select_option("cha")
-    page.locator("#f_mother_full_name").fill("Lê Thị Hồng")
-    page.locator("#f_mother_birth_date").fill("20/02/1990")
-    page.locator("#f_mother_ethnicity").fill("Kinh")
-    page.locator("#f_mother_nationality").fill("Việt Nam")
-    page.locator("#f_mother_residence").fill(EARLIER["mother_residence"])
     page.locator("#f_child_full_name").fill("Nguyễn Minh Anh")
     page.locator("#f_child_birth_date").fill("03/02/2026")
     page.locator("#f_child_birth_place").fill("Bệnh viện Trung ương Huế")
     page.get_by_role("group", name="Giới tính").last.get_by_label("Nữ").check()
-    page.locator("#f_child_ethnicity").fill("Kinh")
-    page.locator("#f_child_nationality").fill("Việt Nam")
     page.locator("#f_copies").fill("2")
     page.locator(f"#tep_{certificate.pk}").set_input_files(
         files=[{"name": "giay-chung-sinh.png", "mimeType": "image/png", "buffer": PNG}]
@@ -150,7 +151,7 @@ def test_apply_online_from_search_to_return(live_server, any_page, accessible, s
     accessible(page)
     dossier = Dossier.objects.get(reference=reference)
     assert (dossier.state, dossier.registry_used) == (State.SUBMITTED, True)
-    assert dossier.form_data["mother_full_name"] == "Lê Thị Hồng"
+    assert dossier.form_data["mother_full_name"] == "Trần Thị Bình"
 
     # The counter receives it and asks for a clearer birth certificate.
     dossier = dossier_receive(actor=reception, dossier=dossier)

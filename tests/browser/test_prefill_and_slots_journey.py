@@ -1,9 +1,9 @@
 """What a citizen meets on the application page, in a real browser:
 
-- the judicial-record form after a child's birth registration: his own name prefilled from
-  the registry, his parents' fields empty — not himself and his wife, as his son's birth
-  registration named them — while Bình, another person in the registry, finds her own parents
-  from her earlier judicial-record declaration;
+- the judicial-record form after a child's birth registration: his own name, his parents and
+  his wife prefilled from the registry — never himself and the child's mother, as his son's
+  birth registration named them; Bình (his wife in the registry) finds her own parents and
+  husband from her own record — the registry's answer before her earlier declaration's;
 - the attachment slots: each file input is labelled with its document, and each slot offers
   only the earlier results of the kind it asks for.
 """
@@ -27,6 +27,7 @@ from tests.verbs import dossier_submit
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PREFILLED_FROM_STORE = "✓ Đã điền sẵn từ hồ sơ trước"
+PREFILLED_FROM_REGISTRY = "✓ Đã điền sẵn từ CSDL quốc gia về dân cư"
 
 
 def _eform(code: str) -> dict:
@@ -135,31 +136,34 @@ def test_a_childs_parents_are_not_prefilled_as_the_applicants_own(
     page.goto(f"{live_server.url}/thu-tuc/2.000488/nop/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Nộp hồ sơ trực tuyến")
     parents = page.get_by_role("group", name="Thông tin về cha, mẹ, vợ/chồng")
-    expect(parents.get_by_label("Họ và tên cha")).to_have_value("")
-    expect(parents.get_by_label("Họ và tên mẹ")).to_have_value("")
-    expect(parents.get_by_label("Họ và tên vợ/chồng")).to_have_value("")
-    expect(parents.get_by_test_id("prefilled")).to_have_count(0)
+    expect(parents.get_by_label("Họ và tên cha")).to_have_value("Nguyễn Văn Hùng")
+    expect(parents.get_by_label("Họ và tên mẹ")).to_have_value("Lê Thị Lan")
+    expect(parents.get_by_label("Họ và tên vợ/chồng")).to_have_value("Trần Thị Bình")
+    expect(parents.get_by_text(PREFILLED_FROM_REGISTRY)).to_have_count(3)
     expect(page.get_by_text(PREFILLED_FROM_STORE)).to_have_count(0)
     # His own particulars are his, from the registry and his account.
     expect(page.locator("#f_applicant_full_name")).to_have_value("Nguyễn Văn An")
-    expect(page.locator("#k_applicant_full_name")).to_have_text(
-        "✓ Đã điền sẵn từ CSDL quốc gia về dân cư"
-    )
-    expect(page.get_by_test_id("prefilled")).to_have_count(7)
+    expect(page.locator("#k_applicant_full_name")).to_have_text(PREFILLED_FROM_REGISTRY)
+    # Name, birth date, sex, ethnicity, nationality, address, ID, phone, e-mail; father,
+    # mother, wife; one copy (the form's default).
+    expect(page.get_by_test_id("prefilled")).to_have_count(13)
     assert "Lê Thị Hồng" not in page.content()
     screenshot("prefill-judicial-an")
     accessible(page)
 
-    # Bình's form: her name from the registry, her parents from her own earlier declaration.
+    # Bình's form: her name, parents and husband from her registry record (before what her
+    # earlier declaration said of her parents).
     page.context.clear_cookies()
     sign_in(page, live_server, binh.username)
     page.goto(f"{live_server.url}/thu-tuc/2.000488/nop/")
     expect(page.locator("#f_applicant_full_name")).to_have_value("Trần Thị Bình")
     expect(page.locator("#f_father_full_name")).to_have_value("Trần Văn Bảo")
-    expect(page.locator("#k_father_full_name")).to_have_text(PREFILLED_FROM_STORE)
+    expect(page.locator("#k_father_full_name")).to_have_text(PREFILLED_FROM_REGISTRY)
     expect(page.locator("#f_mother_full_name")).to_have_value("Hồ Thị Cúc")
-    expect(page.locator("#f_spouse_full_name")).to_have_value("")
-    assert "Nguyễn Văn An" not in page.content()
+    expect(page.locator("#f_spouse_full_name")).to_have_value("Nguyễn Văn An")
+    # An's son's birth registration is his dossier, not hers.
+    assert "Nguyễn Minh Khôi" not in page.content()
+    assert "Lê Thị Hồng" not in page.content()
     screenshot("prefill-judicial-binh")
     accessible(page)
 

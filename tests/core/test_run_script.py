@@ -1,5 +1,6 @@
-"""scripts/run.sh as `make run` starts it: gunicorn with DEBUG off and the worker beside it, on
-a port of our choosing; /healthz and a hashed static file answer; one signal stops both."""
+"""scripts/run.sh as `make run` starts it: gunicorn with DEBUG off, the worker and the stand-in
+services beside it, on ports of our choosing; /healthz, a hashed static file and the stand-in
+VNeID answer; one signal stops all three."""
 
 from __future__ import annotations
 
@@ -48,8 +49,8 @@ def children_of(pid: int) -> list[int]:
 
 
 @pytest.mark.slow
-def test_run_sh_serves_with_debug_off_and_stops_both_processes(tmp_path):
-    port = free_port()
+def test_run_sh_serves_with_debug_off_and_stops_all_three_processes(tmp_path):
+    port, standins_port = free_port(), free_port()
     env = {
         key: value
         for key, value in os.environ.items()
@@ -58,6 +59,7 @@ def test_run_sh_serves_with_debug_off_and_stops_both_processes(tmp_path):
     env.update(
         MOTCUA_VAR_DIR=str(tmp_path),
         MOTCUA_PORT=str(port),
+        MOTCUA_STANDINS_PORT=str(standins_port),
         MOTCUA_DEBUG="0",
         MOTCUA_WORKERS="1",
         MOTCUA_THREADS="2",
@@ -104,8 +106,22 @@ def test_run_sh_serves_with_debug_off_and_stops_both_processes(tmp_path):
         assert len(sandbox_secret.read_text()) >= 50
         assert "motcua-demo-sandbox-secret" not in sandbox_secret.read_text()
 
+        # The stand-ins answer as VNeID and as the registry, and the portal points at them.
+        issuer = f"http://127.0.0.1:{standins_port}/vneid/o"
+        for _ in range(50):
+            try:
+                discovery_status, _, discovery = get(f"{issuer}/.well-known/openid-configuration")
+                break
+            except OSError:
+                time.sleep(0.3)
+        assert discovery_status == 200
+        assert json.loads(discovery)["issuer"] == issuer
+        sign_in_status, _, sign_in = get(f"http://127.0.0.1:{port}/dang-nhap/")
+        assert sign_in_status == 200
+        assert "Đăng nhập bằng VNeID" in sign_in.decode()
+
         processes = children_of(server.pid)
-        assert len(processes) == 2  # the worker and the gunicorn master
+        assert len(processes) == 3  # the worker, the gunicorn master, the stand-ins' master
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=30)
     finally:

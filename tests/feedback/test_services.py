@@ -3,7 +3,7 @@ written — and that a refusal writes nothing."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -137,8 +137,8 @@ def test_a_double_submit_is_refused(submit):
 
 
 def test_a_merged_agency_receives_nothing(submit, agency, other_agency):
-    agency.merged_into = other_agency
-    agency.save(update_fields=["merged_into"])
+    agency.merged_into, agency.merged_on = other_agency, date(2025, 7, 1)
+    agency.save(update_fields=["merged_into", "merged_on"])
     with pytest.raises(ValidationFailed) as caught:
         submit()
     assert caught.value.fields == {"agency": "merged"}

@@ -65,6 +65,22 @@ def test_sign_up_takes_identity_from_the_registry(client, db):
     assert "Nguyễn Văn An" not in page
 
 
+def test_sign_up_with_the_registry_down_asks_to_come_back_and_counts_no_attempt(
+    client, db, settings
+):
+    settings.MOTCUA_REGISTRY_BACKEND = "tests.portal.test_apply.BrokenRegistry"
+
+    response = client.post("/dang-ky/", SIGNUP)
+
+    assert response.status_code == 503
+    assert "Hiện không kết nối được CSDL quốc gia về dân cư" in response.content.decode()
+    assert not User.objects.filter(personal_id=AN).exists()
+    # Not the person's failure: nothing towards their sign-up lockout.
+    assert not LoginAttempt.objects.exists()
+    settings.MOTCUA_REGISTRY_BACKEND = "motcua.integration.registry.LocalRegistry"
+    assert client.post("/dang-ky/", SIGNUP).status_code == 302
+
+
 def test_sign_up_accepts_an_iso_date_too(client, db):
     response = client.post("/dang-ky/", {**SIGNUP, "birth_date": "1985-04-12"})
     assert response.status_code == 302

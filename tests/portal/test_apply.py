@@ -16,6 +16,7 @@ from django.utils import timezone
 from motcua.catalog.models import RequiredDocument
 from motcua.directory.models import Role
 from motcua.dossiers.models import Channel, Dossier, DossierDocument, DossierEvent, State
+from motcua.integration.registry import RegistryUnavailable
 from motcua.portal.models import StartToken
 from tests.factories import (
     AgencyFactory,
@@ -108,15 +109,24 @@ def test_the_form_is_prefilled_and_says_from_where(
         "046085001234",
         "Đã điền sẵn từ tài khoản của bạn",
     )
-    # The earlier dossier's mother is the mother of another child: her particulars belong to
-    # that registration and are not offered for this one.
-    assert fields["mother_full_name"] == ("", "")
-    assert fields["mother_birth_date"] == ("", "")
+    # The earlier dossier's mother (Lê Thị Hồng) is the mother of another child: her
+    # particulars belong to that registration and are not offered for this one. The mother
+    # offered is the wife the registry links to An, from her own registry record.
+    assert fields["mother_full_name"] == (
+        "Trần Thị Bình",
+        "Đã điền sẵn từ CSDL quốc gia về dân cư",
+    )
+    assert fields["mother_birth_date"] == (
+        "03/09/1992",
+        "Đã điền sẵn từ CSDL quốc gia về dân cư",
+    )
     assert fields["applicant_relationship"] == ("", "")
     assert fields["child_full_name"] == ("", "")
-    assert response.context["prefilled_count"] == 7
+    # Applicant 7, the father (An) 6, the mother 6, the child's ethnicity and nationality.
+    assert response.context["prefilled_count"] == 21
     text = response.content.decode()
-    assert text.count('data-testid="prefilled"') == 7
+    assert text.count('data-testid="prefilled"') == 21
+    assert "Lê Thị Hồng" not in text
     # The declaration is the e-form itself; only the birth certificate is asked for.
     assert "tờ khai điện tử ở trên thay cho giấy tờ này" in text
 
@@ -515,8 +525,8 @@ def test_a_procedure_without_eform_gets_the_generic_form(signed_in, agency, know
 
 
 class BrokenRegistry:
-    def lookup(self, personal_id: str):
-        raise ConnectionError("registry down")
+    def lookup(self, personal_id: str, **context):
+        raise RegistryUnavailable("population_registry: down")
 
 
 @pytest.mark.parametrize("backend", ["local", "broken"])
@@ -528,7 +538,11 @@ def test_without_the_registry_the_citizen_types_their_particulars(client, birth,
     response = client.get(URL)
     assert response.status_code == 200
     assert response.context["prefilled_count"] == 1  # the personal ID, from the account
-    assert 'data-testid="registry-unavailable"' in response.content.decode()
+    # Unknown to the registry, or the registry unreachable now: each said as it is, once.
+    shown = {"local": "registry-unavailable", "broken": "registry-down"}[backend]
+    hidden = {"local": "registry-down", "broken": "registry-unavailable"}[backend]
+    assert f'data-testid="{shown}"' in response.content.decode()
+    assert f'data-testid="{hidden}"' not in response.content.decode()
 
 
 # --- a second "Nộp hồ sơ" for the same draft -------------------------------------------------

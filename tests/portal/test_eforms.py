@@ -28,8 +28,10 @@ from motcua.demo.eforms import EFORMS, demo_eforms_load
 from motcua.integration.registry import RegistryPerson
 from motcua.portal.eforms import (
     ACCOUNT,
+    DEFAULT,
     REGISTRY,
     STORE,
+    Known,
     answers_about,
     known_values,
     registry_person,
@@ -141,6 +143,7 @@ def test_every_demo_eform_is_valid_and_the_demo_publishes_them(db):
     assert files == [
         "1.000656",
         "1.000894",
+        "1.001029",
         "1.001193",
         "1.002804",
         "1.004194",
@@ -148,20 +151,22 @@ def test_every_demo_eform_is_valid_and_the_demo_publishes_them(db):
         "1.009994",
         "1.012766",
         "1.012790",
+        "2.000190",
         "2.000488",
+        "2.000591",
         "2.000720",
         "2.000815",
     ]
     for code in files:
         ProcedureFactory(code=code)
-    assert demo_eforms_load() == 12
+    assert demo_eforms_load() == 15
     birth_form = Procedure.objects.get(code="1.001193").eform
     assert [f.name for f in eform_fields(birth_form)][:3] == [
         "applicant_full_name",
         "applicant_birth_date",
         "applicant_sex",
     ]
-    assert AuditEvent.objects.filter(action="catalog.eform_set").count() == 12
+    assert AuditEvent.objects.filter(action="catalog.eform_set").count() == 15
 
 
 def test_a_schema_that_breaks_the_metaschema_is_reported_where_it_breaks():
@@ -236,7 +241,9 @@ def test_prefill_comes_from_registry_account_and_earlier_dossiers(known_citizen,
     fields = eform_fields(BIRTH_EFORM)
     known = known_values(fields, person=AN, user=known_citizen, store=store_answers(known_citizen))
     # The earlier registration's mother and the applicant's relationship were about another
-    # child: that registration's own, never offered again.
+    # child: that registration's own, never offered again. A man registering a birth is
+    # presumed its father until he answers otherwise: his own record fills the father's
+    # fields; with no spouse in his record, the mother's stay empty.
     assert {name: (hit.value, hit.kind) for name, hit in known.items()} == {
         "applicant_full_name": ("Nguyễn Văn An", REGISTRY),
         "applicant_birth_date": ("1985-04-12", REGISTRY),
@@ -245,6 +252,10 @@ def test_prefill_comes_from_registry_account_and_earlier_dossiers(known_citizen,
         "applicant_address": ("20 Phan Đình Phùng, phường Thuận Hóa, thành phố Huế", REGISTRY),
         "applicant_phone": ("0905123456", ACCOUNT),
         "applicant_email": ("nguyenvanan@example.vn", ACCOUNT),
+        "father_full_name": ("Nguyễn Văn An", REGISTRY),
+        "father_birth_date": ("1985-04-12", REGISTRY),
+        "father_residence": ("20 Phan Đình Phùng, phường Thuận Hóa, thành phố Huế", REGISTRY),
+        "father_personal_id": ("046085001234", REGISTRY),
     }
 
 
@@ -273,31 +284,42 @@ def test_a_childs_parents_are_never_offered_as_the_applicants_own(
         user=known_citizen,
         store=store_answers(known_citizen),
     )
+    # His parents and wife are the registry's (the people his record links to him), never
+    # himself and the child's mother.
     assert {name: (hit.value, hit.kind) for name, hit in an.items()} == {
         "applicant_full_name": ("Nguyễn Văn An", REGISTRY),
         "applicant_birth_date": ("1985-04-12", REGISTRY),
         "applicant_sex": ("nam", REGISTRY),
+        "applicant_ethnicity": ("Kinh", REGISTRY),
+        "applicant_nationality": ("Việt Nam", REGISTRY),
         "applicant_personal_id": ("046085001234", ACCOUNT),
         "applicant_address": ("20 Phan Đình Phùng, phường Thuận Hóa, thành phố Huế", REGISTRY),
         "applicant_phone": ("0905123456", ACCOUNT),
         "applicant_email": ("nguyenvanan@example.vn", ACCOUNT),
+        "father_full_name": ("Nguyễn Văn Hùng", REGISTRY),
+        "mother_full_name": ("Lê Thị Lan", REGISTRY),
+        "spouse_full_name": ("Trần Thị Bình", REGISTRY),
+        "copies": (1, DEFAULT),
     }
     assert store_answers(known_citizen) == {}
 
     binh_known = known_values(
         fields, person=registry_person(binh), user=binh, store=store_answers(binh)
     )
+    # The registry's record comes first; what only she declared (her birth place) is hers.
     assert {name: (hit.value, hit.kind) for name, hit in binh_known.items()} == {
         "applicant_full_name": ("Trần Thị Bình", REGISTRY),
         "applicant_birth_date": ("1992-09-03", REGISTRY),
         "applicant_sex": ("nữ", REGISTRY),
+        "applicant_ethnicity": ("Kinh", REGISTRY),
+        "applicant_nationality": ("Việt Nam", REGISTRY),
         "applicant_personal_id": ("046192005678", ACCOUNT),
         "applicant_address": ("151 Bà Triệu, phường An Cựu, thành phố Huế", REGISTRY),
-        "applicant_ethnicity": ("Kinh", STORE),
         "applicant_birth_place": ("Huế", STORE),
-        "father_full_name": ("Trần Văn Bảo", STORE),
-        "mother_full_name": ("Hồ Thị Cúc", STORE),
-        "spouse_full_name": ("Lê Quang Dũng", STORE),
+        "father_full_name": ("Trần Văn Bảo", REGISTRY),
+        "mother_full_name": ("Hồ Thị Cúc", REGISTRY),
+        "spouse_full_name": ("Nguyễn Văn An", REGISTRY),
+        "copies": (1, DEFAULT),
     }
 
 
@@ -323,6 +345,7 @@ def test_the_same_subject_is_reused_even_when_a_later_dossier_speaks_of_another(
         "father_full_name": "Nguyễn Văn Bảo",
         "mother_full_name": "Phan Thị Cẩm",
         "spouse_full_name": "Lê Thị Hồng",
+        "copies": 1,  # the form's default
     }
     # And back on a birth registration, none of it fills the child's parents.
     assert (
@@ -358,7 +381,10 @@ def test_a_field_without_a_subject_is_never_prefilled():
     fields = eform_fields(form)
     assert answers_about(fields, AN_JUDICIAL) == {}
     store = {("applicant.father", "full_name"): "Nguyễn Văn Bảo"}
-    assert known_values(fields, person=AN, user=None, store=store) == {}
+    # Only the form's own default, which is nobody's data.
+    assert known_values(fields, person=AN, user=None, store=store) == {
+        "copies": Known(value=1, kind=DEFAULT)
+    }
 
 
 def test_only_the_applicant_and_their_parents_and_spouse_are_carried():
@@ -373,7 +399,7 @@ def test_only_the_applicant_and_their_parents_and_spouse_are_carried():
 def test_a_stored_answer_outside_the_fields_choices_is_not_offered(known_citizen):
     fields = eform_fields(JUDICIAL_EFORM)
     store = {("applicant", "result_delivery"): "bằng bồ câu"}
-    assert known_values(fields, person=None, user=None, store=store) == {}
+    assert "delivery" not in known_values(fields, person=None, user=None, store=store)
 
 
 # --- the generic form ------------------------------------------------------------------------

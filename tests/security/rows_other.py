@@ -29,6 +29,9 @@ from motcua.payments.models import Payment, Refund
 from motcua.sync.services import TOPIC as SYNC_TOPIC
 from tests.security.actors import wrong_actors
 from tests.security.rows import SIGN_IN, Actors, Row
+from tests.security.rows_ballots import BALLOT_ROWS
+from tests.security.rows_consultation import CONSULTATION_ROWS
+from tests.security.rows_reform import REFORM_ROWS
 from tests.security.world import (
     ANONYMOUS,
     HOME,
@@ -530,5 +533,8 @@ OTHER_ROWS = [
     *APPLY_ROWS,
     *SYNC_ROWS,
     *FILING_ROWS,
+    *REFORM_ROWS,
+    *BALLOT_ROWS,
+    *CONSULTATION_ROWS,
     *SIGN_OUT_ROWS,
 ]

@@ -103,6 +103,8 @@ _reads("portal:landing", lambda w: "/sau-dang-nhap/", _owner, 302)
 _reads("portal:mine", lambda w: "/ho-so-cua-toi/", _owner)
 _reads("portal:mine_detail", lambda w: f"/ho-so-cua-toi/{_code(State.RETURNED)(w)}/", _owner)
 _reads("portal:mine_document", _owner_document, _owner)
+_reads("portal:store_list", lambda w: "/kho-du-lieu/", _owner)
+_reads("portal:store_download", lambda w: "/kho-du-lieu/0/tai-ve/", _owner, 404)
 
 EXEMPT: dict[str, str] = {
     "admin:": (
@@ -122,6 +124,10 @@ EXEMPT: dict[str, str] = {
     "portal:second_factor": (
         "the sign-in's second step, for the session that passed the password only "
         "(tests/portal/test_second_factor.py)"
+    ),
+    "portal:store_delete": (
+        "the owner's removal from their own data store (no dossier changes): "
+        "tests/portal/test_store_pages.py::test_nobody_else_sees_downloads_or_removes"
     ),
     "esign:verify": "public by design: anyone may check whether a PDF is a result of ours",
     "esign:verify_token": "public by design: the QR code's page, checking an uploaded copy",

@@ -99,6 +99,15 @@ class Procedure(models.Model):
         validators=[validate_eform],
         help_text=_("JSON Schema (draft 2020-12) và gợi ý hiển thị; xem docs/howto/catalog.md."),
     )
+    # Set by the catalog's administrators, not by the §9 import (whose format has no such
+    # column): how long the result stays valid, for the citizen's data store.
+    result_valid_months = models.PositiveSmallIntegerField(
+        _("thời hạn hiệu lực của kết quả (tháng)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(1200)],
+        help_text=_("Để trống nếu kết quả không có thời hạn (giấy khai sinh, trích lục…)."),
+    )
     is_active = models.BooleanField(_("đang áp dụng"), default=True)
 
     class Meta:

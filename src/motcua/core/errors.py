@@ -42,3 +42,11 @@ class TransitionNotAllowed(MotcuaError):
 class Conflict(MotcuaError):
     code = "conflict"
     status = 409
+
+
+class Unavailable(MotcuaError):
+    """A service the action needs (a registry, a provider) cannot be reached now: nothing was
+    done, and trying again later may succeed."""
+
+    code = "unavailable"
+    status = 503

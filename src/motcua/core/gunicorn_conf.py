@@ -56,3 +56,12 @@ def child_exit(server: Any, worker: Any) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker: Any) -> None:
+    """Import the URLconf before the worker takes its first request: it holds the API's
+    schemas and takes about 2 s, which the first visitor of every new worker (each start and
+    each `max_requests` recycle) otherwise waits for."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - the import is the point

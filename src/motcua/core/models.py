@@ -91,3 +91,20 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic} #{self.pk} ({self.status})"
+
+
+class StoredUpload(models.Model):
+    """What every kept upload records beside its file (each subclass declares `file` with its
+    own folder): the name the person gave, the type sniffed from the bytes, the size, the
+    SHA-256. Never the uploader's name on disk."""
+
+    name = models.CharField(_("tên tệp"), max_length=255)
+    content_type = models.CharField(_("kiểu tệp"), max_length=100)
+    size = models.PositiveIntegerField(_("dung lượng (byte)"))
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name

@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import timedelta
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from motcua.core.errors import ValidationFailed
 from motcua.core.worktime import HOURS_PER_DAY
 
 _SPACES = re.compile(r"\s+")
@@ -96,3 +98,38 @@ def working_duration_text(delta: timedelta) -> str:
     if mins:
         parts.append(_("%(n)d phút") % {"n": mins})
     return " ".join(parts) or _("0 phút")
+
+
+def _length_check(text: str, *, field: str, label: str, limit: int, required: bool) -> str:
+    if required and not text:
+        raise ValidationFailed(_("Nhập %(label)s.") % {"label": label}, fields={field: "required"})
+    if len(text) > limit:
+        raise ValidationFailed(
+            _("%(label)s dài quá %(limit)d ký tự.") % {"label": label.capitalize(), "limit": limit},
+            fields={field: "too_long"},
+        )
+    return text
+
+
+def text_line(
+    value: str | None, *, field: str, label: str, limit: int, required: bool = True
+) -> str:
+    """A one-line answer (a title, a name, a number): spaces and line breaks folded to one
+    space; empty (when required) or longer than `limit` refused, naming `label`."""
+    text = " ".join((value or "").split())
+    return _length_check(text, field=field, label=label, limit=limit, required=required)
+
+
+def text_paragraphs(
+    value: str | None, *, field: str, label: str, limit: int, required: bool = True
+) -> str:
+    """A text of paragraphs: its line breaks kept, trailing spaces and empty ends dropped."""
+    text = "\n".join(line.rstrip() for line in (value or "").strip().splitlines())
+    return _length_check(text, field=field, label=label, limit=limit, required=required)
+
+
+def number_vi(value: float | int | Decimal, decimals: int = 2) -> str:
+    """73.4 → '73,40'; 1234567 (decimals=0) → '1.234.567' (comma for decimals, dot for
+    thousands), for every page, sheet and PDF."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")

@@ -22,8 +22,12 @@ from motcua.catalog.services import catalog_import
 from motcua.core.calendar import working_calendar
 from motcua.core.errors import MotcuaError
 from motcua.core.worktime import TZ, WorkingCalendar
+from motcua.demo.ballots import demo_ballots_load
+from motcua.demo.consultation import demo_consultation_load
 from motcua.demo.eforms import demo_eforms_load
+from motcua.demo.mergers import demo_merger_load
 from motcua.demo.people import Person, random_person
+from motcua.demo.reform import demo_reform_load
 from motcua.directory.models import Agency, Office, Role, StaffRole, User
 from motcua.dossiers.audit.roots import audit_root_make
 from motcua.dossiers.lifecycle import Action, dossier_transition
@@ -49,6 +53,11 @@ POPULAR = {
     "1.009994": 3,
     "1.002804": 4,
 }
+
+# Results that expire, by law (entered by the catalog's administrator, not imported — §9):
+# the food-safety certificate 3 years (Luật An toàn thực phẩm 2010, Điều 37), the alcohol
+# wholesale licence 5 years (Nghị định 105/2017/NĐ-CP).
+RESULT_VALID_MONTHS = {"2.000591": 36, "2.000190": 60}
 
 
 @dataclass
@@ -95,6 +104,8 @@ def demo_load(
     with transaction.atomic():
         catalog_import(actor=None, data=json.loads(CATALOG.read_text(encoding="utf-8")))
         demo_eforms_load()
+        for code, months in RESULT_VALID_MONTHS.items():
+            Procedure.objects.filter(code=code).update(result_valid_months=months)
         accounts = _accounts(world)
         _offices()
     procedures = list(Procedure.objects.prefetch_related("agencies", "steps"))
@@ -109,6 +120,10 @@ def demo_load(
     with transaction.atomic():
         _pinned_examples(world, procedures)
     demo_petitions_load(now=world.now, seed=seed)
+    demo_reform_load(now=world.now, actor=accounts.leader)
+    demo_ballots_load(now=world.now, actor=accounts.leader)
+    demo_consultation_load(now=world.now, actor=accounts.leader, citizens=accounts.citizens)
+    demo_merger_load(now=world.now, actor=accounts.admin)
     # The first signed root over the demo's chains: deleting a dossier's last event, or the
     # whole dossier, is then found by `motcua audit-verify` too (docs/howto/audit-verify.md).
     audit_root_make()

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import filetype
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -21,14 +19,14 @@ from django.utils.translation import gettext as _
 from motcua.catalog.coverage import documents_covered_in
 from motcua.catalog.models import RequiredDocument
 from motcua.core.errors import MotcuaError, PermissionDenied, ValidationFailed
-from motcua.core.filescan import UnreadablePdf, html_marker, pdf_active_names
+from motcua.core.uploads import upload_check
 from motcua.directory.models import Role, User
 from motcua.directory.selectors import user_has_role
 from motcua.dossiers.lifecycle import Record, dossier_lock, record_apply, record_refusal
 from motcua.dossiers.lifecycle.refusals import refusals_logged
-from motcua.dossiers.models import Dossier, DossierDocument, State
+from motcua.dossiers.models import Dossier, DossierDocument, State, StoredDocument
+from motcua.dossiers.store import document_kind, store_add_submitted, store_in
 
-ALLOWED_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
 APPLICANT_EDITABLE = (State.DRAFT, State.SUPPLEMENT_REQUESTED)
 # A result is the agency's draft until the dossier is approved; only then is it issued.
 ISSUED_STATES = (State.RESULT_READY, State.RETURNED)
@@ -39,65 +37,6 @@ RESULT_DRAFTED = Record.RESULT_DRAFTED
 
 def _is_staff_of(actor: User | None, dossier: Dossier, *roles: str) -> bool:
     return any(user_has_role(actor, role, dossier.agency_id) for role in roles)
-
-
-def upload_check(upload: UploadedFile) -> tuple[bytes, str]:
-    """The bytes and the content type sniffed from them; refuses what is too big or not a
-    PDF/JPEG/PNG whatever its name says, a file that is also an HTML page, and a PDF with
-    active content (`core.filescan`)."""
-    limit = settings.MOTCUA_MAX_UPLOAD_BYTES
-    if upload.size is not None and upload.size > limit:
-        raise ValidationFailed(
-            _("Tệp “%(name)s” dung lượng %(size).1f MB, vượt giới hạn %(limit)d MB.")
-            % {"name": upload.name, "size": upload.size / 1048576, "limit": limit // 1048576},
-            fields={"file": "too_large"},
-        )
-    data = upload.read(limit + 1)
-    if len(data) > limit:
-        raise ValidationFailed(
-            _("Tệp “%(name)s” vượt giới hạn %(limit)d MB.")
-            % {"name": upload.name, "limit": limit // 1048576},
-            fields={"file": "too_large"},
-        )
-    if not data:
-        raise ValidationFailed(
-            _("Tệp “%(name)s” rỗng.") % {"name": upload.name}, fields={"file": "empty"}
-        )
-    kind = filetype.guess(data)
-    if kind is None or kind.mime not in ALLOWED_TYPES:
-        raise ValidationFailed(
-            _(
-                "Tệp “%(name)s” không phải PDF, JPEG hoặc PNG (nội dung tệp được kiểm tra, "
-                "không dựa vào tên tệp)."
-            )
-            % {"name": upload.name},
-            fields={"file": "type"},
-        )
-    if html_marker(data):
-        raise ValidationFailed(
-            _(
-                "Tệp “%(name)s” có chứa mã trang web (HTML) nên không được nhận. Hãy nộp "
-                "tệp PDF, JPEG hoặc PNG xuất trực tiếp từ máy quét hoặc phần mềm soạn thảo."
-            )
-            % {"name": upload.name},
-            fields={"file": "html"},
-        )
-    if kind.mime == "application/pdf":
-        try:
-            active = pdf_active_names(data)
-        except UnreadablePdf:
-            active = {"ObjStm"}
-        if active:
-            raise ValidationFailed(
-                _(
-                    "Tệp PDF “%(name)s” chứa nội dung tự chạy (JavaScript, hành động tự động, "
-                    "tệp đính kèm hoặc biểu mẫu XFA) nên không được nhận. Hãy in tài liệu ra "
-                    "PDF thông thường (chọn “In ra PDF”) hoặc quét thành ảnh rồi nộp lại."
-                )
-                % {"name": upload.name},
-                fields={"file": "active_content"},
-            )
-    return data, kind.mime
 
 
 def _attach_refusal(actor: User | None, dossier: Dossier, kind: str) -> MotcuaError | None:
@@ -199,6 +138,9 @@ def documents_attach_locked(
         for item in uploads
         if item.upload is not None
     ]
+    if kind == DossierDocument.Kind.SUBMITTED and is_owner:
+        # The applicant's own uploads land in their data store (dossiers.store).
+        store_add_submitted(dossier=dossier, documents=stored, at=moment)
     if stored:
         payload: dict[str, Any] = (
             {
@@ -353,29 +295,46 @@ def issued_results() -> QuerySet[DossierDocument]:
 
 
 def store_documents_of(applicant_id_number: str) -> QuerySet[DossierDocument]:
-    """The applicant's personal data store: the issued results of their dossiers."""
+    """The files of the applicant's personal data store (`dossiers.store`: their issued
+    results and their own uploads, not removed, of dossiers that still carry their ID)."""
     if not applicant_id_number:
         # Dossiers without an ID number belong to nobody's store.
         return DossierDocument.objects.none()
+    never_stored = Q(pk__in=issued_results().values("pk")) & ~Exists(
+        StoredDocument.objects.filter(source=OuterRef("pk"))
+    )
+    # Its live entry, or an issued result that never got one (issued outside the approval's
+    # effect: a repair, an import); a removed entry hides the file.
     return (
-        issued_results()
-        .filter(dossier__applicant_id_number=applicant_id_number)
-        .select_related("dossier", "dossier__procedure")
+        DossierDocument.objects.filter(dossier__applicant_id_number=applicant_id_number)
+        .filter(store_in(applicant_id_number) | never_stored)
+        .select_related("dossier", "dossier__procedure", "required_document")
     )
 
 
 def result_fits(required_document: RequiredDocument, source: DossierDocument) -> bool:
-    """An issued result may stand in for a required document only when it is of the kind the
-    document asks for: the result of one of the procedures the catalog names for it."""
-    return source.dossier.procedure.code in (required_document.accepts_results_of or [])
+    """A file of the store may stand in for a required document only when it is of the kind
+    the document asks for: a result of one of the procedures the catalog names for it, or a
+    file the applicant submitted earlier for a document of the same name."""
+    if source.kind == DossierDocument.Kind.RESULT:
+        return source.dossier.procedure.code in (required_document.accepts_results_of or [])
+    earlier = source.required_document
+    return earlier is not None and document_kind(earlier) == document_kind(required_document)
 
 
 def store_documents_for(
     applicant_id_number: str, required_document: RequiredDocument
 ) -> QuerySet[DossierDocument]:
-    """The applicant's issued results that may stand in for this required document."""
+    """The applicant's store files that may stand in for this required document."""
     return store_documents_of(applicant_id_number).filter(
-        dossier__procedure__code__in=list(required_document.accepts_results_of or [])
+        Q(
+            kind=DossierDocument.Kind.RESULT,
+            dossier__procedure__code__in=list(required_document.accepts_results_of or []),
+        )
+        | Q(
+            store_in(applicant_id_number, kind=document_kind(required_document)),
+            kind=DossierDocument.Kind.SUBMITTED,
+        )
     )
 
 
@@ -389,6 +348,22 @@ def _reuse_check(
         .exists()
     )
     if not in_store:
+        expired = (
+            StoredDocument.objects.filter(
+                source=source,
+                owner_id_number=dossier.applicant_id_number,
+                removed_at__isnull=True,
+                valid_until__lt=timezone.localdate(),
+            )
+            .values_list("valid_until", flat=True)
+            .first()
+        )
+        if expired is not None:
+            raise ValidationFailed(
+                _("Giấy tờ này chỉ có hiệu lực đến ngày %(day)s; vui lòng nộp bản mới.")
+                % {"day": expired.strftime("%d/%m/%Y")},
+                fields={"source": "expired"},
+            )
         raise ValidationFailed(
             _("Chỉ sử dụng lại kết quả đã cấp của hồ sơ trước của chính người nộp."),
             fields={"source": "invalid"},
@@ -396,6 +371,15 @@ def _reuse_check(
     if required_document.procedure_id != dossier.procedure_id:
         raise ValidationFailed(
             _("Thành phần hồ sơ không thuộc thủ tục này."), fields={"required_document": "invalid"}
+        )
+    if not result_fits(required_document, source) and source.kind != DossierDocument.Kind.RESULT:
+        raise ValidationFailed(
+            _(
+                "Tệp “%(name)s” đã nộp trước đây không phải loại giấy tờ “%(document)s” yêu "
+                "cầu; hãy chọn giấy tờ phù hợp hoặc tải tệp lên."
+            )
+            % {"name": source.name, "document": required_document.name},
+            fields={"source": "kind"},
         )
     if not result_fits(required_document, source):
         raise ValidationFailed(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from motcua.catalog.models import Procedure, WorkflowStep
@@ -128,6 +129,12 @@ class Dossier(models.Model):
     applicant_address = models.CharField(_("địa chỉ"), max_length=500, blank=True)
     applicant_email = models.EmailField(_("thư điện tử"), blank=True)
     applicant_phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
+    # The applicant's account was verified with VNeID (§12, §12.1's `vneid_verified`): set when
+    # a VNeID-verified account applies online, and when its first VNeID sign-in links the
+    # dossiers already carrying its personal ID.
+    vneid_verified = models.BooleanField(
+        _("xác thực VNeID"), default=False, db_default=False, editable=False
+    )
     summary = models.CharField(_("trích yếu"), max_length=500, blank=True)
     form_data = models.JSONField(_("dữ liệu tờ khai"), default=dict, blank=True)
     created_by = models.ForeignKey(
@@ -233,6 +240,12 @@ class Dossier(models.Model):
                 fields=["applicant", "-created_at"],
                 condition=models.Q(applicant__isnull=False),
                 name="dossier_applicant",
+            ),
+            # The dossiers a first VNeID sign-in links to the new account (walk-ins, imports).
+            models.Index(
+                fields=["applicant_id_number"],
+                condition=models.Q(applicant__isnull=True) & ~models.Q(applicant_id_number=""),
+                name="dossier_unlinked_id",
             ),
             _set_index("office", "dossier_office_set"),
             _set_index("created_by", "dossier_created_by_set"),
@@ -448,3 +461,57 @@ class DossierDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.name}"
+
+
+class StoredDocument(models.Model):
+    """An entry of a citizen's personal data store (kho dữ liệu điện tử của công dân): a file
+    they submitted, a result issued to them, a certified copy. The bytes stay in the dossier
+    (`source`); the entry says whose it is, what kind, who issued it and until when it is
+    valid. Removing it (`removed_at`) hides it from the store; the dossier's file stays, it is
+    part of the dossier's record (`dossiers.store`)."""
+
+    class Origin(models.TextChoices):
+        SUBMITTED = "submitted", _("Công dân đã nộp")
+        RESULT = "result", _("Kết quả giải quyết")
+        CERTIFIED_COPY = "certified_copy", _("Bản sao chứng thực")
+
+    owner_id_number = models.CharField(_("số định danh cá nhân"), max_length=12, db_index=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("tài khoản"),
+    )
+    source = models.ForeignKey(
+        DossierDocument,
+        on_delete=models.CASCADE,
+        related_name="stored_entries",
+        verbose_name=_("tài liệu hồ sơ"),
+    )
+    origin = models.CharField(_("nguồn"), max_length=16, choices=Origin.choices)
+    kind = models.CharField(_("loại giấy tờ"), max_length=255)
+    title = models.CharField(_("tên giấy tờ"), max_length=255)
+    issuer = models.CharField(_("nơi cấp"), max_length=255)
+    valid_until = models.DateField(_("có giá trị đến"), null=True, blank=True)
+    created_at = models.DateTimeField(_("đưa vào kho lúc"))
+    removed_at = models.DateTimeField(_("xóa khỏi kho lúc"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("giấy tờ trong kho dữ liệu")
+        verbose_name_plural = _("giấy tờ trong kho dữ liệu")
+        constraints = [
+            # One entry per file of a dossier: adding again (a replayed hook, the backfill)
+            # changes nothing, and an entry the owner removed stays removed.
+            models.UniqueConstraint(fields=["source"], name="stored_document_source_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id_number}: {self.title}"
+
+    @property
+    def expired(self) -> bool:
+        # The last valid day counts (Asia/Ho_Chi_Minh); `store.usable_on` is the same rule.
+        return self.valid_until is not None and self.valid_until < timezone.localdate()

@@ -155,6 +155,7 @@ def dossier_create(
             created_at=moment,
             fee_amount=fee,
             fee_choice=choice,
+            vneid_verified=channel == Channel.ONLINE and actor.vneid_verified_at is not None,
         )
         dossier_event_write(
             dossier=dossier,
@@ -732,3 +733,38 @@ def dossier_supplement_answer(
             at=moment,
             payload={"documents": [d.pk for d in documents]},
         )
+
+
+@refusals_logged
+def dossiers_link_account(*, user: User, at: datetime | None = None) -> list[Dossier]:
+    """The dossiers that carry the personal ID of `user`, VNeID-verified, and no account yet
+    (walk-ins before the account existed, imported history) become the account's: one
+    `link_account` event each, `vneid_verified` set, the national portal told.
+
+    Inside the caller's transaction (the first VNeID sign-in), so an account is never left
+    half-linked. The counter's unsent drafts stay the counter's."""
+    moment = at or timezone.now()
+    if not user.personal_id or user.vneid_verified_at is None:
+        raise PermissionDenied(_("Chỉ tài khoản đã xác thực VNeID được gắn hồ sơ."))
+    candidates = (
+        Dossier.objects.filter(applicant__isnull=True, applicant_id_number=user.personal_id)
+        .exclude(state=State.DRAFT)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    linked = []
+    with transaction.atomic(savepoint=False):
+        for pk in candidates:
+            locked = dossier_lock(pk)
+            if record_refusal(user, locked, Record.LINK_ACCOUNT) is not None:
+                continue  # linked meanwhile by another sign-in of the same person
+            linked.append(
+                record_apply(
+                    actor=user,
+                    dossier=locked,
+                    action=Record.LINK_ACCOUNT,
+                    at=moment,
+                    changes={"applicant": user, "vneid_verified": True},
+                )
+            )
+    return linked

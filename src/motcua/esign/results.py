@@ -180,13 +180,71 @@ def result_text_default(dossier: Dossier) -> str:
         return text
 
 
+@dataclass(frozen=True)
+class PageStyles:
+    body: ParagraphStyle
+    center: ParagraphStyle
+    head: ParagraphStyle
+
+
+def page_styles() -> PageStyles:
+    """The type of every document the agency signs (results, certified copies)."""
+    regular, bold = pdf_fonts()
+    body = ParagraphStyle("body", fontName=regular, fontSize=11.5, leading=16, spaceAfter=3)
+    return PageStyles(
+        body=body,
+        center=ParagraphStyle("center", parent=body, alignment=1, spaceAfter=0),
+        head=ParagraphStyle(
+            "head", parent=body, fontName=bold, fontSize=14, leading=19, alignment=1
+        ),
+    )
+
+
+def facts_table(rows: list[tuple[str, str]], styles: PageStyles, *, label_width: int) -> Table:
+    """Label | value rows in a ruled table the width of the text block (170 mm)."""
+    table = Table(
+        [[plain(label, styles.body), plain(value, styles.body)] for label, value in rows],
+        colWidths=[label_width * mm, (170 - label_width) * mm],
+    )
+    table.setStyle(
+        TableStyle(
+            [("GRID", (0, 0), (-1, -1), 0.4, "#999999"), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+        )
+    )
+    return table
+
+
+def signature_block(who: str, styles: PageStyles) -> Paragraph:
+    return Paragraph(
+        f"<b>{escape(who)}</b><br/><i>(Ký số — chữ ký số và mã QR xác thực ở cuối trang)</i>",
+        ParagraphStyle("sign", parent=styles.center, leftIndent=85 * mm),
+    )
+
+
+def signable_pdf(story: list[Any], *, title: str = "", author: str = "") -> bytes:
+    """A4 with the foot of the last page left free for the signature stamp
+    (signing.STAMP_*)."""
+    out = io.BytesIO()
+    SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        title=title,
+        author=author,
+        creator="motcua",
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=15 * mm,
+        bottomMargin=50 * mm,
+    ).build(story)
+    return out.getvalue()
+
+
 def result_pdf(dossier: Dossier, *, text: str, at: datetime | None = None) -> bytes:
     """The result as a PDF, its foot left free for the signature stamp."""
     template = template_for(dossier)
-    regular, bold = pdf_fonts()
-    body = ParagraphStyle("body", fontName=regular, fontSize=11.5, leading=16, spaceAfter=3)
-    center = ParagraphStyle("center", parent=body, alignment=1, spaceAfter=0)
-    head = ParagraphStyle("head", parent=body, fontName=bold, fontSize=14, leading=19, alignment=1)
+    _regular, bold = pdf_fonts()
+    styles = page_styles()
+    body, center, head = styles.body, styles.center, styles.head
     small = ParagraphStyle("small", parent=center, fontSize=9.5, leading=12)
     moment = timezone.localtime(at or timezone.now())
     division = dossier.agency.division
@@ -214,21 +272,14 @@ def result_pdf(dossier: Dossier, *, text: str, at: datetime | None = None) -> by
         colWidths=[75 * mm, 95 * mm],
     )
     header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    facts = Table(
+    facts = facts_table(
         [
-            [plain(label, body), plain(value, body)]
-            for label, value in (
-                ("Thủ tục", f"{dossier.procedure.name} ({dossier.procedure.code})"),
-                ("Mã hồ sơ", dossier.public_code),
-                ("Người nộp", dossier.applicant_name),
-            )
+            ("Thủ tục", f"{dossier.procedure.name} ({dossier.procedure.code})"),
+            ("Mã hồ sơ", dossier.public_code),
+            ("Người nộp", dossier.applicant_name),
         ],
-        colWidths=[35 * mm, 135 * mm],
-    )
-    facts.setStyle(
-        TableStyle(
-            [("GRID", (0, 0), (-1, -1), 0.4, "#999999"), ("VALIGN", (0, 0), (-1, -1), "TOP")]
-        )
+        styles,
+        label_width=35,
     )
     paragraphs = [plain(line, body) for line in text.splitlines() if line.strip()]
     story: list[Any] = [
@@ -240,26 +291,11 @@ def result_pdf(dossier: Dossier, *, text: str, at: datetime | None = None) -> by
         Spacer(1, 5 * mm),
         facts,
         Spacer(1, 6 * mm),
-        Paragraph(
-            "<b>THỦ TRƯỞNG CƠ QUAN</b><br/>"
-            "<i>(Ký số — chữ ký số và mã QR xác thực ở cuối trang)</i>",
-            ParagraphStyle("sign", parent=center, leftIndent=85 * mm),
-        ),
+        signature_block("THỦ TRƯỞNG CƠ QUAN", styles),
     ]
-    out = io.BytesIO()
-    SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        title=f"{template.title} {dossier.public_code}",
-        author=dossier.agency.name,
-        creator="motcua",
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=15 * mm,
-        # The signature stamp goes at the foot of the last page (signing.STAMP_*).
-        bottomMargin=50 * mm,
-    ).build(story)
-    return out.getvalue()
+    return signable_pdf(
+        story, title=f"{template.title} {dossier.public_code}", author=dossier.agency.name
+    )
 
 
 def result_file_name(dossier: Dossier) -> str:

@@ -69,8 +69,32 @@ def result_generate(
             _("Nội dung kết quả quá dài (tối đa %(limit)d ký tự).") % {"limit": MAX_TEXT},
             fields={"text": "too_long"},
         )
-    pdf = result_pdf(dossier, text=text, at=at)
-    upload = SimpleUploadedFile(result_file_name(dossier), pdf, content_type=PDF)
+    return result_attach(
+        actor=actor,
+        dossier=dossier,
+        pdf=result_pdf(dossier, text=text, at=at),
+        file_name=result_file_name(dossier),
+        at=at,
+        expected_version=expected_version,
+        action="esign.generate",
+        data={"dossier": dossier.public_code, "procedure": dossier.procedure.code},
+    )
+
+
+def result_attach(
+    *,
+    actor: User,
+    dossier: Dossier,
+    pdf: bytes,
+    file_name: str,
+    at: datetime | None,
+    expected_version: int | None,
+    action: str,
+    data: dict,
+) -> DossierDocument:
+    """A PDF made by the system attached as the dossier's result (still to be signed), and
+    its audit event, in one transaction."""
+    upload = SimpleUploadedFile(file_name, pdf, content_type=PDF)
     with transaction.atomic():
         document = document_attach(
             actor=actor,
@@ -82,10 +106,10 @@ def result_generate(
         )
         audit_record(
             actor=actor,
-            action="esign.generate",
+            action=action,
             object_type="dossier_document",
             object_id=document.pk,
-            data={"dossier": dossier.public_code, "procedure": dossier.procedure.code},
+            data=data,
         )
     return document
 

@@ -212,6 +212,7 @@ def demo_petitions_load(*, now: datetime, seed: int = 2026, count: int = 36) -> 
         Agency.objects.filter(
             level__in=[Agency.Level.DEPARTMENT, Agency.Level.COMMUNE],
             pk__in=StaffRole.objects.filter(role__in=HANDLERS).values("agency_id"),
+            merged_into__isnull=True,  # a merged agency receives no petition (a reload)
         ).order_by("code")
     )
     citizens = list(User.objects.filter(personal_id__isnull=False).order_by("username")[:20])

@@ -258,6 +258,41 @@ class GenerateResultForm(ActionForm):
     )
 
 
+class CertifyCopyForm(ActionForm):
+    document = forms.TypedChoiceField(
+        label=_("Bản quét của bản chính"),
+        coerce=int,
+        error_messages={
+            "required": _("Hồ sơ chưa có bản quét của bản chính; hãy số hóa bản chính trước."),
+            "invalid_choice": _(
+                "Bản quét được chọn không thuộc hồ sơ này; vui lòng tải lại trang."
+            ),
+        },
+    )
+    original_name = forms.CharField(
+        label=_("Tên giấy tờ bản chính"),
+        max_length=300,
+        strip=True,
+        error_messages={
+            "required": _("Phải ghi tên giấy tờ bản chính (ví dụ: Bằng tốt nghiệp đại học)."),
+            "max_length": _("Tên giấy tờ bản chính quá dài (tối đa %(limit_value)d ký tự)."),
+        },
+    )
+
+    def __init__(self, *args: Any, documents: list[DossierDocument], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.documents = {d.pk: d for d in documents}
+        field = self.fields["document"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            (str(d.pk), f"{d.name} ({d.get_kind_display()}, {d.created_at:%d/%m/%Y %H:%M})")
+            for d in documents
+        ]
+
+    def clean_document(self) -> DossierDocument:
+        return self.documents[self.cleaned_data["document"]]
+
+
 class SignApproveForm(ActionForm):
     document = forms.TypedChoiceField(
         label=_("Kết quả cần ký số"),

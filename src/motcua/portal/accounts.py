@@ -20,11 +20,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from motcua.core.audit import audit_record
-from motcua.core.errors import MotcuaError, ValidationFailed
+from motcua.core.errors import MotcuaError, Unavailable, ValidationFailed
 from motcua.core.ids import personal_id_parse
 from motcua.directory.models import Role, User
 from motcua.directory.selectors import user_roles
-from motcua.integration.registry import RegistryPerson, population_registry
+from motcua.integration.registry import RegistryPerson, RegistryUnavailable, population_registry
 from motcua.portal.lockout import (
     SIGN_IN,
     SIGN_UP,
@@ -103,7 +103,18 @@ def citizen_register(
             attempt = attempt_record(
                 username_key=id_key, ip_key=ip_key, outcome=LoginAttempt.Outcome.FAILURE, now=moment
             )
-            person = population_registry().lookup(number)
+            try:
+                person = population_registry().lookup(number, purpose="sign_up")
+            except RegistryUnavailable as failure:
+                # Not the person's fault and not an attempt against them: the transaction
+                # (and the attempt it recorded) is undone, the citizen is asked to come back.
+                raise Unavailable(
+                    _(
+                        "Hiện không kết nối được CSDL quốc gia về dân cư để xác minh thông tin. "
+                        "Vui lòng thử lại sau ít phút, hoặc đăng nhập bằng VNeID."
+                    ),
+                    code="registry_unavailable",
+                ) from failure
             taken = (
                 User.objects.filter(personal_id=number).exists()
                 or User.objects.filter(username=number).exists()

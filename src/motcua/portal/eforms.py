@@ -6,8 +6,26 @@ Known values are keyed by whose data they are and what they mean (`Field.about`,
 ("applicant.father", "full_name")), never by a field's name: "father_full_name" on a birth
 registration is the child's father — the citizen himself — and must not come back as the
 citizen's own father on his judicial-record form. Only the applicant's own data and their
-parents' and spouse's (`CARRIED_SUBJECTS`) are reused; the registry and the account speak only
-of the applicant."""
+parents' and spouse's (`CARRIED_SUBJECTS`) are reused; the account speaks only of the
+applicant.
+
+The population registry speaks of the applicant and of the people it links to them: their
+father, mother and spouse (name and personal ID, from the applicant's own record) and the head
+of their household. The spouse's own particulars come from the spouse's record, looked up
+through the registry (audited, purpose "apply_prefill_spouse") only when the form asks about a
+child's parents: in a birth registration filed by a parent, the other parent is the spouse
+(Luật Hôn nhân và gia đình art. 88), and a child whose parents are both Vietnamese is
+Vietnamese (Luật Quốc tịch art. 15) and of their ethnicity when they share one (Bộ luật Dân sự
+art. 29). Nobody the registry does not link to the applicant is looked up or guessed.
+
+A field whose schema declares a `default` (the law's or the overwhelmingly common answer, such
+as one copy) starts with it, marked as such.
+
+An organisation applying (its director, or whoever files for it) is known by its enterprise
+code: the field (`enterprise`, `enterprise_code`) carries it, and the business registry fills
+the fields (`enterprise`, `name` | `address` | `legal_representative`). An enterprise's data
+comes only from the registry, for the code typed in this dossier — never from the data store,
+since one citizen may file for several organisations."""
 
 from __future__ import annotations
 
@@ -28,13 +46,27 @@ from motcua.catalog.eforms import (
     eform_compiled,
     generic_eform,
 )
+from motcua.core.errors import ValidationFailed
 from motcua.directory.models import User
 from motcua.dossiers.models import Dossier, State
-from motcua.integration.registry import RegistryPerson, population_registry
+from motcua.integration.business import Enterprise, business_registry, enterprise_code_parse
+from motcua.integration.registry import (
+    RegistryPerson,
+    RegistryUnavailable,
+    population_registry,
+)
 
 logger = logging.getLogger(__name__)
 
-REGISTRY, ACCOUNT, STORE = "registry", "user", "store"
+REGISTRY, ACCOUNT, STORE, BUSINESS = "registry", "user", "store", "business"
+DEFAULT = "default"
+# A birth registration's parents, and what the applicant answers about the child.
+CHILD, CHILD_FATHER, CHILD_MOTHER = "child", "child.father", "child.mother"
+CHILD_RELATIONSHIP = (CHILD, "applicant_relationship")
+VIETNAM = "Việt Nam"
+# The subject of an e-form's fields about the organisation applying, known by its code.
+ENTERPRISE = "enterprise"
+ENTERPRISE_CODE = (ENTERPRISE, "enterprise_code")
 # How many earlier dossiers the data store reads; the most recent hold the freshest answers.
 STORE_DEPTH = 50
 # (subject, meaning), e.g. ("applicant.mother", "full_name").
@@ -46,25 +78,141 @@ def source_label(kind: str) -> str:
         REGISTRY: _("Đã điền sẵn từ CSDL quốc gia về dân cư"),
         ACCOUNT: _("Đã điền sẵn từ tài khoản của bạn"),
         STORE: _("Đã điền sẵn từ hồ sơ trước"),
+        BUSINESS: _("Đã điền sẵn từ CSDL quốc gia về đăng ký doanh nghiệp"),
+        DEFAULT: _("Giá trị thường dùng, sửa nếu cần"),
     }[kind]
 
 
 @dataclass(frozen=True)
 class Known:
     value: Any
-    kind: str  # REGISTRY, ACCOUNT or STORE
+    kind: str  # REGISTRY, ACCOUNT, STORE, BUSINESS or DEFAULT
 
 
 def registry_person(user: User) -> RegistryPerson | None:
     """The signed-in citizen in the population registry, or None (unknown, or unreachable:
     the form then simply has less prefilled)."""
+    return registry_person_lookup(user)[0]
+
+
+def registry_person_lookup(user: User) -> tuple[RegistryPerson | None, bool]:
+    """The signed-in citizen in the population registry (or None), and whether the registry
+    could not be asked now — the page then says so, and the citizen types their
+    particulars; the dossier is simply not registry-verified."""
     if not user.personal_id:
+        return None, False
+    try:
+        person = population_registry().lookup(user.personal_id, actor=user, purpose="apply_prefill")
+    except RegistryUnavailable:
+        logger.warning("population registry unavailable for an applicant")
+        return None, True
+    except Exception as error:  # a connector's failure must never stop an application
+        # Only the class: an exception's text may hold a URL or the ID.
+        logger.warning(
+            "population registry lookup failed for an applicant",
+            extra={"error": type(error).__name__},
+        )
+        return None, True
+    return person, False
+
+
+def needs_spouse(fields: Iterable[Field], answers: Mapping[str, Any] | None = None) -> bool:
+    """Does the form ask about a child's parents (where the spouse's record helps), and has
+    the applicant not answered that they are someone other than a parent?"""
+    fields = list(fields)
+    if not any(
+        field.about is not None and field.about[0] in (CHILD_FATHER, CHILD_MOTHER)
+        for field in fields
+    ):
+        return False
+    return _relationship_answer(fields, answers or {}) in (None, "cha", "mẹ")
+
+
+def registry_spouse(user: User, person: RegistryPerson | None) -> RegistryPerson | None:
+    """The spouse's registry record, when the applicant's record links one and the spouse's
+    record links back; None otherwise, and when the registry cannot be asked (the parent's
+    fields are then typed, as before)."""
+    if person is None or person.spouse is None:
         return None
     try:
-        return population_registry().lookup(user.personal_id)
-    except Exception:  # a remote connector's failure must never stop an application
-        logger.warning("population registry lookup failed for an applicant")
+        spouse = population_registry().lookup(
+            person.spouse.personal_id, actor=user, purpose="apply_prefill_spouse"
+        )
+    except Exception as error:  # RegistryUnavailable or a connector's failure: less prefilled
+        logger.warning(
+            "population registry lookup of a spouse failed", extra={"error": type(error).__name__}
+        )
         return None
+    if spouse is None or spouse.spouse is None or spouse.spouse.personal_id != person.personal_id:
+        return None
+    return spouse
+
+
+@dataclass(frozen=True)
+class EnterpriseLookup:
+    """What the business registry said of a code: the enterprise, or why not — the code's
+    form is wrong or it is not registered (`error`), or the registry cannot be asked now
+    (`down`: the applicant types the organisation's particulars)."""
+
+    code: str = ""
+    enterprise: Enterprise | None = None
+    error: str = ""
+    invalid: bool = False  # the code is not 10 or 13 digits (else: not registered)
+    down: bool = False
+
+
+def enterprise_lookup(code: str, *, user: User | None) -> EnterpriseLookup:
+    """The business registry asked about one code (the HTTP connector audits each look-up)."""
+    try:
+        code = enterprise_code_parse(code)
+    except ValidationFailed as error:
+        return EnterpriseLookup(code=(code or "").strip()[:32], error=error.message, invalid=True)
+    try:
+        enterprise = business_registry().lookup(code, actor=user, purpose="apply_prefill")
+    except RegistryUnavailable:
+        logger.warning("business registry unavailable for an applicant")
+        return EnterpriseLookup(code=code, down=True)
+    except Exception as error:  # a connector's failure must never stop an application
+        logger.warning(
+            "business registry lookup failed for an applicant",
+            extra={"error": type(error).__name__},
+        )
+        return EnterpriseLookup(code=code, down=True)
+    if enterprise is None:
+        return EnterpriseLookup(
+            code=code,
+            error=_(
+                "Mã số doanh nghiệp %(code)s không có trong CSDL quốc gia về đăng ký doanh "
+                "nghiệp. Hãy kiểm tra lại mã số, hoặc tự điền thông tin doanh nghiệp."
+            )
+            % {"code": code},
+        )
+    return EnterpriseLookup(code=code, enterprise=enterprise)
+
+
+def enterprise_of_answers(
+    fields: Iterable[Field], answers: Mapping[str, Any], *, user: User | None
+) -> EnterpriseLookup:
+    """The enterprise whose code the answers (posted, or a saved draft's) carry; nothing
+    asked when the form has no enterprise-code field or it is empty."""
+    for field in fields:
+        if field.about == ENTERPRISE_CODE:
+            code = str(answers.get(field.name) or "").strip()
+            return enterprise_lookup(code, user=user) if code else EnterpriseLookup()
+    return EnterpriseLookup()
+
+
+def enterprise_values(enterprise: Enterprise | None) -> dict[About, str]:
+    """(enterprise, meaning) → what the business registry holds. The code itself is what the
+    applicant typed, so it is not offered as prefilled."""
+    if enterprise is None:
+        return {}
+    return {
+        (ENTERPRISE, "name"): enterprise.name,
+        (ENTERPRISE, "address"): enterprise.address,
+        (ENTERPRISE, "legal_representative"): enterprise.legal_representative,
+        (ENTERPRISE, "legal_representative_title"): enterprise.legal_representative_title,
+    }
 
 
 def answers_about(fields: Iterable[Field], form_data: Mapping[str, Any]) -> dict[About, Any]:
@@ -103,26 +251,107 @@ def store_answers(user: User, *, exclude: int | None = None) -> dict[About, Any]
     return answers
 
 
+def registry_values(person: RegistryPerson | None) -> dict[About, Any]:
+    """(subject, meaning) → what the applicant's registry record holds: their own data and
+    the names and IDs of the people it links to them."""
+    if person is None:
+        return {}
+    values: dict[About, Any] = {
+        (APPLICANT, "full_name"): person.full_name,
+        (APPLICANT, "birth_date"): person.birth_date.isoformat(),
+        (APPLICANT, "sex"): person.sex,
+        (APPLICANT, "permanent_address"): person.permanent_address,
+        (APPLICANT, "ethnicity"): person.ethnicity,
+        (APPLICANT, "nationality"): person.nationality,
+        (APPLICANT, "current_residence"): person.current_residence,
+        (APPLICANT, "household_relationship"): person.household_relationship,
+    }
+    links = (
+        ("applicant.father", person.father),
+        ("applicant.mother", person.mother),
+        ("applicant.spouse", person.spouse),
+        ("applicant.household_head", person.household_head),
+    )
+    for subject, relative in links:
+        if relative is not None:
+            values[(subject, "full_name")] = relative.full_name
+            values[(subject, "personal_id")] = relative.personal_id
+    return values
+
+
+def _parent_values(subject: str, person: RegistryPerson) -> dict[About, Any]:
+    return {
+        (subject, "full_name"): person.full_name,
+        (subject, "birth_date"): person.birth_date.isoformat(),
+        (subject, "personal_id"): person.personal_id,
+        (subject, "ethnicity"): person.ethnicity,
+        (subject, "nationality"): person.nationality,
+        (subject, "residence"): person.permanent_address,
+    }
+
+
+def child_parent_values(
+    person: RegistryPerson | None,
+    spouse: RegistryPerson | None,
+    relationship: str | None,
+) -> dict[About, Any]:
+    """A birth registration's parents from the registry, when the applicant is one of them:
+    `relationship` is their answer ("cha", "mẹ", …), or None before they answer — a parent is
+    then presumed by sex, as parents are who register a birth (Luật Hộ tịch art. 15). The
+    spouse (`registry_spouse`) is the other parent; the child's nationality and ethnicity
+    follow from both parents' records where the law fixes them."""
+    if person is None:
+        return {}
+    if relationship is None:
+        relationship = {"nam": "cha", "nữ": "mẹ"}.get(person.sex, "")
+    if relationship not in ("cha", "mẹ"):
+        return {}
+    own, other = (
+        (CHILD_FATHER, CHILD_MOTHER) if relationship == "cha" else (CHILD_MOTHER, CHILD_FATHER)
+    )
+    values = _parent_values(own, person)
+    if spouse is None:
+        return values
+    values.update(_parent_values(other, spouse))
+    if person.nationality == spouse.nationality == VIETNAM:
+        values[(CHILD, "nationality")] = VIETNAM
+    if person.ethnicity and person.ethnicity == spouse.ethnicity:
+        values[(CHILD, "ethnicity")] = person.ethnicity
+    return values
+
+
+def _relationship_answer(fields: Iterable[Field], answers: Mapping[str, Any]) -> str | None:
+    for field in fields:
+        if field.about == CHILD_RELATIONSHIP:
+            value = answers.get(field.name)
+            return str(value) if value not in ("", None) else None
+    return None
+
+
 def known_values(
     fields: Iterable[Field],
     *,
     person: RegistryPerson | None,
     user: User | None,
     store: Mapping[About, Any],
+    enterprise: Enterprise | None = None,
+    spouse: RegistryPerson | None = None,
+    answers: Mapping[str, Any] | None = None,
 ) -> dict[str, Known]:
     """Field name → the first source that knows this field's subject and meaning: the
-    registry, then the account (both only about the applicant), then the citizen's earlier
-    declarations. Pure, so the typing benchmark runs exactly this logic."""
-    registry: dict[About, Any] = (
-        {
-            (APPLICANT, "full_name"): person.full_name,
-            (APPLICANT, "birth_date"): person.birth_date.isoformat(),
-            (APPLICANT, "sex"): person.sex,
-            (APPLICANT, "permanent_address"): person.permanent_address,
-        }
-        if person
-        else {}
-    )
+    registry (the applicant, the people their record links to them, and in a birth
+    registration the child's parents — `child_parent_values`), then the account (only about
+    the applicant), then the citizen's earlier declarations, then the form's declared
+    default; an organisation's fields from the business registry's record of the enterprise
+    whose code was typed. `answers`: what the citizen has answered so far (a posted form or a
+    draft), read only for their relationship to the child. Pure, so the typing benchmark runs
+    exactly this logic."""
+    fields = list(fields)
+    registry = registry_values(person)
+    if needs_spouse(fields, answers):
+        registry.update(
+            child_parent_values(person, spouse, _relationship_answer(fields, answers or {}))
+        )
     account: dict[About, Any] = (
         {
             (APPLICANT, "personal_id"): user.personal_id or "",
@@ -132,16 +361,35 @@ def known_values(
         if user
         else {}
     )
-    pools = ((registry, REGISTRY), (account, ACCOUNT), (store, STORE))
+    business = enterprise_values(enterprise)
     result: dict[str, Known] = {}
     for field in fields:
-        if not field.carried or field.about is None:
+        if field.about is not None and field.about in business:
+            value = business[field.about]
+            # A title the form's list does not hold stays for the applicant to choose.
+            if value and _fits(field, value):
+                result[field.name] = Known(value=value, kind=BUSINESS)
             continue
-        for pool, label in pools:
-            value = pool.get(field.about)
-            if value not in ("", None) and _fits(field, value):
-                result[field.name] = Known(value=value, kind=label)
-                break
+        # The registry speaks of this applicant's own people, whatever the subject; the
+        # account and the data store only of the subjects carried from dossier to dossier.
+        pools = ((registry, REGISTRY),) + (
+            ((account, ACCOUNT), (store, STORE)) if field.carried else ()
+        )
+        if field.about is not None:
+            hit = next(
+                (
+                    Known(value=pool[field.about], kind=label)
+                    for pool, label in pools
+                    if pool.get(field.about) not in ("", None) and _fits(field, pool[field.about])
+                ),
+                None,
+            )
+            if hit is not None:
+                result[field.name] = hit
+                continue
+        default = field.schema.get("default")
+        if default not in ("", None) and _fits(field, default):
+            result[field.name] = Known(value=default, kind=DEFAULT)
     return result
 
 
@@ -221,12 +469,14 @@ def field_views(
     use_known: bool,
 ) -> list[FieldView]:
     """`use_known`: a fresh form takes the known values; a posted or saved one shows what the
-    citizen kept, and still marks the answers that are what the system knew."""
+    citizen kept, and still marks the answers that are what the system knew. An
+    organisation's particulars left empty are filled from the business registry on a posted
+    or saved form too: without JavaScript, "Lưu nháp" after typing the code is how they come."""
     views, section = [], None
     for field in fields:
         hit = known.get(field.name)
         value = answers.get(field.name)
-        if value is None and use_known and hit is not None:
+        if value is None and hit is not None and (use_known or hit.kind == BUSINESS):
             value = hit.value
         prefilled = source_label(hit.kind) if hit is not None and value == hit.value else ""
         views.append(

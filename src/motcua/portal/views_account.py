@@ -40,6 +40,7 @@ from motcua.portal.second_factor import (
     second_factor_enrolment,
     second_factor_required,
 )
+from motcua.portal.vneid import vneid_enabled
 
 # Which form field a service's refusal belongs to, so the message sits beside it.
 _FIELD_OF = {"personal_id": "personal_id", "birth_date": "birth_date", "password": "password1"}
@@ -98,7 +99,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     """Staff with their username, citizens with their personal ID; waits per account and
     address (portal.lockout); then the code of approvers, leaders and administrators
     (portal.second_factor)."""
-    context: dict[str, Any] = {"next": _safe_next(request)}
+    context: dict[str, Any] = {"next": _safe_next(request), "vneid_enabled": vneid_enabled()}
     if request.method == "GET":
         context["form"] = SignInForm()
         return render(request, "portal/login.html", context)

@@ -34,10 +34,13 @@ from motcua.dossiers.services import dossier_apply_online
 from motcua.portal.eforms import (
     answers_from_post,
     applicant_particulars,
+    enterprise_of_answers,
     field_views,
     form_fields,
     known_values,
-    registry_person,
+    needs_spouse,
+    registry_person_lookup,
+    registry_spouse,
     registry_used,
     store_answers,
 )
@@ -103,12 +106,20 @@ class _Page:
         self.request, self.user, self.procedure, self.dossier = request, user, procedure, dossier
         self.eform = eform_of(procedure)
         self.fields = form_fields(self.eform)
-        self.person = registry_person(user)
+        self.person, self.registry_down = registry_person_lookup(user)
+        answered = request.POST or (dossier.form_data if dossier else {})
+        self.business = enterprise_of_answers(self.fields, answered, user=user)
         self.known = known_values(
             self.fields,
             person=self.person,
             user=user,
             store=store_answers(user, exclude=dossier.pk if dossier else None),
+            enterprise=self.business.enterprise,
+            # The spouse's record is asked for only where the form asks about a child's parents.
+            spouse=(
+                registry_spouse(user, self.person) if needs_spouse(self.fields, answered) else None
+            ),
+            answers=answered,
         )
         self.agencies = list(procedure.agencies.order_by("name"))
         self.documents = list(procedure.documents.all())
@@ -215,6 +226,8 @@ class _Page:
                 "message": message or errors.get("", ""),
                 "summary": summary,
                 "registry_known": self.person is not None,
+                "registry_down": self.registry_down,
+                "business_down": self.business.down,
                 "start_token": start_token_issue(self.request) if self.dossier is None else "",
             },
             status=status,

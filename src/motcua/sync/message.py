@@ -170,8 +170,7 @@ def national_message(
         "rated_at": national_moment(dossier.rated_at),
         "reused_data": dossier.reused_data,
         "registry_used": dossier.registry_used,
-        # No VNeID sign-in here yet (§12: local accounts serve the demo).
-        "vneid_verified": False,
+        "vneid_verified": dossier.vneid_verified,
         # Beyond the contract's keys (kept by the receiver): §8 counts an online payment on
         # the day it was confirmed, which may differ from the day of reception.
         "paid_online_at": national_moment(dossier.paid_online_at),

@@ -25,6 +25,7 @@ from motcua.directory.selectors import user_has_role
 from motcua.dossiers.codes import dossier_code_next
 from motcua.dossiers.lifecycle.table import Action, _step_agency_id
 from motcua.dossiers.models import Dossier, DossierDocument, State
+from motcua.dossiers.store import store_sync_for_dossier
 
 
 @dataclass
@@ -258,6 +259,7 @@ def _approve(change: _Change) -> None:
         # applicant's e-result and is in their data store (§7 `e_results`, `results_to_store`),
         # counted in this transaction with the finish.
         change.set(e_result=True, result_to_store=bool(change.dossier.applicant_id_number))
+        store_sync_for_dossier(change.dossier, at=change.at)
     _leave_workflow(change)
 
 

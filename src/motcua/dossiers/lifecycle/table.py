@@ -41,6 +41,9 @@ class Who(models.TextChoices):
     TRANSFER_TARGET = "transfer_target", gettext_lazy("cán bộ của cơ quan nhận liên thông")
     # Any role in the dossier's agency or in its current step's agency.
     AGENCY_STAFF = "agency_staff", gettext_lazy("cán bộ của cơ quan giải quyết")
+    # The person the dossier names, signed in with the account VNeID verified for that
+    # personal ID, while the dossier has no account yet (a walk-in, an imported dossier).
+    HOLDER = "holder", gettext_lazy("người có tên trong hồ sơ")
 
 
 # Who.STEP holds the step's role in the agency the workflow names for the step, else in the
@@ -142,6 +145,7 @@ class Record(models.TextChoices):
     ASK_SUPPLEMENT = "ask_supplement", gettext_lazy("Đề nghị yêu cầu bổ sung")
     PAY = "pay", gettext_lazy("Nộp phí, lệ phí")
     RATE = "rate", gettext_lazy("Đánh giá mức độ hài lòng")
+    LINK_ACCOUNT = "link_account", gettext_lazy("Gắn với tài khoản định danh điện tử")
 
 
 @dataclass(frozen=True)
@@ -227,6 +231,10 @@ RECORD_RULES: dict[str, RecordRule] = {
     # Payments keep their own finer rules (payments/services: what is owed, by which channel).
     Record.PAY: RecordRule(
         {Who.OWNER: _ALL_STATES - {State.DRAFT}, Who.RECEPTION: _ALL_STATES - {State.DRAFT}}
+    ),
+    Record.LINK_ACCOUNT: RecordRule(
+        {Who.HOLDER: _ALL_STATES - {State.DRAFT}},
+        denied=gettext_lazy("Hồ sơ này không mang số định danh của tài khoản đã xác thực."),
     ),
     Record.RATE: RecordRule(
         {Who.OWNER: frozenset({State.RESULT_READY, State.RETURNED})},

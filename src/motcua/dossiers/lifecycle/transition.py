@@ -95,6 +95,14 @@ def _admits(rule: Rule, actor: User | None, dossier: Dossier) -> bool:
             if agency_id
         ):
             return True
+        if (
+            who == Who.HOLDER
+            and dossier.applicant_id is None
+            and actor.vneid_verified_at is not None
+            and actor.personal_id
+            and dossier.applicant_id_number == actor.personal_id
+        ):
+            return True
         if who == Who.TRANSFER_TARGET and any(
             user_has_role(actor, role, agency_id)
             for role in (Role.SPECIALIST, Role.APPROVER)

@@ -3,12 +3,9 @@ enter the dossier with its scans."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,7 +21,12 @@ from motcua.directory.models import Agency, User
 from motcua.dossiers.documents import Attachment
 from motcua.dossiers.models import Channel
 from motcua.dossiers.services import dossier_walk_in
-from motcua.integration.registry import RegistryPerson, population_registry
+from motcua.integration.registry import (
+    RegistryPerson,
+    RegistryUnavailable,
+    personal_id_fingerprint,
+    population_registry,
+)
 from motcua.office.counter.common import (
     check_url,
     counter_required,
@@ -45,32 +47,35 @@ def _officer_agencies(agency_ids: set[int]) -> list[Agency]:
     return list(Agency.objects.filter(id__in=agency_ids).order_by("name"))
 
 
-def personal_id_fingerprint(personal_id: str) -> str:
-    """A keyed hash of a personal ID for the audit log: whoever holds the secret key can check
-    whether a given ID was looked up, but the log alone does not give the ID back (a plain
-    hash of 12 digits would, by trying them all)."""
-    secret = f"motcua.audit.personal_id:{settings.SECRET_KEY}".encode()
-    return hmac.new(secret, personal_id.encode(), hashlib.sha256).hexdigest()
+UNAVAILABLE = "unavailable"
+
+
+def registry_down_message() -> str:
+    return _(
+        "Hiện không kết nối được CSDL quốc gia về dân cư. Hãy nhập họ tên, địa chỉ theo giấy "
+        "tờ người nộp xuất trình; hồ sơ vẫn được tạo nhưng không ghi nhận là đã xác thực với "
+        "CSDL dân cư."
+    )
 
 
 def _registry_lookup(
     personal_id: str, *, officer: User, agency: Agency, purpose: str
-) -> tuple[RegistryPerson | None, str]:
-    """The person, or None and why (not in the registry, or the registry unreachable).
+) -> tuple[RegistryPerson | None, str, str]:
+    """The person, or None and why; and the outcome (`found`, `not_found`, `refused`,
+    `unavailable` — the registry could not be asked now).
 
     Every lookup reads someone's name and address, so each one is audited (§10): who, for
     which agency, why, with what outcome — the ID only as a keyed hash and its last 3 digits."""
     try:
-        person = population_registry().lookup(personal_id)
+        person = population_registry().lookup(personal_id, actor=officer, purpose=purpose)
     except MotcuaError as error:
         person, why, outcome = None, error.message, "refused"
-    except Exception:  # a remote connector's failure must not become a 500 at the counter
-        logger.exception("population registry lookup failed")
-        person, outcome = None, "unavailable"
-        why = _(
-            "Không kết nối được CSDL quốc gia về dân cư; hãy nhập thông tin theo giấy tờ "
-            "người nộp xuất trình."
-        )
+    except RegistryUnavailable:
+        person, outcome, why = None, UNAVAILABLE, registry_down_message()
+    except Exception as error:  # a connector's failure must not become a 500 at the counter
+        # Only the class: an exception's text may hold a URL or the ID.
+        logger.error("population registry lookup failed", extra={"error": type(error).__name__})
+        person, outcome, why = None, UNAVAILABLE, registry_down_message()
     else:
         outcome = "found" if person is not None else "not_found"
         why = (
@@ -93,7 +98,7 @@ def _registry_lookup(
             "outcome": outcome,
         },
     )
-    return person, why
+    return person, why, outcome
 
 
 @require_http_methods(["GET", "POST"])
@@ -157,7 +162,7 @@ def walk_in(request: HttpRequest, *, officer: User, agency_ids: set[int]) -> Htt
         )
         return render(request, "office/counter_walkin.html", context, status=400)
     data = form.cleaned_data
-    person, _why = _registry_lookup(
+    person, _why, outcome = _registry_lookup(
         data["applicant_id_number"], officer=officer, agency=agency, purpose="walk_in_create"
     )
     try:
@@ -186,6 +191,16 @@ def walk_in(request: HttpRequest, *, officer: User, agency_ids: set[int]) -> Htt
         _("Đã tạo hồ sơ %(code)s. Kiểm tra thành phần hồ sơ rồi tiếp nhận.")
         % {"code": dossier.public_code},
     )
+    if outcome == UNAVAILABLE:
+        messages.warning(
+            request,
+            _(
+                "Không kết nối được CSDL quốc gia về dân cư: thông tin người nộp của hồ sơ "
+                "%(code)s là thông tin cán bộ nhập theo giấy tờ, chưa được xác thực với CSDL "
+                "dân cư."
+            )
+            % {"code": dossier.public_code},
+        )
     return redirect(check_url(dossier))
 
 
@@ -201,9 +216,10 @@ def _walk_in_lookup(
         context["id_error"] = lookup.errors["applicant_id_number"][0]
         return render(request, "office/counter_walkin.html", context, status=400)
     personal_id = lookup.cleaned_data["applicant_id_number"]
-    person, why = _registry_lookup(
+    person, why, outcome = _registry_lookup(
         personal_id, officer=officer, agency=agency, purpose="walk_in_fill"
     )
+    context["registry_down"] = outcome == UNAVAILABLE
     initial["applicant_id_number"] = personal_id
     if person is not None:
         initial["applicant_name"] = person.full_name

@@ -10,7 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.catalog.models import WorkflowStep
-from motcua.core.errors import MotcuaError, PermissionDenied, TransitionNotAllowed
+from motcua.core.errors import (
+    MotcuaError,
+    PermissionDenied,
+    TransitionNotAllowed,
+    ValidationFailed,
+)
 from motcua.directory.models import Role, User
 from motcua.dossiers.documents import document_attach
 from motcua.dossiers.lifecycle import (
@@ -26,6 +31,7 @@ from motcua.dossiers.lifecycle import (
 from motcua.dossiers.models import Dossier, DossierDocument, State
 from motcua.dossiers.services import dossier_ask_supplement, dossier_issue_apology
 from motcua.esign import services as esign
+from motcua.esign.certified_copy import certified_copy_prepare, certifies_copies, copy_sources
 from motcua.esign.results import result_text_default
 from motcua.office import forms_processing as f
 from motcua.office import queues
@@ -33,6 +39,7 @@ from motcua.office import queues
 APOLOGY = Record.APOLOGY
 ATTACH_RESULT = "attach_result"
 GENERATE_RESULT = "generate_result"
+CERTIFY_COPY = "certify_copy"
 SIGN_APPROVE = "sign_approve"
 ASK_SUPPLEMENT = Record.ASK_SUPPLEMENT
 
@@ -41,6 +48,7 @@ ASK_SUPPLEMENT = Record.ASK_SUPPLEMENT
 PERMISSION_OF: dict[str, str] = {
     ATTACH_RESULT: Record.RESULT_DRAFTED,
     GENERATE_RESULT: Record.RESULT_DRAFTED,
+    CERTIFY_COPY: Record.RESULT_DRAFTED,
 }
 
 # URL slug → action key. Transitions use the lifecycle's action names.
@@ -56,6 +64,7 @@ SLUGS: dict[str, str] = {
     "nhan-lai": Action.TRANSFER_BACK,
     "ket-qua": ATTACH_RESULT,
     "tao-ket-qua": GENERATE_RESULT,
+    "ban-sao-chung-thuc": CERTIFY_COPY,
     "tu-choi": Action.REFUSE,
     "xin-loi": APOLOGY,
 }
@@ -161,6 +170,10 @@ class Context:
                     )
                 )
             )
+        if key == CERTIFY_COPY and not certifies_copies(self.dossier.procedure):
+            return Refusal.of(
+                ValidationFailed(_("Thủ tục của hồ sơ này không cấp bản sao điện tử chứng thực."))
+            )
         if key == Action.RETURN:
             # The counter's page returns results (office:counter_return).
             return Refusal.of(
@@ -215,6 +228,8 @@ def action_form(key: str, ctx: Context, data: Any = None, files: Any = None) -> 
         return f.SignApproveForm(
             data, dossier=dossier, key=key, documents=esign.signable_results(dossier)
         )
+    if key == CERTIFY_COPY:
+        return f.CertifyCopyForm(data, dossier=dossier, key=key, documents=copy_sources(dossier))
     form_class = classes.get(key, f.NoteForm)
     if form_class is f.ResultForm:
         return form_class(data, files, dossier=dossier, key=key)
@@ -277,6 +292,16 @@ def action_blocks(ctx: Context, bound: f.ActionForm | None, bound_key: str) -> l
             _("Tạo kết quả từ mẫu"),
             _("Tạo kết quả PDF"),
             _("Văn bản kết quả theo mẫu của thủ tục; lãnh đạo ký số khi phê duyệt."),
+            "",
+        ),
+        (
+            CERTIFY_COPY,
+            _("Chứng thực bản sao điện tử từ bản chính"),
+            _("Tạo bản sao chứng thực"),
+            _(
+                "Đã đối chiếu bản quét với bản chính: bản sao gồm các trang đã quét và lời chứng; "
+                "lãnh đạo ký số khi phê duyệt, bản sao vào kho dữ liệu của người yêu cầu."
+            ),
             "",
         ),
         (
@@ -362,6 +387,15 @@ def action_apply(key: str, user: User, dossier: Dossier, form: f.ActionForm) -> 
             actor=user, dossier=dossier, text=data["text"], expected_version=version
         )
         return _("Đã tạo kết quả từ mẫu và đính kèm vào hồ sơ.")
+    if key == CERTIFY_COPY:
+        certified_copy_prepare(
+            actor=user,
+            dossier=dossier,
+            source=data["document"],
+            original_name=data["original_name"],
+            expected_version=version,
+        )
+        return _("Đã tạo bản sao điện tử chứng thực và đính kèm làm kết quả; chờ lãnh đạo ký số.")
     if key == SIGN_APPROVE:
         esign.result_sign_and_approve(
             actor=user,
