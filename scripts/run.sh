@@ -3,7 +3,7 @@
 # files by WhiteNoise), the background task worker beside it (outbox delivery, payment
 # notifications), with the same settings, and the stand-ins for the outside services on
 # ${MOTCUA_STANDINS_PORT:-8002} (motcua.standins: the VNeID provider, the population and business
-# registries; MOTCUA_STANDINS=0 leaves them out). Ctrl-C or a signal to this script stops all
+# registries, the messaging platform; MOTCUA_STANDINS=0 leaves them out). Ctrl-C or a signal to this script stops all
 # three; if one of them dies, the others are stopped too. `make run` migrates, loads the demo and
 # collects the static files first. Production starts the first two from systemd and points at the
 # real services (docs/deploy.md, docs/howto/vneid.md, docs/howto/registries.md).
@@ -46,6 +46,12 @@ if [ "$standins" = 1 ]; then
   export MOTCUA_BUSINESS_REGISTRY_BACKEND=${MOTCUA_BUSINESS_REGISTRY_BACKEND:-motcua.integration.registry_http.HttpBusinessRegistry}
   export MOTCUA_BUSINESS_REGISTRY_URL=${MOTCUA_BUSINESS_REGISTRY_URL:-$MOTCUA_STANDINS_URL/dkkd/api/v1}
   export MOTCUA_REGISTRY_TOKEN=${MOTCUA_REGISTRY_TOKEN:-demo-registry-token}
+  # The messaging platform (docs/howto/messaging.md): its send-message API and media, the demo's
+  # app secret and official-account token, and where its follower page posts the events.
+  export MOTCUA_MESSAGING_API_URL=${MOTCUA_MESSAGING_API_URL:-$MOTCUA_STANDINS_URL/nhan-tin}
+  export MOTCUA_MESSAGING_APP_SECRET=${MOTCUA_MESSAGING_APP_SECRET:-demo-messaging-app-secret}
+  export MOTCUA_MESSAGING_OA_TOKEN=${MOTCUA_MESSAGING_OA_TOKEN:-demo-messaging-oa-token}
+  export MOTCUA_MESSAGING_WEBHOOK_URL=${MOTCUA_MESSAGING_WEBHOOK_URL:-http://$MOTCUA_HOST:$MOTCUA_PORT/kenh-nhan-tin/webhook/}
   # Where the provider may send people back: the portal as it is reached here (by address or
   # by name) and at its public address when one is set.
   callback=/dang-nhap/vneid/xong/

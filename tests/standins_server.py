@@ -25,6 +25,8 @@ CLIENT_SECRET = "test-client-secret-" + "x" * 32
 # The test client's host, and any port on the loopback address (RFC 8252 §7.3) for the
 # browser tests' live server.
 REDIRECT_URIS = "http://testserver/dang-nhap/vneid/xong/ http://127.0.0.1/dang-nhap/vneid/xong/"
+# The messaging platform's stand-in (standins/messaging.py): the official account's token.
+MESSAGING_TOKEN = "test-messaging-token-" + "y" * 16
 
 
 def _free_port() -> int:
@@ -47,6 +49,7 @@ class StandIns:
             "MOTCUA_VNEID_CLIENT_ID": CLIENT_ID,
             "MOTCUA_VNEID_CLIENT_SECRET": CLIENT_SECRET,
             "MOTCUA_VNEID_REDIRECT_URI": REDIRECT_URIS,
+            "MOTCUA_MESSAGING_OA_TOKEN": MESSAGING_TOKEN,
         }
         self.env.pop("DATABASE_URL", None)
         self.process: subprocess.Popen | None = None
@@ -113,5 +116,17 @@ def vneid_settings(settings, standins: StandIns) -> StandIns:
         "issuer": standins.issuer,
         "client_id": CLIENT_ID,
         "client_secret": CLIENT_SECRET,
+    }
+    return standins
+
+
+@pytest.fixture
+def messaging_settings(settings, standins: StandIns) -> StandIns:
+    """The portal's messaging channel pointed at the stand-in platform, as scripts/run.sh does."""
+    settings.MOTCUA_MESSAGING = {
+        **settings.MOTCUA_MESSAGING,
+        "api_url": f"{standins.url}/nhan-tin",
+        "app_secret": "test-messaging-app-secret",
+        "oa_token": MESSAGING_TOKEN,
     }
     return standins

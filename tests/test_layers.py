@@ -33,12 +33,16 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("esign", "notifications", "payments", "sync"),
     # petitions: notify the citizen through `notifications`; reform tasks (core, directory)
     ("feedback", "reform", "ballots", "consultation"),
+    # the messaging channel: tracking, notifications (`notifications`), petitions (`feedback`)
+    ("messaging",),
     # the read side: sums the counters, reads dossiers and the catalog
     ("index",),
     # national mode: snapshots of the provinces' dossiers, scored with the index's engine
     ("national",),
     # the pages of citizens and officers
     ("office", "portal"),
+    # bundles of procedures applied for together: one page over the portal's prefill
+    ("bundles",),
     ("api", "demo"),
     # the stand-ins for the outside services (VNeID, the registries): a process of its own
     ("standins",),

@@ -160,6 +160,8 @@ INSTALLED_APPS = [
     "motcua.reform",
     "motcua.ballots",
     "motcua.consultation",
+    "motcua.bundles",
+    "motcua.messaging",
     "motcua.sync",
     "motcua.national",
     "motcua.demo",
@@ -358,6 +360,27 @@ MOTCUA_CERTIFIED_COPY_PROCEDURES = [
 # Working days an agency has to answer a petition (feedback.services.petition_due_at).
 MOTCUA_PETITION_ANSWER_DAYS = int(os.environ.get("MOTCUA_PETITION_ANSWER_DAYS", "10"))
 MOTCUA_MAX_UPLOAD_BYTES = int(os.environ.get("MOTCUA_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+# The messaging channel (a Zalo-Official-Account-like platform; motcua.messaging,
+# docs/howto/messaging.md): the platform's send-message API, the app's id and secret (the
+# webhook's HMAC-SHA256 key), the official account's token. Without the URL, the secret and the
+# token the channel is off. `make run` points it at the stand-in.
+MOTCUA_MESSAGING: dict[str, Any] = {
+    "api_url": os.environ.get("MOTCUA_MESSAGING_API_URL", "").rstrip("/"),
+    "media_url": os.environ.get("MOTCUA_MESSAGING_MEDIA_URL", ""),
+    "app_id": os.environ.get("MOTCUA_MESSAGING_APP_ID", "motcua-demo-oa"),
+    "app_secret": os.environ.get("MOTCUA_MESSAGING_APP_SECRET", ""),
+    "oa_token": os.environ.get("MOTCUA_MESSAGING_OA_TOKEN", ""),
+    "oa_name": os.environ.get("MOTCUA_MESSAGING_OA_NAME", "Dịch vụ công"),
+    "petition_agency": os.environ.get("MOTCUA_MESSAGING_PETITION_AGENCY", ""),
+    "timeout": float(os.environ.get("MOTCUA_MESSAGING_TIMEOUT", "5")),
+    "window_seconds": int(os.environ.get("MOTCUA_MESSAGING_WINDOW_SECONDS", "300")),
+    "max_body_bytes": int(os.environ.get("MOTCUA_MESSAGING_MAX_BODY_BYTES", "65536")),
+    "code_minutes": int(os.environ.get("MOTCUA_MESSAGING_CODE_MINUTES", "10")),
+    "commands_per_minute": int(os.environ.get("MOTCUA_MESSAGING_PER_MINUTE", "10")),
+    "commands_per_day": int(os.environ.get("MOTCUA_MESSAGING_PER_DAY", "200")),
+    "link_failures_per_hour": int(os.environ.get("MOTCUA_MESSAGING_LINK_FAILURES", "5")),
+    "petitions_per_day": int(os.environ.get("MOTCUA_MESSAGING_PETITIONS_PER_DAY", "3")),
+}
 
 # Payment gateways (docs/howto/payments.md). The sandbox takes anyone's "payment" at face
 # value, so it exists only when asked for (MOTCUA_PAYMENT_SANDBOX=1, which `make run` sets),

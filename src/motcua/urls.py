@@ -38,12 +38,15 @@ urlpatterns = [
     path("cai-cach/", include("motcua.reform.views")),
     path("phieu-y-kien/", include("motcua.ballots.views")),
     path("gop-y/", include("motcua.consultation.urls")),
+    path("lien-thong/", include("motcua.bundles.urls")),
     # Before the office's own routes, which would otherwise read "phan-anh" as a dossier code.
     path("mot-cua/phan-anh/", include("motcua.feedback.urls_office")),
     path("mot-cua/dong-bo/", include("motcua.sync.urls")),
     path("mot-cua/", include("motcua.office.urls")),
     path("phan-anh/", include("motcua.feedback.urls")),
     path("thong-bao/", include("motcua.notifications.urls")),
+    # The messaging channel: its webhook and the account's page (before the portal's routes).
+    path("", include("motcua.messaging.urls")),
     path("thanh-toan/", include("motcua.payments.urls")),
     path("ket-qua/", include("motcua.esign.urls")),
     path("quoc-gia/", include("motcua.national.views")),  # answers in national mode only

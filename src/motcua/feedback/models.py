@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from motcua.core.models import StoredUpload
 from motcua.directory.models import Agency
 
 
@@ -161,3 +162,23 @@ class PetitionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.petition_id} #{self.seq} {self.action}"
+
+
+def _photo_path(photo: PetitionPhoto, filename: str) -> str:
+    # Never the sender's file name on disk.
+    return f"petitions/{photo.petition_id}/{photo.sha256[:16]}"
+
+
+class PetitionPhoto(StoredUpload):
+    """A photo sent with a petition (from the messaging channel): JPEG or PNG, checked by
+    `core.uploads.upload_check`, written with the petition in `petition_submit`."""
+
+    petition = models.ForeignKey(
+        Petition, on_delete=models.CASCADE, related_name="photos", verbose_name=_("phản ánh")
+    )
+    file = models.FileField(_("tệp"), upload_to=_photo_path)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("ảnh kèm phản ánh")
+        verbose_name_plural = _("ảnh kèm phản ánh")

@@ -16,7 +16,10 @@ from django.utils.translation import gettext as _
 
 from motcua.core.outbox import outbox_handler
 from motcua.feedback.models import Petition, PetitionEvent
-from motcua.notifications.delivery import notification_email_queue
+from motcua.notifications.delivery import (
+    notification_channels_queue,
+    notification_email_queue,
+)
 from motcua.notifications.models import Notification
 
 log = logging.getLogger(__name__)
@@ -78,5 +81,6 @@ def petition_notify(payload: dict[str, Any]) -> Notification | None:
         if user.email:
             # Sent once, outside this transaction (notifications.delivery).
             notification_email_queue(notification=notification, address=user.email)
+        notification_channels_queue(notification)
     log.info("notified petition=%s event=%s email=%s", petition.pk, event.pk, bool(user.email))
     return notification

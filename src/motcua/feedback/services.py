@@ -6,11 +6,13 @@ the outbox row that tells the citizen."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -26,6 +28,7 @@ from motcua.core.errors import (
     ValidationFailed,
 )
 from motcua.core.outbox import outbox_write
+from motcua.core.uploads import files_deleted_on_failure, upload_check, uploads_save
 from motcua.counters.services import counters_apply, counters_move
 from motcua.directory.models import Agency, User
 from motcua.dossiers.models import Dossier
@@ -34,6 +37,7 @@ from motcua.feedback.models import (
     Kind,
     Petition,
     PetitionEvent,
+    PetitionPhoto,
     PetitionRating,
     PetitionState,
 )
@@ -45,6 +49,8 @@ ANSWER_MIN, ANSWER_MAX = 20, 10000
 REASON_MIN, REASON_MAX = 10, 2000
 # The same text sent twice in this window is a double click, not a second petition.
 DUPLICATE_WINDOW = timedelta(minutes=10)
+PHOTOS_MAX = 5
+PHOTO_TYPES = {"image/jpeg", "image/png"}
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -130,9 +136,12 @@ def petition_submit(
     content: str,
     dossier: Dossier | None = None,
     publish_consent: bool = False,
+    photos: Sequence[UploadedFile] = (),
     at: datetime | None = None,
 ) -> Petition:
-    """A signed-in citizen's petition to an agency, about one of their own dossiers or not."""
+    """A signed-in citizen's petition to an agency, about one of their own dossiers or not,
+    with up to PHOTOS_MAX photos (JPEG or PNG, `upload_check`), all checked before anything is
+    written and kept with the petition in its transaction."""
     if actor is None or not actor.is_authenticated or not actor.personal_id:
         raise PermissionDenied(
             _("Cần đăng nhập bằng tài khoản công dân để gửi phản ánh, kiến nghị.")
@@ -158,8 +167,9 @@ def petition_submit(
         )
     subject = _text(subject, "subject", _("Tiêu đề"), SUBJECT_MIN, SUBJECT_MAX)
     content = _text(content, "content", _("Nội dung"), CONTENT_MIN, CONTENT_MAX)
+    checked = _photos_check(photos)
     moment = at or timezone.now()
-    with transaction.atomic():
+    with files_deleted_on_failure() as saved, transaction.atomic():
         # Locks the sender's row so that a double submit queues behind the first one and
         # then sees it.
         User.objects.select_for_update().filter(pk=actor.pk).first()
@@ -187,6 +197,9 @@ def petition_submit(
             created_at=moment,
             due_at=petition_due_at(agency, moment),
         )
+        uploads_save(
+            [PetitionPhoto(petition=petition) for _ in checked], checked, saved, default_name="anh"
+        )
         _event(petition, actor=actor, action="submit", at=moment, from_state="")
         counters_apply(petition_contributions(petition))
         audit_record(
@@ -194,9 +207,31 @@ def petition_submit(
             action="petition.submit",
             object_type="petition",
             object_id=petition.pk,
-            data={"agency": agency.code, "kind": kind},
+            data={
+                "agency": agency.code,
+                "kind": kind,
+                **({"photos": len(checked)} if checked else {}),
+            },
         )
     return petition
+
+
+def _photos_check(photos: Sequence[UploadedFile]) -> list[tuple[UploadedFile, bytes, str]]:
+    if len(photos) > PHOTOS_MAX:
+        raise ValidationFailed(
+            _("Mỗi phản ánh, kiến nghị kèm tối đa %(n)d ảnh.") % {"n": PHOTOS_MAX},
+            fields={"photos": "too_many"},
+        )
+    checked = []
+    for photo in photos:
+        data, mime = upload_check(photo, field="photos")
+        if mime not in PHOTO_TYPES:
+            raise ValidationFailed(
+                _("Tệp “%(name)s” không phải ảnh JPEG hoặc PNG.") % {"name": photo.name},
+                fields={"photos": "type"},
+            )
+        checked.append((photo, data, mime))
+    return checked
 
 
 def _lock_open_for_staff(actor: User | None, petition: Petition, moment: datetime) -> Petition:

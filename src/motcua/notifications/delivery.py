@@ -1,4 +1,5 @@
-"""Sending a notification by email, once per notification and channel.
+"""Sending a notification by email — or on another channel a capability registers (the
+messaging app, `messaging.channel`) — once per notification and channel.
 
 An email cannot be part of a database transaction: sent inside the outbox's transaction, a
 worker that died after the mail server accepted the message and before the commit rolled
@@ -11,6 +12,13 @@ record (`Delivery`), in three steps:
 2. send — the mail, with the Message-ID header fixed when the delivery was made;
 3. record — in one committed transaction: the delivery `sent`, the notification `emailed_to`,
    the outbox message `sent`.
+
+Another channel keeps the same three steps under its own topic (`delivery_channel`: the topic,
+the function that sends, the word its log lines carry) and its own `Delivery.Channel`; the
+capability registers it when its app loads, and queues with `delivery_queue`. A capability
+that wants every new notification told on its channel registers `notification_channel`:
+`notification_channels_queue` (called where notifications are made, in their transaction)
+asks each one.
 
 A try that finds its delivery `sent` does nothing. One that finds it `sending` knows another
 worker is in step 2 (a claim younger than `STALE`: it comes back later) or that a worker died
@@ -26,6 +34,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -57,45 +67,89 @@ STALE = timedelta(minutes=10)
 BATCH = 200
 
 
-def notification_email_queue(*, notification: Notification, address: str) -> Delivery:
-    """Queue the email of `notification` to `address`, in the caller's transaction (the one
-    that made the notification). A second call for the same notification returns the first
-    delivery and queues nothing."""
+@dataclass(frozen=True)
+class DeliveryChannel:
+    topic: str
+    send: Callable[[Delivery], None]
+    word: str  # the log lines' prefix: email.sent, messaging.sent
+
+
+_CHANNELS: dict[str, DeliveryChannel] = {}
+# Called with each new notification inside the transaction that made it (`notification_channel`).
+_NOTIFICATION_CHANNELS: list[Callable[[Notification], object]] = []
+
+
+def delivery_channel(*, channel: str, topic: str, word: str, send: Callable[[Delivery], None]):
+    """Register a channel's sending: its outbox topic gets the claim-send-record handler."""
+    _CHANNELS[channel] = DeliveryChannel(topic=topic, send=send, word=word)
+    outbox_batch_handler(topic)(lambda: deliveries_deliver_due(topic))
+
+
+def notification_channel(
+    queue: Callable[[Notification], object],
+) -> Callable[[Notification], object]:
+    """Register a function that queues a new notification on a channel when it applies (the
+    person linked a messaging account); it runs in the notification's transaction."""
+    if queue not in _NOTIFICATION_CHANNELS:
+        _NOTIFICATION_CHANNELS.append(queue)
+    return queue
+
+
+def notification_channels_queue(notification: Notification) -> None:
+    for queue in list(_NOTIFICATION_CHANNELS):
+        queue(notification)
+
+
+def delivery_queue(*, notification: Notification, channel: str, recipient: str) -> Delivery:
+    """Queue `notification` on `channel` to `recipient`, in the caller's transaction. A second
+    call for the same notification and channel returns the first delivery and queues nothing."""
     delivery, created = Delivery.objects.get_or_create(
         notification=notification,
-        channel=Delivery.Channel.EMAIL,
+        channel=channel,
         defaults={
-            "recipient": address,
-            "message_id": _message_id(notification),
+            "recipient": recipient,
+            "message_id": _message_id(notification, channel),
             "created_at": timezone.now(),
         },
     )
     if created:
-        outbox_write(topic=TOPIC, payload={"delivery_id": delivery.pk})
+        outbox_write(topic=_CHANNELS[channel].topic, payload={"delivery_id": delivery.pk})
     return delivery
 
 
-def _message_id(notification: Notification) -> str:
+def notification_email_queue(*, notification: Notification, address: str) -> Delivery:
+    """Queue the email of `notification` to `address`, in the caller's transaction (the one
+    that made the notification). A second call for the same notification returns the first
+    delivery and queues nothing."""
+    return delivery_queue(
+        notification=notification, channel=Delivery.Channel.EMAIL, recipient=address
+    )
+
+
+def _message_id(notification: Notification, channel: str = Delivery.Channel.EMAIL) -> str:
     host = urlsplit(settings.MOTCUA_PUBLIC_URL).hostname or "motcua.invalid"
-    return f"<notification-{notification.pk}.email@{host}>"
+    return f"<notification-{notification.pk}.{channel}@{host}>"
 
 
-@outbox_batch_handler(TOPIC)
-def email_deliver_due() -> dict[str, int]:
-    """Every due `notification.email` message, one by one (each run of the outbox)."""
+def deliveries_deliver_due(topic: str) -> dict[str, int]:
+    """Every due message of a channel's topic, one by one (each run of the outbox)."""
     counts: Counter[str] = Counter()
     due = (
-        OutboxMessage.objects.filter(topic=TOPIC, status__in=PENDING_STATES)
+        OutboxMessage.objects.filter(topic=topic, status__in=PENDING_STATES)
         .exclude(next_attempt_at__gt=timezone.now())
         .order_by("id")
         .values_list("id", flat=True)[:BATCH]
     )
     for message_id in list(due):
-        counts[email_deliver(message_id)] += 1
+        counts[delivery_deliver(message_id)] += 1
     return dict(counts)
 
 
-def email_deliver(message_id: int, *, now: datetime | None = None) -> str:
+def email_deliver_due() -> dict[str, int]:
+    return deliveries_deliver_due(TOPIC)
+
+
+def delivery_deliver(message_id: int, *, now: datetime | None = None) -> str:
     """Claim, send, record (the module's docstring); returns the outcome's name."""
     moment = now or timezone.now()
     with transaction.atomic():
@@ -121,25 +175,35 @@ def email_deliver(message_id: int, *, now: datetime | None = None) -> str:
         delivery.claimed_at = moment
         delivery.attempts += 1
         delivery.save(update_fields=["status", "claimed_at", "attempts"])
+    channel = _CHANNELS[delivery.channel]
     try:
-        _send(delivery)
+        channel.send(delivery)
     except Exception as error:  # the mail server refused or is down: retry later
-        return _failed(message_id, delivery.pk, error, moment)
+        return _failed(message_id, delivery.pk, error, moment, word=channel.word)
     with transaction.atomic():
         Delivery.objects.filter(pk=delivery.pk).update(
             status=Delivery.Status.SENT, sent_at=timezone.now()
         )
-        Notification.objects.filter(pk=delivery.notification_id).update(emailed_to=True)
+        if delivery.channel == Delivery.Channel.EMAIL:
+            Notification.objects.filter(pk=delivery.notification_id).update(emailed_to=True)
         message = OutboxMessage.objects.select_for_update().get(pk=message_id)
         message.attempts += 1
         _message_done(message, moment)
     log.info(
-        "email.sent delivery=%s to=%s",
+        "%s.sent delivery=%s to=%s",
+        channel.word,
         delivery.pk,
         masked(delivery.recipient),
-        extra={"code": "email.sent", "delivery_id": delivery.pk, "message_id": message_id},
+        extra={
+            "code": f"{channel.word}.sent",
+            "delivery_id": delivery.pk,
+            "message_id": message_id,
+        },
     )
     return "sent"
+
+
+email_deliver = delivery_deliver
 
 
 def _send(delivery: Delivery) -> None:
@@ -186,16 +250,20 @@ def _claimed_elsewhere(message: OutboxMessage, delivery: Delivery, moment: datet
         "automatically (motcua outbox_resend --id resends with the same Message-ID)"
     )
     message.save(update_fields=["status", "next_attempt_at", "last_error"])
+    word = _CHANNELS[delivery.channel].word
     log.warning(
-        "email.unknown delivery=%s to=%s",
+        "%s.unknown delivery=%s to=%s",
+        word,
         delivery.pk,
         masked(delivery.recipient),
-        extra={"code": "email.unknown", "delivery_id": delivery.pk, "message_id": message.pk},
+        extra={"code": f"{word}.unknown", "delivery_id": delivery.pk, "message_id": message.pk},
     )
     return "unknown"
 
 
-def _failed(message_id: int, delivery_id: int, error: Exception, moment: datetime) -> str:
+def _failed(
+    message_id: int, delivery_id: int, error: Exception, moment: datetime, *, word: str
+) -> str:
     with transaction.atomic():
         Delivery.objects.filter(pk=delivery_id).update(status=Delivery.Status.FAILED)
         message = OutboxMessage.objects.select_for_update().get(pk=message_id)
@@ -214,13 +282,17 @@ def _failed(message_id: int, delivery_id: int, error: Exception, moment: datetim
             outcome = "failed"
         message.save(update_fields=["attempts", "status", "last_error", "next_attempt_at"])
     log.warning(
-        "email.%s delivery=%s",
+        "%s.%s delivery=%s",
+        word,
         outcome,
         delivery_id,
         extra={
-            "code": f"email.{outcome}",
+            "code": f"{word}.{outcome}",
             "delivery_id": delivery_id,
             "error": type(error).__name__,
         },
     )
     return outcome
+
+
+delivery_channel(channel=Delivery.Channel.EMAIL, topic=TOPIC, word="email", send=_send)

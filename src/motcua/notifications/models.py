@@ -65,7 +65,8 @@ class Notification(models.Model):
 
 
 class Delivery(models.Model):
-    """One notification sent on one channel (email): the idempotency record of the sending.
+    """One notification sent on one channel (email, the messaging app): the idempotency record
+    of the sending.
 
     The claim (`sending`) is committed before the mail leaves and `sent` after, so a worker
     that dies between the two leaves `sending` behind and the next try does not send again
@@ -75,6 +76,7 @@ class Delivery(models.Model):
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("Thư điện tử")
+        MESSAGING = "messaging", _("Kênh nhắn tin")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Chờ gửi")

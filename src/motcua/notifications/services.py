@@ -22,7 +22,10 @@ from motcua.core.errors import NotFound
 from motcua.core.outbox import outbox_handler
 from motcua.directory.models import User
 from motcua.dossiers.models import Dossier, DossierEvent
-from motcua.notifications.delivery import notification_email_queue
+from motcua.notifications.delivery import (
+    notification_channels_queue,
+    notification_email_queue,
+)
 from motcua.notifications.models import Notification
 from motcua.notifications.texts import message_for
 
@@ -85,6 +88,8 @@ def dossier_notify(payload: dict[str, Any]) -> Notification | None:
             # Sent from its own outbox message, outside this transaction, exactly once
             # (notifications.delivery); `emailed_to` is set when it has left.
             notification_email_queue(notification=notification, address=address)
+        # Other channels the person chose (the messaging app once linked).
+        notification_channels_queue(notification)
     log.info("notified dossier=%s event=%s email_queued=%s", dossier.pk, event.pk, bool(address))
     return notification
 

@@ -6,4 +6,5 @@ urlpatterns = [
     path("vneid/dang-nhap/", vneid.SignInView.as_view(), name="vneid-sign-in"),
     path("vneid/o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
     path("", include("motcua.standins.urls_registries")),
+    path("", include("motcua.standins.urls_messaging")),
 ]
