@@ -53,7 +53,7 @@ def send_text(*, follower_id: str, text: str, key: str) -> str:
         response = requests.post(
             url,
             json={"recipient": {"user_id": follower_id}, "message": {"text": text[:2000]}},
-            headers={"access_token": config()["oa_token"], "Idempotency-Key": key},
+            headers={"Access-Token": config()["oa_token"], "Idempotency-Key": key},
             timeout=_timeout(),
         )
         body = response.json()

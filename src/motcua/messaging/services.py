@@ -325,11 +325,11 @@ def _command(text: str) -> Command:
     words = text.split()
     folded = [fold(word).upper() for word in words]
     compact = "".join(folded)
-    code = _CODE.fullmatch(compact)
-    if code:
-        return Command("link", code.group(1))
     if compact == "HUYLIENKET":
         return Command("unlink")
+    code = _CODE.fullmatch(compact) if len(words) <= 2 else None
+    if code and not compact.startswith(("PAKN", "TRACUU")):
+        return Command("link", code.group(1))
     if folded[:1] == ["TRACUU"] and len(words) >= 2:
         return Command("track", words[1].upper())
     if folded[:2] == ["TRA", "CUU"] and len(words) >= 3:

@@ -2,7 +2,7 @@
 tests. Its state is a folder under the var folder (`messaging/`: the sent messages as JSON
 lines, the media files), shared by the process's workers.
 
-- `POST /nhan-tin/v3.0/oa/message/cs` — send a text to a follower: header `access_token`
+- `POST /nhan-tin/v3.0/oa/message/cs` — send a text to a follower: header `Access-Token`
   (MOTCUA_MESSAGING_OA_TOKEN, else the demo's), `{"recipient": {"user_id"}, "message":
   {"text"}}`; answers `{"error": 0, "data": {"message_id"}}` like the platform (`error` ≠ 0 for a
   refusal). An `Idempotency-Key` already seen returns the first message's id and sends nothing.
@@ -63,7 +63,7 @@ def _sent() -> list[dict]:
 @csrf_exempt
 @require_http_methods(["POST"])
 def message_send(request: HttpRequest) -> HttpResponse:
-    if not hmac.compare_digest(request.headers.get("access_token", "").encode(), _token().encode()):
+    if not hmac.compare_digest(request.headers.get("Access-Token", "").encode(), _token().encode()):
         return _error(-216, "Access token is invalid")
     try:
         body = json.loads(request.body)
