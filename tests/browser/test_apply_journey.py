@@ -101,8 +101,9 @@ def test_apply_online_from_search_to_return(live_server, any_page, accessible, s
 
     # Known data is there and says where it came from.
     # The applicant 7, the father (An) 6, the mother (his wife Bình) 6, the child's ethnicity
-    # and nationality.
-    expect(page.get_by_test_id("prefilled")).to_have_count(21)
+    # and nationality, his relationship (presumed the father) and one copy.
+    expect(page.get_by_test_id("prefilled")).to_have_count(23)
+    expect(page.locator("#f_applicant_relationship")).to_have_value("cha")
     form = page.locator("form[enctype]")
     name = form.get_by_role("group", name="Người yêu cầu đăng ký khai sinh").get_by_label(
         "Họ, chữ đệm và tên"

@@ -120,12 +120,16 @@ def test_the_form_is_prefilled_and_says_from_where(
         "03/09/1992",
         "Đã điền sẵn từ CSDL quốc gia về dân cư",
     )
-    assert fields["applicant_relationship"] == ("", "")
+    # A man registering a birth is presumed the father (the father's fields are his), and
+    # the form says so for him to change.
+    assert fields["applicant_relationship"] == ("cha", "Giá trị thường dùng, sửa nếu cần")
+    assert fields["copies"] == ("1", "Giá trị thường dùng, sửa nếu cần")
     assert fields["child_full_name"] == ("", "")
-    # Applicant 7, the father (An) 6, the mother 6, the child's ethnicity and nationality.
-    assert response.context["prefilled_count"] == 21
+    # Applicant 7, the father (An) 6, the mother 6, the child's ethnicity and nationality,
+    # the relationship and the number of copies.
+    assert response.context["prefilled_count"] == 23
     text = response.content.decode()
-    assert text.count('data-testid="prefilled"') == 21
+    assert text.count('data-testid="prefilled"') == 23
     assert "Lê Thị Hồng" not in text
     # The declaration is the e-form itself; only the birth certificate is asked for.
     assert "tờ khai điện tử ở trên thay cho giấy tờ này" in text
@@ -537,7 +541,8 @@ def test_without_the_registry_the_citizen_types_their_particulars(client, birth,
     client.force_login(CitizenFactory(username="001090000042", personal_id="001090000042"))
     response = client.get(URL)
     assert response.status_code == 200
-    assert response.context["prefilled_count"] == 1  # the personal ID, from the account
+    # The personal ID, from the account, and the form's default of one copy.
+    assert response.context["prefilled_count"] == 2
     # Unknown to the registry, or the registry unreachable now: each said as it is, once.
     shown = {"local": "registry-unavailable", "broken": "registry-down"}[backend]
     hidden = {"local": "registry-down", "broken": "registry-unavailable"}[backend]

@@ -124,11 +124,12 @@ def test_known_values_take_the_registrys_particulars_for_the_code_in_the_answers
     lookup = enterprise_of_answers(fields, {"enterprise_code": "3300215487"}, user=citizen)
     assert lookup.enterprise == Enterprise(enterprise_code="3300215487", **SONG_HUONG)
     known = known_values(fields, person=None, user=None, store={}, enterprise=lookup.enterprise)
+    # Looked up from what was typed: filled into a posted form's empty fields too.
     assert known == {
-        "enterprise_name": Known(SONG_HUONG["name"], BUSINESS),
-        "enterprise_address": Known(SONG_HUONG["address"], BUSINESS),
-        "legal_representative": Known(SONG_HUONG["legal_representative"], BUSINESS),
-        "legal_representative_title": Known("Giám đốc", BUSINESS),
+        "enterprise_name": Known(SONG_HUONG["name"], BUSINESS, looked_up=True),
+        "enterprise_address": Known(SONG_HUONG["address"], BUSINESS, looked_up=True),
+        "legal_representative": Known(SONG_HUONG["legal_representative"], BUSINESS, looked_up=True),
+        "legal_representative_title": Known("Giám đốc", BUSINESS, looked_up=True),
     }
     # No code, or a form without an enterprise-code field: nothing asked.
     assert enterprise_of_answers(fields, {}, user=citizen).enterprise is None

@@ -242,8 +242,9 @@ def test_prefill_comes_from_registry_account_and_earlier_dossiers(known_citizen,
     known = known_values(fields, person=AN, user=known_citizen, store=store_answers(known_citizen))
     # The earlier registration's mother and the applicant's relationship were about another
     # child: that registration's own, never offered again. A man registering a birth is
-    # presumed its father until he answers otherwise: his own record fills the father's
-    # fields; with no spouse in his record, the mother's stay empty.
+    # presumed its father until he answers otherwise: the form says so ("cha", a default he
+    # changes) and his own record fills the father's fields; with no spouse in his record,
+    # the mother's stay empty. One copy is the form's declared default.
     assert {name: (hit.value, hit.kind) for name, hit in known.items()} == {
         "applicant_full_name": ("Nguyễn Văn An", REGISTRY),
         "applicant_birth_date": ("1985-04-12", REGISTRY),
@@ -256,6 +257,8 @@ def test_prefill_comes_from_registry_account_and_earlier_dossiers(known_citizen,
         "father_birth_date": ("1985-04-12", REGISTRY),
         "father_residence": ("20 Phan Đình Phùng, phường Thuận Hóa, thành phố Huế", REGISTRY),
         "father_personal_id": ("046085001234", REGISTRY),
+        "applicant_relationship": ("cha", DEFAULT),
+        "copies": (1, DEFAULT),
     }
 
 
@@ -347,13 +350,11 @@ def test_the_same_subject_is_reused_even_when_a_later_dossier_speaks_of_another(
         "spouse_full_name": "Lê Thị Hồng",
         "copies": 1,  # the form's default
     }
-    # And back on a birth registration, none of it fills the child's parents.
-    assert (
-        known_values(
-            eform_fields(BIRTH_EFORM), person=None, user=None, store=store_answers(known_citizen)
-        )
-        == {}
-    )
+    # And back on a birth registration, none of it fills the child's parents: only the
+    # form's default of one copy.
+    assert known_values(
+        eform_fields(BIRTH_EFORM), person=None, user=None, store=store_answers(known_citizen)
+    ) == {"copies": Known(value=1, kind=DEFAULT)}
 
 
 def test_the_store_takes_the_most_recent_answer_and_skips_drafts(known_citizen, judicial, agency):

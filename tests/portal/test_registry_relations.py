@@ -122,8 +122,11 @@ def test_the_fathers_wife_fills_the_mothers_fields(known_citizen):
         "child_ethnicity": ("Kinh", REGISTRY),
         "child_nationality": ("Việt Nam", REGISTRY),
     }
-    # What only the citizen knows stays for him to type.
-    for name in ("applicant_relationship", "child_full_name", "child_birth_date", "copies"):
+    # He is presumed the father (a default he changes), one copy is the form's default;
+    # what only the citizen knows stays for him to type.
+    assert known["applicant_relationship"] == ("cha", DEFAULT)
+    assert known["copies"] == (1, DEFAULT)
+    for name in ("child_full_name", "child_birth_date", "child_birth_place", "child_sex"):
         assert name not in known
 
 
@@ -269,6 +272,7 @@ def test_the_registry_down_prefills_nothing_and_the_page_works(
         "applicant_personal_id": ("046085001234", "Đã điền sẵn từ tài khoản của bạn"),
         "applicant_phone": ("0905123456", "Đã điền sẵn từ tài khoản của bạn"),
         "applicant_email": ("nguyenvanan@example.vn", "Đã điền sẵn từ tài khoản của bạn"),
+        "copies": ("1", "Giá trị thường dùng, sửa nếu cần"),
     }
     assert 'data-testid="registry-down"' in response.content.decode()
 

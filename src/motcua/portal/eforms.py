@@ -25,12 +25,20 @@ An organisation applying (its director, or whoever files for it) is known by its
 code: the field (`enterprise`, `enterprise_code`) carries it, and the business registry fills
 the fields (`enterprise`, `name` | `address` | `legal_representative`). An enterprise's data
 comes only from the registry, for the code typed in this dossier — never from the data store,
-since one citizen may file for several organisations."""
+since one citizen may file for several organisations.
+
+The other party of a marriage registration (`partner`) is nobody the registry links to the
+applicant yet. Both parties' particulars are on the form (Luật Hộ tịch art. 18), so the
+applicant types the partner's personal ID and full name, and when the registry's record of
+that ID bears that name, it fills the partner's birth date, ethnicity, nationality and
+residence (audited, purpose "apply_prefill_partner"). The name must match so that a personal
+ID alone reveals nobody's particulars; a mismatch and an unknown ID get the same answer."""
 
 from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +55,7 @@ from motcua.catalog.eforms import (
     generic_eform,
 )
 from motcua.core.errors import ValidationFailed
+from motcua.core.ids import personal_id_parse
 from motcua.directory.models import User
 from motcua.dossiers.models import Dossier, State
 from motcua.integration.business import Enterprise, business_registry, enterprise_code_parse
@@ -69,6 +78,15 @@ ENTERPRISE = "enterprise"
 ENTERPRISE_CODE = (ENTERPRISE, "enterprise_code")
 # How many earlier dossiers the data store reads; the most recent hold the freshest answers.
 STORE_DEPTH = 50
+# The other party of a marriage, looked up by the personal ID and name the applicant types.
+PARTNER = "partner"
+PARTNER_ID, PARTNER_NAME = (PARTNER, "personal_id"), (PARTNER, "full_name")
+# Subject → the look-up the apply page's script asks (URL name) and {meaning: query
+# parameter} of the fields typed for it; the rest of the subject's fields are what it fills.
+LOOKUPS: dict[str, tuple[str, dict[str, str]]] = {
+    ENTERPRISE: ("portal:business_lookup", {"enterprise_code": "ma"}),
+    PARTNER: ("portal:partner_lookup", {"personal_id": "so", "full_name": "ten"}),
+}
 # (subject, meaning), e.g. ("applicant.mother", "full_name").
 About = tuple[str, str]
 
@@ -87,6 +105,10 @@ def source_label(kind: str) -> str:
 class Known:
     value: Any
     kind: str  # REGISTRY, ACCOUNT, STORE, BUSINESS or DEFAULT
+    # Found through what the applicant typed in this form (an enterprise code, a partner's ID
+    # and name): filled into empty fields of a posted form too, since without JavaScript
+    # saving the draft is how those values come.
+    looked_up: bool = False
 
 
 def registry_person(user: User) -> RegistryPerson | None:
@@ -215,6 +237,85 @@ def enterprise_values(enterprise: Enterprise | None) -> dict[About, str]:
     }
 
 
+@dataclass(frozen=True)
+class PartnerLookup:
+    """What the population registry said of the partner the applicant typed: their record,
+    or why not — the ID's form is wrong, or no record with that ID bears that name
+    (`error`), or the registry cannot be asked now (`down`: the applicant types the rest)."""
+
+    person: RegistryPerson | None = None
+    error: str = ""
+    invalid: bool = False
+    down: bool = False
+
+
+def _name_key(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", name).casefold().split())
+
+
+def partner_lookup(personal_id: str, full_name: str, *, user: User | None) -> PartnerLookup:
+    """The registry asked about the partner whose personal ID and name were typed."""
+    try:
+        personal_id = personal_id_parse(personal_id).number
+    except ValidationFailed as error:
+        return PartnerLookup(error=error.message, invalid=True)
+    if len(_name_key(full_name or "")) < 2:
+        return PartnerLookup(
+            error=_("Hãy nhập họ, chữ đệm và tên của người kết hôn cùng."), invalid=True
+        )
+    if user is not None and personal_id == user.personal_id:
+        return PartnerLookup(
+            error=_("Số định danh của người kết hôn cùng không thể là số của chính bạn."),
+            invalid=True,
+        )
+    try:
+        person = population_registry().lookup(
+            personal_id, actor=user, purpose="apply_prefill_partner"
+        )
+    except Exception as error:  # RegistryUnavailable or a connector's failure: typed by hand
+        logger.warning(
+            "population registry lookup of a partner failed",
+            extra={"error": type(error).__name__},
+        )
+        return PartnerLookup(down=True)
+    if person is None or _name_key(person.full_name) != _name_key(full_name):
+        return PartnerLookup(
+            error=_(
+                "Không tìm thấy trong CSDL quốc gia về dân cư người có số định danh và họ tên "
+                "này. Hãy kiểm tra lại, hoặc tự điền thông tin người kết hôn cùng."
+            )
+        )
+    return PartnerLookup(person=person)
+
+
+def partner_of_answers(
+    fields: Iterable[Field], answers: Mapping[str, Any], *, user: User | None
+) -> PartnerLookup:
+    """The partner whose ID and name the answers (posted, or a saved draft's) carry; nothing
+    asked when the form has no such fields or either is empty."""
+    by_about = {field.about: field.name for field in fields if field.about is not None}
+    if PARTNER_ID not in by_about or PARTNER_NAME not in by_about:
+        return PartnerLookup()
+    personal_id = str(answers.get(by_about[PARTNER_ID]) or "").strip()
+    full_name = str(answers.get(by_about[PARTNER_NAME]) or "").strip()
+    if not personal_id or not full_name:
+        return PartnerLookup()
+    return partner_lookup(personal_id, full_name, user=user)
+
+
+def partner_values(person: RegistryPerson | None) -> dict[About, Any]:
+    """(partner, meaning) → the registry's record of the partner. The ID and name are what
+    the applicant typed, so they are not offered as prefilled."""
+    if person is None:
+        return {}
+    return {
+        (PARTNER, "birth_date"): person.birth_date.isoformat(),
+        (PARTNER, "ethnicity"): person.ethnicity,
+        (PARTNER, "nationality"): person.nationality,
+        (PARTNER, "residence"): person.permanent_address,
+    }
+
+
 def answers_about(fields: Iterable[Field], form_data: Mapping[str, Any]) -> dict[About, Any]:
     """One declaration's answers that may be offered again, keyed by (subject, meaning): only
     fields that say whose data they hold, and only about the applicant and their own parents
@@ -336,6 +437,7 @@ def known_values(
     store: Mapping[About, Any],
     enterprise: Enterprise | None = None,
     spouse: RegistryPerson | None = None,
+    partner: RegistryPerson | None = None,
     answers: Mapping[str, Any] | None = None,
 ) -> dict[str, Known]:
     """Field name → the first source that knows this field's subject and meaning: the
@@ -343,15 +445,21 @@ def known_values(
     registration the child's parents — `child_parent_values`), then the account (only about
     the applicant), then the citizen's earlier declarations, then the form's declared
     default; an organisation's fields from the business registry's record of the enterprise
-    whose code was typed. `answers`: what the citizen has answered so far (a posted form or a
-    draft), read only for their relationship to the child. Pure, so the typing benchmark runs
-    exactly this logic."""
+    whose code was typed, and a marriage partner's from the registry's record of the partner
+    whose ID and name were typed (`partner_lookup`). `answers`: what the citizen has answered
+    so far (a posted form or a draft), read only for their relationship to the child. Pure, so
+    the typing benchmark runs exactly this logic."""
     fields = list(fields)
     registry = registry_values(person)
+    presumed: dict[About, str] = {}
     if needs_spouse(fields, answers):
-        registry.update(
-            child_parent_values(person, spouse, _relationship_answer(fields, answers or {}))
-        )
+        relationship = _relationship_answer(fields, answers or {})
+        registry.update(child_parent_values(person, spouse, relationship))
+        parent = {"nam": "cha", "nữ": "mẹ"}.get(person.sex) if person is not None else None
+        if relationship is None and parent:
+            # The parents' fields are filled presuming a parent applies, so the form says
+            # which one, for the citizen to change.
+            presumed[CHILD_RELATIONSHIP] = parent
     account: dict[About, Any] = (
         {
             (APPLICANT, "personal_id"): user.personal_id or "",
@@ -362,13 +470,22 @@ def known_values(
         else {}
     )
     business = enterprise_values(enterprise)
+    looked_up = partner_values(partner)
     result: dict[str, Known] = {}
     for field in fields:
         if field.about is not None and field.about in business:
             value = business[field.about]
             # A title the form's list does not hold stays for the applicant to choose.
             if value and _fits(field, value):
-                result[field.name] = Known(value=value, kind=BUSINESS)
+                result[field.name] = Known(value=value, kind=BUSINESS, looked_up=True)
+            continue
+        if field.about is not None and field.about in looked_up:
+            value = looked_up[field.about]
+            if value and _fits(field, value):
+                result[field.name] = Known(value=value, kind=REGISTRY, looked_up=True)
+            continue
+        if field.about in presumed and _fits(field, presumed[field.about]):
+            result[field.name] = Known(value=presumed[field.about], kind=DEFAULT)
             continue
         # The registry speaks of this applicant's own people, whatever the subject; the
         # account and the data store only of the subjects carried from dossier to dossier.
@@ -454,6 +571,9 @@ class FieldView:
     error: str
     prefilled: str  # the "filled from …" note, or ""
     new_section: bool
+    lookup: str = ""  # "subject:meaning" of a field a registry look-up reads or fills
+    lookup_key: str = ""  # the look-up's query parameter, for a field typed for it
+    lookup_url: str = ""  # on the last typed field: the look-up its script asks
 
     @property
     def name(self) -> str:
@@ -469,26 +589,39 @@ def field_views(
     use_known: bool,
 ) -> list[FieldView]:
     """`use_known`: a fresh form takes the known values; a posted or saved one shows what the
-    citizen kept, and still marks the answers that are what the system knew. An
-    organisation's particulars left empty are filled from the business registry on a posted
-    or saved form too: without JavaScript, "Lưu nháp" after typing the code is how they come."""
+    citizen kept, and still marks the answers that are what the system knew. Values looked up
+    from what was typed in this form (an organisation's particulars, a marriage partner's)
+    fill the empty fields of a posted or saved form too: without JavaScript, "Lưu nháp" after
+    typing the code or the ID is how they come."""
     views, section = [], None
+    last_key = {
+        field.about[0]: field.name
+        for field in fields
+        if field.about is not None
+        and field.about[0] in LOOKUPS
+        and field.about[1] in LOOKUPS[field.about[0]][1]
+    }
     for field in fields:
         hit = known.get(field.name)
         value = answers.get(field.name)
-        if value is None and hit is not None and (use_known or hit.kind == BUSINESS):
+        if value is None and hit is not None and (use_known or hit.looked_up):
             value = hit.value
         prefilled = source_label(hit.kind) if hit is not None and value == hit.value else ""
-        views.append(
-            FieldView(
-                field=field,
-                value=_display(field, value),
-                checked=value is True,
-                error=errors.get(field.name, ""),
-                prefilled=prefilled,
-                new_section=field.section != section,
-            )
+        view = FieldView(
+            field=field,
+            value=_display(field, value),
+            checked=value is True,
+            error=errors.get(field.name, ""),
+            prefilled=prefilled,
+            new_section=field.section != section,
         )
+        if field.about is not None and field.about[0] in LOOKUPS:
+            subject, meaning = field.about
+            url, keys = LOOKUPS[subject]
+            view.lookup = f"{subject}:{meaning}"
+            view.lookup_key = keys.get(meaning, "")
+            view.lookup_url = url if last_key.get(subject) == field.name else ""
+        views.append(view)
         section = field.section
     return views
 

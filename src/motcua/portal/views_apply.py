@@ -39,6 +39,7 @@ from motcua.portal.eforms import (
     form_fields,
     known_values,
     needs_spouse,
+    partner_of_answers,
     registry_person_lookup,
     registry_spouse,
     registry_used,
@@ -109,12 +110,14 @@ class _Page:
         self.person, self.registry_down = registry_person_lookup(user)
         answered = request.POST or (dossier.form_data if dossier else {})
         self.business = enterprise_of_answers(self.fields, answered, user=user)
+        self.partner = partner_of_answers(self.fields, answered, user=user)
         self.known = known_values(
             self.fields,
             person=self.person,
             user=user,
             store=store_answers(user, exclude=dossier.pk if dossier else None),
             enterprise=self.business.enterprise,
+            partner=self.partner.person,
             # The spouse's record is asked for only where the form asks about a child's parents.
             spouse=(
                 registry_spouse(user, self.person) if needs_spouse(self.fields, answered) else None
@@ -228,6 +231,16 @@ class _Page:
                 "registry_known": self.person is not None,
                 "registry_down": self.registry_down,
                 "business_down": self.business.down,
+                # Said once on the page: the partner's fields are optional, so not an error.
+                "partner_notice": self.partner.error
+                or (
+                    _(
+                        "Hiện không kết nối được CSDL quốc gia về dân cư nên chưa điền sẵn được "
+                        "thông tin người kết hôn cùng; hãy tự điền các mục."
+                    )
+                    if self.partner.down
+                    else ""
+                ),
                 "start_token": start_token_issue(self.request) if self.dossier is None else "",
             },
             status=status,
