@@ -31,6 +31,7 @@ from tests.security.actors import wrong_actors
 from tests.security.rows import SIGN_IN, Actors, Row
 from tests.security.rows_ballots import BALLOT_ROWS
 from tests.security.rows_consultation import CONSULTATION_ROWS
+from tests.security.rows_messaging import MESSAGING_ROWS
 from tests.security.rows_reform import REFORM_ROWS
 from tests.security.world import (
     ANONYMOUS,
@@ -536,5 +537,6 @@ OTHER_ROWS = [
     *REFORM_ROWS,
     *BALLOT_ROWS,
     *CONSULTATION_ROWS,
+    *MESSAGING_ROWS,
     *SIGN_OUT_ROWS,
 ]

@@ -142,6 +142,11 @@ EXEMPT: dict[str, str] = {
         "the order it shows is signed: tests/payments/test_sandbox_flow.py::"
         "test_the_hosted_page_refuses_a_forged_order"
     ),
+    "messaging:webhook": (
+        "the messaging platform's events, authenticated by their HMAC-SHA256 signature and "
+        "timestamp: tests/messaging/test_webhook.py::"
+        "test_a_forged_signature_is_refused_and_stores_nothing"
+    ),
     "POST /api/v1/national/sync": (
         "the provinces' sync to the national portal, JWS-signed by a registered key: "
         "tests/national/test_sync.py::test_a_bad_signature_answers_401"

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from motcua.core.errors import MotcuaError
 from motcua.directory.models import User
@@ -37,15 +37,12 @@ def _refuse(status: int, code: str, message: str) -> JsonResponse:
 
 
 @csrf_exempt
+@require_POST
 def webhook(request: HttpRequest) -> HttpResponse:
     """One platform event. Checked in this order, nothing read or written before the checks
-    that come first: the method, the channel configured, the size (413), the type, the
+    that come first: the method (POST only), the channel configured, the size (413), the type, the
     signature over the raw body (401), the body's shape (400), the app, the timestamp's window
     (401, a replay); then one transaction (`inbound_event_handle`)."""
-    if request.method != "POST":
-        response = _refuse(405, "method", _("Chỉ nhận POST."))
-        response["Allow"] = "POST"
-        return response
     if not configured():
         return _refuse(503, "not_configured", _("Kênh nhắn tin chưa được cấu hình."))
     limit = int(config()["max_body_bytes"])
@@ -89,6 +86,7 @@ def webhook(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@require_http_methods(["GET", "POST"])
 @login_required
 def link_page(request: HttpRequest) -> HttpResponse:
     """The account's link: its state, a one-time code to send to the official account (POST),
