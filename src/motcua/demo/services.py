@@ -23,6 +23,7 @@ from motcua.core.calendar import working_calendar
 from motcua.core.errors import MotcuaError
 from motcua.core.worktime import TZ, WorkingCalendar
 from motcua.demo.ballots import demo_ballots_load
+from motcua.demo.bundles import demo_bundles_load
 from motcua.demo.consultation import demo_consultation_load
 from motcua.demo.eforms import demo_eforms_load
 from motcua.demo.mergers import demo_merger_load
@@ -124,6 +125,7 @@ def demo_load(
     demo_ballots_load(now=world.now, actor=accounts.leader)
     demo_consultation_load(now=world.now, actor=accounts.leader, citizens=accounts.citizens)
     demo_merger_load(now=world.now, actor=accounts.admin)
+    demo_bundles_load(now=world.now)
     # The first signed root over the demo's chains: deleting a dossier's last event, or the
     # whole dossier, is then found by `motcua audit-verify` too (docs/howto/audit-verify.md).
     audit_root_make()

@@ -65,6 +65,15 @@ def _set_index(field: str, name: str) -> models.Index:
     )
 
 
+class WaitOnFailure(models.TextChoices):
+    """What a dossier waiting for another's result (`Dossier.waits_for`) does when that one
+    ends without a result (refused, withdrawn, cancelled): the bundle's rule, copied onto the
+    waiting dossier when the bundle is submitted."""
+
+    WITHDRAW = "withdraw", _("rút theo hồ sơ được chờ")
+    RELEASE = "release", _("vẫn tiếp tục giải quyết")
+
+
 class Dossier(models.Model):
     """A dossier (hồ sơ). `state` and the derived clock fields are written only by
     `dossiers.lifecycle.dossier_transition`."""
@@ -200,6 +209,30 @@ class Dossier(models.Model):
         db_index=False,
     )
 
+    # A dossier of a bundle (liên thông, `bundles`) that needs another dossier's result: it is
+    # not received — its clock does not start — until that result is returned and the wait
+    # released (`wait_released_at`, `lifecycle.waits`); `wait_on_failure` says what it does
+    # if the other ends without a result. Set once, when the bundle is submitted.
+    waits_for = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="waiters",
+        editable=False,
+        verbose_name=_("chờ kết quả của hồ sơ"),
+        db_index=False,
+    )
+    wait_released_at = models.DateTimeField(_("hết chờ lúc"), null=True, blank=True, editable=False)
+    wait_on_failure = models.CharField(
+        max_length=10,
+        choices=WaitOnFailure.choices,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+    )
+
     fee_amount = models.BigIntegerField(_("phí, lệ phí (đồng)"), default=0)
     # The fee category picked among the procedure's alternative rates (group → condition,
     # `catalog.fees`): the counter, the payment and the receipt read the same choice.
@@ -252,6 +285,7 @@ class Dossier(models.Model):
             _set_index("current_step", "dossier_current_step_set"),
             _set_index("assignee", "dossier_assignee_set"),
             _set_index("transfer_agency", "dossier_transfer_agency_set"),
+            _set_index("waits_for", "dossier_waits_for_set"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["reference"], name="dossier_reference_unique"),

@@ -28,6 +28,8 @@ EVENT_TEXT = {
     "ask_supplement": "Bộ phận xử lý đề nghị yêu cầu bổ sung",
     "pay": "Đã nộp phí, lệ phí",
     "rate": "Người nộp đánh giá mức độ hài lòng",
+    "wait": "Chờ kết quả của hồ sơ liên thông",
+    "wait_released": "Đã có kết quả hồ sơ liên thông cần chờ; hồ sơ được tiếp nhận giải quyết",
     **{a.value: str(a.label) for a in Action},
 }
 
@@ -40,11 +42,12 @@ UPDATED = "Hồ sơ được cập nhật"
 INTERNAL_EVENTS = frozenset({"result_drafted", "result_attached", "ask_supplement"})
 
 # Events that change no state but are milestones for whoever follows the dossier: the agency
-# apologising with a new date, the fee paid. Every other event recorded without a transition
+# apologising with a new date, the fee paid, a bundle's dossier done waiting. Every other
+# event recorded without a transition
 # — the applicant's form saves, attachments, reuse from the data store, registry lookups, the
 # counter's digitisation, a drafted or signed result before its approval, a proposed
 # supplement request, the applicant's rating — is drafting or the agency's own work.
-MILESTONE_RECORDS = frozenset({"apology", "pay"})
+MILESTONE_RECORDS = frozenset({"apology", "pay", "wait_released"})
 
 
 def public_milestones() -> Q:

@@ -94,6 +94,21 @@ def _receive(change: _Change) -> None:
         change.payload["due_at"] = dossier.due_at
 
 
+def _receive_guard(dossier: Dossier) -> MotcuaError | None:
+    """A bundle's dossier waiting for another's result is not received — its clock does not
+    start — until the wait is released (`waits.waits_follow`)."""
+    if dossier.waits_for_id is not None and dossier.wait_released_at is None:
+        waited = Dossier.objects.filter(pk=dossier.waits_for_id).only("code", "reference").get()
+        return TransitionNotAllowed(
+            _(
+                "Hồ sơ liên thông đang chờ kết quả của hồ sơ %(code)s; chỉ tiếp nhận khi đã có "
+                "kết quả đó."
+            )
+            % {"code": waited.public_code}
+        )
+    return None
+
+
 def _request_supplement_input(change: _Change) -> None:
     # The applicant is told exactly what to bring: a request lists at least one paper.
     missing = change.payload.get("missing")
@@ -363,6 +378,7 @@ _EFFECTS: dict[str, Callable[[_Change], None]] = {
 # May the dossier as it is now take the action (whoever asks)? Read by the transition and by
 # `dossier_permissions`, so the page's refusal is the transition's own.
 _GUARDS: dict[str, Callable[[Dossier], MotcuaError | None]] = {
+    Action.RECEIVE: _receive_guard,
     Action.FORWARD: _forward_guard,
     Action.SEND_BACK: _send_back_guard,
     Action.APPROVE: _approve_guard,

@@ -50,6 +50,9 @@ class Refusal:
 
 
 ALLOWED = Allowed()
+# The transitions whose guards walk the workflow's steps (the reception's guard reads only
+# the dossier's wait).
+_STEP_GUARDS = (Action.FORWARD, Action.SEND_BACK, Action.APPROVE)
 
 
 def _apology_guard(dossier: Dossier) -> MotcuaError | None:
@@ -155,7 +158,7 @@ def dossier_permissions(actor: User | None, dossier: Dossier) -> dict[str, Allow
     give (its code and message), for the page to draw its buttons and reasons from."""
     actions = [*Action.values, *RECORD_RULES]
     refusals = {action: _rule_refusal(actor, dossier, action) for action in actions}
-    if any(refusals[action] is None for action in _GUARDS):
+    if any(refusals[action] is None for action in _STEP_GUARDS):
         workflow_steps_load(dossier)
     answers: dict[str, Allowed | Refusal] = {}
     for action in actions:

@@ -146,6 +146,10 @@ class Record(models.TextChoices):
     PAY = "pay", gettext_lazy("Nộp phí, lệ phí")
     RATE = "rate", gettext_lazy("Đánh giá mức độ hài lòng")
     LINK_ACCOUNT = "link_account", gettext_lazy("Gắn với tài khoản định danh điện tử")
+    # A bundle's dossier that needs another's result (`Dossier.waits_for`), and the moment
+    # that result came (or the other ended and the bundle's rule lets this one go on).
+    WAIT = "wait", gettext_lazy("Chờ kết quả của hồ sơ liên thông")
+    WAIT_RELEASED = "wait_released", gettext_lazy("Hết chờ kết quả hồ sơ liên thông")
 
 
 @dataclass(frozen=True)
@@ -235,6 +239,11 @@ RECORD_RULES: dict[str, RecordRule] = {
     Record.LINK_ACCOUNT: RecordRule(
         {Who.HOLDER: _ALL_STATES - {State.DRAFT}},
         denied=gettext_lazy("Hồ sơ này không mang số định danh của tài khoản đã xác thực."),
+    ),
+    # Set by the applicant's own bundle submission, on the dossier it has just submitted.
+    Record.WAIT: RecordRule(
+        {Who.OWNER: frozenset({State.SUBMITTED})},
+        denied=gettext_lazy("Chỉ người nộp hồ sơ liên thông được đặt hồ sơ chờ."),
     ),
     Record.RATE: RecordRule(
         {Who.OWNER: frozenset({State.RESULT_READY, State.RETURNED})},

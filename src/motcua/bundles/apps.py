@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BundlesConfig(AppConfig):
+    name = "motcua.bundles"
+    label = "bundles"
+    verbose_name = _("Thủ tục liên thông")
