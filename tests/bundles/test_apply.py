@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 
 from motcua.bundles.models import BundleApplication, BundlePart
+from motcua.bundles.selectors import application_status
 from motcua.bundles.services import bundle_apply, bundle_shape
 from motcua.core.audit import AuditEvent
 from motcua.core.calendar import working_calendar
@@ -20,10 +21,12 @@ from motcua.demo.bundles import (
     _Clock,
     bundle_demo_apply,
     bundle_demo_play,
+    demo_bundles_load,
 )
 from motcua.dossiers.lifecycle import Action, dossier_transition
 from motcua.dossiers.models import Dossier, DossierDocument, DossierEvent, State
 from tests.bundles.conftest import INSURANCE, POLICE, WARD
+from tests.factories import CitizenFactory
 
 MONDAY = datetime(2026, 11, 16, 8, 0, tzinfo=TZ)
 
@@ -205,3 +208,23 @@ def test_only_a_citizen_applies_and_a_refusal_writes_nothing(world, who):
 
     assert Dossier.objects.count() == 0
     assert BundleApplication.objects.count() == 0
+
+
+def test_the_demo_holds_both_bundles_in_several_states(world):
+    CitizenFactory(username="046084005001", personal_id="046084005001")
+
+    made = demo_bundles_load(now=datetime(2026, 11, 20, 10, 0, tzinfo=TZ))
+
+    assert [(a.bundle.code, application_status(a).key) for a in made] == [
+        (world.birth.code, "in_progress"),
+        (world.birth.code, "in_progress"),
+        (world.birth.code, "failed"),
+        (world.death.code, "in_progress"),
+        (world.death.code, "done"),
+        (world.death.code, "partly_failed"),
+    ]
+    waiting = Dossier.objects.filter(waits_for__isnull=False, wait_released_at__isnull=True)
+    # Two bundles just submitted, two parts each; three withdrawn by the rule.
+    assert waiting.filter(state=State.SUBMITTED).count() == 4
+    assert waiting.filter(state=State.WITHDRAWN).count() == 3
+    assert demo_bundles_load(now=datetime(2026, 11, 20, 10, 0, tzinfo=TZ)) == []  # loaded once

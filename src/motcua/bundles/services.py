@@ -75,11 +75,31 @@ def bundle_define(
         errors["members"] = _("Nhóm liên thông gồm ít nhất hai thủ tục khác nhau.")
     if errors:
         raise ValidationFailed(_("Khai báo nhóm thủ tục liên thông chưa đúng."), fields=errors)
+    wanted_rows = [
+        (spec.procedure, spec.waits_for or "", spec.on_failure if spec.waits_for else "")
+        for spec in members
+    ]
     with transaction.atomic():
         bundle, _created = Bundle.objects.update_or_create(
             code=code, defaults={"name": name, "description": description, "is_active": True}
         )
-        bundle.members.all().delete()
+        current = [
+            (m.procedure.code, m.waits_for.procedure.code if m.waits_for else "", m.on_failure)
+            for m in bundle.members.select_related("procedure", "waits_for__procedure")
+        ]
+        if current == wanted_rows:
+            return bundle
+        if bundle.applications.exists():
+            raise ValidationFailed(
+                _(
+                    "Nhóm %(name)s đã có hồ sơ liên thông: không đổi được các thủ tục thành "
+                    "phần; hãy khai báo một nhóm mới."
+                )
+                % {"name": bundle.name},
+                fields={"members": "in_use"},
+            )
+        for member in bundle.members.order_by("-position"):
+            member.delete()
         made: dict[str, BundleMember] = {}
         for position, spec in enumerate(members, start=1):
             made[spec.procedure] = BundleMember.objects.create(
