@@ -41,19 +41,16 @@ class Sector(models.Model):
 
 
 # Catalog search's full-text index over the key's words and the code (migration 0006, kept in
-# step by the database itself: SQLite triggers, a PostgreSQL expression index). In SQLite the
+# step by the database itself: SQLite triggers, a PostgreSQL generated column). In SQLite the
 # FTS5 table's triggers live on `catalog_procedure`; a migration that makes SQLite rebuild the
 # table (most AlterFields) drops them, so it must run 0006's SQL again
 # (tests/catalog/test_search_index.py fails until it does).
 SQLITE_SEARCH_TABLE = "catalog_procedure_fts"
-# The expression the GIN index is built on; a query must repeat it to the letter to use it.
-# Lexemes are the key's words as written (split on its single spaces, no parser or
-# dictionary), so they are the same words in both databases.
-PG_SEARCH_VECTOR = (
-    "array_to_tsvector(array_remove(string_to_array("
-    '"catalog_procedure"."name_folded" || \' \' || lower("catalog_procedure"."code"),'
-    " ' '), ''))"
-)
+# In PostgreSQL the words are a stored generated column the GIN index is built on (migration
+# 0008), unknown to the model: the database computes it from the key and the code. Lexemes are
+# the key's words as written (split on its single spaces, no parser or dictionary), so they
+# are the same words in both databases.
+PG_SEARCH_VECTOR = '"catalog_procedure"."search_words"'
 
 
 class Procedure(models.Model):
