@@ -148,9 +148,12 @@ def test_every_demo_eform_is_valid_and_the_demo_publishes_them(db):
         "1.002804",
         "1.004194",
         "1.004222",
+        "1.004227",
         "1.009994",
         "1.012766",
         "1.012790",
+        "1.013201",
+        "1.013202",
         "2.000190",
         "2.000488",
         "2.000591",
@@ -159,14 +162,14 @@ def test_every_demo_eform_is_valid_and_the_demo_publishes_them(db):
     ]
     for code in files:
         ProcedureFactory(code=code)
-    assert demo_eforms_load() == 15
+    assert demo_eforms_load() == 18
     birth_form = Procedure.objects.get(code="1.001193").eform
     assert [f.name for f in eform_fields(birth_form)][:3] == [
         "applicant_full_name",
         "applicant_birth_date",
         "applicant_sex",
     ]
-    assert AuditEvent.objects.filter(action="catalog.eform_set").count() == 15
+    assert AuditEvent.objects.filter(action="catalog.eform_set").count() == 18
 
 
 def test_a_schema_that_breaks_the_metaschema_is_reported_where_it_breaks():
