@@ -21,7 +21,7 @@ from motcua.core.errors import NotFound
 from motcua.core.worktime import HOURS_PER_DAY, WorkingCalendar
 from motcua.directory.models import Role, User
 from motcua.directory.selectors import agency_subtree_ids, user_roles
-from motcua.feedback.models import Petition, PetitionState
+from motcua.feedback.models import Petition, PetitionPhoto, PetitionState
 
 HANDLING_ROLES = frozenset({Role.RECEPTION, Role.SPECIALIST, Role.APPROVER})
 DUE_SOON = timedelta(hours=HOURS_PER_DAY)  # one working day
@@ -66,6 +66,15 @@ def petition_get_for_staff(user: User, reference: str, *, audit: bool = True) ->
 def petition_read_audit(user: User, petition: Petition) -> None:
     """Records that `user` was shown the petition's personal data (§10)."""
     audit_record(actor=user, action="petition.read", object_type="petition", object_id=petition.pk)
+
+
+def petition_photo(petition: Petition, photo_id: int) -> PetitionPhoto:
+    """One photo of a petition already read with its reader's rights; another petition's
+    photo is 'not found'."""
+    photo = PetitionPhoto.objects.filter(petition=petition, pk=photo_id).first()
+    if photo is None:
+        raise NotFound(_("Không tìm thấy ảnh này của phản ánh, kiến nghị."))
+    return photo
 
 
 def petition_get_for_owner(user: User, reference: str) -> Petition:

@@ -11,4 +11,7 @@ urlpatterns = [
     path("cua-toi/", views_citizen.mine, name="mine"),
     path("cua-toi/<str:reference>/", views_citizen.mine_detail, name="mine_detail"),
     path("cua-toi/<str:reference>/danh-gia/", views_citizen.mine_rate, name="mine_rate"),
+    path(
+        "cua-toi/<str:reference>/anh/<int:photo_id>/", views_citizen.mine_photo, name="mine_photo"
+    ),
 ]

@@ -11,18 +11,25 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from motcua.core.downloads import upload_response
 from motcua.core.errors import MotcuaError, NotFound
 from motcua.directory.models import Agency, User
 from motcua.dossiers.models import Dossier
 from motcua.feedback.forms import RateForm, SubmitForm
 from motcua.feedback.models import Petition, PetitionEvent, PetitionRating, PetitionState
-from motcua.feedback.selectors import my_petitions, petition_get_for_owner, public_petitions
+from motcua.feedback.selectors import (
+    my_petitions,
+    petition_get_for_owner,
+    petition_photo,
+    public_petitions,
+)
 from motcua.feedback.services import answer_days, petition_rate, petition_submit
 
 PAGE_SIZE = 30
@@ -144,6 +151,18 @@ def _owned(request: HttpRequest, reference: str) -> Petition:
 @login_required
 def mine_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return _detail(request, _owned(request, reference))
+
+
+@login_required
+@require_GET
+def mine_photo(request: HttpRequest, reference: str, photo_id: int) -> HttpResponseBase:
+    try:
+        found = petition_photo(_owned(request, reference), photo_id)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    return upload_response(
+        found.file.open("rb"), content_type=found.content_type, filename=found.name
+    )
 
 
 @login_required

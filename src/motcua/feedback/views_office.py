@@ -10,14 +10,16 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from motcua.core.errors import MotcuaError, PermissionDenied
+from motcua.core.downloads import upload_response
+from motcua.core.errors import MotcuaError, NotFound, PermissionDenied
 from motcua.directory.models import User
 from motcua.feedback.forms import AnswerForm, RejectForm
 from motcua.feedback.models import Petition, PetitionEvent
@@ -26,6 +28,7 @@ from motcua.feedback.selectors import (
     deadline_mark,
     petition_get_for_staff,
     petition_handler_agency_ids,
+    petition_photo,
     petition_queue,
     petition_read_audit,
 )
@@ -41,9 +44,9 @@ STAFF_EVENT_TEXT = {
 }
 
 
-def staff_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def staff_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not petition_handler_agency_ids(cast(User, request.user)):
             raise PermissionDenied(
                 _("Trang này dành cho cán bộ xử lý phản ánh, kiến nghị của cơ quan.")
@@ -111,6 +114,21 @@ def _detail(
 def detail(request: HttpRequest, reference: str) -> HttpResponse:
     return _detail(
         request, petition_get_for_staff(cast(User, request.user), reference, audit=False)
+    )
+
+
+@staff_page
+@require_GET
+def photo(request: HttpRequest, reference: str, photo_id: int) -> HttpResponseBase:
+    """A photo sent with the petition, to an officer who may handle it; an audited read like
+    the page (the photo may show the sender)."""
+    petition = petition_get_for_staff(cast(User, request.user), reference)
+    try:
+        found = petition_photo(petition, photo_id)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    return upload_response(
+        found.file.open("rb"), content_type=found.content_type, filename=found.name
     )
 
 

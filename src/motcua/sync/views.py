@@ -11,6 +11,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,9 +32,9 @@ KIND_LABELS = {
 }
 
 
-def admin_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def admin_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not sync_admin_allowed(cast(User, request.user)):
             raise PermissionDenied(_("Trang này dành cho quản trị hệ thống."))
         return view(request, *args, **kwargs)
