@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from motcua.core.http import public_url
 from motcua.core.outbox import outbox_handler
 from motcua.messaging.models import ChannelLink
 from motcua.messaging.platform import configured, send_text
 from motcua.messaging.services import REPLY_TOPIC
-from motcua.notifications.delivery import delivery_channel, delivery_queue, notification_channel
+from motcua.notifications.delivery import (
+    delivery_channel,
+    delivery_queue,
+    notification_channel,
+    notification_url,
+)
 from motcua.notifications.models import Delivery, Notification
-from motcua.notifications.texts import dossier_page_url
 
 TOPIC = "notification.messaging"
 
@@ -39,16 +42,9 @@ def _send(delivery: Delivery) -> None:
     linked = ChannelLink.objects.filter(follower_id=delivery.recipient)
     if notification.user_id is None or not linked.filter(user_id=notification.user_id).exists():
         return
-    url = (
-        public_url(notification.link)
-        if notification.link
-        else dossier_page_url(notification.dossier)
-        if notification.dossier is not None
-        else public_url("/")
-    )
     send_text(
         follower_id=delivery.recipient,
-        text=f"{notification.title}\n{notification.body}\n{url}",
+        text=f"{notification.title}\n{notification.body}\n{notification_url(notification)}",
         key=delivery.message_id,
     )
 

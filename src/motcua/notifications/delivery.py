@@ -206,15 +206,19 @@ def delivery_deliver(message_id: int, *, now: datetime | None = None) -> str:
 email_deliver = delivery_deliver
 
 
+def notification_url(notification: Notification) -> str:
+    """The public address a notification points to, on every channel: its own link, else its
+    dossier's page, else the portal."""
+    if notification.link:
+        return public_url(notification.link)
+    if notification.dossier is not None:
+        return dossier_page_url(notification.dossier)
+    return public_url("/")
+
+
 def _send(delivery: Delivery) -> None:
     notification = delivery.notification
-    url = (
-        public_url(notification.link)
-        if notification.link
-        else dossier_page_url(notification.dossier)
-        if notification.dossier is not None
-        else public_url("/")
-    )
+    url = notification_url(notification)
     EmailMessage(
         subject=f"[motcua] {notification.title}",
         body=email_text(notification.body, url),
