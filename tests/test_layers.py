@@ -33,6 +33,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("esign", "notifications", "payments", "sync"),
     # petitions: notify the citizen through `notifications`; reform tasks (core, directory)
     ("feedback", "reform", "ballots", "consultation"),
+    # official letters with the document-management systems: a consultation pauses and its
+    # answer resumes a dossier through the spine; the key is the sync's
+    ("docexchange",),
     # the messaging channel: tracking, notifications (`notifications`), petitions (`feedback`)
     ("messaging",),
     # the read side: sums the counters, reads dossiers and the catalog
@@ -62,6 +65,7 @@ DOMAIN = (
     "notifications",
     "payments",
     "feedback",
+    "docexchange",
 )
 ABOVE_EVERY_DOMAIN = ("portal", "office", "api", "index", "demo", "urls")
 

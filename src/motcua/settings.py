@@ -162,6 +162,7 @@ INSTALLED_APPS = [
     "motcua.consultation",
     "motcua.bundles",
     "motcua.messaging",
+    "motcua.docexchange",
     "motcua.sync",
     "motcua.national",
     "motcua.demo",
@@ -380,6 +381,12 @@ MOTCUA_MESSAGING: dict[str, Any] = {
     "commands_per_day": int(os.environ.get("MOTCUA_MESSAGING_PER_DAY", "200")),
     "link_failures_per_hour": int(os.environ.get("MOTCUA_MESSAGING_LINK_FAILURES", "5")),
     "petitions_per_day": int(os.environ.get("MOTCUA_MESSAGING_PETITIONS_PER_DAY", "3")),
+}
+# The document-management service (hệ thống quản lý văn bản) official letters go to and come
+# from (docs/howto/document-exchange.md); without a URL, issued letters are held in the outbox.
+MOTCUA_DOCEXCHANGE: dict[str, Any] = {
+    "url": os.environ.get("MOTCUA_DOCEXCHANGE_URL", "").rstrip("/"),
+    "timeout": float(os.environ.get("MOTCUA_DOCEXCHANGE_TIMEOUT", "10")),
 }
 
 # Payment gateways (docs/howto/payments.md). The sandbox takes anyone's "payment" at face

@@ -42,6 +42,7 @@ urlpatterns = [
     # Before the office's own routes, which would otherwise read "phan-anh" as a dossier code.
     path("mot-cua/phan-anh/", include("motcua.feedback.urls_office")),
     path("mot-cua/dong-bo/", include("motcua.sync.urls")),
+    path("", include("motcua.docexchange.urls")),  # /mot-cua/van-ban/, /truc-van-ban/
     path("mot-cua/", include("motcua.office.urls")),
     path("phan-anh/", include("motcua.feedback.urls")),
     path("thong-bao/", include("motcua.notifications.urls")),

@@ -7,4 +7,5 @@ urlpatterns = [
     path("vneid/o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
     path("", include("motcua.standins.urls_registries")),
     path("", include("motcua.standins.urls_messaging")),
+    path("", include("motcua.standins.urls_docexchange")),
 ]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from motcua.core.errors import Conflict, MotcuaError, NotFound
 from motcua.directory.models import Agency, User
+from motcua.docexchange.selectors import dossier_letters_context
 from motcua.dossiers.forms import posted_version
 from motcua.dossiers.lifecycle import Action, dossier_conflict
 from motcua.dossiers.models import Dossier, DossierDocument, State
@@ -95,6 +96,7 @@ def _render_dossier(
             "return_url": return_url,
             "back_key": BACK_TO_QUEUE_KEY,
             **declaration_context(dossier),
+            **dossier_letters_context(dossier.pk),
         },
         status=status,
     )
