@@ -9,6 +9,7 @@ from motcua.bundles.models import BundleApplication
 from motcua.bundles.services import bundle_shape
 from motcua.demo.bundles import BIRTH_ANSWERS
 from motcua.dossiers.models import Dossier
+from motcua.portal.models import StartToken
 from tests.bundles.conftest import WARD
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -111,3 +112,40 @@ def test_an_unknown_code_is_not_found(world, client):
     response = client.get("/lien-thong/tra-cuu/LTKHONGCO/")
 
     assert response.status_code == 404
+
+
+# --- the page's one-time start token (as the single apply page's) ---------------------------
+
+
+def test_posting_the_same_form_twice_makes_one_bundle_and_sends_the_second_to_it(world, client):
+    client.force_login(world.citizen)
+    url = f"/lien-thong/{world.birth.code}/nop/"
+    token = client.get(url).context["start_token"]
+
+    first = client.post(url, {**_post(world), "phieu": token})
+    second = client.post(url, {**_post(world), "phieu": token})
+
+    application = BundleApplication.objects.get()
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"] == f"/lien-thong/tra-cuu/{application.code}/"
+    assert Dossier.objects.count() == 3
+    assert StartToken.objects.get().dossier == application.parts.first().dossier
+    page = client.get(second["Location"]).content.decode()
+    assert (
+        f"Hồ sơ liên thông {application.code} đã được nộp từ lần gửi trước; lần gửi vừa rồi "
+        "không tạo thêm hồ sơ nào." in page
+    )
+
+
+def test_a_token_not_issued_to_this_session_makes_nothing(world, client):
+    client.force_login(world.citizen)
+
+    response = client.post(
+        f"/lien-thong/{world.birth.code}/nop/", {**_post(world), "phieu": "khong-phai-phieu"}
+    )
+
+    assert response.status_code == 400
+    assert "Trang nộp hồ sơ này đã hết hạn" in response.content.decode()
+    assert response.context["start_token"] in client.session["portal.start_tokens"]
+    assert Dossier.objects.count() == 0
+    assert BundleApplication.objects.count() == 0

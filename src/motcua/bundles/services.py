@@ -5,7 +5,7 @@ submits one child dossier per member through the dossiers' own online write path
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -240,13 +240,16 @@ def bundle_apply(
     applicant: dict[str, str],
     registry_used: bool,
     at: datetime | None = None,
+    created: Callable[[BundleApplication, Dossier], None] | None = None,
 ) -> BundleApplication:
     """The citizen's one application: every member checked first (a refusal writes nothing —
     no child dossier, no file); then, in one transaction, one submitted child dossier per
     member through `dossier_apply_online` — its own agency, fee, deadline rules, counters and
     national sync —, each posted file attached to every member that asks for it, and a
     member that needs another's result set waiting for it (`Record.WAIT`: not received, its
-    clock not started, until that result is returned — `lifecycle.waits`)."""
+    clock not started, until that result is returned — `lifecycle.waits`). `created` is
+    called in the same transaction with the application and its first child (the page's
+    one-time start token is claimed there)."""
     if not actor.is_authenticated or not actor.personal_id:
         raise PermissionDenied(
             _(
@@ -311,6 +314,8 @@ def bundle_apply(
             BundlePart.objects.create(application=application, member=member, dossier=child)
         application.fee_total = sum(child.fee_amount for child in children.values())
         application.save(update_fields=["fee_total"])
+        if created is not None:
+            created(application, children[shape.members[0].pk])
         audit_record(
             actor=actor,
             action="bundle.apply",

@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -24,7 +26,7 @@ from motcua.bundles.services import BundleShape, bundle_apply, bundle_shape
 from motcua.catalog.fees import fee_amount_due
 from motcua.core.errors import MotcuaError, NotFound
 from motcua.directory.models import Agency, User
-from motcua.dossiers.models import Channel
+from motcua.dossiers.models import Channel, Dossier
 from motcua.dossiers.public import dossier_public
 from motcua.portal.eforms import (
     answers_from_post,
@@ -38,7 +40,15 @@ from motcua.portal.eforms import (
     store_answers,
 )
 from motcua.portal.forms_apply import agency_guess
-from motcua.portal.views_apply import citizen_required
+from motcua.portal.views_apply import (
+    START_TOKEN_FIELD,
+    citizen_required,
+    start_token_claim,
+    start_token_claimed,
+    start_token_issue,
+    start_token_known,
+    start_token_spend,
+)
 
 
 def _bundle(code: str):
@@ -146,9 +156,29 @@ class _Page:
                 "max_mb": settings.MOTCUA_MAX_UPLOAD_BYTES // 1048576,
                 "message": message,
                 "error_count": len(errors),
+                "start_token": start_token_issue(self.request),
             },
             status=status,
         )
+
+
+def _bundle_claimed(request: HttpRequest, user: User, token: str) -> HttpResponse | None:
+    """Where a repeated POST of the application goes (a double click, a resend after a lost
+    answer): to the application the first one made, which it does not repeat."""
+    dossier = start_token_claimed(user, token)
+    part = getattr(dossier, "bundle_part", None) if dossier is not None else None
+    if part is None:
+        return None
+    application = part.application
+    messages.warning(
+        request,
+        _(
+            "Hồ sơ liên thông %(code)s đã được nộp từ lần gửi trước; lần gửi vừa rồi không tạo "
+            "thêm hồ sơ nào."
+        )
+        % {"code": application.code},
+    )
+    return redirect("bundles:track_code", code=application.code)
 
 
 @require_http_methods(["GET", "POST"])
@@ -158,6 +188,13 @@ def bundle_apply_page(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "GET":
         return page.render()
     post = request.POST
+    # The one-time token of the page (as the single apply page's): a form posted without one
+    # (an old page, a script) is taken as before, without the double-submit guard.
+    token = post.get(START_TOKEN_FIELD, "")[:64]
+    if token:
+        earlier = _bundle_claimed(request, page.user, token)
+        if earlier is not None:
+            return earlier
     answers = answers_from_post(page.fields, post)
     chosen: dict[int, Agency | None] = {}
     for member in page.shape.members:
@@ -168,6 +205,21 @@ def bundle_apply_page(request: HttpRequest, code: str) -> HttpResponse:
         upload = request.FILES.get(f"tep_{slot.key}")
         if isinstance(upload, UploadedFile):
             uploads[slot.key] = upload
+    if token and not start_token_known(request, token):
+        return page.render(
+            answers=answers,
+            chosen=chosen,
+            message=_(
+                "Trang nộp hồ sơ này đã hết hạn. Hãy kiểm tra lại các mục và gửi lại "
+                "(chọn lại tệp nếu đã chọn)."
+            ),
+            status=400,
+        )
+    user = page.user
+
+    def claim(_application, first: Dossier) -> None:
+        start_token_claim(token=token, user=user, dossier=first)
+
     try:
         application = bundle_apply(
             actor=page.user,
@@ -177,7 +229,15 @@ def bundle_apply_page(request: HttpRequest, code: str) -> HttpResponse:
             uploads=uploads,
             applicant=applicant_particulars(page.fields, answers, page.user, page.person),
             registry_used=registry_used(page.known, answers),
+            created=claim if token else None,
         )
+        if token:
+            start_token_spend(request, token)
+    except IntegrityError:
+        earlier = _bundle_claimed(request, user, token) if token else None
+        if earlier is None:
+            raise
+        return earlier
     except MotcuaError as error:
         return page.render(
             answers=answers,

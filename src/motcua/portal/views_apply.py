@@ -280,16 +280,38 @@ def start_token_issue(request: HttpRequest) -> str:
     return token
 
 
-def _start_claimed(page: _Page, token: str) -> HttpResponse | None:
-    """Where a repeated POST of the start form goes: to the dossier the first one made."""
+def start_token_known(request: HttpRequest, token: str) -> bool:
+    """Whether this session issued the token and has not spent it."""
+    return token in request.session.get(START_TOKENS, [])
+
+
+def start_token_spend(request: HttpRequest, token: str) -> None:
+    """Used: from now on only its StartToken row answers a repeat, and once `prune_records`
+    deletes that row a repeat is refused rather than taken as new."""
+    request.session[START_TOKENS] = [t for t in request.session.get(START_TOKENS, []) if t != token]
+
+
+def start_token_claim(*, token: str, user: User, dossier: Dossier) -> None:
+    """In the service's transaction: a second request with the same token fails on the
+    unique index once this one commits, and is sent to what this one made."""
+    StartToken.objects.create(token=token, user=user, created_at=timezone.now(), dossier=dossier)
+
+
+def start_token_claimed(user: User, token: str) -> Dossier | None:
+    """The dossier an earlier POST with this token made, if any."""
     claimed = (
-        StartToken.objects.filter(token=token, user=page.user, dossier__isnull=False)
+        StartToken.objects.filter(token=token, user=user, dossier__isnull=False)
         .select_related("dossier")
         .first()
     )
-    if claimed is None or claimed.dossier is None:
+    return claimed.dossier if claimed is not None else None
+
+
+def _start_claimed(page: _Page, token: str) -> HttpResponse | None:
+    """Where a repeated POST of the start form goes: to the dossier the first one made."""
+    dossier = start_token_claimed(page.user, token)
+    if dossier is None:
         return None
-    dossier = claimed.dossier
     if dossier.state != State.DRAFT:
         return _already_submitted(page.request, dossier)
     messages.warning(
@@ -320,7 +342,7 @@ def _save(page: _Page) -> HttpResponse:
         earlier = _start_claimed(page, token)
         if earlier is not None:
             return earlier
-        if token not in request.session.get(START_TOKENS, []):
+        if not start_token_known(request, token):
             errors[""] = _(
                 "Trang nộp hồ sơ này đã hết hạn. Hãy kiểm tra lại các mục và gửi lại "
                 "(chọn lại tệp nếu đã chọn)."
@@ -341,11 +363,7 @@ def _save(page: _Page) -> HttpResponse:
     user = page.user
 
     def claim(dossier: Dossier) -> None:
-        # In the service's transaction: a second request with the same token fails on the
-        # unique index once this one commits, and is sent to this dossier.
-        StartToken.objects.create(
-            token=token, user=user, created_at=timezone.now(), dossier=dossier
-        )
+        start_token_claim(token=token, user=user, dossier=dossier)
 
     try:
         dossier = dossier_apply_online(
@@ -368,11 +386,7 @@ def _save(page: _Page) -> HttpResponse:
             created=claim if token else None,
         )
         if token:
-            # Used: from now on only its StartToken row answers a repeat, and once
-            # `prune_records` deletes that row a repeat is refused rather than taken as new.
-            request.session[START_TOKENS] = [
-                t for t in request.session.get(START_TOKENS, []) if t != token
-            ]
+            start_token_spend(request, token)
     except IntegrityError:
         earlier = _start_claimed(page, token) if token else None
         if earlier is None:
