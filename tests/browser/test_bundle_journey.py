@@ -8,8 +8,10 @@ they are released. Every page on the way passes axe-core."""
 from __future__ import annotations
 
 import json
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from playwright.sync_api import expect
 
 from motcua.bundles.models import BundleApplication
@@ -17,7 +19,7 @@ from motcua.catalog.services import catalog_import
 from motcua.demo.bundles import BIRTH_ANSWERS, _Clock, bundle_demo_play, demo_bundles_define
 from motcua.demo.eforms import demo_eforms_load
 from motcua.demo.services import CATALOG
-from motcua.directory.models import Agency, Role
+from motcua.directory.models import Agency, Division, Role
 from motcua.dossiers.models import State
 from tests.factories import CitizenFactory, staff
 
@@ -49,6 +51,10 @@ def test_apply_for_a_bundle_once_and_follow_each_part(
     live_server, page, accessible, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path
+    # A transactional test before this one on the same worker emptied every table, the
+    # communes the demo's agencies name among them: load them again as migration 0002 does.
+    if not Division.objects.exists():
+        import_module("motcua.directory.migrations.0002_load_divisions").load(apps, None)
     catalog_import(actor=None, data=json.loads(CATALOG.read_text(encoding="utf-8")))
     demo_eforms_load()
     birth_bundle, _death = demo_bundles_define()

@@ -641,9 +641,10 @@ def snapshot() -> dict:
 def test_demo_catalog_imports(db, capsys):
     out = run_ok(DEMO_CATALOG, capsys)
 
-    assert out == "Cơ quan: 26 mới, 0 cập nhật; thủ tục: 60 mới, 0 cập nhật."
-    assert Agency.objects.count() == 26
-    assert Procedure.objects.count() == 60
+    # The bundles' social-insurance office and their two procedures (demo/bundles.py) included.
+    assert out == "Cơ quan: 27 mới, 0 cập nhật; thủ tục: 62 mới, 0 cập nhật."
+    assert Agency.objects.count() == 27
+    assert Procedure.objects.count() == 62
     birth = Procedure.objects.get(code="1.001193")
     assert birth.name == "Đăng ký khai sinh"
     assert birth.name_folded == "dang ki khai sinh"
@@ -685,7 +686,7 @@ def test_demo_catalog_agencies_tree_and_divisions(db, capsys):
 
     root = Agency.objects.get(code="000.00.00.H46")
     assert (root.level, root.parent_id, root.division.code) == ("province", None, "46")
-    assert root.children.count() == 25
+    assert root.children.count() == 26
     ward = Agency.objects.get(code="000.50.01.H46")
     assert (ward.level, ward.parent, ward.division.code) == ("commune", root, "19786")
     assert ward.division.parent.code == "46"
@@ -695,7 +696,7 @@ def test_demo_catalog_agencies_tree_and_divisions(db, capsys):
 def test_demo_catalog_gets_the_default_workflow(db, capsys):
     run_ok(DEMO_CATALOG, capsys)
 
-    assert WorkflowStep.objects.count() == 120
+    assert WorkflowStep.objects.count() == 124
     birth = Procedure.objects.get(code="1.001193")
     assert list(birth.steps.values_list("position", "role", "share_percent", "agency")) == [
         (1, Role.SPECIALIST, 70, None),
@@ -709,7 +710,7 @@ def test_demo_catalog_import_is_idempotent(db, capsys):
 
     out = run_ok(DEMO_CATALOG, capsys)
 
-    assert out == "Cơ quan: 0 mới, 26 cập nhật; thủ tục: 0 mới, 60 cập nhật."
+    assert out == "Cơ quan: 0 mới, 27 cập nhật; thủ tục: 0 mới, 62 cập nhật."
     assert snapshot() == first
     assert AuditEvent.objects.filter(action="catalog.import").count() == 2
 
