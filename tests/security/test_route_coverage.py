@@ -147,6 +147,11 @@ EXEMPT: dict[str, str] = {
         "timestamp: tests/messaging/test_webhook.py::"
         "test_a_forged_signature_is_refused_and_stores_nothing"
     ),
+    "docexchange:inbound": (
+        "official letters from the document-management systems, each envelope signed by a "
+        "registered organ's key: tests/docexchange/test_inbound.py::"
+        "test_bad_envelopes_are_refused_with_a_reason_and_nothing_stored"
+    ),
     "POST /api/v1/national/sync": (
         "the provinces' sync to the national portal, JWS-signed by a registered key: "
         "tests/national/test_sync.py::test_a_bad_signature_answers_401"

@@ -14,10 +14,11 @@ from motcua.directory.models import Role
 from motcua.dossiers.models import Channel, State
 from tests.security.rows import DOSSIER_ROWS, SIGN_IN, Row
 from tests.security.rows_bundles import BUNDLE_ROWS
+from tests.security.rows_docexchange import DOCEXCHANGE_ROWS
 from tests.security.rows_other import OTHER_ROWS
 from tests.security.world import HOME, RIGHT, changed_tables, client_for, fingerprint
 
-ROWS = DOSSIER_ROWS + OTHER_ROWS + BUNDLE_ROWS
+ROWS = DOSSIER_ROWS + OTHER_ROWS + BUNDLE_ROWS + DOCEXCHANGE_ROWS
 
 
 def _post(row: Row, world, client):

@@ -32,12 +32,11 @@ def _refusal(code: str, message: str, status: int, **extra: object) -> JsonRespo
 
 
 @csrf_exempt
+@require_POST
 def inbound(request: HttpRequest) -> HttpResponse:
     """`POST /truc-van-ban/den/`: one signed envelope. 201 with the receipt; 400 with the
     reason (malformed, forbidden markup, bad signature, unknown sender or recipient), 409 for
     an envelope already received (its first receipt), 413, 415, 405."""
-    if request.method != "POST":
-        return _refusal("method_not_allowed", _("Chỉ nhận phương thức POST."), 405)
     try:
         length = int(request.headers.get("Content-Length") or 0)
     except ValueError:
