@@ -52,6 +52,9 @@ if [ "$standins" = 1 ]; then
   export MOTCUA_MESSAGING_APP_SECRET=${MOTCUA_MESSAGING_APP_SECRET:-demo-messaging-app-secret}
   export MOTCUA_MESSAGING_OA_TOKEN=${MOTCUA_MESSAGING_OA_TOKEN:-demo-messaging-oa-token}
   export MOTCUA_MESSAGING_WEBHOOK_URL=${MOTCUA_MESSAGING_WEBHOOK_URL:-http://$MOTCUA_HOST:$MOTCUA_PORT/kenh-nhan-tin/webhook/}
+  # The document-management service's stand-in: where letters go, and where its letters come in.
+  export MOTCUA_DOCEXCHANGE_URL=${MOTCUA_DOCEXCHANGE_URL:-$MOTCUA_STANDINS_URL}
+  export MOTCUA_DOCEXCHANGE_INBOUND_URL=${MOTCUA_DOCEXCHANGE_INBOUND_URL:-http://$MOTCUA_HOST:$MOTCUA_PORT/truc-van-ban/den/}
   # Where the provider may send people back: the portal as it is reached here (by address or
   # by name) and at its public address when one is set.
   callback=/dang-nhap/vneid/xong/
