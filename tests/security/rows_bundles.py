@@ -6,14 +6,22 @@ document, a member's form) are tests/bundles/test_apply.py."""
 from __future__ import annotations
 
 from motcua.bundles.models import Bundle, BundleApplication
-from motcua.bundles.services import MemberSpec, bundle_define
+from motcua.bundles.services import MemberSpec, bundle_apply, bundle_define
 from motcua.dossiers.models import WaitOnFailure
-from tests.factories import ProcedureFactory
+from motcua.payments.models import GroupOrder
+from tests.factories import FeeLineFactory, ProcedureFactory
 from tests.security.rows import Actors, Row
-from tests.security.rows_other import CITIZEN_ONLY, _citizen_actors, _grew
+from tests.security.rows_other import (
+    CITIZEN_ONLY,
+    CITIZEN_OWN,
+    _citizen_actors,
+    _grew,
+    _owner_actors,
+)
 from tests.security.world import HOME, World
 
 CODE = "thu-nghiem-lien-thong"
+PAYING = "thu-nghiem-lien-thong-co-phi"
 
 
 def _bundle(world: World) -> Bundle:
@@ -53,6 +61,47 @@ def _applications(world: World) -> int:
     return BundleApplication.objects.filter(applicant=world.owner).count()
 
 
+def _paying(world: World) -> BundleApplication:
+    """The owner's application for a bundle whose two parts each owe a fee paid online."""
+    found = BundleApplication.objects.filter(bundle__code=PAYING, applicant=world.owner).first()
+    if found is not None:
+        return found
+    first, second = (
+        ProcedureFactory(agencies=[world.agencies[HOME]], accepts_online_payment=True)
+        for _ in range(2)
+    )
+    for procedure, amount in ((first, 8_000), (second, 2_000)):
+        FeeLineFactory(procedure=procedure, amount=amount)
+    bundle = bundle_define(
+        actor=None,
+        code=PAYING,
+        name="Liên thông thử nghiệm có phí",
+        members=[MemberSpec(first.code), MemberSpec(second.code)],
+    )
+    data = _data(world)
+    return bundle_apply(
+        actor=world.owner,
+        bundle=bundle,
+        answers={
+            **{k: v for k, v in data.items() if not k.startswith("co_quan_")},
+            "applicant_birth_date": "1990-01-01",  # as the page parses the posted date
+        },
+        agencies={m.pk: world.agencies[HOME] for m in bundle.members.all()},
+        uploads={},
+        applicant={"applicant_name": "Nguyễn Văn Chủ", "applicant_address": "1 Lê Lợi, Huế"},
+        registry_used=False,
+    )
+
+
+def _pay_actors(world: World) -> Actors:
+    _paying(world)
+    return _owner_actors(world)
+
+
+def _group_orders(world: World) -> int:
+    return GroupOrder.objects.filter(label=_paying(world).code).count()
+
+
 BUNDLE_ROWS = [
     Row(
         route="bundles:apply",
@@ -62,6 +111,16 @@ BUNDLE_ROWS = [
         actors=_actors,
         refused=CITIZEN_ONLY,
         effect=_applications,
+        done=_grew(),
+    ),
+    Row(
+        route="bundles:pay",
+        label="pay once",
+        url=lambda world: f"/lien-thong/tra-cuu/{_paying(world).code}/thanh-toan/",
+        data=lambda world: {"cong": "sandbox"},
+        actors=_pay_actors,
+        refused=CITIZEN_OWN,
+        effect=_group_orders,
         done=_grew(),
     ),
 ]

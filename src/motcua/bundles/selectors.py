@@ -8,6 +8,9 @@ from django.db.models import QuerySet
 from motcua.bundles.models import Bundle, BundleApplication, BundleMember
 from motcua.bundles.status import BundleStatus, bundle_status_of
 from motcua.core.errors import NotFound
+from motcua.dossiers.models import Dossier
+from motcua.payments.models import Status as PaymentStatus
+from motcua.payments.selectors import PAYABLE_STATES, dossier_fee_due
 
 
 def bundles_active() -> QuerySet[Bundle]:
@@ -49,3 +52,33 @@ def application_status(application: BundleApplication) -> BundleStatus:
         ).order_by("member__position")
     )
     return bundle_status_of([(p.member, p.dossier) for p in parts])
+
+
+def application_outstanding(application: BundleApplication) -> list[tuple[Dossier, int]]:
+    """The children whose fees are still owed and may be paid online, with what each owes
+    (VND): what "Thanh toán một lần" pays. A child paid, free, closed or whose procedure
+    takes no online payment is not in it."""
+    dossiers = [
+        p.dossier
+        for p in application.parts.select_related("dossier__procedure", "dossier__agency").order_by(
+            "member__position"
+        )
+    ]
+    paid = set(
+        Dossier.objects.filter(
+            pk__in=[d.pk for d in dossiers], payments__status=PaymentStatus.PAID
+        ).values_list("pk", flat=True)
+    )
+    owed = []
+    for dossier in dossiers:
+        if (
+            dossier.pk in paid
+            or dossier.fee_amount <= 0
+            or dossier.state not in PAYABLE_STATES
+            or not dossier.procedure.accepts_online_payment
+        ):
+            continue
+        amount = dossier_fee_due(dossier).amount
+        if amount > 0:
+            owed.append((dossier, amount))
+    return owed

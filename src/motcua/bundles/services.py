@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from motcua.bundles.fields import BundleForm, bundle_form, member_answers, union_errors
 from motcua.bundles.models import Bundle, BundleApplication, BundleMember, BundlePart
+from motcua.bundles.selectors import application_outstanding
 from motcua.catalog.coverage import documents_covered_by_eform
 from motcua.catalog.eforms import eform_errors, eform_of
 from motcua.catalog.models import Procedure, RequiredDocument
@@ -30,6 +31,8 @@ from motcua.dossiers.documents import Attachment
 from motcua.dossiers.lifecycle import Record, dossier_lock, record_apply, record_refusal
 from motcua.dossiers.models import Dossier, WaitOnFailure
 from motcua.dossiers.services import dossier_apply_online, dossier_documents_missing
+from motcua.payments.groups import group_payment_start
+from motcua.payments.models import GroupOrder
 from motcua.portal.eforms import form_fields
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -329,3 +332,41 @@ def bundle_apply(
             },
         )
     return application
+
+
+# --- one payment of the total -------------------------------------------------------------
+
+
+def bundle_pay_start(
+    *,
+    actor: User,
+    application: BundleApplication,
+    gateway_name: str,
+    return_url: str,
+    at: datetime | None = None,
+) -> tuple[GroupOrder, str]:
+    """The applicant pays what the children still owe in one gateway order
+    (`payments.groups`): one payment per child under it, each that child's amount. Returns
+    the order and the gateway URL."""
+    if not actor.is_authenticated or application.applicant_id != actor.pk:
+        raise PermissionDenied(
+            _("Chỉ người nộp hồ sơ liên thông được thanh toán phí, lệ phí của hồ sơ này.")
+        )
+    owed = application_outstanding(application)
+    if not owed:
+        raise ValidationFailed(
+            _(
+                "Hồ sơ liên thông %(code)s không còn khoản phí, lệ phí nào phải thanh toán "
+                "trực tuyến."
+            )
+            % {"code": application.code},
+            fields={"application": "nothing_owed"},
+        )
+    return group_payment_start(
+        actor=actor,
+        dossiers=[dossier for dossier, _amount in owed],
+        label=application.code,
+        gateway_name=gateway_name,
+        return_url=return_url,
+        at=at,
+    )

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,17 +18,21 @@ from django.views.decorators.http import require_http_methods
 
 from motcua.bundles.selectors import (
     application_get,
+    application_outstanding,
     application_status,
     bundle_get,
     bundle_members,
     bundles_active,
 )
-from motcua.bundles.services import BundleShape, bundle_apply, bundle_shape
+from motcua.bundles.services import BundleShape, bundle_apply, bundle_pay_start, bundle_shape
 from motcua.catalog.fees import fee_amount_due
-from motcua.core.errors import MotcuaError, NotFound
+from motcua.core.errors import MotcuaError, NotFound, ValidationFailed
 from motcua.directory.models import Agency, User
 from motcua.dossiers.models import Channel, Dossier
 from motcua.dossiers.public import dossier_public
+from motcua.payments.gateways import default_gateway_name, gateway_names
+from motcua.payments.models import Payment
+from motcua.payments.models import Status as PaymentStatus
 from motcua.portal.eforms import (
     answers_from_post,
     applicant_particulars,
@@ -257,32 +262,40 @@ def bundle_track(request: HttpRequest) -> HttpResponse:
     return render(request, "bundles/track.html", {"application": None})
 
 
-@require_http_methods(["GET"])
-def bundle_track_code(request: HttpRequest, code: str) -> HttpResponse:
-    """Anyone holding the code sees each part's milestones — never a name or a file; the
-    applicant also sees what to pay for each part."""
-    try:
-        application = application_get(code)
-    except NotFound as error:
-        return render(
-            request,
-            "bundles/track.html",
-            {"application": None, "code": code, "message": error.message},
-            status=404,
-        )
+def _track_page(
+    request: HttpRequest, application, *, message: str = "", status_code: int = 200
+) -> HttpResponse:
     status = application_status(application)
     owner = request.user.is_authenticated and request.user.pk == application.applicant_id
+    payments: dict[int, Payment] = {}
+    outstanding: list[tuple[Dossier, int]] = []
+    if owner:
+        # The latest paid, else pending, payment of each part: what the applicant sees.
+        for payment in Payment.objects.filter(
+            dossier_id__in=[p.dossier.pk for p in status.parts],
+            status__in=[PaymentStatus.PAID, PaymentStatus.PENDING],
+        ).order_by("created_at", "id"):
+            held = payments.get(payment.dossier_id)
+            if held is None or held.status != PaymentStatus.PAID:
+                payments[payment.dossier_id] = payment
+        outstanding = application_outstanding(application)
     parts = []
     for part in status.parts:
         pay_url = ""
         dossier = part.dossier
-        if owner and dossier.fee_amount > 0 and not dossier.paid_online:
+        paid = payments.get(dossier.pk)
+        if owner and dossier.fee_amount > 0 and not dossier.paid_online and paid is None:
             try:
                 pay_url = reverse("payments:pay", args=[dossier.reference])
             except NoReverseMatch:
                 pay_url = ""
         parts.append(
-            {"status": part, "public": dossier_public(dossier.public_code), "pay_url": pay_url}
+            {
+                "status": part,
+                "public": dossier_public(dossier.public_code),
+                "pay_url": pay_url,
+                "payment": paid,
+            }
         )
     return render(
         request,
@@ -292,6 +305,64 @@ def bundle_track_code(request: HttpRequest, code: str) -> HttpResponse:
             "status": status,
             "parts": parts,
             "owner": owner,
+            "outstanding_total": sum(amount for _dossier, amount in outstanding),
+            "outstanding_count": len(outstanding),
+            "pay_message": message,
             "title": _("Hồ sơ liên thông %(code)s") % {"code": application.code},
         },
+        status=status_code,
     )
+
+
+@require_http_methods(["GET"])
+def bundle_track_code(request: HttpRequest, code: str) -> HttpResponse:
+    """Anyone holding the code sees each part's milestones — never a name or a file; the
+    applicant also sees what each part owes or has paid, and can pay the rest at once."""
+    try:
+        application = application_get(code)
+    except NotFound as error:
+        return render(
+            request,
+            "bundles/track.html",
+            {"application": None, "code": code, "message": error.message},
+            status=404,
+        )
+    return _track_page(request, application)
+
+
+@require_http_methods(["POST"])
+def bundle_pay(request: HttpRequest, code: str) -> HttpResponse:
+    """ "Thanh toán một lần": the applicant pays what every part still owes in one gateway
+    order; the gateway sends the browser back to the tracking page."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("bundles:track_code", args=[code[:16]]))
+    user: User = request.user  # type: ignore[assignment]
+    try:
+        application = application_get(code)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    if application.applicant_id != user.pk:
+        # Anyone else's application is "not found" here, as another's dossier is.
+        raise Http404(_("Không tìm thấy hồ sơ liên thông %(code)s.") % {"code": code[:16]})
+    gateway = (request.POST.get("cong", "") or default_gateway_name() or "")[:32]
+    try:
+        if gateway not in gateway_names():
+            raise ValidationFailed(
+                _("Cổng thanh toán không hợp lệ."), fields={"gateway": "invalid"}
+            )
+        _order, url = bundle_pay_start(
+            actor=user,
+            application=application,
+            gateway_name=gateway,
+            return_url=request.build_absolute_uri(
+                reverse("bundles:track_code", args=[application.code])
+            ),
+        )
+    except MotcuaError as error:
+        return _track_page(
+            request,
+            application,
+            message=error.message,
+            status_code=error.status if 400 <= error.status < 500 else 400,
+        )
+    return redirect(url)

@@ -22,7 +22,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from motcua.core.errors import NotFound
-from motcua.payments.models import Notification, Payment
+from motcua.payments.models import GroupOrder, Notification, Payment
 
 Outcome = Notification.Outcome
 
@@ -72,8 +72,9 @@ class PaymentGateway(Protocol):
     label: str
     timeout: timedelta
 
-    def create_payment_url(self, payment: Payment, return_url: str) -> str:
-        """Where to send the citizen's browser to pay `payment`."""
+    def create_payment_url(self, payment: Payment | GroupOrder, return_url: str) -> str:
+        """Where to send the citizen's browser to pay `payment` (one dossier's, or a group
+        order over several dossiers: one order and one amount for the gateway)."""
         ...
 
     def verify_notification(self, params: Mapping[str, str]) -> GatewayNotification:
@@ -81,7 +82,7 @@ class PaymentGateway(Protocol):
         IPN and for the browser's return, which carry the same signed parameters."""
         ...
 
-    def query(self, payment: Payment) -> QueryResult:
+    def query(self, payment: Payment | GroupOrder) -> QueryResult:
         """Ask the gateway for the order's status (server to server)."""
         ...
 

@@ -31,6 +31,50 @@ class Status(models.TextChoices):
     REFUNDED = "refunded", _("Đã hoàn tiền")
 
 
+class GroupOrder(models.Model):
+    """One gateway order paying several dossiers' fees at once (a bundle's children, paid
+    once for the total). The gateway sees this order and its total; we keep one `Payment`
+    per dossier under it (`Payment.group`), so receipts, counters and refunds stay per
+    dossier. Its signed notification moves it and all its payments in one transaction."""
+
+    order_ref = models.CharField(_("mã giao dịch (merchant)"), max_length=40, unique=True)
+    # What it pays for, as the gateway's order info shows it (a bundle's code): no name.
+    label = models.CharField(_("thanh toán cho"), max_length=40)
+    payer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người nộp"),
+    )
+    amount = models.BigIntegerField(_("tổng số tiền (đồng)"))
+    gateway = models.CharField(_("cổng thanh toán"), max_length=32)
+    status = models.CharField(
+        _("trạng thái"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    gateway_txn = models.CharField(_("mã giao dịch của cổng"), max_length=64, blank=True)
+    gateway_code = models.CharField(_("mã kết quả của cổng"), max_length=16, blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"))
+    paid_at = models.DateTimeField(_("thanh toán lúc"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("giao dịch thanh toán gộp")
+        verbose_name_plural = _("giao dịch thanh toán gộp")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="group_amount_gt_0"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["pending", "paid", "failed", "abandoned", "expired"]
+                ),
+                name="group_status_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_ref} ({self.status})"
+
+
 class Payment(models.Model):
     """One attempt to pay a dossier's fees. An online attempt starts `pending` and only the
     gateway's signed notification (or a reconciliation query) moves it; a counter payment is
@@ -63,6 +107,15 @@ class Payment(models.Model):
         _("số biên lai"), max_length=32, unique=True, null=True, blank=True
     )
     note = models.CharField(_("ghi chú"), max_length=200, blank=True)
+    # The gateway order it is part of, when several dossiers were paid at once.
+    group = models.ForeignKey(
+        GroupOrder,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=_("giao dịch thanh toán gộp"),
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -32,7 +32,7 @@ from motcua.payments.gateways import (
     Outcome,
     QueryResult,
 )
-from motcua.payments.models import Payment, SandboxTransaction, Status
+from motcua.payments.models import GroupOrder, Payment, SandboxTransaction, Status
 from motcua.payments.signing import sign, signature_valid
 
 HASH_KEYS = ("sb_SecureHash", "sb_SecureHashType")
@@ -94,7 +94,13 @@ class SandboxGateway(BaseGateway):
 
     # --- the merchant side: what the payment services call ---------------------------------
 
-    def create_payment_url(self, payment: Payment, return_url: str) -> str:
+    def create_payment_url(self, payment: Payment | GroupOrder, return_url: str) -> str:
+        # The order info travels through the browser and the gateway's logs: the dossier's
+        # (or the bundle's) code only, never the applicant's name.
+        if isinstance(payment, GroupOrder):
+            info = f"Thanh toan phi, le phi ho so lien thong {payment.label}"
+        else:
+            info = f"Thanh toan phi, le phi ho so {payment.dossier.public_code}"
         params = self.signed(
             {
                 "sb_Version": "1",
@@ -103,9 +109,7 @@ class SandboxGateway(BaseGateway):
                 "sb_Amount": str(payment.amount * 100),  # VNPay's convention: ×100
                 "sb_CurrCode": "VND",
                 "sb_Locale": "vn",
-                # The order info travels through the browser and the gateway's logs: the
-                # dossier reference only, never the applicant's name.
-                "sb_OrderInfo": f"Thanh toan phi, le phi ho so {payment.dossier.public_code}",
+                "sb_OrderInfo": info,
                 "sb_ReturnUrl": return_url,
                 "sb_CreateDate": _stamp(payment.created_at),
                 "sb_ExpireDate": _stamp(payment.created_at + self.timeout),
@@ -152,7 +156,7 @@ class SandboxGateway(BaseGateway):
             signature=params["sb_SecureHash"],
         )
 
-    def query(self, payment: Payment) -> QueryResult:
+    def query(self, payment: Payment | GroupOrder) -> QueryResult:
         if self.mode == "silent":
             return QueryResult(status=Status.PENDING)
         ledger = SandboxTransaction.objects.filter(order_ref=payment.order_ref).first()

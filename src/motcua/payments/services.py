@@ -36,7 +36,7 @@ from motcua.payments.gateways import (
     gateway_get,
     gateway_names,
 )
-from motcua.payments.models import Method, Notification, Payment, Refund, Status
+from motcua.payments.models import GroupOrder, Method, Notification, Payment, Refund, Status
 from motcua.payments.selectors import (
     PAYABLE_STATES,
     dossier_fee_due,
@@ -136,6 +136,7 @@ def payment_start(
                 gateway=gateway.name,
                 amount=due.amount,
                 created_at__gt=moment - gateway.timeout,
+                group__isnull=True,
             )
             .order_by("-created_at")
             .first()
@@ -257,7 +258,9 @@ def notification_handle(
     return outcome, gateway.acknowledge(outcome)
 
 
-def _paid_moment(reported: datetime | None, payment: Payment, now: datetime) -> datetime:
+def _paid_moment(
+    reported: datetime | None, payment: Payment | GroupOrder, now: datetime
+) -> datetime:
     """When the money was taken: the gateway's pay date, which a retried notification or a
     reconciliation hours later still carries, so §8 counts the payment on its own day. It is
     the gateway's clock, so bounded: not after we heard of it, not before the order existed."""
@@ -273,7 +276,10 @@ def _apply(gateway: PaymentGateway, note: GatewayNotification, moment: datetime)
         .first()
     )
     if payment is None:
-        return Outcome.NOT_FOUND, "unknown_order"
+        # Not a dossier's own order: perhaps one paying several dossiers at once.
+        from motcua.payments.groups import group_notification_apply
+
+        return group_notification_apply(gateway, note, moment)
     if note.amount != payment.amount:
         return Outcome.BAD_AMOUNT, "amount_mismatch"
     if payment.status in (Status.PAID, Status.OVERPAID, Status.REFUNDED):
@@ -420,6 +426,8 @@ def payments_reconcile(
             status=Status.PENDING,
             gateway=name,
             created_at__lte=moment - gateway.timeout,
+            # A group's payments are not orders the gateway knows: their group is asked.
+            group__isnull=True,
         ).order_by("id")
         if payment_id is not None:
             due = due.filter(pk=payment_id)
@@ -432,6 +440,11 @@ def payments_reconcile(
                 continue
             outcome = _reconcile_one(payment.pk, result, moment)
             counts[outcome] = counts.get(outcome, 0) + 1
+    if payment_id is None:
+        from motcua.payments.groups import groups_reconcile
+
+        for outcome, count in groups_reconcile(now=moment).items():
+            counts[outcome] = counts.get(outcome, 0) + count
     return counts
 
 

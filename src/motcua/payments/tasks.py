@@ -51,3 +51,11 @@ def payment_reconcile_task(payment_id: int) -> dict[str, int]:
 @task()
 def payments_reconcile_sweep() -> dict[str, int]:
     return payments_reconcile()
+
+
+@task()
+def group_reconcile_task(order_id: int) -> dict[str, int]:
+    """Deferred to the end of a group order's window when it starts (`groups.py`)."""
+    from motcua.payments.groups import groups_reconcile
+
+    return groups_reconcile(order_id=order_id)
