@@ -62,8 +62,15 @@ if [ "$standins" = 1 ]; then
   [ -z "${MOTCUA_PUBLIC_URL:-}" ] || redirects="$redirects ${MOTCUA_PUBLIC_URL%/}$callback"
   standins_env=(env -u DATABASE_URL DJANGO_SETTINGS_MODULE=motcua.standins.settings
     MOTCUA_VAR_DIR="$var" MOTCUA_VNEID_REDIRECT_URI="$redirects")
+  # The province's signing key (national sync, official letters), made here when missing as
+  # `make national` would: the document-management stand-in checks our letters with it.
+  [ -f "$MOTCUA_SYNC_KEY_FILE" ] || .venv/bin/motcua sync-keygen >/dev/null
   "${standins_env[@]}" .venv/bin/motcua migrate --noinput -v 0
   "${standins_env[@]}" .venv/bin/motcua standins_setup
+  # Its letters come in signed with its own key: the portal knows it as a sending agency.
+  .venv/bin/motcua docexchange_peer add 000.00.12.H46 \
+    "Sở Tư pháp (hệ thống quản lý văn bản mô phỏng)" \
+    --public-key-file "$var/docexchange/standin_public.pem" >/dev/null
 fi
 
 pids=()

@@ -47,15 +47,15 @@ ORGAN_CODE = "000.00.12.H46"
 ORGAN_NAME = "Sở Tư pháp (hệ thống quản lý văn bản mô phỏng)"
 
 
-def _folder() -> Path:
+def docexchange_folder() -> Path:
     folder = Path(settings.VAR_DIR) / "docexchange"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
-def _key() -> OKPKey:
+def standin_key() -> OKPKey:
     pem = _private_file(
-        _folder() / "standin_key.pem",
+        docexchange_folder() / "standin_key.pem",
         lambda: OKPKey.generate_key("Ed25519").as_pem(private=True),
     )
     return OKPKey.import_key(pem.encode())
@@ -74,13 +74,13 @@ def receive(request: HttpRequest) -> HttpResponse:
     except EnvelopeRefused as refused:
         status = 413 if refused.code == "too_large" else 400
         return _refused(refused.code, refused.message, status)
-    sender_key = _folder() / "sender_public.pem"
+    sender_key = docexchange_folder() / "sender_public.pem"
     if sender_key.exists() and not signature_verify(
         signature, signed, public_key_load(sender_key.read_bytes())
     ):
         return _refused("bad_signature", "Chữ ký của phong bì văn bản không hợp lệ.")
     receipt = f"R-{letter.envelope_id}"
-    with open(_folder() / "received.jsonl", "a+") as log:
+    with open(docexchange_folder() / "received.jsonl", "a+") as log:
         fcntl.flock(log, fcntl.LOCK_EX)
         log.seek(0)
         for line in log.read().splitlines():
@@ -104,7 +104,7 @@ def receive(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def received(request: HttpRequest) -> HttpResponse:
-    path = _folder() / "received.jsonl"
+    path = docexchange_folder() / "received.jsonl"
     lines = path.read_text().splitlines() if path.exists() else []
     return JsonResponse({"received": [json.loads(line) for line in lines if line.strip()]})
 
@@ -115,7 +115,7 @@ def public_key(request: HttpRequest) -> HttpResponse:
         {
             "code": ORGAN_CODE,
             "name": ORGAN_NAME,
-            "public_key": _key().as_pem(private=False).decode(),
+            "public_key": standin_key().as_pem(private=False).decode(),
         }
     )
 
@@ -147,7 +147,7 @@ def send(request: HttpRequest) -> HttpResponse:
         return _refused("invalid", "to, subject are required; number is an integer")
     answer = requests.post(
         target,
-        data=envelope_build(letter, key=_key()),
+        data=envelope_build(letter, key=standin_key()),
         headers={"Content-Type": CONTENT_TYPE},
         timeout=10,
     )

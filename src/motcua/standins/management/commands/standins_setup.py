@@ -8,15 +8,18 @@ Run with the stand-ins' settings (scripts/run.sh does):
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from joserfc.jwk import OKPKey
 from oauth2_provider.models import Application
 
 from motcua.integration.registry import LocalRegistry
+from motcua.standins.docexchange import docexchange_folder, standin_key
 from motcua.standins.keys import DEMO_PASSCODE, secret_load
 
 CLIENT_NAME = "Cổng dịch vụ công tỉnh (motcua)"
@@ -60,3 +63,16 @@ class Command(BaseCommand):
         self.stdout.write(
             f"VNeID stand-in: client {client_id} → {redirect_uri}; {len(people)} people."
         )
+        self._docexchange_keys()
+
+    def _docexchange_keys(self) -> None:
+        """The document-management stand-in's public key where the portal registers it as a
+        sending agency (scripts/run.sh), and the province's, from its signing key, where the
+        stand-in checks the letters it receives. Both under the shared var folder."""
+        folder = docexchange_folder()
+        (folder / "standin_public.pem").write_bytes(standin_key().as_pem(private=False))
+        province = Path(os.environ.get("MOTCUA_SYNC_KEY_FILE", "") or "/nonexistent")
+        if province.is_file():
+            public = OKPKey.import_key(province.read_bytes()).as_pem(private=False)
+            (folder / "sender_public.pem").write_bytes(public)
+        self.stdout.write(f"Document-management stand-in: keys in {folder}.")
