@@ -12,6 +12,7 @@ urlpatterns = [
     path("mot-cua/van-ban/", views.queue, name="queue"),
     path("mot-cua/van-ban/<int:pk>/gan-ho-so/", views.attach, name="attach"),
     path("mot-cua/van-ban/<int:pk>/loai/", views.dismiss, name="dismiss"),
+    path("mot-cua/van-ban/<int:pk>/tep/<int:index>/", views.attachment, name="attachment"),
     path("mot-cua/van-ban/ho-so/<str:code>/phat-hanh/", views.issue, name="issue"),
     path("mot-cua/van-ban/ho-so/<str:code>/xin-y-kien/", views.consult, name="consult"),
 ]

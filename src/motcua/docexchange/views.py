@@ -5,9 +5,12 @@ one service, and answers."""
 
 from __future__ import annotations
 
+import io
+
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,7 +18,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from motcua.core.errors import MotcuaError, PermissionDenied
+from motcua.core.downloads import upload_response
+from motcua.core.errors import MotcuaError, NotFound, PermissionDenied
 from motcua.directory.models import User
 from motcua.directory.selectors import user_roles
 from motcua.docexchange import selectors, services
@@ -94,6 +98,18 @@ def queue(request: HttpRequest) -> HttpResponse:
     user = _staff(request)
     return render(
         request, "docexchange/queue.html", {"letters": list(selectors.unmatched_letters(user))}
+    )
+
+
+@staff_page
+@require_GET
+def attachment(request: HttpRequest, pk: int, index: int) -> HttpResponseBase:
+    try:
+        found = selectors.letter_attachment(_staff(request), pk, index)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    return upload_response(
+        io.BytesIO(found.data), content_type=found.content_type, filename=found.name
     )
 
 
