@@ -28,7 +28,7 @@ from motcua.bundles.services import BundleShape, bundle_apply, bundle_pay_start,
 from motcua.catalog.fees import fee_amount_due
 from motcua.core.errors import MotcuaError, NotFound, ValidationFailed
 from motcua.directory.models import Agency, User
-from motcua.dossiers.models import Channel, Dossier
+from motcua.dossiers.models import Channel, Dossier, DossierDocument, State
 from motcua.dossiers.public import dossier_public
 from motcua.payments.gateways import default_gateway_name, gateway_names
 from motcua.payments.models import Payment
@@ -45,6 +45,7 @@ from motcua.portal.eforms import (
     store_answers,
 )
 from motcua.portal.forms_apply import agency_guess
+from motcua.portal.mine import owner_documents
 from motcua.portal.views_apply import (
     START_TOKEN_FIELD,
     citizen_required,
@@ -289,12 +290,20 @@ def _track_page(
                 pay_url = reverse("payments:pay", args=[dossier.reference])
             except NoReverseMatch:
                 pay_url = ""
+        # The returned part's results, each through the applicant's own download of a
+        # dossier's file (`portal:mine_document`): its permission, never a second way.
+        results = (
+            list(owner_documents(dossier).filter(kind=DossierDocument.Kind.RESULT).order_by("pk"))
+            if owner and dossier.state == State.RETURNED
+            else []
+        )
         parts.append(
             {
                 "status": part,
                 "public": dossier_public(dossier.public_code),
                 "pay_url": pay_url,
                 "payment": paid,
+                "results": results,
             }
         )
     return render(

@@ -38,7 +38,7 @@ from motcua.dossiers.lifecycle.table import (
     Who,
     _step_agency_id,
 )
-from motcua.dossiers.lifecycle.waits import waits_follow
+from motcua.dossiers.lifecycle.waits import bundle_done_follow, waits_follow
 from motcua.dossiers.metrics import contributions
 from motcua.dossiers.models import Channel, Dossier, DossierEvent, State
 
@@ -213,6 +213,7 @@ def transition_apply(
         payload=payload,
     )
     _write_outbox(locked, event)
+    bundle_done_follow(dossier=locked, action=action)
     waits_follow(actor=actor, dossier=locked, action=action, at=moment)
     return locked
 
