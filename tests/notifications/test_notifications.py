@@ -291,6 +291,8 @@ def test_the_page_lists_my_notifications_and_the_header_counts_them(
     ]
     html = response.content.decode()
     assert 'Thông báo <span class="badge">3<span class="sr-only"> chưa đọc</span>' in html
+    # The way to the messaging channel, for a citizen account.
+    assert 'href="/tai-khoan/kenh-nhan-tin/" data-testid="messaging-link"' in html
 
 
 def test_the_header_count_costs_one_query_and_none_when_unused(
