@@ -61,3 +61,9 @@ def test_nobody_else_downloads(letter, client, citizen, other_agency, who, statu
     if user is not None:
         client.force_login(user)
     assert client.get(f"/mot-cua/van-ban/{letter.pk}/tep/0/").status_code == status
+
+
+def test_the_office_menu_leads_to_the_queue(reception, client):
+    client.force_login(reception)
+    page = client.get("/mot-cua/xu-ly/").content.decode()
+    assert '<a href="/mot-cua/van-ban/">Văn bản đến chưa gắn hồ sơ</a>' in page
