@@ -21,6 +21,7 @@ from motcua.catalog.models import Publication
 from motcua.core.models import AuditEvent
 from motcua.core.worktime import TZ
 from motcua.directory.models import Agency, Role, User
+from motcua.directory.services import agency_merge
 from motcua.dossiers.lifecycle import Action
 from motcua.dossiers.models import Dossier
 from motcua.index.drilldown import officer_lines, steps_in_period, warnings_for, working_text
@@ -31,6 +32,7 @@ from tests.factories import (
     CitizenFactory,
     ProcedureFactory,
     RequiredDocumentFactory,
+    UserFactory,
     staff,
 )
 
@@ -642,3 +644,26 @@ def test_the_drilldown_pages_make_the_same_bounded_queries_for_more_dossiers(lea
     response = leader_client.get("/chi-so/trach-nhiem/", s.query())
     assert response.context["totals"] == {"officers": 3, "steps": 45, "over": 1}
     assert len(response.context["officers"]) == 3
+
+
+def test_the_officer_lines_follow_a_merger_to_the_successor(client, s):
+    """Sở Tư pháp thử nghiệm merged into another department from 01/03/2026: the successor's
+    leader sees its officers' March steps (the organisation as it stands at the period's
+    end); February reads as before the merger, with nothing under the successor."""
+
+    successor = AgencyFactory(code="000.00.12.H99", name="Sở Nội vụ thử nghiệm", parent=s.city)
+    admin = UserFactory(username="quantri_tn", is_superuser=True, is_staff=True)
+    agency_merge(actor=admin, agency=s.agency, successor=successor, on=datetime(2026, 3, 1).date())
+    client.force_login(staff(Role.LEADER, successor, username="lanhdao_moi"))
+    march = {"agency": successor.code, **MARCH}
+
+    lines = client.get("/chi-so/trach-nhiem/", march).context["officers"]
+    assert [(str(line.officer), line.step_count, line.over_count) for line in lines] == [
+        ("Trần Văn Chậm", 3, 1),
+        ("Hoàng Đức Long", 3, 0),
+        ("Phạm Thị Nhanh", 3, 0),
+    ]
+    page = client.get(f"/chi-so/can-bo/{s.slow.pk}/", march)
+    assert (page.context["line"].step_count, page.context["line"].over_count) == (3, 1)
+    february = {"agency": successor.code, "from": "2026-02-01", "to": "2026-02-28"}
+    assert list(client.get("/chi-so/trach-nhiem/", february).context["officers"]) == []

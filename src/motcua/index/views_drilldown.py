@@ -20,7 +20,12 @@ from django.utils.translation import gettext as _
 
 from motcua.core.errors import NotFound, PermissionDenied
 from motcua.directory.models import Agency, StaffRole, User
-from motcua.directory.selectors import agency_scope, agency_subtree_ids, user_roles
+from motcua.directory.selectors import (
+    AgencyScope,
+    agency_scope,
+    agency_subtree_ids,
+    user_roles,
+)
 from motcua.dossiers.selectors import dossier_get_for_actor
 from motcua.index import drilldown
 from motcua.index.access import agency_for_leader, leader_agency_ids, leader_root_agencies
@@ -71,6 +76,14 @@ def _agency_choices(user: Any, agency: Agency) -> list[Agency]:
     return sorted(choices.values(), key=lambda a: a.code)
 
 
+def _officer_agencies(scope: AgencyScope, period: Period) -> set[int]:
+    """Whose officers' steps count under the scope's agency for the officer lines: its
+    subtree, and the agencies merged into it by the period's last day (the organisation as it
+    then stands, as the catalog metrics read it), so a successor's leader sees the steps of
+    the staff it took over; a period before the merger reads as it always did."""
+    return scope.tree() | set(scope.ids_on(period.end))
+
+
 @_page
 def indicator(request: HttpRequest, key: str) -> HttpResponse:
     """Why an indicator lost points: the dossiers or procedures that kept it below full."""
@@ -78,7 +91,6 @@ def indicator(request: HttpRequest, key: str) -> HttpResponse:
     # The reading rule of merged agencies, as the index: the dossiers by their own day, the
     # catalog as the organisation stands on the period's last day.
     scope = agency_scope([agency])
-    ids = scope.tree()
     catalog_ids = set(scope.ids_on(period.end))
     view = drilldown.indicator_view(
         spec=definition_for(period), key=key, scope=scope, period=period
@@ -96,7 +108,8 @@ def indicator(request: HttpRequest, key: str) -> HttpResponse:
         if view.numerator_metric == "finished_on_time":
             now = timezone.now()
             officers = drilldown.officer_lines(
-                drilldown.steps_in_period(ids, period, now=now), now=now
+                drilldown.steps_in_period(_officer_agencies(scope, period), period, now=now),
+                now=now,
             )[:10]
     elif view.kind == "procedures":
         page = Paginator(drilldown.lost_procedures(view, catalog_ids), PAGE_SIZE).get_page(
@@ -173,7 +186,7 @@ def officer(request: HttpRequest, user_id: int) -> HttpResponse:
     person = _officer(user_id)
     now = timezone.now()
     steps = drilldown.steps_in_period(
-        agency_subtree_ids([agency.pk]), period, now=now, officer=person
+        _officer_agencies(agency_scope([agency]), period), period, now=now, officer=person
     )
     lines = drilldown.officer_lines(steps, now=now)
     line = lines[0] if lines else drilldown.OfficerLine(person)
@@ -201,7 +214,10 @@ def responsibility(request: HttpRequest) -> HttpResponse:
     agency, period = _leader_scope(request)
     now = timezone.now()
     lines = drilldown.officer_lines(
-        drilldown.steps_in_period(agency_subtree_ids([agency.pk]), period, now=now), now=now
+        drilldown.steps_in_period(
+            _officer_agencies(agency_scope([agency]), period), period, now=now
+        ),
+        now=now,
     )
     page = Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
