@@ -40,6 +40,7 @@ from motcua.payments.services import (
     _order_ref,
     _paid_moment,
     _snapshot,
+    reconcile_outcome,
 )
 
 log = logging.getLogger(__name__)
@@ -270,29 +271,11 @@ def groups_reconcile(*, now: datetime | None = None, order_id: int | None = None
 def _reconcile_group(order_id: int, result, moment: datetime) -> str:
     with transaction.atomic():
         order = GroupOrder.objects.select_for_update().get(pk=order_id)
-        if order.status != Status.PENDING:
-            return "unchanged"  # an IPN arrived meanwhile
-        if result.amount is not None and result.amount != order.amount:
-            log.warning("payment query amount mismatch: order=%s", order.order_ref)
-            return "mismatch"
-        if result.status == Status.PAID:
-            _group_paid(
-                order,
-                at=_paid_moment(result.paid_at, order, moment),
-                transaction_id=result.transaction_id,
-                code=result.response_code,
-            )
-        elif result.status in (Status.FAILED, Status.ABANDONED):
-            _group_final(
-                order, status=result.status, code=result.response_code, txn=result.transaction_id
-            )
-        else:
-            _group_final(order, status=Status.EXPIRED, code=result.response_code)
-        audit_record(
-            actor=None,
-            action="payment.reconcile",
+        return reconcile_outcome(
+            order,
+            result,
+            moment,
+            paid=_group_paid,
+            final=_group_final,
             object_type="payment_group",
-            object_id=order.order_ref,
-            data={"gateway_status": result.status, "status": order.status},
         )
-        return order.status

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -457,32 +457,48 @@ def _reconcile_one(payment_id: int, result, moment: datetime) -> str:
             .select_related("dossier")
             .get(pk=payment_id)
         )
-        if payment.status != Status.PENDING:
-            return "unchanged"  # an IPN arrived meanwhile
-        if result.amount is not None and result.amount != payment.amount:
-            log.warning("payment query amount mismatch: order=%s", payment.order_ref)
-            return "mismatch"
-        if result.status == Status.PAID:
-            _mark_paid(
-                payment,
-                at=_paid_moment(result.paid_at, payment, moment),
-                transaction_id=result.transaction_id,
-                code=result.response_code,
-            )
-        elif result.status in (Status.FAILED, Status.ABANDONED):
-            _mark_final(
-                payment, status=result.status, code=result.response_code, txn=result.transaction_id
-            )
-        else:
-            _mark_final(payment, status=Status.EXPIRED, code=result.response_code)
-        audit_record(
-            actor=None,
-            action="payment.reconcile",
-            object_type="payment",
-            object_id=payment.order_ref,
-            data={"gateway_status": result.status, "status": payment.status},
+        return reconcile_outcome(
+            payment, result, moment, paid=_mark_paid, final=_mark_final, object_type="payment"
         )
-        return payment.status
+
+
+def reconcile_outcome(
+    order: Payment | GroupOrder,
+    result,
+    moment: datetime,
+    *,
+    paid: Callable[..., None],
+    final: Callable[..., None],
+    object_type: str,
+) -> str:
+    """What the gateway's answer to a query does to a pending order — one payment, or a
+    bundle's group order (`groups.py`) — in the caller's transaction with the order locked:
+    paid, failed or abandoned as the gateway says, expired when it knows nothing more; an
+    amount that is not the order's changes nothing. Returns the outcome for the sweep."""
+    if order.status != Status.PENDING:
+        return "unchanged"  # an IPN arrived meanwhile
+    if result.amount is not None and result.amount != order.amount:
+        log.warning("payment query amount mismatch: order=%s", order.order_ref)
+        return "mismatch"
+    if result.status == Status.PAID:
+        paid(
+            order,
+            at=_paid_moment(result.paid_at, order, moment),
+            transaction_id=result.transaction_id,
+            code=result.response_code,
+        )
+    elif result.status in (Status.FAILED, Status.ABANDONED):
+        final(order, status=result.status, code=result.response_code, txn=result.transaction_id)
+    else:
+        final(order, status=Status.EXPIRED, code=result.response_code)
+    audit_record(
+        actor=None,
+        action="payment.reconcile",
+        object_type=object_type,
+        object_id=order.order_ref,
+        data={"gateway_status": result.status, "status": order.status},
+    )
+    return order.status
 
 
 # --- the counter ------------------------------------------------------------------------------
