@@ -323,6 +323,8 @@ MOTCUA_REGISTRY_BUDGET = float(os.environ.get("MOTCUA_REGISTRY_BUDGET", "8"))
 MOTCUA_REGISTRY_RETRIES = int(os.environ.get("MOTCUA_REGISTRY_RETRIES", "2"))
 MOTCUA_REGISTRY_BREAKER_FAILURES = int(os.environ.get("MOTCUA_REGISTRY_BREAKER_FAILURES", "5"))
 MOTCUA_REGISTRY_BREAKER_COOLDOWN = float(os.environ.get("MOTCUA_REGISTRY_BREAKER_COOLDOWN", "30"))
+# A citizen's look-ups of a marriage partner in the population registry, per day (apply page).
+MOTCUA_PARTNER_LOOKUPS_PER_DAY = int(os.environ.get("MOTCUA_PARTNER_LOOKUPS_PER_DAY", "20"))
 MOTCUA_BUSINESS_REGISTRY_BACKEND = os.environ.get(
     "MOTCUA_BUSINESS_REGISTRY_BACKEND", "motcua.integration.business.LocalBusinessRegistry"
 )

@@ -242,3 +242,23 @@ def test_a_saved_draft_with_the_partners_id_and_name_comes_back_filled(client, c
     }
     assert fields["partner_birth_date"] == ("", "")
     assert NOT_FOUND in draft.content.decode()
+
+
+def test_a_days_lookups_are_limited_and_each_is_recorded_without_whom(client, citizen, settings):
+    settings.MOTCUA_PARTNER_LOOKUPS_PER_DAY = 2
+    client.force_login(citizen)
+    assert client.get(URL, {"so": QUYNH[0], "ten": QUYNH[1]}).status_code == 200
+    assert client.get(URL, {"so": QUYNH[0], "ten": "Người Khác"}).status_code == 404
+    third = client.get(URL, {"so": QUYNH[0], "ten": QUYNH[1]})
+    assert (third.status_code, third.json()["message"]) == (
+        429,
+        "Bạn đã tra cứu người kết hôn cùng 2 lần hôm nay. Hãy tự điền thông tin người kết hôn "
+        "cùng, hoặc tra cứu lại vào ngày mai.",
+    )
+    rows = AuditEvent.objects.filter(action="registry.partner_lookup").order_by("pk")
+    assert [(r.actor_id, r.data) for r in rows] == [
+        (citizen.pk, {"found": True}),
+        (citizen.pk, {"found": False}),
+    ]
+    # Malformed input is refused before it counts.
+    assert client.get(URL, {"so": "12", "ten": QUYNH[1]}).status_code == 400

@@ -43,6 +43,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.catalog.eforms import (
@@ -54,8 +56,10 @@ from motcua.catalog.eforms import (
     eform_compiled,
     generic_eform,
 )
+from motcua.core.audit import audit_record
 from motcua.core.errors import ValidationFailed
 from motcua.core.ids import personal_id_parse
+from motcua.core.models import AuditEvent
 from motcua.directory.models import User
 from motcua.dossiers.models import Dossier, State
 from motcua.integration.business import Enterprise, business_registry, enterprise_code_parse
@@ -81,6 +85,7 @@ STORE_DEPTH = 50
 # The other party of a marriage, looked up by the personal ID and name the applicant types.
 PARTNER = "partner"
 PARTNER_ID, PARTNER_NAME = (PARTNER, "personal_id"), (PARTNER, "full_name")
+PARTNER_LOOKUP_EVENT = "registry.partner_lookup"
 # Subject → the look-up the apply page's script asks (URL name) and {meaning: query
 # parameter} of the fields typed for it; the rest of the subject's fields are what it fills.
 LOOKUPS: dict[str, tuple[str, dict[str, str]]] = {
@@ -247,6 +252,7 @@ class PartnerLookup:
     error: str = ""
     invalid: bool = False
     down: bool = False
+    limited: bool = False  # the account's look-ups of the day are spent
 
 
 def _name_key(name: str) -> str:
@@ -268,6 +274,34 @@ def partner_lookup(personal_id: str, full_name: str, *, user: User | None) -> Pa
             error=_("Số định danh của người kết hôn cùng không thể là số của chính bạn."),
             invalid=True,
         )
+    if user is not None and user.pk is not None:
+        # Each found record shows another person's address: a day's allowance per account,
+        # each look-up recorded (who, and whether a record answered; never whom).
+        today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+        done = AuditEvent.objects.filter(
+            actor=user, action=PARTNER_LOOKUP_EVENT, at__gte=today
+        ).count()
+        if done >= settings.MOTCUA_PARTNER_LOOKUPS_PER_DAY:
+            return PartnerLookup(
+                error=_(
+                    "Bạn đã tra cứu người kết hôn cùng %(n)d lần hôm nay. Hãy tự điền thông tin "
+                    "người kết hôn cùng, hoặc tra cứu lại vào ngày mai."
+                )
+                % {"n": done},
+                limited=True,
+            )
+    found = _partner_record(personal_id, full_name, user=user)
+    if user is not None and user.pk is not None and not found.down:
+        audit_record(
+            actor=user,
+            action=PARTNER_LOOKUP_EVENT,
+            object_type="registry",
+            data={"found": found.person is not None},
+        )
+    return found
+
+
+def _partner_record(personal_id: str, full_name: str, *, user: User | None) -> PartnerLookup:
     try:
         person = population_registry().lookup(
             personal_id, actor=user, purpose="apply_prefill_partner"

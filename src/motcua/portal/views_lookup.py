@@ -11,7 +11,8 @@ page fills the rest.
 Both answer JSON for the apply page's script (`lookup_prefill.html`): 200 `{"found": true,
 "values": {meaning: value}, "label"}` (the business look-up adds the `code` it read); 400
 when what was typed has the wrong form, 404 when the registry holds no such record — both
-with a Vietnamese `message`; 503 with a plain notice when the registry cannot be asked, so
+with a Vietnamese `message`; 429 when the account's partner look-ups of the day are spent;
+503 with a plain notice when the registry cannot be asked, so
 the applicant types the particulars. Only signed-in citizens may ask, and the HTTP
 connectors audit every look-up (`registry.request`, purposes `apply_prefill`,
 `apply_prefill_partner`). Reads only: a GET that writes nothing."""
@@ -91,6 +92,8 @@ def partner_lookup_view(request: HttpRequest) -> JsonResponse:
                 "tự điền thông tin người kết hôn cùng."
             )
         )
+    if result.limited:
+        return JsonResponse({"found": False, "message": result.error}, status=429)
     if result.person is None:
         return _not_found(result.error, invalid=result.invalid)
     values = {
