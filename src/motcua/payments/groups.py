@@ -38,8 +38,8 @@ from motcua.payments.services import (
     _mark_final,
     _mark_paid,
     _order_ref,
-    _paid_moment,
     _snapshot,
+    notification_outcome,
     reconcile_outcome,
 )
 
@@ -176,23 +176,14 @@ def group_notification_apply(
     )
     if order is None:
         return Outcome.NOT_FOUND, "unknown_order"
-    if note.amount != order.amount:
-        return Outcome.BAD_AMOUNT, "amount_mismatch"
-    if order.status == Status.PAID:
-        return Outcome.ALREADY, f"already_paid:{note.status}"
-    if note.status == Status.PAID:
-        # Money taken is money taken: a success beats an earlier failure or expiry.
-        _group_paid(
-            order,
-            at=_paid_moment(note.paid_at, order, moment),
-            transaction_id=note.transaction_id,
-            code=note.response_code,
-        )
-        return Outcome.CONFIRMED, ""
-    if order.status != Status.PENDING:
-        return Outcome.ALREADY, f"already_final:{order.status}"
-    _group_final(order, status=note.status, code=note.response_code, txn=note.transaction_id)
-    return Outcome.CONFIRMED, ""
+    return notification_outcome(
+        order,
+        note,
+        moment,
+        settled=order.status == Status.PAID,
+        paid=_group_paid,
+        final=_group_final,
+    )
 
 
 def _members(order: GroupOrder) -> list[Payment]:

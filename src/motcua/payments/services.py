@@ -280,22 +280,45 @@ def _apply(gateway: PaymentGateway, note: GatewayNotification, moment: datetime)
         from motcua.payments.groups import group_notification_apply
 
         return group_notification_apply(gateway, note, moment)
-    if note.amount != payment.amount:
+    return notification_outcome(
+        payment,
+        note,
+        moment,
+        settled=payment.status in (Status.PAID, Status.OVERPAID, Status.REFUNDED),
+        paid=_mark_paid,
+        final=_mark_final,
+    )
+
+
+def notification_outcome(
+    order: Payment | GroupOrder,
+    note: GatewayNotification,
+    moment: datetime,
+    *,
+    settled: bool,
+    paid: Callable[..., None],
+    final: Callable[..., None],
+) -> tuple[str, str]:
+    """What a notification does to the order it names, locked by the caller — one payment, or
+    a bundle's group order (`groups.py`): a wrong amount changes nothing, a settled order
+    stays as it is, a success beats an earlier failure or expiry, and a failure ends only a
+    pending order."""
+    if note.amount != order.amount:
         return Outcome.BAD_AMOUNT, "amount_mismatch"
-    if payment.status in (Status.PAID, Status.OVERPAID, Status.REFUNDED):
+    if settled:
         return Outcome.ALREADY, f"already_paid:{note.status}"
     if note.status == Status.PAID:
         # Money taken is money taken: a success beats an earlier failure or expiry.
-        _mark_paid(
-            payment,
-            at=_paid_moment(note.paid_at, payment, moment),
+        paid(
+            order,
+            at=_paid_moment(note.paid_at, order, moment),
             transaction_id=note.transaction_id,
             code=note.response_code,
         )
         return Outcome.CONFIRMED, ""
-    if payment.status != Status.PENDING:
-        return Outcome.ALREADY, f"already_final:{payment.status}"
-    _mark_final(payment, status=note.status, code=note.response_code, txn=note.transaction_id)
+    if order.status != Status.PENDING:
+        return Outcome.ALREADY, f"already_final:{order.status}"
+    final(order, status=note.status, code=note.response_code, txn=note.transaction_id)
     return Outcome.CONFIRMED, ""
 
 
