@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -153,18 +154,7 @@ def _send(actor: User, outgoing: _Outgoing, *, awaits_answer: bool = False) -> O
         kind=outgoing.kind,
         status=Status.QUEUED,
         agency=dossier.agency,
-        envelope_id=letter.envelope_id,
-        sender_code=letter.sender_code,
-        sender_name=letter.sender_name,
-        recipients=list(letter.recipients),
-        number=letter.number,
-        notation=letter.notation,
-        issued_on=letter.issued_on,
-        doc_type=letter.doc_type,
-        subject=letter.subject,
-        signer_name=letter.signer_name,
-        signer_position=letter.signer_position,
-        attachments=_attachment_rows(letter),
+        **_letter_columns(letter),
         envelope=envelope_build(letter, key=key),
         dossier=dossier,
         step=dossier.current_step,
@@ -183,11 +173,32 @@ def _send(actor: User, outgoing: _Outgoing, *, awaits_answer: bool = False) -> O
     return document
 
 
-def _attachment_rows(letter: Letter) -> list[dict]:
-    return [
-        {"name": a.name, "content_type": a.content_type, "sha256": a.sha256, "size": len(a.data)}
-        for a in letter.attachments
-    ]
+def _letter_columns(letter: Letter) -> dict[str, Any]:
+    """What a stored letter keeps of its envelope, either way (the files by name, type, hash
+    and size; their bytes stay in the envelope)."""
+    return {
+        "envelope_id": letter.envelope_id,
+        "sender_code": letter.sender_code,
+        "sender_name": letter.sender_name,
+        "recipients": list(letter.recipients),
+        "number": letter.number,
+        "notation": letter.notation,
+        "issued_on": letter.issued_on,
+        "doc_type": letter.doc_type,
+        "subject": letter.subject,
+        "signer_name": letter.signer_name,
+        "signer_position": letter.signer_position,
+        "response_code": letter.response_code,
+        "attachments": [
+            {
+                "name": a.name,
+                "content_type": a.content_type,
+                "sha256": a.sha256,
+                "size": len(a.data),
+            }
+            for a in letter.attachments
+        ],
+    }
 
 
 def _letter_of(dossier: Dossier, kind: str) -> tuple[Attachment, ...]:
@@ -372,19 +383,7 @@ def _receive(letter: Letter, agency: Agency, body: bytes) -> Received:
         kind=Kind.INCOMING,
         status=Status.MATCHED if asked is not None else Status.UNMATCHED,
         agency=agency if asked is None else asked.agency,
-        envelope_id=letter.envelope_id,
-        sender_code=letter.sender_code,
-        sender_name=letter.sender_name,
-        recipients=list(letter.recipients),
-        number=letter.number,
-        notation=letter.notation,
-        issued_on=letter.issued_on,
-        doc_type=letter.doc_type,
-        subject=letter.subject,
-        signer_name=letter.signer_name,
-        signer_position=letter.signer_position,
-        response_code=letter.response_code,
-        attachments=_attachment_rows(letter),
+        **_letter_columns(letter),
         envelope=body,
         dossier=asked.dossier if asked is not None else None,
         step=asked.step if asked is not None else None,
