@@ -1,6 +1,6 @@
 """A citizen registers a marriage online in a real browser: types the partner's full name and
 personal ID, sees her birth date, ethnicity, nationality and residence filled from the
-population registry (each marked so) — after a name that is not the record's filled nothing
+population registry (each marked so), on a 360 px phone — after a name that is not the record's filled nothing
 and said why —, types the rest and submits. The page passes axe-core at each step."""
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ LABEL = "✓ Đã điền sẵn từ CSDL quốc gia về dân cư"
 
 @pytest.mark.django_db(transaction=True)
 def test_the_partner_is_filled_from_her_id_and_name(
-    live_server, page, accessible, settings, tmp_path
+    live_server, mobile_page, accessible, settings, tmp_path
 ):
+    page = mobile_page  # on a 360 px phone, where most citizens apply
     settings.MEDIA_ROOT = tmp_path
     ward = AgencyFactory(code="000.00.31.H46", name="UBND phường Phong Điền")
     procedure = ProcedureFactory(
