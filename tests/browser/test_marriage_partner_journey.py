@@ -1,6 +1,6 @@
-"""A citizen registers a marriage online in a real browser: types the partner's full name and
+"""A citizen registers a marriage online on a 360 px phone: types the partner's full name and
 personal ID, sees her birth date, ethnicity, nationality and residence filled from the
-population registry (each marked so), on a 360 px phone — after a name that is not the record's filled nothing
+population registry (each marked so) — after a name that is not the record's filled nothing
 and said why —, types the rest and submits. The page passes axe-core at each step."""
 
 from __future__ import annotations
