@@ -72,7 +72,21 @@ def rows_upsert(
 ) -> None:
     """`rows` (values in `columns` order, already adapted for the database) inserted into
     `table`, with `conflict` the clause after them: `ON CONFLICT (…) DO …`."""
-    if not rows:
+    if rows:
+        arrays_upsert(
+            table=table,
+            columns=columns,
+            arrays=[list(values) for values in zip(*rows, strict=True)],
+            conflict=conflict,
+        )
+
+
+def arrays_upsert(
+    *, table: str, columns: Sequence[Column], arrays: Sequence[list[Any]], conflict: str
+) -> None:
+    """The same as `rows_upsert` for rows given as one list per column (`columns` order, all
+    of the same length): what PostgreSQL binds, without turning rows into columns."""
+    if not arrays or not arrays[0]:
         return
     quote = connection.ops.quote_name
     names = ", ".join(quote(c.name) for c in columns)
@@ -81,17 +95,18 @@ def rows_upsert(
 
         selected = ", ".join(f"c{i}{c.cast}" for i, c in enumerate(columns))
         # %b: the arrays travel in binary, no text quoting of every element.
-        arrays = ", ".join(f"%b::{c.pg_type}[]" for c in columns)
+        binds = ", ".join(f"%b::{c.pg_type}[]" for c in columns)
         aliases = ", ".join(f"c{i}" for i in range(len(columns)))
         sql = (
             f"INSERT INTO {quote(table)} ({names}) SELECT {selected} "
-            f"FROM unnest({arrays}) AS t({aliases}) {conflict}"
+            f"FROM unnest({binds}) AS t({aliases}) {conflict}"
         )
         # Django's own cursors bind on the client; this one binds on the server, on the same
         # connection and so in the caller's transaction.
         with psycopg.Cursor(_pg_connection()) as cursor:
-            cursor.execute(sql, [list(values) for values in zip(*rows, strict=True)])
+            cursor.execute(sql, arrays)
         return
+    rows = list(zip(*arrays, strict=True))
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     per_chunk = max(1, SQLITE_PARAMETERS // len(columns))
     with connection.cursor() as cursor:

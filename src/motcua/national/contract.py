@@ -172,6 +172,21 @@ def _storable(value: Any, depth: int = 0) -> bool:
     return True
 
 
+def _plain_steps(progress: list[dict[str, Any]]) -> bool:
+    """Whether every step holds only scalars, integers within 64 bits: what `_storable` says
+    of such steps in a payload that is not risky (its strings need no look), found without
+    recursion. False means "look closer", not "refused"."""
+    for step in progress:
+        for value in step.values():
+            kind = value.__class__
+            if kind is int:
+                if abs(value) > BIGINT_MAX:
+                    return False
+            elif not (kind is str or value is None or kind is bool or kind is float):
+                return False
+    return True
+
+
 def moment_parse(value: Any, key: str) -> datetime | None:
     """`yyyyMMddHHmmss` in Asia/Ho_Chi_Minh (§12), or None."""
     if value is None:
@@ -182,15 +197,8 @@ def moment_parse(value: Any, key: str) -> datetime | None:
             _("'%(key)s' phải có dạng yyyyMMddHHmmss hoặc null.") % {"key": key},
         )
     try:
-        moment = datetime(
-            int(value[0:4]),
-            int(value[4:6]),
-            int(value[6:8]),
-            int(value[8:10]),
-            int(value[10:12]),
-            int(value[12:14]),
-            tzinfo=TZ,
-        )
+        # The 14 digits in ISO 8601's basic form, read in C: a third faster than six int().
+        moment = datetime.fromisoformat(f"{value[:8]}T{value[8:14]}").replace(tzinfo=TZ)
     except ValueError as error:
         raise _Broken(
             "invalid_date",
@@ -278,14 +286,16 @@ class Checked:
     columns: dict[str, Any]
 
 
-# In valid JSON a NUL or a lone surrogate can only come from a `\\u` escape: a payload
-# without these escapes spares every message the check.
-_RISKY_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+# In valid UTF-8 JSON a NUL or a lone surrogate can only come from a `\\u` escape or from
+# the bytes of a surrogate (`json.loads` decodes with "surrogatepass"); a payload in UTF-16
+# or UTF-32, which it also reads, has NUL bytes. A payload with none of these spares every
+# message the check.
+_RISKY = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})|\xed[\xa0-\xbf]|\x00")
 
 
 def payload_risky(payload: bytes) -> bool:
     """Whether any string of the payload may hold what PostgreSQL cannot store."""
-    return _RISKY_ESCAPE.search(payload) is not None
+    return _RISKY.search(payload) is not None
 
 
 def message_check(message: Any, *, risky: bool = True) -> Checked | Rejection:
@@ -299,7 +309,14 @@ def message_check(message: Any, *, risky: bool = True) -> Checked | Rejection:
         return Rejection(id=shown_id, code=broken.code, message=broken.message)
 
 
+_REQUIRED_KEYS = ("code", "version", "procedure_code", "agency_code", "channel", "status")
+
+
 def _checked(message: Any, risky: bool) -> Checked:
+    # Runs for every message of every batch: the common, valid case is tested inline (exact
+    # types, as JSON gives them) and only what fails it goes through the helpers, which name
+    # the fault. The order of the checks, and so the rejection a message gets, is the
+    # contract's.
     if not isinstance(message, dict):
         raise _Broken("invalid_message", _("Thông điệp phải là một đối tượng JSON."))
     message_id = _uuid(message.get("id"))
@@ -313,51 +330,73 @@ def _checked(message: Any, risky: bool) -> Checked:
     dossier = message.get("dossier")
     if not isinstance(dossier, dict):
         raise _Broken("missing_field", _("Thông điệp thiếu đối tượng 'dossier'."))
-    for key in ("code", "version", "procedure_code", "agency_code", "channel", "status"):
-        if dossier.get(key) is None:
+    get = dossier.get
+    for key in _REQUIRED_KEYS:
+        if get(key) is None:
             raise _Broken(
                 "missing_field", _("Hồ sơ thiếu trường bắt buộc '%(key)s'.") % {"key": key}
             )
-    columns: dict[str, Any] = {
-        key: _text(dossier[key], key, length, required=True)
-        for key, length in REQUIRED_TEXT.items()
-    }
-    columns.update(
-        {
-            key: _text(dossier.get(key), key, length, required=False)
-            for key, length in OPTIONAL_TEXT.items()
-        }
-    )
-    version = _integer(dossier["version"], "version", 0, BIGINT_MAX, code="invalid_value")
+    columns: dict[str, Any] = {}
+    for key, length in REQUIRED_TEXT.items():
+        value = dossier[key]
+        if not (value.__class__ is str and len(value) <= length and value.strip()):
+            value = _text(value, key, length, required=True)
+        columns[key] = value
+    for key, length in OPTIONAL_TEXT.items():
+        value = get(key)
+        if value is None:
+            value = ""
+        elif not (value.__class__ is str and len(value) <= length):
+            value = _text(value, key, length, required=False)
+        columns[key] = value
+    version = dossier["version"]
+    if not (version.__class__ is int and 0 <= version <= BIGINT_MAX):
+        version = _integer(version, "version", 0, BIGINT_MAX, code="invalid_value")
     columns["version"] = version
-    columns["status"] = _integer(dossier["status"], "status", 1, 10, code="invalid_status")
-    columns["channel"] = _integer(dossier["channel"], "channel", 1, 3, code="invalid_channel")
+    status = dossier["status"]
+    if not (status.__class__ is int and 1 <= status <= 10):
+        status = _integer(status, "status", 1, 10, code="invalid_status")
+    columns["status"] = status
+    channel = dossier["channel"]
+    if not (channel.__class__ is int and 1 <= channel <= 3):
+        channel = _integer(channel, "channel", 1, 3, code="invalid_channel")
+    columns["channel"] = channel
     for key in TIMES:
-        columns[key] = moment_parse(dossier.get(key), key)
+        value = get(key)
+        columns[key] = None if value is None else moment_parse(value, key)
     for key in FLAGS:
-        columns[key] = _flag(dossier.get(key), key)
-    supplements = dossier.get("supplements")
+        value = get(key)
+        if value is None:
+            value = False
+        elif value is not True and value is not False:
+            value = _flag(value, key)
+        columns[key] = value
+    supplements = get("supplements")
     columns["supplement_count"] = (
         0 if supplements is None else _integer(supplements, "supplements", 0, INT_MAX)
     )
-    fee = dossier.get("fee_amount")
+    fee = get("fee_amount")
     columns["fee_amount"] = 0 if fee is None else _integer(fee, "fee_amount", 0, BIGINT_MAX)
-    rating = dossier.get("rating")
-    if rating not in (None, "") and rating not in RATINGS:
+    rating = get("rating")
+    if rating not in (None, "") and not (isinstance(rating, str) and rating in RATINGS):
         raise _Broken(
             "invalid_value",
             _("'rating' phải là very_satisfied, satisfied, unsatisfied hoặc để trống."),
         )
     columns["rating"] = rating or ""
-    columns["rated_at"] = moment_parse(dossier.get("rated_at"), "rated_at")
+    rated_at = get("rated_at")
+    columns["rated_at"] = None if rated_at is None else moment_parse(rated_at, "rated_at")
     (
         columns["applicant_kind"],
         columns["applicant_id_kind"],
         columns["applicant_id"],
-    ) = _applicant(dossier.get("applicant"))
-    columns["progress"] = _progress(message.get("progress"))
-    extra = {key: value for key, value in dossier.items() if key not in KNOWN}
-    if not (_storable(extra) and _storable(columns["progress"])):
+    ) = _applicant(get("applicant"))
+    progress = _progress(message.get("progress"))
+    columns["progress"] = progress
+    unknown = dossier.keys() - KNOWN
+    extra = {key: dossier[key] for key in dossier if key in unknown} if unknown else {}
+    plain = not risky and not extra and _plain_steps(progress)
+    if not (plain or (_storable(extra) and _storable(progress))):
         raise _Broken(
             "invalid_value",
             _("Thông điệp chứa số hoặc độ sâu lồng nhau không lưu được."),

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date
+from operator import add
 
 from django.db import connection, transaction
 
 from motcua.national.bulk import Column, rows_upsert
-from motcua.national.metrics import AgencyKey, FullKey, national_counters_rebuilt
+from motcua.national.metrics import FullKey, Wide, national_counters_rebuilt
 from motcua.national.models import METRICS, AgencyCounter, ProvinceCounter
 
 _VALUES = [Column(metric, "bigint") for metric in METRICS]
@@ -36,15 +37,15 @@ def _wide(delta: Iterable[tuple[tuple, int]]) -> dict[tuple, list[int]]:
     return {key: values for key, values in rows.items() if any(values)}
 
 
-def national_counters_apply(province: str, delta: Counter[AgencyKey]) -> None:
-    """Add `delta` to the province's counters. Must run inside the caller's transaction."""
+def national_counters_apply(province: str, by_agency: Wide) -> None:
+    """Add a batch's counter rows (`contributions_add`'s) to the province's counters. Must run
+    inside the caller's transaction."""
     day_value = connection.ops.adapt_datefield_value
-    by_agency = _wide(delta.items())
-    by_day: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(METRICS))
+    by_agency = {key: values for key, values in by_agency.items() if any(values)}
+    by_day: dict[tuple, list[int]] = {}
     for (_agency, day), values in by_agency.items():
-        totals = by_day[(day,)]
-        for i, value in enumerate(values):
-            totals[i] += value
+        totals = by_day.get((day,))
+        by_day[(day,)] = values if totals is None else list(map(add, totals, values))
     # A stable order: two batches touching the same rows lock them in the same order.
     rows_upsert(
         table=AgencyCounter._meta.db_table,

@@ -10,9 +10,8 @@ always equal `national_counters_rebuilt()`.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -22,14 +21,15 @@ from django.db.models.functions import TruncDate
 from motcua.core.worktime import TZ
 from motcua.counters.keys import local_day
 from motcua.dossiers.metrics import ON_TIME, SATISFIED, is_on_time
-from motcua.national.models import Snapshot
+from motcua.national.models import METRICS, Snapshot
 
 ONLINE = 2  # §12 channel codes: 1 direct, 2 online, 3 postal
 
-# (agency code, local day, metric); the province is the batch's, outside the key.
-AgencyKey = tuple[str, date, str]
+# (agency code, local day) → one value per metric in `METRICS` order: a batch's counter rows,
+# the province being the batch's.
+Wide = dict[tuple[str, date], list[int]]
 
-# The columns `snapshot_contributions` reads: what the ingest fetches of a stored snapshot.
+# The columns `contributions_add` reads: what the ingest fetches of a stored snapshot.
 FACTS = (
     "agency_code",
     "channel",
@@ -50,57 +50,66 @@ FACTS = (
     "rated_at",
 )
 
+_AT = {metric: i for i, metric in enumerate(METRICS)}
 
-def snapshot_contributions(row: Mapping[str, Any]) -> Counter[AgencyKey]:
-    """The counters a snapshot (its columns as a mapping) adds to."""
-    result: Counter[AgencyKey] = Counter()
+
+def _values(into: Wide, agency: str, moment: datetime) -> list[int]:
+    key = (agency, local_day(moment))
+    values = into.get(key)
+    if values is None:
+        values = into[key] = [0] * len(METRICS)
+    return values
+
+
+def contributions_add(into: Wide, row: Mapping[str, Any], sign: int = 1) -> None:
+    """Add to `into` what a snapshot (its columns as a mapping) counts towards, or take it
+    away (`sign=-1`). Runs twice for every new version, so it writes straight into the
+    batch's counter rows rather than building a `Counter` of (agency, day, metric) keys."""
     agency = row["agency_code"]
     received_at = row["received_at"]
     fee = row["fee_amount"]
     if received_at is not None:
-        day = local_day(received_at)
+        values = _values(into, agency, received_at)
         online = row["channel"] == ONLINE
         offers_online = row["offers_online"]
-        flags = {
-            "received": True,
-            "received_online": online,
-            "received_online_offer": offers_online,
-            "received_online_offer_online": offers_online and online,
-            "synced": True,
-            "digitized": row["digitized"],
-            "reused": row["reused_data"],
-            "registry_used": row["registry_used"],
-            "with_fee": fee > 0,
-            "with_fee_paid_online": fee > 0 and row["paid_online"],
-        }
-        for metric, on in flags.items():
+        for metric, on in (
+            ("received", True),
+            ("received_online", online),
+            ("received_online_offer", offers_online),
+            ("received_online_offer_online", offers_online and online),
+            ("synced", True),
+            ("digitized", row["digitized"]),
+            ("reused", row["reused_data"]),
+            ("registry_used", row["registry_used"]),
+            ("with_fee", fee > 0),
+            ("with_fee_paid_online", fee > 0 and row["paid_online"]),
+        ):
             if on:
-                result[(agency, day, metric)] += 1
+                values[_AT[metric]] += sign
     if row["paid_online"] and row["paid_online_at"] is not None and fee > 0:
-        day = local_day(row["paid_online_at"])
-        result[(agency, day, "payments_online")] += 1
-        result[(agency, day, "payments_online_amount")] += fee
+        values = _values(into, agency, row["paid_online_at"])
+        values[_AT["payments_online"]] += sign
+        values[_AT["payments_online_amount"]] += sign * fee
     finished_at = row["finished_at"]
     if finished_at is not None:
-        day = local_day(finished_at)
-        result[(agency, day, "finished")] += 1
+        values = _values(into, agency, finished_at)
+        values[_AT["finished"]] += sign
         facts = SimpleNamespace(
             finished_at=finished_at,
             due_at=row["due_at"],
             supplement_count=row["supplement_count"],
         )
         if is_on_time(facts):
-            result[(agency, day, "finished_on_time")] += 1
+            values[_AT["finished_on_time"]] += sign
         if row["e_result"]:
-            result[(agency, day, "e_result")] += 1
+            values[_AT["e_result"]] += sign
             if row["result_to_store"]:
-                result[(agency, day, "e_result_to_store")] += 1
+                values[_AT["e_result_to_store"]] += sign
     if row["rated_at"] is not None and row["rating"]:
-        day = local_day(row["rated_at"])
-        result[(agency, day, "rated")] += 1
+        values = _values(into, agency, row["rated_at"])
+        values[_AT["rated"]] += sign
         if row["rating"] in SATISFIED:
-            result[(agency, day, "rated_satisfied")] += 1
-    return result
+            values[_AT["rated_satisfied"]] += sign
 
 
 # --- rebuild: the same metrics as GROUP BYs over the snapshots ------------------------------
@@ -154,7 +163,7 @@ def _grouped(snapshots: QuerySet, field: str, metrics: dict) -> Iterable[tuple[F
 
 
 def national_counters_rebuilt() -> Iterable[tuple[FullKey, int]]:
-    """The same metrics as `snapshot_contributions`, stated as GROUP BYs."""
+    """The same metrics as `contributions_add`, stated as GROUP BYs."""
     snapshots = Snapshot.objects.all()
     yield from _grouped(snapshots, "received_at", _RECEIVED)
     yield from _grouped(snapshots, "finished_at", _FINISHED)

@@ -133,7 +133,7 @@ class Snapshot(models.Model):
         return f"{self.province} {self.code} v{self.version}"
 
 
-# The metrics a snapshot feeds (`national.metrics.snapshot_contributions`), one column each:
+# The metrics a snapshot feeds (`national.metrics.contributions_add`), one column each:
 # a batch moves one row per (agency, day) it touches instead of one per metric as well.
 METRICS = (
     "received",
