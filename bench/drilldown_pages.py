@@ -1,16 +1,26 @@
 #!/usr/bin/env python
-"""Latency and SQL query count of the leaders' drill-down pages on the demo province.
+"""Latency and SQL query count of the leaders' pages: the drill-down pages on the demo
+province, or the dashboard and the `on_time` drill-down on the 1,000,000 dossiers of
+bench/pages_data.py.
 
     MOTCUA_VAR_DIR=/tmp/idx-demo .venv/bin/motcua migrate
     MOTCUA_VAR_DIR=/tmp/idx-demo .venv/bin/motcua load_demo
     MOTCUA_VAR_DIR=/tmp/idx-demo .venv/bin/python bench/drilldown_pages.py [--repeat 10]
 
-Reads the database MOTCUA_VAR_DIR points at (the demo: ~2,500 dossiers over six months, the
-province thành phố Huế led by `lanhdao`); writes nothing to it. Each page is requested in
-process with Django's test client, signed in as the leader, over the year so far (the pages'
-default period: from 1 January to today), `--repeat` times after one warm-up request; it prints
-the median and the slowest time and the number of SQL queries of one request, as a Markdown
-table. Not a test: times depend on the machine (docs/performance.md).
+    # a database filled by bench/pages_data.py (DATABASE_URL), its static files collected
+    # (`motcua collectstatic`); --before runs the same pages from another checkout (a git
+    # worktree of an earlier commit) against the same database first, in the same run
+    MOTCUA_DEMO=1 DATABASE_URL=postgres://… .venv/bin/python bench/drilldown_pages.py \
+        --pages-data [--before /tmp/motcua-before] [--repeat 5]
+
+Reads the database it is pointed at; writes nothing to it. The demo: ~2,500 dossiers over six
+months, the province thành phố Huế led by `lanhdao`. `--pages-data`: the province leader
+`bench_lanh_dao_tinh`, the measured commune (the agency of `bench_mot_cua`) and the province.
+Each page is requested in process with Django's test client, signed in as the leader, over
+the year so far (the pages' default period: from 1 January to today), `--repeat` times after
+one warm-up request; it prints the median and the slowest time, the number of SQL queries of
+one request and their time in the database, as a Markdown table. Not a test: times depend on
+the machine (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -18,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -40,6 +51,8 @@ from motcua.directory.models import StaffRole, User  # noqa: E402
 from motcua.dossiers.models import Dossier, DossierEvent  # noqa: E402
 
 LEADER = "lanhdao"
+PAGES_DATA_LEADER = "bench_lanh_dao_tinh"
+PAGES_DATA_RECEPTION = "bench_mot_cua"  # its agency is the measured commune
 
 
 def pages(user: User) -> list[tuple[str, str]]:
@@ -65,7 +78,26 @@ def pages(user: User) -> list[tuple[str, str]]:
     return found
 
 
-def measure(client: Client, url: str, repeat: int) -> tuple[float, float, int, int]:
+def pages_data_pages(user: User) -> list[tuple[str, str]]:
+    """The leaders' pages of bench/pages_load.py, at the commune and at the province."""
+    province = StaffRole.objects.filter(user=user).select_related("agency").get().agency.code
+    agency = (
+        StaffRole.objects.filter(user__username=PAGES_DATA_RECEPTION)
+        .select_related("agency")
+        .get()
+        .agency.code
+    )
+    drill = "/chi-so/chi-tieu/on_time/?agency="
+    return [
+        ("dashboard, agency", f"/chi-so/?agency={agency}"),
+        ("dashboard, province", f"/chi-so/?agency={province}"),
+        ("`on_time` drill-down, agency", f"{drill}{agency}"),
+        ("`on_time` drill-down, agency, page 3", f"{drill}{agency}&page=3"),
+        ("`on_time` drill-down, province", f"{drill}{province}"),
+    ]
+
+
+def measure(client: Client, url: str, repeat: int) -> tuple[float, float, int, float, int]:
     response = client.get(url)  # warm-up: caches, the calendar, the templates
     assert response.status_code == 200, (url, response.status_code)
     times = []
@@ -76,25 +108,44 @@ def measure(client: Client, url: str, repeat: int) -> tuple[float, float, int, i
         assert response.status_code == 200
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
-    return statistics.median(times), max(times), len(queries), len(response.content)
+    sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
+    return statistics.median(times), max(times), len(queries), sql_ms, len(response.content)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument(
+        "--pages-data", action="store_true", help="the 1M-dossier database of pages_data.py"
+    )
+    parser.add_argument(
+        "--before", type=Path, help="another checkout to measure first (e.g. a git worktree)"
+    )
+    parser.add_argument("--label", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.before is not None:
+        command = [sys.executable, str(args.before / "bench/drilldown_pages.py")]
+        command += ["--repeat", str(args.repeat), "--label", "before"]
+        command += ["--pages-data"] if args.pages_data else []
+        print(f"== before: {args.before}", flush=True)
+        subprocess.run(command, check=True, cwd=args.before)
+        print(flush=True)
+        print("== after: this checkout", flush=True)
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    user = User.objects.get(username=LEADER)
+    user = User.objects.get(username=PAGES_DATA_LEADER if args.pages_data else LEADER)
     client = Client()
     client.force_login(user)
+    found = pages_data_pages(user) if args.pages_data else pages(user)
     print(f"{Dossier.objects.count():,} dossiers, database {settings.DATABASES['default']['NAME']}")
     print()
-    print("| page | URL | median (ms) | slowest (ms) | queries | HTML (KiB) |")
-    print("|---|---|---:|---:|---:|---:|")
-    for name, url in pages(user):
-        median, slowest, queries, size = measure(client, url, args.repeat)
+    print("| page | URL | median (ms) | slowest (ms) | queries | SQL (ms) | HTML (KiB) |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for name, url in found:
+        median, slowest, queries, sql_ms, size = measure(client, url, args.repeat)
         print(
-            f"| {name} | `{url}` | {median:.0f} | {slowest:.0f} | {queries} | {size / 1024:.0f} |"
+            f"| {name} | `{url}` | {median:.0f} | {slowest:.0f} | {queries} | {sql_ms:.0f} "
+            f"| {size / 1024:.0f} |",
+            flush=True,
         )
 
 

@@ -28,7 +28,7 @@ from motcua.directory.models import Agency
 from motcua.directory.selectors import AgencyScope, Segment, agency_scope
 from motcua.dossiers.models import Channel, Dossier
 from motcua.index.definition import DEFAULT_SPEC
-from motcua.index.models import CatalogStamp, IndexDefinition
+from motcua.index.models import CatalogStamp, IndexDefinition, OnlineProcedureMonth
 
 BAND_LABELS = {
     "xuat_sac": "Xuất sắc",
@@ -467,6 +467,46 @@ def index_compute(*, agency: Agency, period: Period) -> dict[str, Any]:
     return index_evaluate(agency=agency, period=period)[0]
 
 
+def online_procedures_with_dossiers(segments: Sequence[Segment]) -> set[int]:
+    """§8: the procedures offered online (fully or partly) with a dossier received online in
+    the segments' days, each segment's agencies by the dossier's reception day (`scope_q`).
+    Whole months are read from `OnlineProcedureMonth`, the days at either edge from the
+    dossiers through the (agency, received) index: the cost follows the agencies and months,
+    not the dossiers of the period."""
+    online = Procedure.objects.filter(online__in=("full", "partial")).values("pk")
+    found: set[int] = set()
+    for segment in segments:
+        months, edges = month_split(segment_period(segment))
+        if months:
+            found.update(
+                OnlineProcedureMonth.objects.filter(
+                    agency_id__in=segment.agency_ids,
+                    month__gte=months[0],
+                    month__lte=months[-1],
+                    dossiers__gt=0,
+                    procedure_id__in=online,
+                )
+                .values_list("procedure_id", flat=True)
+                .order_by()
+                .distinct()
+            )
+        for first, last in edges:
+            edge = Period(first, last)
+            found.update(
+                Dossier.objects.filter(
+                    agency_id__in=segment.agency_ids,
+                    channel=Channel.ONLINE,
+                    received_at__gte=edge.start_moment,
+                    received_at__lt=edge.end_moment,
+                    procedure_id__in=online,
+                )
+                .values_list("procedure_id", flat=True)
+                .order_by()
+                .distinct()
+            )
+    return found
+
+
 def _rate(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
@@ -478,18 +518,7 @@ def kpi_compute(*, agency: Agency, period: Period) -> dict[str, Any]:
     m = scoped_metrics_for(scope, [period])[0]
     catalog = scoped_catalog_for(scope, [period])[0]
     procedures_total, procedures_online = catalog["procedures"], catalog["procedures_online"]
-    with_dossiers = (
-        Dossier.objects.filter(
-            scope_q(segments, "received_at"),
-            channel=Channel.ONLINE,
-            received_at__gte=period.start_moment,
-            received_at__lt=period.end_moment,
-            procedure__online__in=("full", "partial"),
-        )
-        .values("procedure_id")
-        .distinct()
-        .count()
-    )
+    with_dossiers = len(online_procedures_with_dossiers(segments))
     end = period.end_moment
     open_overdue = (
         Dossier.objects.filter(

@@ -145,3 +145,58 @@ class FiledReport(models.Model):
             f"{self.agency_id} {self.period_start:%d/%m/%Y}–{self.period_end:%d/%m/%Y} "
             f"v{self.version} ({self.get_status_display()})"
         )
+
+
+class OnlineProcedureMonth(models.Model):
+    """Dossiers received online per agency, procedure and local month (Asia/Ho_Chi_Minh):
+    what §8's "online procedures with online dossiers" reads for whole months instead of the
+    dossier table (`engine.online_procedures_with_dossiers`).
+
+    Database triggers on the dossier table move it in the writing transaction (migration
+    0007), so no writer — the lifecycle, an import, a shell — can forget it. A row may fall
+    to zero; it is read as `dossiers > 0`. `tests/index/test_fact_tables.py` compares it with
+    a GROUP BY of the dossiers after every kind of write.
+    """
+
+    agency_id = models.BigIntegerField()
+    procedure_id = models.BigIntegerField()
+    month = models.DateField()  # the month's first day
+    dossiers = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("hồ sơ trực tuyến theo thủ tục, tháng")
+        verbose_name_plural = _("hồ sơ trực tuyến theo thủ tục, tháng")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency_id", "month", "procedure_id"], name="online_procedure_month_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.month:%m/%Y} {self.procedure_id}: {self.dossiers}"
+
+
+class StepWindow(models.Model):
+    """When a dossier was inside its workflow's steps: the first moment it entered a step
+    (`forward`, `send_back`), the latest moment of any event entering or leaving one, and —
+    once the last of them left the workflow (`approve`, `refuse`, `withdraw`, `cancel`) —
+    `left_at` (None while a step is still open). Dossiers without a row never entered a step.
+
+    The drill-down pages walk only the dossiers whose window meets the period
+    (`drilldown.officers.steps_in_period`): every step the walk can find lies inside the
+    window. A database trigger on the event table keeps it in the writing transaction
+    (migration 0007); events are never changed or deleted.
+    """
+
+    dossier_id = models.BigIntegerField(primary_key=True)
+    entered_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("khoảng thời gian hồ sơ ở các bước xử lý")
+        verbose_name_plural = _("khoảng thời gian hồ sơ ở các bước xử lý")
+        indexes = [models.Index(fields=["left_at"], name="step_window_left_at")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}: {self.entered_at} – {self.left_at or '…'}"

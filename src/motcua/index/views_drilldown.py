@@ -101,7 +101,7 @@ def indicator(request: HttpRequest, key: str) -> HttpResponse:
     page: Page[Any] | None = None
     officers: list[drilldown.OfficerLine] = []
     if view.kind == "dossiers":
-        page = Paginator(drilldown.lost_dossiers(view, scope, period), PAGE_SIZE).get_page(
+        page = Paginator(drilldown.LostDossierList(view, scope, period), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
         rows = drilldown.lost_dossier_rows(view, list(page.object_list), drilldown.Calendars())

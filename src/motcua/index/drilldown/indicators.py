@@ -3,17 +3,19 @@ numerator, each with what it lacks."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, overload
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
 from motcua.catalog.models import Procedure, Publication, RequiredDocument
 from motcua.core.calendar import working_calendar
+from motcua.counters.models import DailyCounter
 from motcua.directory.selectors import AgencyScope
 from motcua.dossiers.metrics import ON_TIME, ONLINE_LEVELS, SATISFIED
 from motcua.dossiers.models import Channel, Dossier
@@ -184,8 +186,87 @@ def lost_dossiers(view: IndicatorView, scope: AgencyScope, period: Period) -> Qu
         .filter(_metric_q(den, period))
         .exclude(_metric_q(num, period))
         .select_related("procedure", "agency")
-        .order_by(F(den.moment).desc(nulls_last=True), "-id")
+        # The moment is never null here (it lies in the period): a plain descending order,
+        # which the (agency, moment) indexes give backwards.
+        .order_by(F(den.moment).desc(), "-id")
     )
+
+
+def _lost_by_day(view: IndicatorView, scope: AgencyScope, period: Period) -> dict[date, int] | None:
+    """How many dossiers `lost_dossiers` lists per day of their moment, from the daily
+    counters (denominator minus numerator, each segment's agencies on its days: the rule
+    `scoped_metrics_for` reads) — or None when the numerator is not the part of the
+    denominator dated by the same moment, so the difference would not count the list."""
+    den = DOSSIER_METRICS[view.denominator_metric]
+    num = DOSSIER_METRICS[view.numerator_metric]
+    if den.moment != num.moment or den.condition != Q():
+        return None
+    days: dict[date, int] = defaultdict(int)
+    for segment in scope.segments(period.start, period.end):
+        rows = (
+            DailyCounter.objects.filter(
+                agency_id__in=segment.agency_ids,
+                day__gte=segment.first,
+                day__lte=segment.last,
+                metric__in=(view.denominator_metric, view.numerator_metric),
+            )
+            .values_list("day", "metric")
+            .annotate(total=Sum("value"))
+            .order_by()
+        )
+        for day, metric, total in rows:
+            days[day] += total if metric == view.denominator_metric else -total
+    return days
+
+
+class LostDossierList:
+    """`lost_dossiers` as the paginator reads it, without counting or sorting the whole
+    period: the count is the counters' (`_lost_by_day`), and a page reads only the days
+    from the period's end back to the day its last row falls on (the counters say which),
+    through the (agency, moment) indexes. Should the counters ever fall short of the
+    dossiers, a page that comes out short is read again over the whole period; without
+    counters for the indicator, this is the queryset itself."""
+
+    def __init__(self, view: IndicatorView, scope: AgencyScope, period: Period) -> None:
+        self.queryset = lost_dossiers(view, scope, period)
+        self.moment = DOSSIER_METRICS[view.denominator_metric].moment
+        self.period = period
+        self.days = _lost_by_day(view, scope, period)
+
+    def count(self) -> int:
+        if self.days is None:
+            return self.queryset.count()
+        return max(0, sum(self.days.values()))
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Iterator[Dossier]:
+        return iter(self.queryset)
+
+    @overload
+    def __getitem__(self, key: int) -> Dossier: ...
+    @overload
+    def __getitem__(self, key: slice) -> list[Dossier]: ...
+    def __getitem__(self, key: int | slice) -> Dossier | list[Dossier]:
+        if not isinstance(key, slice):
+            return self.queryset[key]
+        if self.days is None or key.stop is None:
+            return list(self.queryset[key])
+        start = key.start or 0
+        first, needed = self.period.start, key.stop
+        for day in sorted(self.days, reverse=True):
+            needed -= self.days[day]
+            if needed <= 0:
+                first = day
+                break
+        if first <= self.period.start:
+            return list(self.queryset[key])
+        moment = Period(first, self.period.end).start_moment
+        rows = list(self.queryset.filter(**{f"{self.moment}__gte": moment})[key])
+        if len(rows) < key.stop - start:  # the counters fell short of the dossiers
+            rows = list(self.queryset[key])
+        return rows
 
 
 @dataclass

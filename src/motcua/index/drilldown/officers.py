@@ -24,6 +24,7 @@ from motcua.index.drilldown.story import (
 )
 from motcua.index.drilldown.timing import Calendars, working_text
 from motcua.index.engine import Period
+from motcua.index.models import StepWindow
 
 
 @dataclass
@@ -57,16 +58,24 @@ class OfficerLine:
         return sorted(self.delayed.values(), key=lambda d: (d.due_at or d.received_at, d.pk))
 
 
-def _candidates(agency_ids: set[int], period: Period) -> QuerySet[Dossier]:
-    """Dossiers that may have had a step during the period (the walk decides exactly)."""
+def _candidates(agency_ids: set[int], period: Period, *, windows: bool) -> QuerySet[Dossier]:
+    """Dossiers that may have had a step during the period (the walk decides exactly): with
+    `windows`, only those whose `StepWindow` meets the period — every step the walk finds
+    lies inside its dossier's window, and a dossier without one never entered a step."""
     start, end = period.start_moment, period.end_moment
-    return Dossier.objects.filter(
+    found = Dossier.objects.filter(
         agency_id__in=agency_ids, received_at__isnull=False, received_at__lt=end
     ).filter(
         Q(finished_at__isnull=True, closed_at__isnull=True)
         | Q(finished_at__gte=start)
         | Q(closed_at__gte=start)
     )
+    if windows:
+        met = StepWindow.objects.filter(entered_at__lt=end).filter(
+            Q(left_at__isnull=True) | Q(left_at__gte=start)
+        )
+        found = found.filter(pk__in=met.values("dossier_id"))
+    return found
 
 
 # The events that move a dossier between steps or stop its clock; the others (comments,
@@ -137,15 +146,22 @@ def _events_by_dossier(
 
 
 def steps_in_period(
-    agency_ids: set[int], period: Period, *, now: datetime, officer: User | None = None
+    agency_ids: set[int],
+    period: Period,
+    *,
+    now: datetime,
+    officer: User | None = None,
+    windows: bool = True,
 ) -> list[Segment]:
     """Workflow steps (not the counter stage) that ran during the period.
 
     A fixed number of queries whatever the number of dossiers: the candidates' clock fields,
     their walked events as plain values, and the users, procedures, steps and office hours
     they name (each bounded by the staff and the catalog, not by the dossiers); working time
-    comes from one `WorkingClock` per set of office hours."""
-    candidates = _candidates(agency_ids, period)
+    comes from one `WorkingClock` per set of office hours. Only the dossiers whose
+    `StepWindow` meets the period are walked; `windows=False` walks every dossier open in
+    it (the definition the tests compare the windows with)."""
+    candidates = _candidates(agency_ids, period, windows=windows)
     if officer is not None:
         candidates = candidates.filter(
             Q(assignee=officer)
