@@ -3,6 +3,7 @@ rejection per message, and 400/401/413 storing nothing."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 from datetime import datetime
@@ -333,3 +334,40 @@ def test_the_sync_endpoint_has_its_own_rate_limit(hue_key, post):
     cache.clear()
     assert answers == [200, 200, 200, 429]
     assert Snapshot.objects.count() == 3
+
+
+def test_a_surrogate_sent_as_raw_bytes_is_rejected_not_a_500(hue_key, post):
+    # `json.loads` reads the UTF-8 bytes of a lone surrogate (and UTF-16 text) without an
+    # escape: the message is refused as one with `\ud800` in it would be.
+    first, second = message("H46.1"), message("H46.2")
+    raw = json.dumps(batch([first, second]), ensure_ascii=False).encode()
+    raw = raw.replace("Đăng ký khai sinh".encode(), b"X\xed\xa0\x80", 1)
+    answer = post(sign(hue_key, raw))
+    assert answer.status_code == 200
+    assert answer.json()["accepted"] == 1
+    assert [r["code"] for r in answer.json()["rejected"]] == ["invalid_value"]
+    assert list(Snapshot.objects.values_list("code", flat=True)) == ["H46.2"]
+
+
+def test_a_payload_in_utf16_is_read_as_json_and_checked(hue_key, post):
+    payload = json.dumps(batch([message("H46.1", procedure_name="Thủ tục \ud800")]))
+    answer = post(sign(hue_key, payload.encode("utf-16-le", "surrogatepass")))
+    assert answer.status_code == 200
+    assert [r["code"] for r in answer.json()["rejected"]] == ["invalid_value"]
+    _nothing_stored()
+
+
+def test_a_rating_of_the_wrong_type_is_rejected_not_a_500(hue_key, send_batch):
+    answer = send_batch(
+        hue_key, [message("H46.1", rating=["satisfied"]), message("H46.2", rating={"a": 1})]
+    )
+    assert [r["code"] for r in answer["rejected"]] == ["invalid_value", "invalid_value"]
+    _nothing_stored()
+
+
+def test_a_progress_step_with_a_number_past_64_bits_is_rejected(hue_key, send_batch):
+    wide = message("H46.1")
+    wide["progress"][0]["status"] = 2**63
+    answer = send_batch(hue_key, [wide, message("H46.2")])
+    assert [r["code"] for r in answer["rejected"]] == ["invalid_value"]
+    assert answer["accepted"] == 1
