@@ -14,11 +14,14 @@ the summed `contributions(new) - contributions(old)`, in the same transaction).
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import operator
+import threading
 import uuid
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -146,8 +149,39 @@ def batch_verify(body: bytes) -> Batch:
 
 def batch_receive(body: bytes) -> Outcome:
     """Verify and apply one POSTed body (§12.1)."""
-    batch = batch_verify(body)
-    return batch_apply(batch)
+    with collector_paused():
+        batch = batch_verify(body)
+        return batch_apply(batch)
+
+
+_pausing = threading.Lock()
+_paused = 0  # batches in progress in this process while the collector is paused
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the length of a batch.
+
+    A batch makes some 20,000 containers (the decoded JSON, a row per message) that live
+    until its end and form no cycles, so reference counting frees them all. Left on, the
+    collector ran eight times a batch, moving those live rows from generation to generation
+    and walking the whole heap of the process now and then: a tenth of a batch's time for
+    nothing. It resumes when the last batch in progress (threads of one process) ends."""
+    global _paused
+    with _pausing:
+        # Off already with no batch in progress: someone else's choice, left as found.
+        ours = _paused > 0 or gc.isenabled()
+        if ours:
+            _paused += 1
+            gc.disable()
+    try:
+        yield
+    finally:
+        if ours:
+            with _pausing:
+                _paused -= 1
+                if _paused == 0:
+                    gc.enable()
 
 
 # --- applying a verified batch -----------------------------------------------------------
