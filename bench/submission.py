@@ -183,8 +183,6 @@ def form_post(catalog: Catalog, user: Any, n: int) -> dict[str, str]:
 
 def submit_service(catalog: Catalog, user: Any, n: int) -> Any:
     """What `views_apply._save` does for a submitted start form, after the page's reads."""
-    from django.utils import timezone
-
     from motcua.catalog.eforms import eform_of
     from motcua.catalog.fee_forms import fee_form
     from motcua.dossiers.models import Channel
@@ -192,6 +190,7 @@ def submit_service(catalog: Catalog, user: Any, n: int) -> Any:
     from motcua.portal.eforms import answers_from_post, applicant_particulars, form_fields
     from motcua.portal.forms_apply import agency_chosen
     from motcua.portal.models import StartToken
+    from motcua.portal.views_apply import start_token_claim
 
     procedure = catalog.procedure
     post = form_post(catalog, user, n)
@@ -205,9 +204,7 @@ def submit_service(catalog: Catalog, user: Any, n: int) -> Any:
     assert not StartToken.objects.filter(token=token, user=user, dossier__isnull=False).exists()
 
     def claim(dossier: Any) -> None:
-        StartToken.objects.create(
-            token=token, user=user, created_at=timezone.now(), dossier=dossier
-        )
+        start_token_claim(token=token, user=user, dossier=dossier)
 
     return dossier_apply_online(
         actor=user,

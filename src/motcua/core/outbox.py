@@ -26,6 +26,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from motcua.core.models import OutboxMessage
+from motcua.core.rows import rows_insert
 
 log = logging.getLogger(__name__)
 _HANDLERS: dict[str, Callable[[dict], None]] = {}
@@ -90,7 +91,8 @@ def outbox_write(*, topic: str, payload: dict) -> OutboxMessage:
     """
     if topic not in _HANDLERS and topic not in _BATCH_HANDLERS:
         raise UnknownTopic(f"outbox topic {topic!r} has no handler")
-    message = OutboxMessage.objects.create(topic=topic, payload=payload)
+    message = OutboxMessage(topic=topic, payload=payload)
+    rows_insert([message])  # on every change of a dossier: without the query compiler
     _local.enqueued = False
     transaction.on_commit(_enqueue_delivery_once)
     return message

@@ -15,17 +15,18 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import prefetch_related_objects
+from django.db.models import QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.catalog.coverage import documents_covered_by_eform
 from motcua.catalog.eforms import eform_errors, eform_of
 from motcua.catalog.fees import fee_amount_due, fee_choice_clean
-from motcua.catalog.models import Procedure
+from motcua.catalog.models import FeeLine, Procedure, RequiredDocument
 from motcua.core.audit import audit_record
 from motcua.core.errors import MotcuaError, PermissionDenied, ValidationFailed
 from motcua.core.names import person_name_clean
+from motcua.core.rows import row_exists, rows_where
 from motcua.core.text import fold
 from motcua.directory.models import Agency, Office, Role, User
 from motcua.directory.selectors import user_has_role
@@ -48,6 +49,12 @@ from motcua.dossiers.lifecycle import (
     transition_refusal,
 )
 from motcua.dossiers.lifecycle.events import Tail
+from motcua.dossiers.lifecycle.unsaved import (
+    after_insert,
+    dossier_insert,
+    dossier_save,
+    dossier_unsaved,
+)
 from motcua.dossiers.models import (
     ApplicantKind,
     Channel,
@@ -86,10 +93,55 @@ def dossier_create(
     fee_choice: Mapping[str, str] | None = None,
     at: datetime | None = None,
 ) -> Dossier:
-    """A draft dossier: a citizen's own online application, or a walk-in entered by the counter.
+    """A draft dossier: a citizen's own online application, or a walk-in entered by the counter
+    (`_draft_new` has the arguments and the checks), written at once with its `create` event.
 
     `fee_choice` picks among the procedure's alternative rates (`catalog.fees`): the counter
     must pick at once; an online draft may pick later, until submission."""
+    draft = _draft_new(
+        actor=actor,
+        procedure=procedure,
+        agency=agency,
+        channel=channel,
+        applicant_name=applicant_name,
+        applicant_id_number=applicant_id_number,
+        applicant_kind=applicant_kind,
+        applicant_address=applicant_address,
+        applicant_email=applicant_email,
+        applicant_phone=applicant_phone,
+        summary=summary,
+        form_data=form_data,
+        office=office,
+        fee_choice=fee_choice,
+        at=at,
+    )
+    # Inside a caller's transaction (the walk-in) a failure here fails the caller's whole
+    # write anyway: no savepoint.
+    with transaction.atomic(savepoint=False):
+        return dossier_insert(draft)
+
+
+def _draft_new(
+    *,
+    actor: User,
+    procedure: Procedure,
+    agency: Agency,
+    channel: str,
+    applicant_name: str,
+    applicant_id_number: str = "",
+    applicant_kind: int = ApplicantKind.CITIZEN,
+    applicant_address: str = "",
+    applicant_email: str = "",
+    applicant_phone: str = "",
+    summary: str = "",
+    form_data: dict[str, Any] | None = None,
+    office: Office | None = None,
+    fee_choice: Mapping[str, str] | None = None,
+    at: datetime | None = None,
+) -> Dossier:
+    """A new draft, checked, with its `create` event, not yet written (`dossier_insert`
+    writes it: at once for `dossier_create`, with the intents that follow in the same request
+    for `dossier_apply_online`)."""
     moment = at or timezone.now()
     if channel not in Channel.values:
         raise ValidationFailed(_("Kênh nộp hồ sơ không hợp lệ."), fields={"channel": "invalid"})
@@ -97,7 +149,7 @@ def dossier_create(
         raise ValidationFailed(
             _("Thủ tục này không còn áp dụng."), fields={"procedure": "inactive"}
         )
-    if not procedure.agencies.filter(pk=agency.pk).exists():
+    if not _handles(procedure, agency):
         raise ValidationFailed(
             _("%(agency)s không giải quyết thủ tục này.") % {"agency": agency.name},
             fields={"agency": "invalid"},
@@ -133,10 +185,8 @@ def dossier_create(
         due = fee_amount_due(procedure, fee_choice, channel=channel)
         choice = due.choice
     fee = due.amount if due is not None else 0
-    # Inside a caller's transaction (the online application, the walk-in) a failure here fails
-    # the caller's whole write anyway: no savepoint.
-    with transaction.atomic(savepoint=False):
-        dossier = Dossier.objects.create(
+    dossier = dossier_unsaved(
+        Dossier(
             reference=_new_reference(moment),
             procedure=procedure,
             agency=agency,
@@ -157,16 +207,17 @@ def dossier_create(
             fee_choice=choice,
             vneid_verified=channel == Channel.ONLINE and actor.vneid_verified_at is not None,
         )
-        dossier_event_write(
-            dossier=dossier,
-            seq=1,
-            at=moment,
-            actor=actor,
-            action=Record.CREATE,
-            from_state="",
-            to_state=State.DRAFT,
-            payload={"channel": channel, "procedure": procedure.code, "fee_amount": fee},
-        )
+    )
+    dossier_event_write(
+        dossier=dossier,
+        seq=1,
+        at=moment,
+        actor=actor,
+        action=Record.CREATE,
+        from_state="",
+        to_state=State.DRAFT,
+        payload={"channel": channel, "procedure": procedure.code, "fee_amount": fee},
+    )
     return dossier
 
 
@@ -270,11 +321,7 @@ def _form_changes(
     the same check."""
     _form_data_check(form_data)
     checked = agency_checked and agency is not None and agency.pk == dossier.agency_id
-    if (
-        agency is not None
-        and not checked
-        and not dossier.procedure.agencies.filter(pk=agency.pk).exists()
-    ):
+    if agency is not None and not checked and not _handles(dossier.procedure, agency):
         raise ValidationFailed(
             _("%(agency)s không giải quyết thủ tục này.") % {"agency": agency.name},
             fields={"agency": "invalid"},
@@ -320,12 +367,15 @@ def _form_save_locked(
         },
         changes=changes,
     )
-    audit_record(
-        actor=actor,
-        action="dossier.form_save",
-        object_type="dossier",
-        object_id=dossier.pk,
-        data={"fields": len(form_data)},
+    after_insert(
+        updated,
+        lambda: audit_record(
+            actor=actor,
+            action="dossier.form_save",
+            object_type="dossier",
+            object_id=updated.pk,
+            data={"fields": len(form_data)},
+        ),
     )
     return updated
 
@@ -430,7 +480,7 @@ def _submit_locked(
     payload: dict[str, Any] = {}
     if (due.amount, due.choice) != (dossier.fee_amount, dossier.fee_choice):
         dossier.fee_amount, dossier.fee_choice = due.amount, due.choice
-        dossier.save(update_fields=["fee_amount", "fee_choice"])
+        dossier_save(dossier, ["fee_amount", "fee_choice"])
         payload = {"fee_amount": due.amount, "fee_choice": due.choice}
     return transition_apply(
         actor=actor, dossier=dossier, action=Action.SUBMIT, at=at, payload=payload, after=after
@@ -480,14 +530,16 @@ def dossier_apply_online(
     `created` runs in the transaction right after a new draft is made (the page's
     double-submission guard records the dossier it made there).
 
-    A new draft is not read again: its row was inserted in this transaction, so no one else
-    sees it before the commit, and the procedure's fee lines and required documents are read
-    once for every check and the fee rule (`_with_catalog`)."""
+    A new draft is written once (`lifecycle.unsaved`): each intent is applied to it in
+    memory, with the same guards, events and counters, and the row is inserted as it ends,
+    its events in one statement, then the rows that name it — a refusal writes nothing. The
+    procedure's fee lines and required documents are read once for every check and the fee
+    rule (`_with_catalog`)."""
     moment = at or timezone.now()
     with transaction.atomic():
         fresh = dossier is None
         if dossier is None:
-            dossier = dossier_create(
+            locked = _draft_new(
                 actor=actor,
                 procedure=_with_catalog(procedure),
                 agency=agency,
@@ -497,8 +549,8 @@ def dossier_apply_online(
                 at=moment,
             )
             if created is not None:
-                created(dossier)
-            locked = dossier
+                new = locked
+                after_insert(new, lambda: created(new))
         else:
             locked = dossier_lock(dossier, expected_version=expected_version)
             prefetch_related_objects([locked.procedure], "fees", "documents")
@@ -530,6 +582,8 @@ def dossier_apply_online(
             after=dossier_event_written(locked),
         )
         if files:
+            # The documents name the dossier: it is written first.
+            dossier_insert(locked)
             documents_attach_locked(
                 actor=actor,
                 dossier=locked,
@@ -541,6 +595,7 @@ def dossier_apply_online(
             locked = _submit_locked(
                 actor=actor, dossier=locked, at=moment, after=dossier_event_written(locked)
             )
+        dossier_insert(locked)
     return locked
 
 
@@ -554,8 +609,25 @@ def _with_catalog(procedure: Procedure) -> Procedure:
         [f.attname for f in Procedure._meta.concrete_fields],
         [getattr(procedure, f.attname) for f in Procedure._meta.concrete_fields],
     )
-    prefetch_related_objects([copy], "fees", "documents")
+    # What `prefetch_related_objects(copy, "fees", "documents")` keeps, read without the
+    # query compiler (`core.rows`), in the models' order (by procedure, then as here).
+    copy._prefetched_objects_cache = {  # type: ignore[attr-defined]
+        "fees": _read(FeeLine, copy.pk, ("id",)),
+        "documents": _read(RequiredDocument, copy.pk, ("position", "id")),
+    }
     return copy
+
+
+def _read(model: type[Any], procedure_id: int, order: tuple[str, ...]) -> QuerySet:
+    rows = model.objects.filter(procedure_id=procedure_id)
+    rows._result_cache = rows_where(model, "procedure", procedure_id, order=order)
+    rows._prefetch_done = True
+    return rows
+
+
+def _handles(procedure: Procedure, agency: Agency) -> bool:
+    """The agency handles the procedure (the catalog's list)."""
+    return row_exists(Procedure.agencies.through, procedure=procedure.pk, agency=agency.pk)
 
 
 # --- the processing officer asks the counter for a supplement ------------------------------
@@ -666,6 +738,8 @@ def dossier_walk_in(
                 changes={"registry_used": True},
             )
         if files:
+            # The documents name the dossier: it is written first.
+            dossier_insert(locked)
             documents_attach_locked(
                 actor=actor, dossier=locked, files=files, kind=DossierDocument.Kind.SCAN, at=moment
             )

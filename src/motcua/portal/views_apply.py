@@ -25,6 +25,7 @@ from motcua.catalog.eforms import eform_of
 from motcua.catalog.fee_forms import FeeForm, fee_form
 from motcua.catalog.models import Procedure
 from motcua.core.errors import MotcuaError, NotFound
+from motcua.core.rows import rows_insert
 from motcua.directory.models import Agency, User
 from motcua.dossiers.documents import Attachment, result_fits, store_documents_of
 from motcua.dossiers.forms import posted_version
@@ -294,7 +295,7 @@ def start_token_spend(request: HttpRequest, token: str) -> None:
 def start_token_claim(*, token: str, user: User, dossier: Dossier) -> None:
     """In the service's transaction: a second request with the same token fails on the
     unique index once this one commits, and is sent to what this one made."""
-    StartToken.objects.create(token=token, user=user, created_at=timezone.now(), dossier=dossier)
+    rows_insert([StartToken(token=token, user=user, created_at=timezone.now(), dossier=dossier)])
 
 
 def start_token_claimed(user: User, token: str) -> Dossier | None:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from motcua.core.errors import ValidationFailed
 from motcua.directory.models import User
 from motcua.dossiers.audit.chain import GENESIS, event_hash, payload_canonical
+from motcua.dossiers.lifecycle.unsaved import event_append
 from motcua.dossiers.models import Dossier, DossierEvent
 
 
@@ -95,7 +96,7 @@ def dossier_event_write(
         payload=event.payload,
         prev=after.hash,
     )
-    event.save(force_insert=True)
+    event_append(event)
     setattr(dossier, _WRITTEN, Tail(event.at, seq, event.hash))
     return event
 

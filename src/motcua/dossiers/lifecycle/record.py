@@ -8,13 +8,13 @@ from typing import Any
 
 from django.utils import timezone
 
-from motcua.core.outbox import outbox_write
 from motcua.counters.services import counters_move
 from motcua.directory.models import User
 from motcua.dossiers.lifecycle.events import Tail, dossier_event_write
 from motcua.dossiers.lifecycle.lock import dossier_lock
 from motcua.dossiers.lifecycle.table import NOTIFY_APPLICANT_RECORDS
-from motcua.dossiers.lifecycle.transition import _national_holds, _reachable
+from motcua.dossiers.lifecycle.transition import _national_holds, _reachable, outbox_rows_write
+from motcua.dossiers.lifecycle.unsaved import after_insert, dossier_save
 from motcua.dossiers.metrics import contributions
 from motcua.dossiers.models import Dossier
 
@@ -69,7 +69,7 @@ def record_apply(
     for name, value in (changes or {}).items():
         setattr(locked, name, value)
     locked.version += 1
-    locked.save(update_fields=[*(changes or {}), "version", "updated_at"])
+    dossier_save(locked, [*(changes or {}), "version", "updated_at"])
     counters_move(before, contributions(locked))
     event = dossier_event_write(
         dossier=locked,
@@ -80,14 +80,13 @@ def record_apply(
         payload=payload,
         after=after,
     )
+    # Decided now, on the dossier as this record leaves it; written once the ids exist.
+    messages = []
     if _national_holds(locked):
         # A record changes facts the national portal carries (payment, digitisation, rating).
-        outbox_write(
-            topic="national.sync",
-            payload={"dossier_id": locked.pk, "event_id": event.pk, "state": locked.state},
-        )
+        messages.append(("national.sync", {"state": locked.state}))
     if _reachable(locked) and action in NOTIFY_APPLICANT_RECORDS:
-        outbox_write(
-            topic="dossier.notify", payload={"dossier_id": locked.pk, "event_id": event.pk}
-        )
+        messages.append(("dossier.notify", {}))
+    if messages:
+        after_insert(locked, lambda: outbox_rows_write(locked, event, messages))
     return locked

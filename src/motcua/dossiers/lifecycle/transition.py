@@ -38,6 +38,7 @@ from motcua.dossiers.lifecycle.table import (
     Who,
     _step_agency_id,
 )
+from motcua.dossiers.lifecycle.unsaved import after_insert, dossier_save
 from motcua.dossiers.lifecycle.waits import bundle_done_follow, waits_follow
 from motcua.dossiers.metrics import contributions
 from motcua.dossiers.models import Channel, Dossier, DossierEvent, State
@@ -199,7 +200,7 @@ def transition_apply(
     to_state = locked.state_before_pause if rule.to == PREVIOUS else rule.to
     _EFFECTS.get(action, _no_effect)(change)
     change.set(state=to_state, version=locked.version + 1)
-    locked.save(update_fields=[*change.fields, "updated_at"])
+    dossier_save(locked, [*change.fields, "updated_at"])
     counters_move(counted_before, contributions(locked))
     event = dossier_event_write(
         dossier=locked,
@@ -212,22 +213,33 @@ def transition_apply(
         note=note,
         payload=payload,
     )
-    _write_outbox(locked, event)
+    messages = _outbox_messages(locked, event)
+    if messages:
+        after_insert(locked, lambda: outbox_rows_write(locked, event, messages))
     bundle_done_follow(dossier=locked, action=action)
     waits_follow(actor=actor, dossier=locked, action=action, at=moment)
     return locked
 
 
-def _write_outbox(dossier: Dossier, event: DossierEvent) -> None:
+def _outbox_messages(dossier: Dossier, event: DossierEvent) -> list[tuple[str, dict[str, Any]]]:
+    """The outbox rows a transition leaves, decided on the dossier as it leaves it: topic and
+    payload beside the dossier's and the event's ids."""
+    messages: list[tuple[str, dict[str, Any]]] = []
     if _national_holds(dossier):
-        outbox_write(
-            topic="national.sync",
-            payload={"dossier_id": dossier.pk, "event_id": event.pk, "state": event.to_state},
-        )
+        messages.append(("national.sync", {"state": event.to_state}))
     if _reachable(dossier) and event.action in NOTIFY_APPLICANT:
+        messages.append(("dossier.notify", {}))
+    return messages
+
+
+def outbox_rows_write(
+    dossier: Dossier, event: DossierEvent, messages: list[tuple[str, dict[str, Any]]]
+) -> None:
+    """Write the outbox rows decided for an event, once the dossier and the event have ids
+    (`unsaved.after_insert`)."""
+    for topic, payload in messages:
         outbox_write(
-            topic="dossier.notify",
-            payload={"dossier_id": dossier.pk, "event_id": event.pk},
+            topic=topic, payload={"dossier_id": dossier.pk, "event_id": event.pk, **payload}
         )
 
 
