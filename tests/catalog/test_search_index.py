@@ -7,7 +7,12 @@ import pytest
 from django.db import connection
 
 from motcua.catalog.models import SQLITE_SEARCH_TABLE, Procedure
-from motcua.catalog.selectors import procedure_hits, procedure_search, procedure_search_page
+from motcua.catalog.selectors import (
+    SearchPage,
+    procedure_hits,
+    procedure_search,
+    procedure_search_page,
+)
 from motcua.catalog.services import catalog_import
 from tests.factories import AgencyFactory, ProcedureFactory, SectorFactory, UserFactory
 
@@ -102,12 +107,44 @@ def test_a_page_of_the_empty_query_lists_by_name(ranked):
     ]
 
 
-def test_the_page_and_its_count_are_one_query(ranked, django_assert_num_queries):
-    with django_assert_num_queries(1):
+def test_a_page_is_read_by_narrow_rows_then_kept_until_the_catalog_changes(
+    ranked, django_assert_num_queries
+):
+    # The catalog's stamp, the page's ids with the count, the page's procedures.
+    with django_assert_num_queries(3):
         page = procedure_search_page("ho tich", limit=2)
         sectors = {p.sector.name for p in page.items}
-
     assert (page.count, sectors) == (6, {"Hộ tịch"})
+
+    # Asked again: the ids and the count are kept under the stamp.
+    with django_assert_num_queries(2):
+        again = procedure_search_page("ho tich", limit=2)
+    assert (again.count, codes(again.items)) == (6, HO_TICH[:2])
+
+    # Any write to the procedures moves the stamp in its transaction: never a stale page.
+    Procedure.objects.filter(code="1.000002").update(name="Hộ khẩu", name_folded="ho khau")
+    with django_assert_num_queries(3):
+        after = procedure_search_page("ho tich", limit=2)
+    assert (after.count, codes(after.items)) == (5, ["1.000003", "1.000004"])
+
+
+def test_a_kept_page_follows_an_agency_added_or_removed(ranked):
+    ward = AgencyFactory(code="000.50.02.H46")
+    assert procedure_search_page("ho tich", agency_code=ward.code, limit=10).count == 0
+
+    Procedure.objects.get(code="1.000003").agencies.add(ward)
+    assert codes(procedure_search_page("ho tich", agency_code=ward.code, limit=10).items) == [
+        "1.000003"
+    ]
+
+    Procedure.objects.get(code="1.000003").agencies.remove(ward)
+    assert procedure_search_page("ho tich", agency_code=ward.code, limit=10).count == 0
+
+
+def test_an_unknown_agency_code_finds_nothing(ranked):
+    assert procedure_search_page("ho tich", agency_code="000.99.99.H46", limit=10) == (
+        SearchPage(count=0, items=[])
+    )
 
 
 def test_the_api_pages_with_offset(client, ranked):

@@ -4,7 +4,9 @@ first (domain.md §4), and the agencies a citizen can narrow the search to."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.db import connections
 from django.db.models import (
@@ -152,6 +154,17 @@ class SearchPage:
     items: list[Procedure]
 
 
+def _no_token() -> str | None:
+    return None
+
+
+# A token that changes, in the writing transaction, with every write to the procedures and
+# their agencies — or None, and then nothing is cached. The index app sets it to its catalog
+# stamp (`index.apps`), which database triggers move; the catalog, a layer below the index,
+# cannot import it.
+search_token: Callable[[], str | None] = _no_token
+
+
 def procedure_search_page(
     query: str = "",
     *,
@@ -162,17 +175,50 @@ def procedure_search_page(
     agency_id: int | None = None,
     agency_code: str = "",
 ) -> SearchPage:
-    """One page of `procedure_hits` and the number of all hits, in one query: the count rides
-    on each row (`COUNT(*) OVER ()`), so the index is searched once. Only a page past the end
-    needs a second query to count."""
-    hits = procedure_hits(
-        query, sector_id=sector_id, level=level, agency_id=agency_id, agency_code=agency_code
-    )
-    page = hits.annotate(hits_total=Window(Count("*")))[offset : offset + limit]
-    items: list[Procedure] = list(page)
-    if items:
-        return SearchPage(count=items[0].hits_total, items=items)  # type: ignore[attr-defined]
-    return SearchPage(count=hits.count() if offset else 0, items=[])
+    """One page of `procedure_hits` and the number of all hits.
+
+    The page's ids and the count are read together (`COUNT(*) OVER ()`, so the index is
+    searched once) from narrow rows, then the page's procedures by id. A broad word such as
+    `cấp` begins thousands of names and every hit is ranked before the page is cut, so the
+    ids and the count are kept per process under `search_token()`: a search asked again
+    costs the token and the page's rows until the catalog changes."""
+    if agency_code:
+        if agency_id is not None:
+            raise ValueError("agency_id or agency_code, not both")
+        # The code is resolved first: the agencies' codes are not under the token.
+        agency_id = Agency.objects.filter(code=agency_code).values_list("pk", flat=True).first()
+        if agency_id is None:
+            return SearchPage(count=0, items=[])
+    token = search_token()
+    read = _page_ids if token is None else _page_ids_kept
+    count, ids = read(token, query, sector_id, level, agency_id, limit, offset)
+    if not ids:
+        return SearchPage(count=count, items=[])
+    rows = Procedure.objects.select_related("sector").defer("eform", "legal_basis").in_bulk(ids)
+    # A procedure gone since the ids were kept (only in a transaction not yet committed: the
+    # token moves with the delete) is left out rather than failing the page.
+    return SearchPage(count=count, items=[rows[pk] for pk in ids if pk in rows])
+
+
+def _page_ids(
+    token: str | None,
+    query: str,
+    sector_id: int | None,
+    level: str,
+    agency_id: int | None,
+    limit: int,
+    offset: int,
+) -> tuple[int, tuple[int, ...]]:
+    hits = procedure_hits(query, sector_id=sector_id, level=level, agency_id=agency_id)
+    page = hits.annotate(hits_total=Window(Count("*"))).values_list("pk", "hits_total")
+    rows = list(page[offset : offset + limit])
+    if rows:
+        return rows[0][1], tuple(pk for pk, _total in rows)
+    return (hits.count() if offset else 0), ()
+
+
+# The token is in the key, so an entry is never stale, only unreachable; the oldest go first.
+_page_ids_kept = lru_cache(maxsize=2048)(_page_ids)
 
 
 @dataclass(frozen=True)

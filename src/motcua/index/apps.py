@@ -6,3 +6,11 @@ class IndexConfig(AppConfig):
     name = "motcua.index"
     label = "index"
     verbose_name = _("Chỉ số phục vụ")
+
+    def ready(self) -> None:
+        from motcua.catalog import selectors
+        from motcua.index.engine import catalog_token
+
+        # The catalog stamp moves with every write to the procedures and their agencies
+        # (migration 0005), which is what a search page's ids depend on.
+        selectors.search_token = catalog_token

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.db import connections
 from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from motcua.catalog.models import Procedure, Publication, RequiredDocument
@@ -313,8 +315,17 @@ def _remember(key: tuple, value: dict[str, int]) -> None:
 def catalog_token() -> str | None:
     """The catalog's stamp now; None when the row is missing (a flushed test database):
     nothing is cached then. Read before the metrics, so numbers cached under a token are
-    never older than the token."""
-    return CatalogStamp.objects.filter(pk=1).values_list("token", flat=True).first()
+    never older than the token.
+
+    On PostgreSQL the row changes once per transaction and the later writes of that
+    transaction are counted in a transaction-local setting (migration 0008), which is part
+    of the token: a write inside the reading transaction still gives a new token."""
+    stamp = CatalogStamp.objects.filter(pk=1)
+    if connections[stamp.db].vendor == "postgresql":
+        writes = RawSQL("current_setting('motcua.catalog_writes', true)", ())
+        found = stamp.annotate(writes=writes).values_list("token", "writes").first()
+        return None if found is None else f"{found[0]}:{found[1] or ''}"
+    return stamp.values_list("token", flat=True).first()
 
 
 def _procedure_counts(procedures) -> dict[str, int]:
