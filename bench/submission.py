@@ -186,6 +186,7 @@ def submit_service(catalog: Catalog, user: Any, n: int) -> Any:
     from motcua.catalog.eforms import eform_of
     from motcua.catalog.fee_forms import fee_form
     from motcua.dossiers.models import Channel
+    from motcua.dossiers.selectors import procedure_with_catalog
     from motcua.dossiers.services import dossier_apply_online
     from motcua.portal.eforms import answers_from_post, applicant_particulars, form_fields
     from motcua.portal.forms_apply import agency_chosen
@@ -197,7 +198,9 @@ def submit_service(catalog: Catalog, user: Any, n: int) -> Any:
     fields = form_fields(eform_of(procedure))
     answers = answers_from_post(fields, post)
     agency = agency_chosen([catalog.agency], post["co_quan"])
-    fee = fee_form(procedure, channel=Channel.ONLINE, data=post, required=True)
+    fee = fee_form(
+        procedure_with_catalog(procedure), channel=Channel.ONLINE, data=post, required=True
+    )
     assert agency is not None and not fee.errors()
     token = f"bench-{n:08d}-{user.pk}"
     # The page's double-click guard: has this token already made a dossier?

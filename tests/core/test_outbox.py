@@ -169,3 +169,34 @@ def test_one_delivery_task_per_committed_transaction(
             for n in range(3):
                 outbox_write(topic=TOPIC, payload={"n": n})
     assert enqueued == [1, 1]
+
+
+@pytest.fixture
+def database_queue(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_database_queue_the_task_commits_with_the_messages(handlers, database_queue):
+    from django_tasks_db.models import DBTaskResult
+
+    handlers[TOPIC] = lambda payload: None
+    # A transaction rolled back leaves neither its messages nor a task.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        outbox_write(topic=TOPIC, payload={"rolled": "back"})
+        raise IntegrityError("the caller's change failed")
+    assert DBTaskResult.objects.count() == 0
+
+    with transaction.atomic():
+        # A savepoint rolled back takes its task row with it: the next message enqueues again.
+        with pytest.raises(IntegrityError), transaction.atomic():
+            outbox_write(topic=TOPIC, payload={"in": "savepoint"})
+            raise IntegrityError("a part failed")
+        assert DBTaskResult.objects.count() == 0
+        # One task per transaction, written inside it, before the commit.
+        for n in range(3):
+            outbox_write(topic=TOPIC, payload={"n": n})
+        assert DBTaskResult.objects.count() == 1
+    with transaction.atomic():
+        outbox_write(topic=TOPIC, payload={"n": 4})
+    assert DBTaskResult.objects.count() == 2

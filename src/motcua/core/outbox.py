@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
@@ -93,9 +93,42 @@ def outbox_write(*, topic: str, payload: dict) -> OutboxMessage:
         raise UnknownTopic(f"outbox topic {topic!r} has no handler")
     message = OutboxMessage(topic=topic, payload=payload)
     rows_insert([message])  # on every change of a dossier: without the query compiler
+    if _queue_in_this_database():
+        _enqueue_in_transaction()
+        return message
     _local.enqueued = False
     transaction.on_commit(_enqueue_delivery_once)
     return message
+
+
+def _queue_in_this_database() -> bool:
+    """The task queue is a table of the database the messages are written to (the database
+    backend, the default): the delivery task is then enqueued inside the writer's
+    transaction, so that it commits — or rolls back — with the messages, and no second
+    transaction follows each commit. Another backend (the tests' immediate one, a broker)
+    is given the task after the commit."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    get_backend = getattr(outbox_deliver_batch, "get_backend", None)  # None: a test's stand-in
+    return (
+        get_backend is not None
+        and isinstance(get_backend(), DatabaseBackend)
+        and (router.db_for_write(DBTaskResult) == transaction.get_connection().alias)
+    )
+
+
+def _delivery_enqueued() -> None:
+    """The commit hook that marks a transaction whose delivery task is already enqueued (a
+    savepoint rolled back takes the hook with the task row)."""
+
+
+def _enqueue_in_transaction() -> None:
+    connection = transaction.get_connection()
+    if any(hook is _delivery_enqueued for _ids, hook, _robust in connection.run_on_commit):
+        return
+    outbox_deliver_batch.enqueue()
+    transaction.on_commit(_delivery_enqueued)
 
 
 def _enqueue_delivery_once() -> None:

@@ -1,7 +1,7 @@
 """Rows of a model read by one column, with the statement built once per model, column and
 order instead of compiled by the ORM on every call (the compiler costs more than the read
 itself). For the hot paths only: the catalog rows every online submission reads
-(`dossiers.services._with_catalog`), and whether an agency handles a procedure.
+(`dossiers.selectors.procedure_with_catalog`), and whether an agency handles a procedure.
 
 The values pass through the same converters as an ORM read (JSON, booleans, dates), and the
 instances are made by `Model.from_db`, as a queryset makes them."""

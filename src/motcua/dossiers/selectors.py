@@ -3,12 +3,15 @@ permission check (§1, §10) and the audit of staff reads cannot be forgotten.""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from motcua.catalog.models import RequiredDocument
+from motcua.catalog.models import FeeLine, Procedure, RequiredDocument
 from motcua.core.audit import audit_record
 from motcua.core.errors import NotFound
+from motcua.core.rows import rows_where
 from motcua.directory.models import User
 from motcua.directory.selectors import user_readable_agency_ids
 from motcua.dossiers.lifecycle.table import Action
@@ -60,3 +63,31 @@ def supplement_items(
     by_name = {d.name: d for d in dossier.procedure.documents.all()}
     missing = (event.payload.get("missing") if event else None) or []
     return [(str(item), by_name.get(str(item))) for item in missing]
+
+
+def procedure_with_catalog(procedure: Procedure) -> Procedure:
+    """A copy of `procedure` holding its fee lines and required documents, read once (the
+    apply page for what it shows, the online application again in its transaction): the fee
+    rule and the submission's checks read them through `fees.all()` and `documents.all()`.
+    A copy, so that the caller's instance keeps no list a later change of the catalog would
+    leave stale."""
+    copy = Procedure.from_db(
+        procedure._state.db,
+        [f.attname for f in Procedure._meta.concrete_fields],
+        [getattr(procedure, f.attname) for f in Procedure._meta.concrete_fields],
+    )
+    copy._state.fields_cache = dict(procedure._state.fields_cache)  # what it holds (sector)
+    # What `prefetch_related_objects(copy, "fees", "documents")` keeps, read without the
+    # query compiler (`core.rows`), in the models' order (by procedure, then as here).
+    copy._prefetched_objects_cache = {  # type: ignore[attr-defined]
+        "fees": _read(FeeLine, copy.pk, ("id",)),
+        "documents": _read(RequiredDocument, copy.pk, ("position", "id")),
+    }
+    return copy
+
+
+def _read(model: type[Any], procedure_id: int, order: tuple[str, ...]) -> QuerySet:
+    rows = model.objects.filter(procedure_id=procedure_id)
+    rows._result_cache = rows_where(model, "procedure", procedure_id, order=order)
+    rows._prefetch_done = True
+    return rows

@@ -15,18 +15,18 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import QuerySet, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.catalog.coverage import documents_covered_by_eform
 from motcua.catalog.eforms import eform_errors, eform_of
 from motcua.catalog.fees import fee_amount_due, fee_choice_clean
-from motcua.catalog.models import FeeLine, Procedure, RequiredDocument
+from motcua.catalog.models import Procedure
 from motcua.core.audit import audit_record
 from motcua.core.errors import MotcuaError, PermissionDenied, ValidationFailed
 from motcua.core.names import person_name_clean
-from motcua.core.rows import row_exists, rows_where
+from motcua.core.rows import row_exists
 from motcua.core.text import fold
 from motcua.directory.models import Agency, Office, Role, User
 from motcua.directory.selectors import user_has_role
@@ -63,7 +63,7 @@ from motcua.dossiers.models import (
     Rating,
     State,
 )
-from motcua.dossiers.selectors import supplement_items
+from motcua.dossiers.selectors import procedure_with_catalog, supplement_items
 from motcua.integration.registry import RegistryPerson
 
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -534,14 +534,14 @@ def dossier_apply_online(
     memory, with the same guards, events and counters, and the row is inserted as it ends,
     its events in one statement, then the rows that name it — a refusal writes nothing. The
     procedure's fee lines and required documents are read once for every check and the fee
-    rule (`_with_catalog`)."""
+    rule (`procedure_with_catalog`)."""
     moment = at or timezone.now()
     with transaction.atomic():
         fresh = dossier is None
         if dossier is None:
             locked = _draft_new(
                 actor=actor,
-                procedure=_with_catalog(procedure),
+                procedure=procedure_with_catalog(procedure),
                 agency=agency,
                 channel=Channel.ONLINE,
                 applicant_id_number=actor.personal_id or "",
@@ -597,32 +597,6 @@ def dossier_apply_online(
             )
         dossier_insert(locked)
     return locked
-
-
-def _with_catalog(procedure: Procedure) -> Procedure:
-    """A copy of `procedure` holding its fee lines and required documents, read once for the
-    request: the fee rule and the submission's checks read them through `fees.all()` and
-    `documents.all()`. A copy, so that the caller's instance keeps no list a later change of
-    the catalog would leave stale."""
-    copy = Procedure.from_db(
-        procedure._state.db,
-        [f.attname for f in Procedure._meta.concrete_fields],
-        [getattr(procedure, f.attname) for f in Procedure._meta.concrete_fields],
-    )
-    # What `prefetch_related_objects(copy, "fees", "documents")` keeps, read without the
-    # query compiler (`core.rows`), in the models' order (by procedure, then as here).
-    copy._prefetched_objects_cache = {  # type: ignore[attr-defined]
-        "fees": _read(FeeLine, copy.pk, ("id",)),
-        "documents": _read(RequiredDocument, copy.pk, ("position", "id")),
-    }
-    return copy
-
-
-def _read(model: type[Any], procedure_id: int, order: tuple[str, ...]) -> QuerySet:
-    rows = model.objects.filter(procedure_id=procedure_id)
-    rows._result_cache = rows_where(model, "procedure", procedure_id, order=order)
-    rows._prefetch_done = True
-    return rows
 
 
 def _handles(procedure: Procedure, agency: Agency) -> bool:

@@ -30,7 +30,7 @@ from motcua.directory.models import Agency, User
 from motcua.dossiers.documents import Attachment, result_fits, store_documents_of
 from motcua.dossiers.forms import posted_version
 from motcua.dossiers.models import Channel, Dossier, DossierDocument, State
-from motcua.dossiers.selectors import dossier_get_for_actor
+from motcua.dossiers.selectors import dossier_get_for_actor, procedure_with_catalog
 from motcua.dossiers.services import dossier_apply_online
 from motcua.portal.eforms import (
     answers_from_post,
@@ -105,6 +105,8 @@ class _Page:
 
     def __init__(self, request: HttpRequest, procedure: Procedure, dossier: Dossier | None):
         user: User = request.user  # type: ignore[assignment]
+        # The fee lines and required documents, read once for the page (`fee_form`, the list).
+        procedure = procedure_with_catalog(procedure)
         self.request, self.user, self.procedure, self.dossier = request, user, procedure, dossier
         self.eform = eform_of(procedure)
         self.fields = form_fields(self.eform)
