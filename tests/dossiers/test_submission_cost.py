@@ -19,6 +19,7 @@ from motcua.core.models import AuditEvent, OutboxMessage
 from motcua.demo.eforms import EFORMS
 from motcua.dossiers.audit.verify import audit_verify
 from motcua.dossiers.models import Channel, Dossier, State
+from motcua.dossiers.selectors import procedure_with_catalog
 from motcua.dossiers.services import dossier_apply_online, dossier_create
 from tests.factories import FeeLineFactory, RequiredDocumentFactory
 
@@ -210,3 +211,20 @@ def test_an_eform_is_built_once_per_definition_and_again_when_changed_in_place()
     assert eform_compiled(second) is not eform_compiled(first)
     assert eform_errors(second, {**ANSWERS, "copies": 5}) == {"copies": "Không được lớn hơn 3."}
     assert eform_errors(first, {**ANSWERS, "copies": 5}) == {}
+
+
+def test_the_catalog_read_once_is_the_procedures_own(judicial):
+    # Given the catalog read for a request.
+    held = procedure_with_catalog(judicial)
+    other = RequiredDocumentFactory(name="Giấy tờ của thủ tục khác")
+
+    # Then the lists are the procedure's, in catalog order, without another query.
+    with CaptureQueriesContext(connection) as captured:
+        documents = list(held.documents.all())
+        fees = list(held.fees.all())
+    assert captured.captured_queries == []
+    assert [d.name for d in documents] == ["Tờ khai yêu cầu cấp Phiếu"]
+    assert [f.amount for f in fees] == [200_000, 100_000]
+    # And a query chained on a list still reads this procedure's rows only.
+    assert other.pk not in set(held.documents.all().values_list("pk", flat=True))
+    assert held.documents.filter(optional=False).count() == 1

@@ -87,7 +87,11 @@ def procedure_with_catalog(procedure: Procedure) -> Procedure:
 
 
 def _read(model: type[Any], procedure_id: int, order: tuple[str, ...]) -> QuerySet:
-    rows = model.objects.filter(procedure_id=procedure_id)
+    # The filter is kept for a caller that chains on the list, built only then (as a related
+    # manager defers its own: `_defer_next_filter`).
+    rows = model._default_manager.all()
+    rows._defer_next_filter = True
+    rows = rows.filter(procedure_id=procedure_id)
     rows._result_cache = rows_where(model, "procedure", procedure_id, order=order)
     rows._prefetch_done = True
     return rows
