@@ -16,7 +16,10 @@ then, in the same run:
   generation of the messages are outside the timed part;
 - **floor**: the same final snapshot rows written with a bare `INSERT … ON CONFLICT (province,
   code) DO UPDATE` of 500 rows a statement, one transaction a batch, into a copy of the
-  snapshot table with the same indexes — parameters built outside the timed part;
+  snapshot table with the same indexes, by the same `arrays_upsert` the ingest writes with —
+  columns made ready outside the timed part. Ingest and floor take turns batch by batch, so
+  that both meet the same load of a shared machine; the first request of the process (a
+  refused one) is not timed;
 - `--gunicorn`: the same kind of batches (new ones) POSTed to gunicorn serving motcua in
   national mode (2 workers × 4 threads, 8 client threads), to see the whole HTTP path;
 - **ranking**: `--fill M` adds M synthetic snapshots with one `INSERT … SELECT` from
@@ -213,7 +216,66 @@ def register(provinces: list[str]) -> dict:
     return keys
 
 
-def ingest(args, provinces, sign) -> tuple[float, int, Stream]:
+class Floor:
+    """The same batches' final rows, upserted bare into a copy of the snapshot table."""
+
+    def __init__(self) -> None:
+        from django.db import connection
+        from django.utils import timezone
+
+        from motcua.national.ingest import _UPDATED, snapshot_columns
+        from motcua.national.models import Snapshot
+
+        table = Snapshot._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS floor_snapshot")
+            if connection.vendor == "postgresql":
+                cursor.execute(f"CREATE TABLE floor_snapshot (LIKE {table} INCLUDING ALL)")
+            else:
+                cursor.execute(f"CREATE TABLE floor_snapshot AS SELECT * FROM {table} WHERE 0")
+                cursor.execute(
+                    "CREATE UNIQUE INDEX floor_unique ON floor_snapshot (province, code)"
+                )
+                cursor.execute("CREATE INDEX floor_code ON floor_snapshot (code)")
+        self.columns = snapshot_columns()
+        quote = connection.ops.quote_name
+        self.conflict = (
+            "ON CONFLICT (province, code) DO UPDATE SET "
+            + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in _UPDATED)
+            + " WHERE floor_snapshot.version < excluded.version"
+        )
+        self.now = timezone.now()
+
+    def prepare(self, province: str, messages: list[dict]) -> list[list]:
+        """The batch's final rows as the ingest makes them (the same function), untimed."""
+        from motcua.national.contract import message_check
+        from motcua.national.ingest import snapshot_arrays
+
+        latest = {}
+        for item in map(message_check, messages):
+            row = dict(item.columns)  # type: ignore[union-attr]
+            row.update(province=province, offers_online=False, updated_at=self.now)
+            latest[row["code"]] = row
+        return snapshot_arrays(latest.values())
+
+    def write(self, arrays: list[list]) -> float:
+        """The timed part: the statement, bound and run, in a transaction of its own."""
+        from django.db import transaction
+
+        from motcua.national.bulk import arrays_upsert
+
+        started = time.perf_counter()
+        with transaction.atomic():
+            arrays_upsert(
+                table="floor_snapshot", columns=self.columns, arrays=arrays, conflict=self.conflict
+            )
+        return time.perf_counter() - started
+
+
+def ingest(args, provinces, sign) -> tuple[float, float, int]:
+    """The ingest and the floor, batch by batch in turn, so that both meet the same load
+    on a shared machine (run one after the other, a change of load between the two moved
+    the ratio by a tenth). Returns the seconds of each and the messages."""
     from django.test import Client
 
     client = Client(HTTP_HOST="localhost")
@@ -221,12 +283,14 @@ def ingest(args, provinces, sign) -> tuple[float, int, Stream]:
     # (translation catalogs, URL resolvers) is no part of the per-message cost.
     client.post("/api/v1/national/sync", data=b"", content_type="application/jose")
     stream = Stream(provinces, args.agencies, args.seed, spread=args.spread)
+    floor = Floor()
     batches = args.messages // BATCH
-    spent = 0.0
+    spent = floor_spent = 0.0
     answered: Counter[str] = Counter()
     for index in range(batches):
         province, messages = stream.batch(index)
         body = sign(province, messages)
+        arrays = floor.prepare(province, messages)
         started = time.perf_counter()
         response = client.post("/api/v1/national/sync", data=body, content_type="application/jose")
         spent += time.perf_counter() - started
@@ -234,57 +298,16 @@ def ingest(args, provinces, sign) -> tuple[float, int, Stream]:
             raise SystemExit(f"batch {index}: {response.status_code} {response.content[:300]!r}")
         for key, value in response.json().items():
             answered[key] += value if isinstance(value, int) else len(value)
+        floor_spent += floor.write(arrays)
         if (index + 1) % 200 == 0:
             done = (index + 1) * BATCH
-            print(f"  {done:>9,} messages  {done / spent:>8,.0f} msg/s", flush=True)
+            print(
+                f"  {done:>9,} messages  {done / spent:>8,.0f} msg/s  "
+                f"floor {done / floor_spent:>8,.0f} msg/s  load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
     print(f"  answers: {dict(answered)}")
-    return spent, batches * BATCH, stream
-
-
-def floor(args, provinces) -> float:
-    """The same batches' final rows, upserted bare into a copy of the snapshot table."""
-    from django.db import connection, transaction
-    from django.utils import timezone
-
-    from motcua.national.bulk import arrays_upsert
-    from motcua.national.contract import message_check
-    from motcua.national.ingest import _UPDATED, snapshot_arrays, snapshot_columns
-    from motcua.national.models import Snapshot
-
-    table = Snapshot._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS floor_snapshot")
-        if connection.vendor == "postgresql":
-            cursor.execute(f"CREATE TABLE floor_snapshot (LIKE {table} INCLUDING ALL)")
-        else:
-            cursor.execute(f"CREATE TABLE floor_snapshot AS SELECT * FROM {table} WHERE 0")
-            cursor.execute("CREATE UNIQUE INDEX floor_unique ON floor_snapshot (province, code)")
-            cursor.execute("CREATE INDEX floor_code ON floor_snapshot (code)")
-    stream = Stream(provinces, args.agencies, args.seed, spread=args.spread)
-    columns = snapshot_columns()
-    quote = connection.ops.quote_name
-    conflict = (
-        "ON CONFLICT (province, code) DO UPDATE SET "
-        + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in _UPDATED)
-        + " WHERE floor_snapshot.version < excluded.version"
-    )
-    now = timezone.now()
-    spent = 0.0
-    for index in range(args.messages // BATCH):
-        province, messages = stream.batch(index)
-        latest = {}
-        for item in map(message_check, messages):
-            row = dict(item.columns)  # type: ignore[union-attr]
-            row.update(province=province, offers_online=False, updated_at=now)
-            latest[row["code"]] = row
-        # The columns are made ready outside the timed part, as the ingest makes them (the
-        # same function): what is timed is the statement, bound and run.
-        arrays = snapshot_arrays(latest.values())
-        started = time.perf_counter()
-        with transaction.atomic():
-            arrays_upsert(table="floor_snapshot", columns=columns, arrays=arrays, conflict=conflict)
-        spent += time.perf_counter() - started
-    return spent
+    return spent, floor_spent, batches * BATCH
 
 
 def fill(count: int, provinces: list[str], agencies: int) -> float:
@@ -449,12 +472,14 @@ def main() -> None:
     sign = signer(keys)
 
     if args.messages:  # --messages 0: only the ranking over --fill snapshots
-        spent, count, _ = ingest(args, provinces, sign)
+        loads = [os.getloadavg()[0]]
+        spent, floor_spent, count = ingest(args, provinces, sign)
+        loads.append(os.getloadavg()[0])
         rate = count / spent
         print(f"ingest: {count:,} messages in {spent:.1f} s = {rate:,.0f} messages/s")
-        floor_spent = floor(args, provinces)
         floor_rate = count / floor_spent
         print(f"floor (bare upsert): {floor_spent:.1f} s = {floor_rate:,.0f} messages/s")
+        print(f"load average (1 min) at the start and the end: {loads[0]:.1f}, {loads[1]:.1f}")
         print(f"ratio ingest / floor: {rate / floor_rate:.2f}")
         print(f"counters equal a rebuild: {counters_check()}")
     if args.gunicorn:

@@ -110,6 +110,9 @@ class Batch:
     batch_id: uuid.UUID
     messages: list[Any]
     risky: bool = True  # see `payload_risky`
+    # The PEM of the key whose signature it carried: the batch's transaction confirms that
+    # key is still the province's active one (None: not received signed, as in tests).
+    signed_with: str | None = None
 
 
 def batch_parse(data: Any) -> Batch:

@@ -2,13 +2,15 @@
 
 The order of the checks is the contract's: size (413), a compact JWS (400), the signer's key,
 algorithm and signature (401), the payload as a batch (400), the payload's province against
-the key's (401) — all before anything is read from or written to the tables. Then, per
-message: duplicate id, contract check, a code another province holds, stale version.
+the key's (401) — all before anything is written to the tables (the key is the province's
+active one, confirmed in the batch's transaction or before any refusal). Then, per message:
+duplicate id, contract check, a code another province holds, stale version.
 
-The batch costs a fixed number of statements, whatever its size: one read of the ids already
-seen, one of the stored snapshots of its codes, one of the catalog's online procedures, then
-one upsert of the snapshots, one insert of the ids and two upserts of the counters (moved by
-the summed `contributions(new) - contributions(old)`, in the same transaction).
+The batch costs a fixed number of statements, whatever its size, in two round trips: the
+province's active key, the ids already seen, the stored snapshots of its codes and the
+catalog's online procedures read together, then one upsert of the snapshots, one insert of
+the ids and two upserts of the counters (moved by the summed `contributions(new) -
+contributions(old)`, in the same transaction) written together.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from joserfc import jws
 from joserfc.errors import JoseError, SecurityWarning
-from joserfc.jws import JWSRegistry
+from joserfc.jwk import OKPKey
+from joserfc.jws import CompactSignature, JWSRegistry
 
 from motcua.catalog.models import Procedure
 from motcua.core.errors import MotcuaError, ValidationFailed
@@ -50,8 +53,8 @@ from motcua.national.contract import (
 )
 from motcua.national.counters import national_counters_apply
 from motcua.national.metrics import FACTS, Wide, contributions_add
-from motcua.national.models import ReceivedMessage, Snapshot
-from motcua.national.peers import peer_key, province_names
+from motcua.national.models import Peer, ReceivedMessage, Snapshot
+from motcua.national.peers import key_of, peer_public_key, province_names
 
 MAX_BODY = 5 * 1024 * 1024
 ALGORITHM = "EdDSA"
@@ -122,29 +125,64 @@ def batch_verify(body: bytes) -> Batch:
         raise Unauthorized(_("Khóa ký ('kid') không thuộc tỉnh nào đã đăng ký."))
     if header.get("alg") != ALGORITHM:
         raise Unauthorized(_("Chỉ chấp nhận chữ ký EdDSA (Ed25519)."))
-    key = peer_key(kid)
-    if key is None:
-        raise Unauthorized(
-            _("Tỉnh %(code)s chưa được đăng ký hoặc khóa đã bị thu hồi.") % {"code": kid}
-        )
-    try:
-        # The body was decoded once above; only the signature is checked here.
-        valid = jws.validate_compact(compact, key, registry=REGISTRY)
-    except (JoseError, ValueError, TypeError) as error:
-        raise Unauthorized(_("Chữ ký của gói tin không hợp lệ.")) from error
-    if not valid:
-        raise Unauthorized(_("Chữ ký của gói tin không hợp lệ."))
+    pem = _signer(compact, kid)
     try:
         batch = batch_parse(payload_load(compact.payload))
     except BadBatch as error:
+        _signer_confirm(kid, pem)
         raise _bad(error.message) from error
-    batch = dataclasses.replace(batch, risky=payload_risky(compact.payload))
     if batch.province != kid:
+        _signer_confirm(kid, pem)
         raise Unauthorized(
             _("Gói tin ghi tỉnh '%(claimed)s' nhưng được ký bằng khóa của tỉnh %(kid)s.")
             % {"claimed": batch.province[:16], "kid": kid}
         )
-    return batch
+    return dataclasses.replace(batch, risky=payload_risky(compact.payload), signed_with=pem)
+
+
+# The active key of each province as this process last read it. A body that verifies with
+# it spares a read of the peers; the batch's transaction then confirms the key is still the
+# active one (in the round trip of its other reads), and a refusal confirms it before
+# answering, so a revocation or a rotation holds from that moment as when the key was read
+# for every body.
+_KEYS: dict[str, tuple[str, OKPKey]] = {}
+
+
+def _revoked(province: str) -> Unauthorized:
+    return Unauthorized(
+        _("Tỉnh %(code)s chưa được đăng ký hoặc khóa đã bị thu hồi.") % {"code": province}
+    )
+
+
+def _signature_valid(compact: CompactSignature, key: OKPKey) -> bool:
+    try:
+        # The body was decoded once already; only the signature is checked here.
+        return bool(jws.validate_compact(compact, key, registry=REGISTRY))
+    except (JoseError, ValueError, TypeError):
+        return False
+
+
+def _signer(compact: CompactSignature, province: str) -> str:
+    """The PEM of the province's key the body's signature verifies with, or 401."""
+    known = _KEYS.get(province)
+    if known is not None and _signature_valid(compact, known[1]):
+        return known[0]
+    pem = peer_public_key(province)
+    if pem is None:
+        _KEYS.pop(province, None)
+        raise _revoked(province)
+    key = key_of(pem)
+    if not _signature_valid(compact, key):
+        raise Unauthorized(_("Chữ ký của gói tin không hợp lệ."))
+    _KEYS[province] = (pem, key)
+    return pem
+
+
+def _signer_confirm(province: str, pem: str | None) -> None:
+    """401 when `pem` is no longer the province's active key."""
+    if pem is not None and peer_public_key(province) != pem:
+        _KEYS.pop(province, None)
+        raise _revoked(province)
 
 
 def batch_receive(body: bytes) -> Outcome:
@@ -240,6 +278,7 @@ class _Known:
     stored: dict[str, dict[str, Any]]  # the province's snapshots of the codes: version, FACTS
     foreign: set[str]  # codes another province holds
     offers: set[str]  # procedure codes the national catalog offers online
+    signer: str | None = None  # the PEM of the province's active key
 
 
 _LOCK = "SELECT pg_advisory_xact_lock(%s, %s)"
@@ -248,7 +287,8 @@ _STORED = ("province", "code", "version", *FACTS)
 
 def _known(province: str, valid: list[Checked]) -> _Known:
     """One read of the ids, one of the snapshots of the batch's codes (any province), one of
-    the catalog; on PostgreSQL after the province's lock, all in one round trip."""
+    the catalog, one of the province's active key; on PostgreSQL after the province's lock,
+    all in one round trip."""
     ids = [c.id for c in valid]
     codes = list({c.code for c in valid})
     procedures = list({c.columns["procedure_code"] for c in valid})
@@ -257,9 +297,14 @@ def _known(province: str, valid: list[Checked]) -> _Known:
         quote = connection.ops.quote_name
         # Batches of one province apply one after the other (SQLite's writers queue
         # anyway): the versions read here stay true until the commit.
-        _, seen, snapshots, offers = rows_fetch(
+        _, signer, seen, snapshots, offers = rows_fetch(
             [
                 (_LOCK, [0x4E41, int(province)]),
+                (
+                    f"SELECT public_key FROM {quote(Peer._meta.db_table)} "
+                    "WHERE province = %s AND revoked_at IS NULL",
+                    [province],
+                ),
                 (
                     f"SELECT message_id FROM {quote(ReceivedMessage._meta.db_table)} "
                     "WHERE province = %s AND message_id = ANY(%b::uuid[])",
@@ -277,10 +322,12 @@ def _known(province: str, valid: list[Checked]) -> _Known:
                 ),
             ]
         )
+        known.signer = signer[0][0] if signer else None
         known.seen = {row[0] for row in seen}
         snapshot_rows: Any = (dict(zip(_STORED, row, strict=True)) for row in snapshots)
         known.offers = {row[0] for row in offers}
     else:
+        known.signer = peer_public_key(province)
         known.seen = set(
             ReceivedMessage.objects.filter(province=province, message_id__in=ids).values_list(
                 "message_id", flat=True
@@ -308,7 +355,14 @@ def batch_apply(batch: Batch, *, now: datetime | None = None) -> Outcome:
     outcome = Outcome()
     stamp = connection.ops.adapt_datetimefield_value(now)
     with transaction.atomic():
-        known = _known(province, valid) if valid else _Known(set(), {}, set(), set())
+        if valid:
+            known = _known(province, valid)
+            if batch.signed_with is not None and known.signer != batch.signed_with:
+                _KEYS.pop(province, None)
+                raise _revoked(province)
+        else:
+            _signer_confirm(province, batch.signed_with)
+            known = _Known(set(), {}, set(), set())
         seen, stored = known.seen, known.stored
         latest: dict[str, dict[str, Any]] = {}
         remembered: list[tuple[str, uuid.UUID, str, uuid.UUID, Any]] = []

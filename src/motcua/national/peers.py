@@ -104,16 +104,21 @@ def peer_revoke(*, actor: Any, province: str) -> Peer:
     return peer
 
 
-def peer_key(province: str) -> OKPKey | None:
-    """The province's active key, read at each batch so a revocation holds at once."""
-    pem = (
+def peer_public_key(province: str) -> str | None:
+    """The PEM of the province's active key, or None."""
+    return (
         Peer.objects.filter(province=province, revoked_at=None)
         .values_list("public_key", flat=True)
         .first()
     )
-    return None if pem is None else _key_of(pem)
+
+
+def peer_key(province: str) -> OKPKey | None:
+    """The province's active key, read now."""
+    pem = peer_public_key(province)
+    return None if pem is None else key_of(pem)
 
 
 @cache
-def _key_of(pem: str) -> OKPKey:
+def key_of(pem: str) -> OKPKey:
     return OKPKey.import_key(pem)
