@@ -82,32 +82,50 @@ def _literal(values: list[Any]) -> str:
 
 
 def rows_upsert(
-    *, table: str, columns: Sequence[Column], rows: Sequence[Sequence[Any]], conflict: str
+    *,
+    table: str,
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[Any]],
+    conflict: str,
+    shared: Sequence[tuple[Column, Any]] = (),
 ) -> None:
     """`rows` (values in `columns` order, already adapted for the database) inserted into
-    `table`, with `conflict` the clause after them: `ON CONFLICT (…) DO …`."""
+    `table`, with `conflict` the clause after them: `ON CONFLICT (…) DO …`; `shared` as for
+    `arrays_upsert`."""
     if rows:
         arrays_upsert(
             table=table,
             columns=columns,
             arrays=[list(values) for values in zip(*rows, strict=True)],
             conflict=conflict,
+            shared=shared,
         )
 
 
 def arrays_upsert(
-    *, table: str, columns: Sequence[Column], arrays: Sequence[list[Any]], conflict: str
+    *,
+    table: str,
+    columns: Sequence[Column],
+    arrays: Sequence[list[Any]],
+    conflict: str,
+    shared: Sequence[tuple[Column, Any]] = (),
 ) -> None:
     """The same as `rows_upsert` for rows given as one list per column (`columns` order, all
-    of the same length): what PostgreSQL binds, without turning rows into columns."""
+    of the same length): what PostgreSQL binds, without turning rows into columns. `shared`:
+    columns with one value for every row (the batch, the moment), bound once."""
     if not arrays or not arrays[0]:
         return
     quote = connection.ops.quote_name
-    names = ", ".join(quote(c.name) for c in columns)
+    names = ", ".join([*(quote(c.name) for c in columns), *(quote(c.name) for c, _ in shared)])
     if connection.vendor == "postgresql":
         import psycopg
 
-        selected = ", ".join(f"c{i}{c.cast}" for i, c in enumerate(columns))
+        selected = ", ".join(
+            [
+                *(f"c{i}{c.cast}" for i, c in enumerate(columns)),
+                *(f"%b::{c.pg_type}{c.cast}" for c, _ in shared),
+            ]
+        )
         # %b: the arrays travel in binary, no text quoting of every element; numbers and
         # flags as one array literal (%t) instead, see `_literal`.
         binds = ", ".join(
@@ -124,14 +142,18 @@ def arrays_upsert(
             cursor.execute(
                 sql,
                 [
-                    _literal(values) if c.pg_type in _LITERAL else values
-                    for c, values in zip(columns, arrays, strict=True)
+                    *(value for _, value in shared),
+                    *(
+                        _literal(values) if c.pg_type in _LITERAL else values
+                        for c, values in zip(columns, arrays, strict=True)
+                    ),
                 ],
             )
         return
-    rows = list(zip(*arrays, strict=True))
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    per_chunk = max(1, SQLITE_PARAMETERS // len(columns))
+    values = tuple(value for _, value in shared)
+    rows = [row + values for row in zip(*arrays, strict=True)]
+    one = "(" + ", ".join(["%s"] * (len(columns) + len(shared))) + ")"
+    per_chunk = max(1, SQLITE_PARAMETERS // (len(columns) + len(shared)))
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_chunk):
             chunk = rows[start : start + per_chunk]

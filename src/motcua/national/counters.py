@@ -47,29 +47,24 @@ def national_counters_apply(province: str, by_agency: Wide) -> None:
         totals = by_day.get((day,))
         by_day[(day,)] = values if totals is None else list(map(add, totals, values))
     # A stable order: two batches touching the same rows lock them in the same order.
+    shared = [(Column("province", "varchar(2)"), province)]
     rows_upsert(
         table=AgencyCounter._meta.db_table,
-        columns=[
-            Column("province", "varchar(2)"),
-            Column("agency_code", "varchar(64)"),
-            Column("day", "date"),
-            *_VALUES,
-        ],
+        columns=[Column("agency_code", "varchar(64)"), Column("day", "date"), *_VALUES],
         rows=[
-            (province, agency, day_value(day), *values)
-            for (agency, day), values in sorted(by_agency.items())
+            (agency, day_value(day), *values) for (agency, day), values in sorted(by_agency.items())
         ],
         conflict=_adding(AgencyCounter._meta.db_table, "province, agency_code, day"),
+        shared=shared,
     )
     rows_upsert(
         table=ProvinceCounter._meta.db_table,
-        columns=[Column("province", "varchar(2)"), Column("day", "date"), *_VALUES],
+        columns=[Column("day", "date"), *_VALUES],
         rows=[
-            (province, day_value(day), *values)
-            for (day,), values in sorted(by_day.items())
-            if any(values)
+            (day_value(day), *values) for (day,), values in sorted(by_day.items()) if any(values)
         ],
         conflict=_adding(ProvinceCounter._meta.db_table, "province, day"),
+        shared=shared,
     )
 
 

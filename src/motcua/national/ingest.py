@@ -40,7 +40,7 @@ from joserfc.jws import CompactSignature, JWSRegistry
 
 from motcua.catalog.models import Procedure
 from motcua.core.errors import MotcuaError, ValidationFailed
-from motcua.national.bulk import Column, arrays_upsert, pipelined, rows_fetch, rows_upsert
+from motcua.national.bulk import Column, arrays_upsert, pipelined, rows_fetch
 from motcua.national.contract import (
     BadBatch,
     Batch,
@@ -365,7 +365,7 @@ def batch_apply(batch: Batch, *, now: datetime | None = None) -> Outcome:
             known = _Known(set(), {}, set(), set())
         seen, stored = known.seen, known.stored
         latest: dict[str, dict[str, Any]] = {}
-        remembered: list[tuple[str, uuid.UUID, str, uuid.UUID, Any]] = []
+        remembered: list[Checked] = []
         for item in checked:
             if isinstance(item, Rejection):
                 outcome.rejected.append(item.as_dict())
@@ -377,7 +377,7 @@ def batch_apply(batch: Batch, *, now: datetime | None = None) -> Outcome:
                 outcome.rejected.append(_taken(item))
                 continue
             seen.add(item.id)
-            remembered.append((province, item.id, item.code, batch.batch_id, stamp))
+            remembered.append(item)
             current = latest.get(item.code) or stored.get(item.code)
             if current is not None and item.version <= current["version"]:
                 outcome.stale += 1
@@ -397,26 +397,27 @@ def batch_apply(batch: Batch, *, now: datetime | None = None) -> Outcome:
         # The writes go out together: one wait for the four statements.
         with pipelined():
             _snapshots_write(latest.values())
-            _messages_remember(remembered)
+            _messages_remember(batch, remembered, stamp)
             national_counters_apply(province, delta)
     return outcome
 
 
-def _messages_remember(rows: list[tuple[str, uuid.UUID, str, uuid.UUID, Any]]) -> None:
+def _messages_remember(batch: Batch, items: list[Checked], at: Any) -> None:
     """The ids of the batch's accepted and stale messages."""
+    ids: list[Any] = [item.id for item in items]
+    batch_id: Any = batch.batch_id
     if connection.vendor != "postgresql":
         # Django keeps UUIDs as 32 hex characters where the database has no uuid type.
-        rows = [(p, m.hex, c, b.hex, at) for p, m, c, b, at in rows]  # type: ignore[misc]
-    rows_upsert(
+        ids, batch_id = [i.hex for i in ids], batch_id.hex
+    arrays_upsert(
         table=ReceivedMessage._meta.db_table,
-        columns=[
-            Column("province", "varchar(2)"),
-            Column("message_id", "uuid"),
-            Column("code", "varchar(64)"),
-            Column("batch_id", "uuid"),
-            Column("received_at", "timestamptz"),
+        columns=[Column("message_id", "uuid"), Column("code", "varchar(64)")],
+        arrays=[ids, [item.code for item in items]],
+        shared=[
+            (Column("province", "varchar(2)"), batch.province),
+            (Column("batch_id", "uuid"), batch_id),
+            (Column("received_at", "timestamptz"), at),
         ],
-        rows=rows,
         conflict="ON CONFLICT (province, message_id) DO NOTHING",
     )
 
