@@ -9,13 +9,15 @@ bench/pages_data.py.
 
     # a database filled by bench/pages_data.py (DATABASE_URL), its static files collected
     # (`motcua collectstatic`); --before runs the same pages from another checkout (a git
-    # worktree of an earlier commit) against the same database first, in the same run
+    # worktree of an earlier commit) against the same database first, in the same run;
+    # --add-steps first gives the dossiers of the last months their workflow steps
     MOTCUA_DEMO=1 DATABASE_URL=postgres://… .venv/bin/python bench/drilldown_pages.py \
-        --pages-data [--before /tmp/motcua-before] [--repeat 5]
+        --pages-data [--add-steps] [--before /tmp/motcua-before] [--repeat 5]
 
-Reads the database it is pointed at; writes nothing to it. The demo: ~2,500 dossiers over six
-months, the province thành phố Huế led by `lanhdao`. `--pages-data`: the province leader
-`bench_lanh_dao_tinh`, the measured commune (the agency of `bench_mot_cua`) and the province.
+Reads the database it is pointed at; writes nothing to it but the events of --add-steps.
+The demo: ~2,500 dossiers over six months, the province thành phố Huế led by `lanhdao`.
+`--pages-data`: the province leader `bench_lanh_dao_tinh`, the measured commune (the agency
+of `bench_mot_cua`) and the province.
 Each page is requested in process with Django's test client, signed in as the leader, over
 the year so far (the pages' default period: from 1 January to today), `--repeat` times after
 one warm-up request; it prints the median and the slowest time, the number of SQL queries of
@@ -97,6 +99,61 @@ def pages_data_pages(user: User) -> list[tuple[str, str]]:
     ]
 
 
+ADD_STEPS_SINCE = "2025-10-01"
+
+
+def add_steps() -> int:
+    """Give the dossiers of bench/pages_data.py received since ADD_STEPS_SINCE a walk through
+    their procedure's steps, as the lifecycle writes it: one `forward` per step (assigned to
+    one of the measured agency's specialists there, to nobody elsewhere), at even shares of
+    the time from reception to the result (or to now), and an `approve` when the result came
+    — so that the drill-down has steps to time, as at a real province. PostgreSQL only;
+    writes events (and, through the triggers, step windows); run once."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM dossiers_dossierevent WHERE action = 'forward' LIMIT 1")
+        if cursor.fetchone():
+            sys.exit("--add-steps: the database has steps already")
+        cursor.execute(
+            """
+            INSERT INTO dossiers_dossierevent
+                (dossier_id, seq, at, actor_id, action, from_state, to_state, note, payload, hash)
+            SELECT d.id, 1 + s.position,
+                   d.received_at + (COALESCE(d.finished_at, d.closed_at, now()) - d.received_at)
+                       * s.position / (n.steps + 1),
+                   NULL, 'forward', 'in_progress', 'in_progress', '',
+                   jsonb_build_object('step', s.position, 'assignee_id',
+                       t.ids[1 + (d.id + s.position) %% cardinality(t.ids)]),
+                   ''
+            FROM dossiers_dossier d
+            JOIN catalog_workflowstep s ON s.procedure_id = d.procedure_id
+            JOIN (SELECT procedure_id, COUNT(*) AS steps FROM catalog_workflowstep
+                  GROUP BY procedure_id) n ON n.procedure_id = d.procedure_id
+            LEFT JOIN (SELECT agency_id, array_agg(user_id ORDER BY user_id) AS ids
+                       FROM directory_staffrole WHERE role = 'specialist'
+                       GROUP BY agency_id) t ON t.agency_id = d.agency_id
+            WHERE d.received_at >= %s
+            """,
+            [ADD_STEPS_SINCE],
+        )
+        added = cursor.rowcount
+        cursor.execute(
+            """
+            INSERT INTO dossiers_dossierevent
+                (dossier_id, seq, at, actor_id, action, from_state, to_state, note, payload, hash)
+            SELECT d.id, 20, d.finished_at, NULL, 'approve', 'in_progress', 'result_ready', '',
+                   '{}'::jsonb, ''
+            FROM dossiers_dossier d
+            WHERE d.received_at >= %s AND d.finished_at IS NOT NULL
+              AND EXISTS (SELECT 1 FROM catalog_workflowstep s
+                          WHERE s.procedure_id = d.procedure_id)
+            """,
+            [ADD_STEPS_SINCE],
+        )
+        added += cursor.rowcount
+        cursor.execute("ANALYZE")
+    return added
+
+
 def measure(client: Client, url: str, repeat: int) -> tuple[float, float, int, float, int]:
     response = client.get(url)  # warm-up: caches, the calendar, the templates
     assert response.status_code == 200, (url, response.status_code)
@@ -121,8 +178,17 @@ def main() -> None:
     parser.add_argument(
         "--before", type=Path, help="another checkout to measure first (e.g. a git worktree)"
     )
+    parser.add_argument(
+        "--add-steps",
+        action="store_true",
+        help="first write step events into the pages_data.py database (see add_steps)",
+    )
     parser.add_argument("--label", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.add_steps:
+        started = time.perf_counter()
+        added = add_steps()
+        print(f"added {added:,} step events in {time.perf_counter() - started:.0f} s", flush=True)
     if args.before is not None:
         command = [sys.executable, str(args.before / "bench/drilldown_pages.py")]
         command += ["--repeat", str(args.repeat), "--label", "before"]

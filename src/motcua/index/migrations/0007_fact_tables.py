@@ -79,27 +79,24 @@ POSTGRESQL_FORWARDS = [
             RETURN NULL;
         END IF;
         -- Per dossier of the statement: its first entry, its latest moment, and whether the
-        -- last of its events (by seq) entered a step (the window stays open) or left.
-        WITH moved AS (
-            SELECT dossier_id,
-                   MIN(at) FILTER (WHERE action IN {ENTER}) AS entered_at,
-                   MAX(at) AS last_at,
-                   (array_agg(action ORDER BY seq DESC))[1] IN {ENTER} AS still_open
-            FROM new_rows WHERE action IN {WALKED} GROUP BY dossier_id
-        ), entered AS (
-            INSERT INTO index_stepwindow AS w (dossier_id, entered_at, last_at, left_at)
-            SELECT dossier_id, entered_at, last_at,
-                   CASE WHEN still_open THEN NULL ELSE last_at END
-            FROM moved WHERE entered_at IS NOT NULL ORDER BY dossier_id
-            ON CONFLICT (dossier_id) DO UPDATE SET
-                entered_at = LEAST(w.entered_at, excluded.entered_at),
-                last_at = GREATEST(w.last_at, excluded.last_at),
-                left_at = CASE WHEN excluded.left_at IS NULL THEN NULL
-                               ELSE GREATEST(w.last_at, excluded.last_at) END
-        )
+        -- last of its events (by seq) entered a step (the window stays open) or left. Two
+        -- statements, each reading the events once (a large import spills them to disk).
+        INSERT INTO index_stepwindow AS w (dossier_id, entered_at, last_at, left_at)
+        SELECT dossier_id, MIN(at) FILTER (WHERE action IN {ENTER}), MAX(at),
+               CASE WHEN (array_agg(action ORDER BY seq DESC))[1] IN {ENTER} THEN NULL
+                    ELSE MAX(at) END
+        FROM new_rows WHERE action IN {WALKED}
+        GROUP BY dossier_id HAVING bool_or(action IN {ENTER}) ORDER BY dossier_id
+        ON CONFLICT (dossier_id) DO UPDATE SET
+            entered_at = LEAST(w.entered_at, excluded.entered_at),
+            last_at = GREATEST(w.last_at, excluded.last_at),
+            left_at = CASE WHEN excluded.left_at IS NULL THEN NULL
+                           ELSE GREATEST(w.last_at, excluded.last_at) END;
         UPDATE index_stepwindow w
         SET last_at = GREATEST(w.last_at, m.last_at), left_at = GREATEST(w.last_at, m.last_at)
-        FROM moved m WHERE m.entered_at IS NULL AND w.dossier_id = m.dossier_id;
+        FROM (SELECT dossier_id, MAX(at) AS last_at FROM new_rows WHERE action IN {WALKED}
+              GROUP BY dossier_id HAVING NOT bool_or(action IN {ENTER})) m
+        WHERE w.dossier_id = m.dossier_id;
         RETURN NULL;
     END
     $$
