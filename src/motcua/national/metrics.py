@@ -51,6 +51,17 @@ FACTS = (
 )
 
 _AT = {metric: i for i, metric in enumerate(METRICS)}
+# The positions read for every snapshot received, named once.
+_AT_RECEIVED = _AT["received"]
+_AT_RECEIVED_ONLINE = _AT["received_online"]
+_AT_RECEIVED_ONLINE_OFFER = _AT["received_online_offer"]
+_AT_RECEIVED_ONLINE_OFFER_ONLINE = _AT["received_online_offer_online"]
+_AT_SYNCED = _AT["synced"]
+_AT_DIGITIZED = _AT["digitized"]
+_AT_REUSED = _AT["reused"]
+_AT_REGISTRY_USED = _AT["registry_used"]
+_AT_WITH_FEE = _AT["with_fee"]
+_AT_WITH_FEE_PAID_ONLINE = _AT["with_fee_paid_online"]
 
 
 def _values(into: Wide, agency: str, moment: datetime) -> list[int]:
@@ -72,20 +83,24 @@ def contributions_add(into: Wide, row: Mapping[str, Any], sign: int = 1) -> None
         values = _values(into, agency, received_at)
         online = row["channel"] == ONLINE
         offers_online = row["offers_online"]
-        for metric, on in (
-            ("received", True),
-            ("received_online", online),
-            ("received_online_offer", offers_online),
-            ("received_online_offer_online", offers_online and online),
-            ("synced", True),
-            ("digitized", row["digitized"]),
-            ("reused", row["reused_data"]),
-            ("registry_used", row["registry_used"]),
-            ("with_fee", fee > 0),
-            ("with_fee_paid_online", fee > 0 and row["paid_online"]),
-        ):
-            if on:
-                values[_AT[metric]] += sign
+        values[_AT_RECEIVED] += sign
+        values[_AT_SYNCED] += sign
+        if online:
+            values[_AT_RECEIVED_ONLINE] += sign
+        if offers_online:
+            values[_AT_RECEIVED_ONLINE_OFFER] += sign
+            if online:
+                values[_AT_RECEIVED_ONLINE_OFFER_ONLINE] += sign
+        if row["digitized"]:
+            values[_AT_DIGITIZED] += sign
+        if row["reused_data"]:
+            values[_AT_REUSED] += sign
+        if row["registry_used"]:
+            values[_AT_REGISTRY_USED] += sign
+        if fee > 0:
+            values[_AT_WITH_FEE] += sign
+            if row["paid_online"]:
+                values[_AT_WITH_FEE_PAID_ONLINE] += sign
     if row["paid_online"] and row["paid_online_at"] is not None and fee > 0:
         values = _values(into, agency, row["paid_online_at"])
         values[_AT["payments_online"]] += sign
