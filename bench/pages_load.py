@@ -93,6 +93,7 @@ ROLES: dict[str, tuple[float, list[Page]]] = {
         [
             Page("dashboard (agency)", "/chi-so/?agency={agency}", 3),
             Page("drill-down on time (agency)", "/chi-so/chi-tieu/on_time/?agency={agency}", 1),
+            Page("officer lines (agency)", "/chi-so/trach-nhiem/?agency={agency}", 1),
             Page("index API (agency)", "/api/v1/index?agency={agency}", 3),
             Page("index API (province)", "/api/v1/index?agency={province}", 2),
             Page(SIGN_IN_PAGE, "/dang-nhap/", 1),
