@@ -12,11 +12,13 @@ and three alternative fee rates; then N citizens. In the same run, one process:
 
 - **service**: N submissions, each what the apply page's POST of the start form does once the
   page has read what it shows (`portal/views_apply.py`, `_save`): the answers parsed from the
-  post (`answers_from_post`), the agency and fee category read, the start token looked up, then
-  `dossier_apply_online(submit=True)` with the token claimed in its transaction — a new draft
-  (`create`), the declaration saved (`form_save`, its audit row), the e-form's schema and the
-  required documents checked, `submit` (counters, outbox). Reported as submissions/s (wall) and
-  CPU ms each (process time);
+  post (`answers_from_post`), the fee lines and required documents read as the page reads them
+  (`procedure_with_catalog`), the agency and fee category picked, the start token looked up,
+  then `dossier_apply_online(submit=True)` with the token claimed in its transaction — a new
+  draft (`create`), the declaration saved (`form_save`, its audit row), the e-form's schema and
+  the required documents checked, `submit` (counters, outbox, the delivery task), the draft
+  written once at the end (`dossiers/lifecycle/unsaved.py`). Reported as submissions/s (wall)
+  and CPU ms each (process time);
 - **floor**: the same rows — the dossier, its three events, the start token, the audit row, the
   outbox rows and the counter upserts — written with one `executemany` per table in one
   transaction per submission, parameters built outside the timed part (read back from what the
@@ -26,7 +28,8 @@ and three alternative fee rates; then N citizens. In the same run, one process:
   start token issued outside the timed part.
 
 The ratio service/floor is printed; the queries of one submission are counted. Never run as a
-timed test; results go to docs/performance.md ("Online submission").
+timed test; results go to docs/performance.md ("Online submission") and
+bench/results/submission.md.
 """
 
 from __future__ import annotations
