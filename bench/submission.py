@@ -193,8 +193,7 @@ def submit_service(catalog: Catalog, user: Any, n: int) -> Any:
     from motcua.dossiers.services import dossier_apply_online
     from motcua.portal.eforms import answers_from_post, applicant_particulars, form_fields
     from motcua.portal.forms_apply import agency_chosen
-    from motcua.portal.models import StartToken
-    from motcua.portal.views_apply import start_token_claim
+    from motcua.portal.views_apply import start_token_claim, start_token_claimed
 
     procedure = catalog.procedure
     post = form_post(catalog, user, n)
@@ -207,7 +206,7 @@ def submit_service(catalog: Catalog, user: Any, n: int) -> Any:
     assert agency is not None and not fee.errors()
     token = f"bench-{n:08d}-{user.pk}"
     # The page's double-click guard: has this token already made a dossier?
-    assert not StartToken.objects.filter(token=token, user=user, dossier__isnull=False).exists()
+    assert start_token_claimed(user, token) is None
 
     def claim(dossier: Any) -> None:
         start_token_claim(token=token, user=user, dossier=dossier)

@@ -25,7 +25,7 @@ from motcua.catalog.eforms import eform_of
 from motcua.catalog.fee_forms import FeeForm, fee_form
 from motcua.catalog.models import Procedure
 from motcua.core.errors import MotcuaError, NotFound
-from motcua.core.rows import rows_insert
+from motcua.core.rows import rows_insert, rows_where
 from motcua.directory.models import Agency, User
 from motcua.dossiers.documents import Attachment, result_fits, store_documents_of
 from motcua.dossiers.forms import posted_version
@@ -301,13 +301,15 @@ def start_token_claim(*, token: str, user: User, dossier: Dossier) -> None:
 
 
 def start_token_claimed(user: User, token: str) -> Dossier | None:
-    """The dossier an earlier POST with this token made, if any."""
-    claimed = (
-        StartToken.objects.filter(token=token, user=user, dossier__isnull=False)
-        .select_related("dossier")
-        .first()
-    )
-    return claimed.dossier if claimed is not None else None
+    """The dossier an earlier POST with this token made, if any. Asked on every start form
+    and almost always answered no: the token (unique) looked up without the query compiler,
+    the dossier read only when there is one."""
+    claimed = [
+        t.dossier_id
+        for t in rows_where(StartToken, "token", token)
+        if t.user_id == user.pk and t.dossier_id is not None
+    ]
+    return Dossier.objects.get(pk=claimed[0]) if claimed else None
 
 
 def _start_claimed(page: _Page, token: str) -> HttpResponse | None:
