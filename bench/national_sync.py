@@ -27,7 +27,7 @@ then, in the same run:
   ranking for a full year is asked R times through the API, p50/p95 reported;
 - **check**: the counters moved by the ingest compared with a rebuild.
 
-Never run as a timed test; results go to docs/performance.md.
+Never run as a timed test; results go to docs/performance.md and bench/results/national.md.
 """
 
 from __future__ import annotations
