@@ -174,10 +174,12 @@ def fill(n: int) -> dict:
         cursor.execute(
             """
             INSERT INTO dossiers_dossierevent
-                (dossier_id, seq, at, actor_id, action, from_state, to_state, note, payload)
+                (dossier_id, seq, at, actor_id, action, from_state, to_state, note, payload,
+                 hash)
+            -- No hash chain: the pages do not read it (`motcua audit-verify` would).
             SELECT id, 1, received_at, CASE WHEN agency_id = %s THEN %s END, 'receive',
                    CASE WHEN channel = 'online' THEN 'submitted' ELSE 'draft' END,
-                   'received', '', '{}'::jsonb
+                   'received', '', '{}'::jsonb, ''
             FROM dossiers_dossier WHERE received_at IS NOT NULL
             """,
             [agency_id, reception],

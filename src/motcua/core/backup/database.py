@@ -19,8 +19,19 @@ from django.utils.translation import gettext as _
 from motcua.core.backup.stores import CHUNK, BackupRefused
 
 # Rows a fresh `motcua migrate` writes itself (the divisions, the first index definition, the
-# catalog's stamp): a database holding only these is empty for `restore`.
-SEEDED_MODELS = frozenset({"directory.Division", "index.IndexDefinition", "index.CatalogStamp"})
+# catalog's stamp), and rows database triggers keep from other tables (the index's online
+# procedures by month and step windows: emptying the dossier table after the month table, as
+# `flush` may, leaves rows of zero or less): a database holding only these is empty for
+# `restore`, which replaces every table.
+SEEDED_MODELS = frozenset(
+    {
+        "directory.Division",
+        "index.IndexDefinition",
+        "index.CatalogStamp",
+        "index.OnlineProcedureMonth",
+        "index.StepWindow",
+    }
+)
 
 
 @dataclass
