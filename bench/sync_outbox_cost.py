@@ -6,8 +6,8 @@ writer's transaction against the same transaction without it.
     bash scripts/with-postgres.sh .venv/bin/python bench/sync_outbox_cost.py
 
 With DATABASE_URL set the script uses that (fresh) database, else a fresh SQLite file in a
-temporary MOTCUA_VAR_DIR. Three kinds of transaction, N of each, taking turns so that all meet
-the same load: (a) an audit-sized row alone — a `dossier.notify` outbox row, which enqueues
+temporary MOTCUA_VAR_DIR, removed at the end. Three kinds of transaction, N of each, taking
+turns so that all meet the same load: (a) a `dossier.notify` outbox row alone, which enqueues
 the delivery task; (b) the same plus the `national.sync` row, as a transition that notifies
 the applicant writes; (c) the `national.sync` row alone (the first row of the transaction: it
 enqueues the task). The added cost per transition is (b) − (a); (c) is the cost when the sync
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -35,8 +36,10 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("MOTCUA_DEMO", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
+    var = None
     if not os.environ.get("DATABASE_URL"):
-        os.environ["MOTCUA_VAR_DIR"] = tempfile.mkdtemp(prefix="motcua-sync-cost-")
+        var = tempfile.mkdtemp(prefix="motcua-sync-cost-")
+        os.environ["MOTCUA_VAR_DIR"] = var
     import django
 
     django.setup()
@@ -69,6 +72,8 @@ def main() -> None:
     added = med["notify + national.sync"] - med["notify alone"]
     added_cpu = mean_cpu["notify + national.sync"] - mean_cpu["notify alone"]
     print(f"added by the national.sync row: wall {added:.1f} µs, CPU {added_cpu:.1f} µs")
+    if var:
+        shutil.rmtree(var, ignore_errors=True)
 
 
 if __name__ == "__main__":
