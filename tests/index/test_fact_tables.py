@@ -39,10 +39,12 @@ from motcua.index.drilldown import (
     indicator_view,
     lost_dossiers,
     officer_lines,
+    officer_lines_in_period,
     steps_in_period,
 )
 from motcua.index.engine import Period, definition_for, kpi_compute, scope_q
-from motcua.index.models import OnlineProcedureMonth, StepWindow
+from motcua.index.models import ClosedStep, OnlineProcedureMonth, StepWindow
+from motcua.index.steps import steps_rebuild
 from tests.factories import AgencyFactory, ProcedureFactory, staff
 from tests.office.test_scale import STEPS, insert_dossiers
 
@@ -284,13 +286,110 @@ def test_step_windows_and_the_walk_they_narrow(varied):
         assert [
             (s.dossier.pk, s.started_at, s.step.pk, s.worked, s.holder) for s in narrowed
         ] == key
-        assert [
-            (line.officer, line.step_count, line.over_count, line.over_total, set(line.delayed))
-            for line in officer_lines(narrowed, now=now)
-        ] == [
-            (line.officer, line.step_count, line.over_count, line.over_total, set(line.delayed))
-            for line in officer_lines(walked, now=now)
+        assert _officers(officer_lines(narrowed, now=now)) == _officers(
+            officer_lines(walked, now=now)
+        )
+        # Nothing here went through a transition: every window is untimed and walked.
+        assert _officers(officer_lines_in_period(ids, period, now=now)) == _officers(
+            officer_lines(walked, now=now)
+        )
+
+
+def _lifecycle_events(
+    rng: random.Random, dossier: Dossier, steps, officers, start_seq: int, since=None
+):
+    """A random history the lifecycle could write after reception: moments always moving
+    forward, a pause (suspension, supplement wait) or transfer always ended before the next
+    step move, the workflow left at most once, nothing after the dossier finished or closed;
+    sometimes still at a step at the end."""
+    at, seq, found = since or dossier.received_at, start_seq, []
+
+    def add(action: str, **payload) -> None:
+        nonlocal at, seq
+        at = at + timedelta(minutes=rng.randrange(1, 60 * 30))
+        found.append(
+            DossierEvent(
+                dossier=dossier,
+                seq=seq,
+                at=at,
+                actor_id=rng.choice(officers),
+                action=action,
+                to_state="in_progress",
+                payload=payload,
+            )
+        )
+        seq += 1
+
+    for _ in range(rng.randrange(0, 7)):
+        move = rng.choice(["enter", "enter", "pause", "supplement", "transfer", "leave"])
+        if move == "enter":
+            assignee = rng.choice([*officers, None])
+            step = {"step": rng.choice(steps).position}
+            add(rng.choice(ENTER), **step, **({"assignee_id": assignee} if assignee else {}))
+        elif move == "pause":
+            add("suspend")
+            add("resume")
+        elif move == "supplement":
+            add("request_supplement")
+            add("provide_supplement")
+        elif move == "transfer":
+            add("transfer")
+            add("transfer_back")
+        else:
+            add(rng.choice(LEAVE))
+            break
+    end = dossier.finished_at or dossier.closed_at
+    return [event for event in found if end is None or event.at <= end]  # no step after it
+
+
+def test_stored_steps_and_the_walk_agree_on_lifecycle_histories(varied):
+    """Untimed (written in bulk), timed (`steps_rebuild`), and timed then partly written
+    again in bulk: `officer_lines_in_period` always gives what the walk over every dossier
+    of the period gives."""
+    agencies, procedures = varied
+    rng = random.Random(31)
+    officers = [staff(Role.SPECIALIST, agencies[1], username=f"cv_l{i}").pk for i in range(4)]
+    steps = list(procedures[0].steps.all())
+    dossiers = list(Dossier.objects.filter(received_at__isnull=False).order_by("id"))
+    events = []
+    for dossier in dossiers:
+        events += [
+            DossierEvent(dossier=dossier, seq=1, at=dossier.received_at, action="receive"),
+            *_lifecycle_events(rng, dossier, steps, officers, 2),
         ]
+    DossierEvent.objects.bulk_create(events)
+    now = timezone.now()
+    ids = {a.pk for a in agencies}
+
+    def agree() -> None:
+        for period in PERIODS:
+            walked = steps_in_period(ids, period, now=now, windows=False)
+            narrowed = steps_in_period(ids, period, now=now)
+            assert [(x.dossier.pk, x.started_at, x.worked, x.holder) for x in narrowed] == [
+                (x.dossier.pk, x.started_at, x.worked, x.holder) for x in walked
+            ]
+            assert _officers(officer_lines_in_period(ids, period, now=now)) == _officers(
+                officer_lines(walked, now=now)
+            )
+
+    agree()
+    assert steps_rebuild() == ClosedStep.objects.count() > 100
+    assert not StepWindow.objects.filter(timed_at__isnull=True).exists()
+    agree()
+    more = []
+    for dossier in dossiers[::7]:
+        last = DossierEvent.objects.filter(dossier=dossier).order_by("-seq").first()
+        more += _lifecycle_events(rng, dossier, steps, officers, last.seq + 1, since=last.at)
+    DossierEvent.objects.bulk_create(more)  # as an import would: nothing times them
+    assert StepWindow.objects.filter(timed_at__isnull=True).exists()
+    agree()
+
+
+def _officers(lines) -> list[tuple]:
+    return [
+        (line.officer, line.step_count, line.over_count, line.over_total, set(line.delayed))
+        for line in lines
+    ]
 
 
 def _pages(items, size: int = 7) -> list[list[int]]:

@@ -192,11 +192,58 @@ class StepWindow(models.Model):
     entered_at = models.DateTimeField()
     last_at = models.DateTimeField()
     left_at = models.DateTimeField(null=True, blank=True)
+    # When the dossier's `ClosedStep` rows were written; the trigger empties it (and deletes
+    # the rows) with every event entering or leaving a step, so a writer that does not time
+    # steps (an import, a shell) leaves the dossier to be walked, never stale figures.
+    timed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("khoảng thời gian hồ sơ ở các bước xử lý")
         verbose_name_plural = _("khoảng thời gian hồ sơ ở các bước xử lý")
-        indexes = [models.Index(fields=["left_at"], name="step_window_left_at")]
+        indexes = [
+            models.Index(fields=["left_at"], name="step_window_left_at"),
+            # Few once `index_rebuild` has run: the pages walk these.
+            models.Index(
+                fields=["entered_at"],
+                condition=models.Q(timed_at__isnull=True),
+                name="step_window_untimed",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.dossier_id}: {self.entered_at} – {self.left_at or '…'}"
+
+
+class ClosedStep(models.Model):
+    """A workflow step a dossier has left, timed once when it left (`index.steps`): the
+    leaders' officer lines sum these instead of walking every event of the period, and walk
+    only the steps still open and the dossiers whose `StepWindow` is not timed.
+
+    Times are working time in microseconds (the agency's calendar when the step closed);
+    `budget` is the step's share of the procedure's time limit then (None: no limit), and
+    `over` the working time past it (0 when within). `agency_id` is the dossier's agency,
+    which never changes (a merger is read through the agency scope).
+    """
+
+    dossier_id = models.BigIntegerField()
+    agency_id = models.BigIntegerField()
+    step_id = models.BigIntegerField()
+    holder_id = models.BigIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField()
+    worked = models.BigIntegerField()
+    paused = models.BigIntegerField()
+    budget = models.BigIntegerField(null=True, blank=True)
+    over = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("bước xử lý đã xong")
+        verbose_name_plural = _("bước xử lý đã xong")
+        indexes = [
+            models.Index(fields=["agency_id", "ended_at"], name="closed_step_agency_ended"),
+            models.Index(fields=["holder_id", "ended_at"], name="closed_step_holder_ended"),
+            models.Index(fields=["dossier_id"], name="closed_step_dossier"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} bước {self.step_id}: {self.started_at} – {self.ended_at}"

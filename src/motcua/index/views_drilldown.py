@@ -107,9 +107,8 @@ def indicator(request: HttpRequest, key: str) -> HttpResponse:
         rows = drilldown.lost_dossier_rows(view, list(page.object_list), drilldown.Calendars())
         if view.numerator_metric == "finished_on_time":
             now = timezone.now()
-            officers = drilldown.officer_lines(
-                drilldown.steps_in_period(_officer_agencies(scope, period), period, now=now),
-                now=now,
+            officers = drilldown.officer_lines_in_period(
+                _officer_agencies(scope, period), period, now=now
             )[:10]
     elif view.kind == "procedures":
         page = Paginator(drilldown.lost_procedures(view, catalog_ids), PAGE_SIZE).get_page(
@@ -213,11 +212,8 @@ def responsibility(request: HttpRequest) -> HttpResponse:
     """Officers of an agency (and below) ranked by steps over budget in the period."""
     agency, period = _leader_scope(request)
     now = timezone.now()
-    lines = drilldown.officer_lines(
-        drilldown.steps_in_period(
-            _officer_agencies(agency_scope([agency]), period), period, now=now
-        ),
-        now=now,
+    lines = drilldown.officer_lines_in_period(
+        _officer_agencies(agency_scope([agency]), period), period, now=now
     )
     page = Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(

@@ -42,6 +42,7 @@ from motcua.dossiers.lifecycle.unsaved import after_insert, dossier_save
 from motcua.dossiers.lifecycle.waits import bundle_done_follow, waits_follow
 from motcua.dossiers.metrics import contributions
 from motcua.dossiers.models import Channel, Dossier, DossierEvent, State
+from motcua.index.steps import steps_follow
 
 
 def allowed_actions(dossier: Dossier, actor: User | None) -> list[str]:
@@ -213,6 +214,7 @@ def transition_apply(
         note=note,
         payload=payload,
     )
+    steps_follow(locked, action)
     messages = _outbox_messages(locked, event)
     if messages:
         after_insert(locked, lambda: outbox_rows_write(locked, event, messages))

@@ -3,7 +3,8 @@
 delays (`officers`), and the early warnings (`early_warnings`); `timing` holds the working time
 and periods they share.
 
-Everything here reads; nothing writes.
+Everything here reads; nothing writes (`index.steps` stores the closed steps the officer
+lines read).
 """
 
 from __future__ import annotations
@@ -36,7 +37,12 @@ from motcua.index.drilldown.indicators import (
     lost_procedure_rows,
     lost_procedures,
 )
-from motcua.index.drilldown.officers import OfficerLine, officer_lines, steps_in_period
+from motcua.index.drilldown.officers import (
+    OfficerLine,
+    officer_lines,
+    officer_lines_in_period,
+    steps_in_period,
+)
 from motcua.index.drilldown.story import (
     ENTER_STEP,
     LEAVE_WORKFLOW,
@@ -88,6 +94,7 @@ __all__ = [
     "lost_procedure_rows",
     "lost_procedures",
     "officer_lines",
+    "officer_lines_in_period",
     "period_parse",
     "segments_of",
     "steps_in_period",

@@ -1,14 +1,20 @@
 """Responsibility per officer: the workflow steps that ran in a period, and each officer's
-share of the delays."""
+share of the delays.
+
+The steps a dossier has left are stored, timed, when it left them (`ClosedStep`, written by
+`index.steps`); only the steps still open and the dossiers whose `StepWindow` is not timed
+(written by something other than a transition) are walked from their events."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Coalesce
 
 from motcua.catalog.models import Procedure, WorkflowStep
 from motcua.directory.models import User
@@ -24,26 +30,28 @@ from motcua.index.drilldown.story import (
 )
 from motcua.index.drilldown.timing import Calendars, working_text
 from motcua.index.engine import Period
-from motcua.index.models import StepWindow
+from motcua.index.models import ClosedStep, StepWindow
 
 
 @dataclass
 class OfficerLine:
     officer: User | None  # None: steps still open and not assigned to anyone
-    steps: list[Segment] = field(default_factory=list)
-    delayed: dict[int, Dossier | DossierFacts] = field(default_factory=dict)
+    steps: list[Segment] = field(default_factory=list)  # kept only for one officer's page
+    # The overdue dossiers with a step of this officer's over budget (None: not loaded).
+    delayed: dict[int, Dossier | DossierFacts | None] = field(default_factory=dict)
+    step_count: int = 0
+    over_count: int = 0
+    over_total: timedelta = timedelta(0)
 
-    @property
-    def step_count(self) -> int:
-        return len(self.steps)
-
-    @property
-    def over_count(self) -> int:
-        return sum(1 for s in self.steps if s.is_over)
-
-    @property
-    def over_total(self) -> timedelta:
-        return sum((s.over for s in self.steps), timedelta(0))
+    def add(self, segment: Segment, *, late: bool, keep: bool = True) -> None:
+        self.step_count += 1
+        if segment.is_over:
+            self.over_count += 1
+            self.over_total += segment.over
+            if late:
+                self.delayed[segment.dossier.pk] = segment.dossier
+        if keep:
+            self.steps.append(segment)
 
     @property
     def over_total_text(self) -> str:
@@ -55,27 +63,20 @@ class OfficerLine:
 
     @property
     def delayed_dossiers(self) -> list[Dossier | DossierFacts]:
-        return sorted(self.delayed.values(), key=lambda d: (d.due_at or d.received_at, d.pk))
+        found = [d for d in self.delayed.values() if d is not None]
+        return sorted(found, key=lambda d: (d.due_at or d.received_at, d.pk))
 
 
-def _candidates(agency_ids: set[int], period: Period, *, windows: bool) -> QuerySet[Dossier]:
-    """Dossiers that may have had a step during the period (the walk decides exactly): with
-    `windows`, only those whose `StepWindow` meets the period — every step the walk finds
-    lies inside its dossier's window, and a dossier without one never entered a step."""
+def _candidates(agency_ids: set[int], period: Period) -> QuerySet[Dossier]:
+    """Dossiers that may have had a step during the period (the walk decides exactly)."""
     start, end = period.start_moment, period.end_moment
-    found = Dossier.objects.filter(
+    return Dossier.objects.filter(
         agency_id__in=agency_ids, received_at__isnull=False, received_at__lt=end
     ).filter(
         Q(finished_at__isnull=True, closed_at__isnull=True)
         | Q(finished_at__gte=start)
         | Q(closed_at__gte=start)
     )
-    if windows:
-        met = StepWindow.objects.filter(entered_at__lt=end).filter(
-            Q(left_at__isnull=True) | Q(left_at__gte=start)
-        )
-        found = found.filter(pk__in=met.values("dossier_id"))
-    return found
 
 
 # The events that move a dossier between steps or stop its clock; the others (comments,
@@ -118,22 +119,31 @@ class StepEvent(NamedTuple):
     note: str
 
 
+def _window(field: str) -> Subquery:
+    return Subquery(StepWindow.objects.filter(dossier_id=OuterRef("dossier_id")).values(field))
+
+
 def _events_by_dossier(
-    candidates: QuerySet[Dossier],
+    candidates: QuerySet[Dossier], *, by_window: bool = False
 ) -> tuple[dict[int, list[tuple[Any, ...]]], set[int]]:
-    """The walked events of the candidates (one query), and every user they name."""
-    rows = (
-        DossierEvent.objects.filter(dossier__in=candidates, action__in=WALKED_ACTIONS)
-        .order_by("dossier_id", "seq")
-        .values_list(
-            "dossier_id",
-            "action",
-            "at",
-            "actor_id",
-            KeyTextTransform("step", "payload"),
-            KeyTextTransform("assignee_id", "payload"),
-            "note",
+    """The walked events of the candidates (one query), and every user they name.
+    `by_window`: of a dossier whose window is timed, only from its latest step move on (the
+    lifecycle lets no pause run across a step move, so its open step needs nothing earlier)."""
+    found = DossierEvent.objects.filter(
+        dossier_id__in=candidates.values("pk"), action__in=WALKED_ACTIONS
+    )
+    if by_window:
+        found = found.alias(timed=_window("timed_at"), last=_window("last_at")).filter(
+            Q(timed__isnull=True) | Q(at__gte=F("last"))
         )
+    rows = found.order_by("dossier_id", "seq").values_list(
+        "dossier_id",
+        "action",
+        "at",
+        "actor_id",
+        KeyTextTransform("step", "payload"),
+        KeyTextTransform("assignee_id", "payload"),
+        "note",
     )
     events: dict[int, list[tuple[Any, ...]]] = {}
     users: set[int] = set()
@@ -145,73 +155,73 @@ def _events_by_dossier(
     return events, users
 
 
-def steps_in_period(
-    agency_ids: set[int],
-    period: Period,
-    *,
-    now: datetime,
-    officer: User | None = None,
-    windows: bool = True,
-) -> list[Segment]:
-    """Workflow steps (not the counter stage) that ran during the period.
+class _Catalog:
+    """The procedures and workflow steps the rows name, loaded once each without their JSON
+    (decoding the e-forms cost more than the walk)."""
 
-    A fixed number of queries whatever the number of dossiers: the candidates' clock fields,
-    their walked events as plain values, and the users, procedures, steps and office hours
-    they name (each bounded by the staff and the catalog, not by the dossiers); working time
-    comes from one `WorkingClock` per set of office hours. Only the dossiers whose
-    `StepWindow` meets the period are walked; `windows=False` walks every dossier open in
-    it (the definition the tests compare the windows with)."""
-    candidates = _candidates(agency_ids, period, windows=windows)
-    if officer is not None:
-        candidates = candidates.filter(
-            Q(assignee=officer)
-            | Exists(DossierEvent.objects.filter(dossier_id=OuterRef("pk"), actor=officer))
-            | Exists(
-                DossierEvent.objects.filter(
-                    dossier_id=OuterRef("pk"), payload__assignee_id=officer.pk
-                )
+    def __init__(self, procedure_ids: set[int]) -> None:
+        self.procedures: dict[int, Procedure] = {}
+        self.steps: dict[int, dict[int, WorkflowStep]] = {}  # procedure → position → step
+        self.by_id: dict[int, WorkflowStep] = {}
+        for step in (
+            WorkflowStep.objects.filter(procedure_id__in=procedure_ids)
+            .select_related("procedure")
+            .only(
+                *(f.name for f in WorkflowStep._meta.concrete_fields),
+                *(f"procedure__{name}" for name in ("code", "name", "time_limit")),
             )
-        )
-    events, user_ids = _events_by_dossier(candidates)
-    rows = list(
-        candidates.order_by("received_at", "id").values_list(
-            *DOSSIER_FIELDS, "agency__office_hours"
-        )
-    )
-    users = User.objects.in_bulk(user_ids) if user_ids else {}
-    procedures: dict[int, Procedure] = {}
-    steps: dict[int, dict[int, WorkflowStep]] = {}
-    for step in (
-        WorkflowStep.objects.filter(procedure_id__in={row[3] for row in rows})
-        .select_related("procedure")
-        .only(
-            # Not the procedure's e-form and other JSON: decoding them cost more than the walk.
-            *(f.name for f in WorkflowStep._meta.concrete_fields),
-            *(f"procedure__{name}" for name in ("code", "name", "time_limit")),
-        )
-    ):
-        procedures.setdefault(step.procedure_id, step.procedure)
-        steps.setdefault(step.procedure_id, {})[step.position] = step
-    calendars = Calendars()
-    start, end = period.start_moment, period.end_moment
-    found = []
-    for row in rows:
+        ):
+            self.procedures.setdefault(step.procedure_id, step.procedure)
+            self.steps.setdefault(step.procedure_id, {})[step.position] = step
+            self.by_id[step.pk] = step
+
+    def facts(self, row: tuple[Any, ...]) -> DossierFacts | None:
+        """A `DOSSIER_FIELDS` row as plain values; None for a procedure without steps."""
         pk, code, agency_id, procedure_id, received, due, finished, closed, paused = row[:9]
-        supplements, office_hours = row[9:]
-        if procedure_id not in procedures:
-            continue  # a procedure without internal steps: nothing held at a step
-        dossier = DossierFacts(
+        if procedure_id not in self.procedures:
+            return None
+        return DossierFacts(
             pk=pk,
             code=code,
-            procedure=procedures[procedure_id],
+            procedure=self.procedures[procedure_id],
             agency_id=agency_id,
             received_at=received,
             due_at=due,
             finished_at=finished,
             closed_at=closed,
             paused_at=paused,
-            supplement_count=supplements,
+            supplement_count=row[9],
         )
+
+
+def walked_segments(
+    candidates: QuerySet[Dossier], *, now: datetime, by_window: bool = False
+) -> Iterator[Segment]:
+    """Each workflow step (not the counter stage) of the candidates, walked from their events
+    in a fixed number of queries: the candidates' clock fields, their walked events as plain
+    values, the users, procedures, steps and office hours they name; working time from one
+    `WorkingClock` per set of office hours. `by_window`: of a dossier whose `StepWindow` is
+    timed (its closed steps are stored), only the step it is in now."""
+    fields = [*DOSSIER_FIELDS, "agency__office_hours"]
+    if by_window:
+        candidates = candidates.annotate(
+            timed=Exists(
+                StepWindow.objects.filter(dossier_id=OuterRef("pk"), timed_at__isnull=False)
+            )
+        )
+        fields.append("timed")
+    rows = list(candidates.order_by("received_at", "id").values_list(*fields))
+    if not rows:
+        return
+    events, user_ids = _events_by_dossier(candidates, by_window=by_window)
+    users = User.objects.in_bulk(user_ids) if user_ids else {}
+    catalog = _Catalog({row[3] for row in rows})
+    calendars = Calendars()
+    for row in rows:
+        dossier = catalog.facts(row)
+        if dossier is None:
+            continue  # a procedure without internal steps: nothing held at a step
+        tail = by_window and row[11]
         walked = [
             StepEvent(
                 action,
@@ -225,20 +235,133 @@ def steps_in_period(
         segments, _pauses = dossier_walk(
             dossier,
             walked,
-            steps[procedure_id],
+            catalog.steps[dossier.procedure.pk],
             users,
-            calendars.clock_for_hours(office_hours),
+            calendars.clock_for_hours(row[10]),
             now,
+            received=tail,
         )
         for segment in segments:
-            if segment.step is None or segment.started_at >= end:
-                continue
-            if segment.ended_at is not None and segment.ended_at < start:
-                continue
-            if officer is not None and segment.holder != officer:
-                continue
-            found.append(segment)
+            if segment.step is not None and (not tail or segment.is_open):
+                yield segment
+
+
+def _met(period: Period) -> QuerySet[StepWindow]:
+    """The windows meeting the period: every step a walk finds lies inside its dossier's
+    window, and a dossier without one never entered a step."""
+    start, end = period.start_moment, period.end_moment
+    return StepWindow.objects.filter(entered_at__lt=end).filter(
+        Q(left_at__isnull=True) | Q(left_at__gte=start)
+    )
+
+
+def _stored(agency_ids: set[int], period: Period) -> QuerySet[ClosedStep]:
+    return ClosedStep.objects.filter(
+        agency_id__in=agency_ids,
+        started_at__lt=period.end_moment,
+        ended_at__gte=period.start_moment,
+    )
+
+
+def _walked_in_period(
+    agency_ids: set[int], period: Period, *, now: datetime, officer: User | None
+) -> Iterator[Segment]:
+    """The period's steps that are not stored: of the untimed dossiers all, of the timed
+    ones still inside their workflow the open step."""
+    candidates = _candidates(agency_ids, period)
+    if officer is not None:
+        candidates = _touched_by(candidates, officer)
+    met = _met(period).filter(Q(timed_at__isnull=True) | Q(left_at__isnull=True))
+    walked = candidates.filter(pk__in=met.values("dossier_id"))
+    yield from walked_segments(walked, now=now, by_window=True)
+
+
+def _touched_by(candidates: QuerySet[Dossier], officer: User) -> QuerySet[Dossier]:
+    return candidates.filter(
+        Q(assignee=officer)
+        | Exists(DossierEvent.objects.filter(dossier_id=OuterRef("pk"), actor=officer))
+        | Exists(
+            DossierEvent.objects.filter(dossier_id=OuterRef("pk"), payload__assignee_id=officer.pk)
+        )
+    )
+
+
+def _in_period(segment: Segment, period: Period) -> bool:
+    return segment.started_at < period.end_moment and (
+        segment.ended_at is None or segment.ended_at >= period.start_moment
+    )
+
+
+def _stored_segments(stored: QuerySet[ClosedStep]) -> list[Segment]:
+    """Stored steps as `Segment`s, with their dossiers' facts (one officer's page)."""
+    rows = list(
+        stored.values_list(
+            "dossier_id", "step_id", "holder_id", "started_at", "ended_at", "worked", "paused",
+            "budget",
+        )
+    )  # fmt: skip
+    dossier_rows = list(
+        Dossier.objects.filter(pk__in={row[0] for row in rows}).values_list(*DOSSIER_FIELDS)
+    )
+    catalog = _Catalog({row[3] for row in dossier_rows})
+    dossiers = {row[0]: catalog.facts(row) for row in dossier_rows}
+    holders = {row[2] for row in rows if row[2] is not None}
+    users = User.objects.in_bulk(holders) if holders else {}
+    found = []
+    for dossier_id, step_id, holder_id, started, ended, worked, paused, budget in rows:
+        dossier, step = dossiers.get(dossier_id), catalog.by_id.get(step_id)
+        if dossier is None or step is None:
+            continue  # the step has since been taken out of the procedure
+        found.append(
+            Segment(
+                dossier,
+                step,
+                started,
+                ended,
+                assignee=users.get(holder_id) if holder_id is not None else None,
+                worked=timedelta(microseconds=worked),
+                paused=timedelta(microseconds=paused),
+                budget=timedelta(microseconds=budget) if budget is not None else None,
+            )
+        )
     return found
+
+
+def _order(segment: Segment) -> tuple[Any, ...]:
+    return (segment.dossier.received_at, segment.dossier.pk, segment.started_at)
+
+
+def steps_in_period(
+    agency_ids: set[int],
+    period: Period,
+    *,
+    now: datetime,
+    officer: User | None = None,
+    windows: bool = True,
+) -> list[Segment]:
+    """Workflow steps (not the counter stage) that ran during the period, in the order of
+    their dossiers' reception: the stored closed steps, and the walk of the rest
+    (`_walked_in_period`). `windows=False` walks every dossier open in the period instead
+    (the definition the tests compare the stored steps and the windows with)."""
+    if not windows:
+        candidates = _candidates(agency_ids, period)
+        if officer is not None:
+            candidates = _touched_by(candidates, officer)
+        walked = walked_segments(candidates, now=now)
+        found = [s for s in walked if _in_period(s, period)]
+    else:
+        stored = _stored(agency_ids, period)
+        if officer is not None:
+            stored = stored.filter(holder_id=officer.pk)
+        found = _stored_segments(stored)
+        found += [
+            s
+            for s in _walked_in_period(agency_ids, period, now=now, officer=officer)
+            if _in_period(s, period)
+        ]
+    if officer is not None:
+        found = [s for s in found if s.holder == officer]
+    return sorted(found, key=_order)
 
 
 def officer_lines(segments: list[Segment], *, now: datetime) -> list[OfficerLine]:
@@ -247,9 +370,11 @@ def officer_lines(segments: list[Segment], *, now: datetime) -> list[OfficerLine
     for segment in segments:
         holder = segment.holder
         line = lines.setdefault(holder.pk if holder else None, OfficerLine(holder))
-        line.steps.append(segment)
-        if segment.is_over and dossier_is_late(segment.dossier, now):
-            line.delayed[segment.dossier.pk] = segment.dossier
+        line.add(segment, late=dossier_is_late(segment.dossier, now))
+    return _ranked(lines)
+
+
+def _ranked(lines: dict[int | None, OfficerLine]) -> list[OfficerLine]:
     return sorted(
         lines.values(),
         key=lambda line: (
@@ -259,3 +384,59 @@ def officer_lines(segments: list[Segment], *, now: datetime) -> list[OfficerLine
             str(line.officer or ""),
         ),
     )
+
+
+def officer_lines_in_period(
+    agency_ids: set[int], period: Period, *, now: datetime
+) -> list[OfficerLine]:
+    """`officer_lines(steps_in_period(…))` without loading the stored steps: they are summed
+    per holder in SQL, the late dossiers behind their over-budget steps read by key."""
+    stored = _stored(agency_ids, period)
+    lines: dict[int | None, OfficerLine] = {}
+    sums = (
+        stored.order_by()
+        .values("holder_id")
+        .annotate(
+            steps=Count("id"),
+            over_steps=Count("id", filter=Q(over__gt=0)),
+            over_sum=Coalesce(Sum("over"), 0),
+        )
+        .values_list("holder_id", "steps", "over_steps", "over_sum")
+    )
+    for holder_id, steps, over_steps, over_sum in sums:
+        lines[holder_id] = OfficerLine(
+            None,
+            step_count=steps,
+            over_count=over_steps,
+            over_total=timedelta(microseconds=over_sum),
+        )
+    late = Dossier.objects.filter(pk=OuterRef("dossier_id")).filter(
+        Q(finished_at__isnull=False, supplement_count__gt=1)
+        | Q(finished_at__isnull=False, due_at__isnull=False, finished_at__gt=F("due_at"))
+        | Q(
+            finished_at__isnull=True,
+            closed_at__isnull=True,
+            due_at__isnull=False,
+            due_at__lt=Coalesce("paused_at", Value(now)),
+        )
+    )
+    delayed = (
+        stored.filter(over__gt=0)
+        .filter(Exists(late))
+        .order_by()
+        .values_list("holder_id", "dossier_id")
+        .distinct()
+    )
+    for holder_id, dossier_id in delayed:
+        lines[holder_id].delayed[dossier_id] = None
+    for segment in _walked_in_period(agency_ids, period, now=now, officer=None):
+        if not _in_period(segment, period):
+            continue
+        holder = segment.holder
+        line = lines.setdefault(holder.pk if holder else None, OfficerLine(holder))
+        line.add(segment, late=dossier_is_late(segment.dossier, now), keep=False)
+    named = {pk for pk, line in lines.items() if pk is not None and line.officer is None}
+    users = User.objects.in_bulk(named) if named else {}
+    for pk in named:
+        lines[pk].officer = users.get(pk)
+    return _ranked(lines)

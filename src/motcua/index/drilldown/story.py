@@ -173,14 +173,16 @@ def dossier_walk(
     users: dict[int, User],
     calendar: Between,
     now: datetime,
+    *,
+    received: bool = False,
 ) -> tuple[list[Segment], list[Pause]]:
-    """Rebuild the counter stage and each step from the events, timed in working time."""
+    """Rebuild the counter stage and each step from the events, timed in working time.
+    `received`: the events start after the reception (a walk of the open step only)."""
     segments: list[Segment] = []
     pauses: list[Pause] = []
     current: Segment | None = None
     pause: Pause | None = None
     transfer: Pause | None = None
-    received = False
 
     def close(at: datetime, actor: User | None) -> None:
         nonlocal current

@@ -1,0 +1,78 @@
+"""Each workflow step a dossier has left, timed once when it left (`ClosedStep`): written by
+the transition that moves a dossier between steps or out of its workflow, in its
+transaction, and by `motcua index_rebuild` for everything else.
+
+The event trigger (migration 0009) forgets a dossier's stored steps with every event that
+enters or leaves a step, so this only ever adds what the walk would find: the leaders' pages
+(`drilldown.officers`) walk a dossier whose window is not timed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from motcua.dossiers.models import Dossier
+from motcua.index.drilldown.officers import walked_segments
+from motcua.index.drilldown.story import ENTER_STEP, LEAVE_WORKFLOW
+from motcua.index.models import ClosedStep, StepWindow
+
+MOVES = frozenset((*ENTER_STEP, *LEAVE_WORKFLOW))
+BATCH = 2000
+
+
+def _microseconds(delta: timedelta) -> int:
+    return delta // timedelta(microseconds=1)
+
+
+def steps_time(dossier_ids: Iterable[int]) -> int:
+    """Store the closed steps of these dossiers in place of what is stored, and mark their
+    windows timed; returns the number of steps stored. The caller holds the transaction."""
+    ids = list(dossier_ids)
+    now = timezone.now()
+    rows = [
+        ClosedStep(
+            dossier_id=segment.dossier.pk,
+            agency_id=segment.dossier.agency_id,
+            step_id=segment.step.pk,
+            holder_id=segment.holder.pk if segment.holder is not None else None,
+            started_at=segment.started_at,
+            ended_at=segment.ended_at,
+            worked=_microseconds(segment.worked),
+            paused=_microseconds(segment.paused),
+            budget=_microseconds(segment.budget) if segment.budget is not None else None,
+            over=_microseconds(segment.over),
+        )
+        for segment in walked_segments(Dossier.objects.filter(pk__in=ids), now=now)
+        if segment.ended_at is not None and segment.step is not None
+    ]
+    ClosedStep.objects.filter(dossier_id__in=ids).delete()
+    ClosedStep.objects.bulk_create(rows, batch_size=BATCH)
+    StepWindow.objects.filter(dossier_id__in=ids).update(timed_at=now)
+    return len(rows)
+
+
+def steps_follow(dossier: Dossier, action: str) -> None:
+    """After a transition's event: a step move times the dossier's steps again."""
+    if action in MOVES:
+        steps_time([dossier.pk])
+
+
+def steps_rebuild() -> int:
+    """Time every dossier that ever entered a step, a batch per transaction (the calendar
+    as it stands now); returns the number of steps stored."""
+    stored, after = 0, -1
+    while True:
+        batch = list(
+            StepWindow.objects.filter(dossier_id__gt=after)
+            .order_by("dossier_id")
+            .values_list("dossier_id", flat=True)[:BATCH]
+        )
+        if not batch:
+            return stored
+        with transaction.atomic():
+            stored += steps_time(batch)
+        after = batch[-1]

@@ -1,0 +1,185 @@
+"""Closed workflow steps are timed once, when the dossier leaves them (`index.steps`), and the
+officer lines sum them instead of walking every event of the period.
+
+- A transition stores each step the dossier has left, with its working time, budget and
+  holder, and marks the dossier's window timed.
+- `officer_lines_in_period` (stored steps summed in SQL, open ones walked) gives what the walk
+  over every dossier gives, for two agencies, open and closed steps, late and on-time
+  dossiers.
+- An event written outside the lifecycle (an import, a shell) makes the trigger forget the
+  dossier's stored steps, so the pages walk it; `motcua index_rebuild` times it again.
+
+Runs on SQLite and, behind scripts/with-postgres.sh, on PostgreSQL (the trigger differs).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from motcua.directory.models import Role
+from motcua.dossiers.lifecycle import Action
+from motcua.dossiers.models import DossierEvent
+from motcua.index.drilldown import officer_lines, officer_lines_in_period, steps_in_period
+from motcua.index.engine import Period
+from motcua.index.models import ClosedStep, StepWindow
+from motcua.index.steps import steps_rebuild
+from tests.dossiers.conftest import Walker
+from tests.factories import AgencyFactory, ProcedureFactory, staff
+from tests.index.test_drilldown import Scenario, at, build_scenario
+
+pytestmark = pytest.mark.django_db
+
+MARCH = Period(at(1, 0).date(), at(31, 0).date())
+MINUTE = 60_000_000  # microseconds
+
+
+@pytest.fixture
+def s() -> Scenario:
+    return build_scenario()
+
+
+def _stored(dossier_id: int) -> list[tuple]:
+    return list(
+        ClosedStep.objects.filter(dossier_id=dossier_id)
+        .order_by("started_at")
+        .values_list("holder_id", "started_at", "ended_at", "worked", "budget", "over")
+    )
+
+
+def _lines(lines) -> list[tuple]:
+    return [
+        (line.officer, line.step_count, line.over_count, line.over_total, set(line.delayed))
+        for line in lines
+    ]
+
+
+def test_a_transition_stores_each_step_the_dossier_left_with_its_working_time(s):
+    assert _stored(s.late.pk) == [
+        # Thẩm định: Mon 09:30 → Thu 10:00, 1,470 working minutes less the 480 suspended.
+        (s.slow.pk, at(2, 9, 30), at(5, 10, 0), 990 * MINUTE, 720 * MINUTE, 270 * MINUTE),
+        # Trình ký: not assigned, so held by who forwarded it on.
+        (s.quick.pk, at(5, 10, 0), at(5, 13, 0), 90 * MINUTE, 288 * MINUTE, 0),
+        (s.approver.pk, at(5, 13, 0), at(6, 10, 0), 390 * MINUTE, 432 * MINUTE, 0),
+    ]
+    assert set(ClosedStep.objects.values_list("agency_id", flat=True)) == {s.agency.pk}
+    assert ClosedStep.objects.count() == 9
+    assert StepWindow.objects.filter(timed_at__isnull=True).count() == 0
+
+
+def _second_agency(s: Scenario):
+    """Another agency of the province, its own officer, one dossier late at its only step
+    and one still open there."""
+    other = AgencyFactory(code="000.00.12.H99", name="Sở Xây dựng thử nghiệm", parent=s.city)
+    procedure = ProcedureFactory(
+        code="1.009999",
+        name="Cấp giấy phép xây dựng",
+        time_limit="1 d",
+        agencies=[other],
+        workflow=[("Thẩm định hồ sơ xây dựng", Role.SPECIALIST, 100)],
+    )
+    builder = staff(Role.SPECIALIST, other, username="cv_xd", full_name="Đỗ Văn Xây")
+    walker = Walker(
+        citizen=s.citizen,
+        reception=staff(Role.RECEPTION, other, username="tn_xd"),
+        specialist=builder,
+        approver=staff(Role.APPROVER, other, username="pd_xd"),
+        procedure=procedure,
+        agency=other,
+    )
+    late = walker.create(at=at(9, 8, 0))
+    late = walker.act(late, Action.SUBMIT, at=at(9, 8, 10))
+    late = walker.act(late, Action.RECEIVE, at=at(9, 8, 20))
+    late = walker.act(late, Action.FORWARD, at=at(9, 8, 30), assignee=builder)
+    late = walker.act(late, Action.APPROVE, actor=builder, at=at(11, 9, 0))
+    still = walker.create(at=at(12, 8, 0))
+    still = walker.act(still, Action.SUBMIT, at=at(12, 8, 10))
+    still = walker.act(still, Action.RECEIVE, at=at(12, 8, 20))
+    still = walker.act(still, Action.FORWARD, at=at(12, 8, 30), assignee=builder)
+    return other, builder, late, still
+
+
+def test_the_stored_lines_equal_the_walk_for_each_agency_and_the_province(s):
+    other, builder, late, still = _second_agency(s)
+    now = at(13, 9, 0)
+    for scope in ({s.agency.pk}, {other.pk}, {s.city.pk, s.agency.pk, other.pk}):
+        fast = officer_lines_in_period(scope, MARCH, now=now)
+        walked = officer_lines(steps_in_period(scope, MARCH, now=now, windows=False), now=now)
+        assert _lines(fast) == _lines(walked)
+    lines = officer_lines_in_period({other.pk}, MARCH, now=now)
+    # One step of 16 h 30 min against its 8-hour budget (Mon 08:30 → Wed 09:00), one still
+    # open for 8 h 30 min (Thu 08:30 → Fri 09:00): 9 hours over in all; the open dossier is
+    # overdue too (due Fri 08:20).
+    assert _lines(lines) == [(builder, 2, 2, timedelta(hours=9), {late.pk, still.pk})]
+    assert [(str(line.officer), line.step_count) for line in _province(s, other, now)] == [
+        ("Đỗ Văn Xây", 2),
+        ("Trần Văn Chậm", 3),
+        ("Hoàng Đức Long", 3),
+        ("Phạm Thị Nhanh", 3),
+    ]
+
+
+def _province(s: Scenario, other, now):
+    return officer_lines_in_period({s.city.pk, s.agency.pk, other.pk}, MARCH, now=now)
+
+
+def test_the_responsibility_page_reads_the_stored_steps(client, s):
+    _second_agency(s)
+    client.force_login(s.leader)
+    response = client.get(
+        "/chi-so/trach-nhiem/", {"agency": s.city.code, "from": "2026-03-01", "to": "2026-03-31"}
+    )
+    assert response.status_code == 200
+    ranked = [
+        (str(line.officer), line.step_count, line.over_count, len(line.delayed))
+        for line in response.context["officers"]
+    ]
+    assert ranked == [
+        ("Đỗ Văn Xây", 2, 2, 2),
+        ("Trần Văn Chậm", 3, 1, 1),
+        ("Hoàng Đức Long", 3, 0, 0),
+        ("Phạm Thị Nhanh", 3, 0, 0),
+    ]
+    assert response.context["totals"] == {"officers": 4, "steps": 11, "over": 3}
+
+
+def test_an_event_written_outside_the_lifecycle_forgets_the_stored_steps(s):
+    now = timezone.now()
+    before = _lines(officer_lines_in_period({s.agency.pk}, MARCH, now=now))
+    kept = _stored(s.on_time.pk)
+    # A send-back written by an import or a shell, not by a transition: nothing times it.
+    DossierEvent.objects.create(
+        dossier=s.late,
+        seq=99,
+        at=at(6, 11, 0),
+        action="send_back",
+        actor=s.approver,
+        to_state="in_progress",
+        payload={"step": 1, "assignee_id": s.slow.pk},
+    )
+    assert _stored(s.late.pk) == []
+    assert StepWindow.objects.get(dossier_id=s.late.pk).timed_at is None
+    assert _stored(s.on_time.pk) == kept  # other dossiers keep theirs
+    walked = officer_lines(steps_in_period({s.agency.pk}, MARCH, now=now, windows=False), now=now)
+    fast = officer_lines_in_period({s.agency.pk}, MARCH, now=now)
+    assert _lines(fast) == _lines(walked) != before  # the late dossier is walked again
+    # The send-back opened a step (walked, not stored); the three closed ones are stored again.
+    assert steps_rebuild() == 9
+    assert len(_stored(s.late.pk)) == 3
+    assert StepWindow.objects.filter(timed_at__isnull=True).count() == 0
+    assert _lines(officer_lines_in_period({s.agency.pk}, MARCH, now=now)) == _lines(walked)
+
+
+def test_index_rebuild_times_every_dossier_again(s):
+    expected = sorted(ClosedStep.objects.values_list("dossier_id", "step_id", "worked", "over"))
+    ClosedStep.objects.all().delete()
+    StepWindow.objects.update(timed_at=None)
+    out = StringIO()
+    call_command("index_rebuild", stdout=out)
+    assert "và 9 bước xử lý đã xong" in out.getvalue()
+    found = sorted(ClosedStep.objects.values_list("dossier_id", "step_id", "worked", "over"))
+    assert found == expected
