@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -42,7 +43,17 @@ from motcua.dossiers.lifecycle.unsaved import after_insert, dossier_save
 from motcua.dossiers.lifecycle.waits import bundle_done_follow, waits_follow
 from motcua.dossiers.metrics import contributions
 from motcua.dossiers.models import Channel, Dossier, DossierEvent, State
-from motcua.index.steps import steps_follow
+
+# Read models kept in the writing transaction by the apps that read the dossiers (the index
+# times a dossier's closed steps at each step move): they register here from their
+# `AppConfig.ready`, so the dossiers never import them.
+_FOLLOWERS: list[Callable[[Dossier, str], None]] = []
+
+
+def transition_follow(follow: Callable[[Dossier, str], None]) -> None:
+    """Call `follow(dossier, action)` after every transition's event, in its transaction."""
+    if follow not in _FOLLOWERS:
+        _FOLLOWERS.append(follow)
 
 
 def allowed_actions(dossier: Dossier, actor: User | None) -> list[str]:
@@ -214,7 +225,8 @@ def transition_apply(
         note=note,
         payload=payload,
     )
-    steps_follow(locked, action)
+    for follow in _FOLLOWERS:
+        follow(locked, action)
     messages = _outbox_messages(locked, event)
     if messages:
         after_insert(locked, lambda: outbox_rows_write(locked, event, messages))
