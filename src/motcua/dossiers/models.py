@@ -269,6 +269,24 @@ class Dossier(models.Model):
             models.Index(fields=["agency", "state", "due_at"], name="dossier_agency_state_due"),
             models.Index(fields=["agency", "received_at"], name="dossier_agency_received"),
             models.Index(fields=["agency", "finished_at"], name="dossier_agency_finished"),
+            # The dossiers open now (received, neither finished nor closed): the KPIs' open
+            # overdue count at a province reads these entries alone, never the rows (on
+            # PostgreSQL an index-only scan; `received_at` is a key, not an INCLUDE, so
+            # that SQLite keeps the same index).
+            models.Index(
+                fields=["agency", "due_at", "received_at"],
+                condition=models.Q(
+                    received_at__isnull=False, finished_at__isnull=True, closed_at__isnull=True
+                ),
+                name="dossier_open_due",
+            ),
+            # Closed without a result (refused at reception, withdrawn, cancelled): with the
+            # finished index, what was still open at a past moment and has ended since.
+            models.Index(
+                fields=["agency", "closed_at"],
+                condition=models.Q(finished_at__isnull=True, closed_at__isnull=False),
+                name="dossier_closed_no_result",
+            ),
             models.Index(
                 fields=["applicant", "-created_at"],
                 condition=models.Q(applicant__isnull=False),
