@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from motcua.core.calendar import working_calendar
@@ -228,6 +229,15 @@ def test_the_queue_is_paginated(officer, walker, monkeypatch):
     assert [d.pk for d in response.context["submitted"].object_list] == [dossiers[2].pk]
     assert "Trang 2/2" in response.content.decode()
     assert officer.get(COUNTER, {"trang": "không-phải-số"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "code", ["000.50.01.H46-261123-0000001", "TN-B-00000001", "a b?c#d%e", "Hồ sơ ~:@"]
+)
+@pytest.mark.parametrize("name", ["office:counter_check", "office:counter_return"])
+def test_the_queues_links_are_those_reverse_writes(name, code):
+    """The queue reverses each link once per page and fills in the codes."""
+    assert counter_home._url_for_code(name)(code) == reverse(name, kwargs={"code": code})
 
 
 def test_a_code_typed_on_the_home_page_opens_the_dossier(officer, walker):

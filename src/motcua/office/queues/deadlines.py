@@ -16,7 +16,6 @@ from motcua.core.calendar import working_calendar
 from motcua.core.text import working_duration_text
 from motcua.core.worktime import HOURS_PER_DAY, TZ, OfficeHours, WorkingCalendar
 from motcua.directory.models import Agency
-from motcua.dossiers.models import Dossier
 
 DUE_SOON = timedelta(hours=HOURS_PER_DAY)
 
@@ -154,13 +153,32 @@ def time_left(calendar: WorkClock, at: datetime, due: datetime) -> TimeLeft:
     return TimeLeft(left, status, due)
 
 
-def effective_due(dossier: Dossier) -> datetime | None:
+class Deadlines(Protocol):
+    """What the time left is read from: a dossier, or one of the queue's narrow rows."""
+
+    @property
+    def step_due_at(self) -> datetime | None: ...
+
+    @property
+    def due_at(self) -> datetime | None: ...
+
+    @property
+    def finished_at(self) -> datetime | None: ...
+
+    @property
+    def closed_at(self) -> datetime | None: ...
+
+    @property
+    def paused_at(self) -> datetime | None: ...
+
+
+def effective_due(dossier: Deadlines) -> datetime | None:
     """The nearer of the step's and the dossier's due moments: the one the officer can miss."""
     dues = [d for d in (dossier.step_due_at, dossier.due_at) if d is not None]
     return min(dues) if dues else None
 
 
-def dossier_time_left(dossier: Dossier, calendar: WorkClock, now: datetime) -> TimeLeft | None:
+def dossier_time_left(dossier: Deadlines, calendar: WorkClock, now: datetime) -> TimeLeft | None:
     """The time left on a dossier: frozen at `paused_at` while suspended or awaiting a
     supplement (§5), counted to `now` otherwise. None when it has no due moment or is done."""
     due = effective_due(dossier)
