@@ -5,6 +5,7 @@ gunicorn; docs/deploy.md lists the variables.
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import Any
 
@@ -65,3 +66,7 @@ def post_worker_init(worker: Any) -> None:
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 - the import is the point
+    # What is loaded by now (Django, the apps, the URLconf) lives as long as the worker:
+    # frozen out of the collector's reach, a full collection walks only what requests made,
+    # instead of pausing a request for 60–150 ms every few dozen requests.
+    gc.freeze()
