@@ -18,7 +18,11 @@ of N dossiers spread over the demo's agencies and procedures and the 12 months b
   second finds them all unchanged; each reports its wall time, CPU and peak RSS;
 - `--memory`: a file of 2N rows imported the same way (same database; most of its codes are
   the first file's, so it updates), to see that the peak RSS does not follow the rows;
-- `--verify`: the index counters compared with a rebuild.
+- `--verify`: the index counters compared with a rebuild;
+- `--statements`: each import's SQL statements timed (and the staging pass and the COMMIT,
+  where PostgreSQL runs the deferred foreign-key checks), slowest first, on stderr;
+  `--explain MS` adds PostgreSQL's plan of each statement slower than MS (auto_explain,
+  which needs a superuser: the throw-away cluster of scripts/with-postgres.sh is one).
 
 Never run as a timed test; results go to bench/results/import.md.
 """
@@ -36,6 +40,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
@@ -179,17 +185,108 @@ def motcua(env: dict[str, str], *args: str) -> tuple[float, str]:
 # The import in a process of its own, reporting its own peak RSS and CPU (what `motcua
 # import-dossiers FILE` runs, without the console script's wrapper).
 IMPORT = """
-import json, resource, sys
+import json, os, resource, sys
 import django
 django.setup()
 from django.core.management import call_command
-call_command("import_dossiers", sys.argv[1])
+if os.environ.get("MOTCUA_BENCH_STATEMENTS"):
+    sys.path.insert(0, os.environ["MOTCUA_BENCH_DIR"])
+    from import_dossiers import statement_timer
+    with statement_timer():
+        call_command("import_dossiers", sys.argv[1])
+else:
+    call_command("import_dossiers", sys.argv[1])
 usage = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"rss_mib": usage.ru_maxrss / 1024, "cpu": usage.ru_utime + usage.ru_stime}))
 """
 
 
-def run_import(env: dict[str, str], source: Path) -> dict:
+@contextmanager
+def statement_timer(top: int = 25) -> Iterator[None]:
+    """Time every SQL statement of the import (and the staging `COPY`, which bypasses the
+    cursor's wrappers), then write the slowest to stderr: where the server's seconds go."""
+    from django.db import connection
+
+    from motcua.dossiers.importer import stage
+
+    spent: dict[str, list[float]] = {}
+
+    def note(sql: str, seconds: float) -> None:
+        shape = " ".join(sql.split())
+        entry = spent.setdefault(shape, [0.0, 0])
+        entry[0] += seconds
+        entry[1] += 1
+
+    def timed(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            note(sql, time.perf_counter() - started)
+
+    load = stage.Staging.load
+
+    def timed_load(self, rows, chunk):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        try:
+            return load(self, rows, chunk)
+        finally:
+            note("(staging: read, prepare and COPY the file)", time.perf_counter() - started)
+
+    stage.Staging.load = timed_load  # type: ignore[method-assign]
+    # The deferred foreign-key checks of every written row run at COMMIT, outside any statement.
+    commit = connection._commit
+
+    def timed_commit():  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        try:
+            return commit()
+        finally:
+            note("(COMMIT)", time.perf_counter() - started)
+
+    connection._commit = timed_commit  # type: ignore[method-assign]
+    explain = os.environ.get("MOTCUA_BENCH_EXPLAIN")
+    if explain:
+        # Each statement slower than that many ms with its plan, timings and the triggers'
+        # own statements, sent to this client as notices.
+        with connection.cursor() as cursor:
+            cursor.execute("LOAD 'auto_explain'")
+            for name, value in (
+                ("auto_explain.log_min_duration", explain),
+                ("auto_explain.log_analyze", "on"),
+                ("auto_explain.log_nested_statements", "on"),
+                ("auto_explain.log_triggers", "on"),
+                ("client_min_messages", "log"),
+            ):
+                cursor.execute(f"SET {name} = '{value}'")
+        connection.connection.add_notice_handler(
+            lambda notice: sys.stderr.write(f"{notice.message_primary}\n")
+        )
+    started = time.perf_counter()
+    try:
+        with connection.execute_wrapper(timed):
+            yield
+    finally:
+        stage.Staging.load = load  # type: ignore[method-assign]
+        connection._commit = commit  # type: ignore[method-assign]
+        total = time.perf_counter() - started
+        ranked = sorted(spent.items(), key=lambda item: -item[1][0])
+        lines = [f"  {seconds:7.2f} s {calls:>5}x  {sql[:150]}" for sql, (seconds, calls) in ranked]
+        rest = total - sum(seconds for seconds, _ in spent.values())
+        sys.stderr.write(
+            f"statements (total {total:.1f} s, {rest:.1f} s outside them):\n"
+            + "\n".join(lines[:top])
+            + "\n"
+        )
+
+
+def run_import(
+    env: dict[str, str], source: Path, *, statements: bool = False, explain: int = 0
+) -> dict:
+    if statements or explain:
+        env = {**env, "MOTCUA_BENCH_STATEMENTS": "1", "MOTCUA_BENCH_DIR": str(ROOT / "bench")}
+    if explain:
+        env["MOTCUA_BENCH_EXPLAIN"] = str(explain)
     started = time.monotonic()
     result = subprocess.run(
         [sys.executable, "-c", IMPORT, str(source)],
@@ -203,6 +300,8 @@ def run_import(env: dict[str, str], source: Path) -> dict:
         sys.stderr.write(result.stdout + result.stderr[-5000:])
         raise SystemExit(f"import-dossiers failed with exit {result.returncode}")
     summary, measured = result.stdout.strip().splitlines()[-2:]
+    if statements or explain:
+        sys.stderr.write(result.stderr)
     return {"seconds": seconds, "summary": summary, **json.loads(measured)}
 
 
@@ -360,6 +459,16 @@ def main() -> None:
     parser.add_argument("--verify", action="store_true", help="compare counters with a rebuild")
     parser.add_argument("--memory", action="store_true", help="also import 2× the rows")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--statements", action="store_true", help="time each SQL statement of the imports"
+    )
+    parser.add_argument(
+        "--explain",
+        type=int,
+        default=0,
+        metavar="MS",
+        help="PostgreSQL: the plan of each statement slower than MS (auto_explain)",
+    )
     options = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="motcua-bench-import-"))
@@ -392,7 +501,7 @@ def main() -> None:
             runs.append(("2x rows", double))
         for name, path in runs:
             rows = 2 * options.rows if path != source else options.rows
-            run = run_import(env, path)
+            run = run_import(env, path, statements=options.statements, explain=options.explain)
             rate = rows / run["seconds"]
             print(
                 f"{database} {name}: {rows:,} rows in {run['seconds']:.1f} s wall = "

@@ -107,6 +107,7 @@ def stage_and_check(
     finally:
         if bar is not None:
             bar.close()
+    staging.analyze()
     _explain(staging, catalog, problems, path.name)
     _duplicates(staging, problems)
     return rows

@@ -105,9 +105,11 @@ def counters_add_grouped(d: Dialect, relation: str) -> None:
                 f"SELECT agency_id, day, metric, value FROM ({unpivot}) u WHERE value <> 0",
                 [],
             )
-        # The daily rows and their months' roll-up, one upsert each.
+        # The daily rows and their months' roll-up, one upsert each. Each kind of day has
+        # metrics of its own, so every key is in `sums` once already, non-zero; in the
+        # order of the counters' unique index, whose pages each upsert then visits once.
         counters_add_select(
-            f"SELECT agency_id, day, metric, SUM(value) AS value FROM {sums} WHERE true "
-            "GROUP BY agency_id, day, metric HAVING SUM(value) <> 0"
+            f"SELECT agency_id, day, metric, value FROM {sums} WHERE true "
+            "ORDER BY agency_id, day, metric"
         )
         cursor.execute(f"DROP TABLE {sums}", [])

@@ -251,6 +251,14 @@ class Staging:
             cursor.execute(f"DROP TABLE IF EXISTS {self.name}", [])
             cursor.execute(f"CREATE TEMP TABLE {self.name} ({columns})", [])
 
+    def analyze(self) -> None:
+        """PostgreSQL: gather the staged rows' statistics. A temporary table has none until
+        asked (autovacuum never sees it), and the planner, taking it for a few rows, joins it
+        to the catalog by nested loops that compare every row with every procedure."""
+        if self.dialect.postgres:
+            with self.connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {self.name}", [])
+
     def drop(self) -> None:
         with self.connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {self.name}", [])
