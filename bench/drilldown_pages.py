@@ -14,7 +14,14 @@ bench/pages_data.py.
     MOTCUA_DEMO=1 DATABASE_URL=postgres://… .venv/bin/python bench/drilldown_pages.py \
         --pages-data [--add-steps] [--before /tmp/motcua-before] [--repeat 5]
 
-Reads the database it is pointed at; writes nothing to it but the events of --add-steps.
+    # with steps, every step walked and then the closed ones timed, in one run (issue 13):
+    bash scripts/with-postgres.sh bash -c 'export MOTCUA_DEMO=1 MOTCUA_VAR_DIR=$(mktemp -d) && \
+        .venv/bin/python bench/pages_data.py && .venv/bin/motcua collectstatic --noinput -v0 \
+        && .venv/bin/python -u bench/drilldown_pages.py --pages-data \
+        --add-steps --time-steps --repeat 3'
+
+Reads the database it is pointed at; writes nothing to it but the events of --add-steps and
+the step timing of --time-steps.
 The demo: ~2,500 dossiers over six months, the province thành phố Huế led by `lanhdao`.
 `--pages-data`: the province leader `bench_lanh_dao_tinh`, the measured commune (the agency
 of `bench_mot_cua`) and the province.
@@ -51,6 +58,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from motcua.directory.models import StaffRole, User  # noqa: E402
 from motcua.dossiers.models import Dossier, DossierEvent  # noqa: E402
+from motcua.index.models import ClosedStep, StepWindow  # noqa: E402
+from motcua.index.steps import steps_rebuild  # noqa: E402
 
 LEADER = "lanhdao"
 PAGES_DATA_LEADER = "bench_lanh_dao_tinh"
@@ -96,6 +105,8 @@ def pages_data_pages(user: User) -> list[tuple[str, str]]:
         ("`on_time` drill-down, agency", f"{drill}{agency}"),
         ("`on_time` drill-down, agency, page 3", f"{drill}{agency}&page=3"),
         ("`on_time` drill-down, province", f"{drill}{province}"),
+        ("officers' responsibility, agency", f"/chi-so/trach-nhiem/?agency={agency}"),
+        ("officers' responsibility, province", f"/chi-so/trach-nhiem/?agency={province}"),
     ]
 
 
@@ -183,12 +194,43 @@ def main() -> None:
         action="store_true",
         help="first write step events into the pages_data.py database (see add_steps)",
     )
+    parser.add_argument(
+        "--time-steps",
+        action="store_true",
+        help="measure the pages with every step walked (no step timed), then time the steps "
+        "as `motcua index_rebuild` does and measure them again, in the same run",
+    )
+    parser.add_argument(
+        "--timed-only",
+        action="store_true",
+        help="with --time-steps: skip the pages with every step walked (minutes at a province)",
+    )
     parser.add_argument("--label", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.add_steps:
         started = time.perf_counter()
         added = add_steps()
         print(f"added {added:,} step events in {time.perf_counter() - started:.0f} s", flush=True)
+    if args.time_steps:
+        # Events written in SQL leave every window untimed: the pages walk them all.
+        StepWindow.objects.update(timed_at=None)
+        ClosedStep.objects.all().delete()
+        if not args.timed_only:
+            print("== every step walked (no step timed)", flush=True)
+            run_pages(args, repeat=1)
+        started = time.perf_counter()
+        stored = steps_rebuild()
+        windows = StepWindow.objects.count()
+        print(
+            f"\n== steps_rebuild(): {stored:,} closed steps of {windows:,} dossiers timed in "
+            f"{time.perf_counter() - started:.0f} s\n",
+            flush=True,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE index_closedstep, index_stepwindow")
+        print("== closed steps timed, open steps walked", flush=True)
+        run_pages(args, repeat=args.repeat)
+        return
     if args.before is not None:
         command = [sys.executable, str(args.before / "bench/drilldown_pages.py")]
         command += ["--repeat", str(args.repeat), "--label", "before"]
@@ -197,6 +239,10 @@ def main() -> None:
         subprocess.run(command, check=True, cwd=args.before)
         print(flush=True)
         print("== after: this checkout", flush=True)
+    run_pages(args, repeat=args.repeat)
+
+
+def run_pages(args: argparse.Namespace, *, repeat: int) -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     user = User.objects.get(username=PAGES_DATA_LEADER if args.pages_data else LEADER)
     client = Client()
@@ -207,7 +253,7 @@ def main() -> None:
     print("| page | URL | median (ms) | slowest (ms) | queries | SQL (ms) | HTML (KiB) |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for name, url in found:
-        median, slowest, queries, sql_ms, size = measure(client, url, args.repeat)
+        median, slowest, queries, sql_ms, size = measure(client, url, repeat)
         print(
             f"| {name} | `{url}` | {median:.0f} | {slowest:.0f} | {queries} | {sql_ms:.0f} "
             f"| {size / 1024:.0f} |",

@@ -30,7 +30,7 @@ from motcua.index.models import ClosedStep, StepWindow
 from motcua.index.steps import steps_rebuild
 from tests.dossiers.conftest import Walker
 from tests.factories import AgencyFactory, ProcedureFactory, staff
-from tests.index.test_drilldown import Scenario, at, build_scenario
+from tests.index.test_drilldown import Scenario, _received, at, build_scenario
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +66,12 @@ def test_a_transition_stores_each_step_the_dossier_left_with_its_working_time(s)
         (s.quick.pk, at(5, 10, 0), at(5, 13, 0), 90 * MINUTE, 288 * MINUTE, 0),
         (s.approver.pk, at(5, 13, 0), at(6, 10, 0), 390 * MINUTE, 432 * MINUTE, 0),
     ]
+    # Each dossier has left its workflow: whether it is late can no longer change.
+    assert dict(ClosedStep.objects.values_list("dossier_id", "late").distinct()) == {
+        s.late.pk: True,
+        s.on_time.pk: False,
+        s.twice.pk: True,  # two supplement requests after reception
+    }
     assert set(ClosedStep.objects.values_list("agency_id", flat=True)) == {s.agency.pk}
     assert ClosedStep.objects.count() == 9
     assert StepWindow.objects.filter(timed_at__isnull=True).count() == 0
@@ -96,6 +102,7 @@ def _second_agency(s: Scenario):
     late = walker.act(late, Action.RECEIVE, at=at(9, 8, 20))
     late = walker.act(late, Action.FORWARD, at=at(9, 8, 30), assignee=builder)
     late = walker.act(late, Action.APPROVE, actor=builder, at=at(11, 9, 0))
+    assert list(ClosedStep.objects.filter(dossier_id=late.pk).values_list("late")) == [(True,)]
     still = walker.create(at=at(12, 8, 0))
     still = walker.act(still, Action.SUBMIT, at=at(12, 8, 10))
     still = walker.act(still, Action.RECEIVE, at=at(12, 8, 20))
@@ -183,3 +190,24 @@ def test_index_rebuild_times_every_dossier_again(s):
     assert "và 9 bước xử lý đã xong" in out.getvalue()
     found = sorted(ClosedStep.objects.values_list("dossier_id", "step_id", "worked", "over"))
     assert found == expected
+
+
+def test_a_dossier_still_inside_its_workflow_is_found_late_when_it_becomes_late(s):
+    """Its closed step is stored without a lateness (`late` None); the officer lines read it
+    from the dossier, so the same step delays a dossier once it is past due."""
+    dossier = _received(s, at(9, 8, 0))  # due Thu 12/03 08:00
+    dossier = s.walker.act(dossier, Action.FORWARD, at=at(9, 8, 10), assignee=s.slow)
+    s.walker.act(dossier, Action.FORWARD, actor=s.slow, at=at(11, 17, 0))
+    # Mon 08:10 → Wed 17:00: 1,400 working minutes against Thẩm định's 720.
+    assert _stored(dossier.pk) == [
+        (s.slow.pk, at(9, 8, 10), at(11, 17, 0), 1400 * MINUTE, 720 * MINUTE, 680 * MINUTE)
+    ]
+    assert ClosedStep.objects.get(dossier_id=dossier.pk).late is None
+    for now, delayed in ((at(11, 17, 30), False), (at(13, 9, 0), True)):
+        fast = officer_lines_in_period({s.agency.pk}, MARCH, now=now)
+        walked = officer_lines(
+            steps_in_period({s.agency.pk}, MARCH, now=now, windows=False), now=now
+        )
+        assert _lines(fast) == _lines(walked)
+        slow = next(line for line in fast if line.officer == s.slow)
+        assert (dossier.pk in slow.delayed) is delayed

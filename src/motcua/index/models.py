@@ -235,12 +235,21 @@ class ClosedStep(models.Model):
     paused = models.BigIntegerField()
     budget = models.BigIntegerField(null=True, blank=True)
     over = models.BigIntegerField()
+    # `dossier_is_late`, fixed once the dossier has left its workflow (finished or closed, in
+    # the transition that timed this row); None while it is still inside, read live then.
+    late = models.BooleanField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("bước xử lý đã xong")
         verbose_name_plural = _("bước xử lý đã xong")
         indexes = [
             models.Index(fields=["agency_id", "ended_at"], name="closed_step_agency_ended"),
+            # The steps over budget: the officer lines look up their dossiers' lateness.
+            models.Index(
+                fields=["agency_id", "ended_at"],
+                condition=models.Q(over__gt=0),
+                name="closed_step_over",
+            ),
             models.Index(fields=["holder_id", "ended_at"], name="closed_step_holder_ended"),
             models.Index(fields=["dossier_id"], name="closed_step_dossier"),
         ]

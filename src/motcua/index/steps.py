@@ -10,14 +10,19 @@ enters or leaves a step, so this only ever adds what the walk would find: the le
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from motcua.dossiers.models import Dossier
 from motcua.index.drilldown.officers import walked_segments
-from motcua.index.drilldown.story import ENTER_STEP, LEAVE_WORKFLOW
+from motcua.index.drilldown.story import (
+    ENTER_STEP,
+    LEAVE_WORKFLOW,
+    DossierFacts,
+    dossier_is_late,
+)
 from motcua.index.models import ClosedStep, StepWindow
 
 MOVES = frozenset((*ENTER_STEP, *LEAVE_WORKFLOW))
@@ -26,6 +31,14 @@ BATCH = 2000
 
 def _microseconds(delta: timedelta) -> int:
     return delta // timedelta(microseconds=1)
+
+
+def _late_for_good(dossier: Dossier | DossierFacts, now: datetime) -> bool | None:
+    """Whether the dossier is late, once that can no longer change: it has left its
+    workflow (finished, or closed without a result)."""
+    if dossier.finished_at is None and dossier.closed_at is None:
+        return None
+    return dossier_is_late(dossier, now)
 
 
 def steps_time(dossier_ids: Iterable[int]) -> int:
@@ -45,6 +58,7 @@ def steps_time(dossier_ids: Iterable[int]) -> int:
             paused=_microseconds(segment.paused),
             budget=_microseconds(segment.budget) if segment.budget is not None else None,
             over=_microseconds(segment.over),
+            late=_late_for_good(segment.dossier, now),
         )
         for segment in walked_segments(Dossier.objects.filter(pk__in=ids), now=now)
         if segment.ended_at is not None and segment.step is not None

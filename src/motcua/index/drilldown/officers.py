@@ -119,23 +119,13 @@ class StepEvent(NamedTuple):
     note: str
 
 
-def _window(field: str) -> Subquery:
-    return Subquery(StepWindow.objects.filter(dossier_id=OuterRef("dossier_id")).values(field))
-
-
 def _events_by_dossier(
-    candidates: QuerySet[Dossier], *, by_window: bool = False
+    candidates: QuerySet[Dossier],
 ) -> tuple[dict[int, list[tuple[Any, ...]]], set[int]]:
-    """The walked events of the candidates (one query), and every user they name.
-    `by_window`: of a dossier whose window is timed, only from its latest step move on (the
-    lifecycle lets no pause run across a step move, so its open step needs nothing earlier)."""
+    """The walked events of the candidates (one query), and every user they name."""
     found = DossierEvent.objects.filter(
         dossier_id__in=candidates.values("pk"), action__in=WALKED_ACTIONS
     )
-    if by_window:
-        found = found.alias(timed=_window("timed_at"), last=_window("last_at")).filter(
-            Q(timed__isnull=True) | Q(at__gte=F("last"))
-        )
     rows = found.order_by("dossier_id", "seq").values_list(
         "dossier_id",
         "action",
@@ -204,16 +194,14 @@ def walked_segments(
     timed (its closed steps are stored), only the step it is in now."""
     fields = [*DOSSIER_FIELDS, "agency__office_hours"]
     if by_window:
-        candidates = candidates.annotate(
-            timed=Exists(
-                StepWindow.objects.filter(dossier_id=OuterRef("pk"), timed_at__isnull=False)
-            )
-        )
-        fields.append("timed")
+        window = StepWindow.objects.filter(dossier_id=OuterRef("pk"), timed_at__isnull=False)
+        # The moment of a timed dossier's latest step move (None: untimed, walked whole).
+        candidates = candidates.annotate(moved=Subquery(window.values("last_at")))
+        fields.append("moved")
     rows = list(candidates.order_by("received_at", "id").values_list(*fields))
     if not rows:
         return
-    events, user_ids = _events_by_dossier(candidates, by_window=by_window)
+    events, user_ids = _events_by_dossier(candidates)
     users = User.objects.in_bulk(user_ids) if user_ids else {}
     catalog = _Catalog({row[3] for row in rows})
     calendars = Calendars()
@@ -221,7 +209,8 @@ def walked_segments(
         dossier = catalog.facts(row)
         if dossier is None:
             continue  # a procedure without internal steps: nothing held at a step
-        tail = by_window and row[11]
+        moved = row[11] if by_window else None
+        tail = moved is not None
         walked = [
             StepEvent(
                 action,
@@ -231,6 +220,9 @@ def walked_segments(
                 note,
             )
             for action, at, actor_id, step, assignee, note in events.get(dossier.pk, ())
+            # A timed dossier's open step needs nothing before the move that opened it: the
+            # lifecycle lets no pause run across a step move.
+            if moved is None or at >= moved
         ]
         segments, _pauses = dossier_walk(
             dossier,
@@ -410,7 +402,7 @@ def officer_lines_in_period(
             over_count=over_steps,
             over_total=timedelta(microseconds=over_sum),
         )
-    late = Dossier.objects.filter(pk=OuterRef("dossier_id")).filter(
+    live = Dossier.objects.filter(pk=OuterRef("dossier_id")).filter(
         Q(finished_at__isnull=False, supplement_count__gt=1)
         | Q(finished_at__isnull=False, due_at__isnull=False, finished_at__gt=F("due_at"))
         | Q(
@@ -420,13 +412,13 @@ def officer_lines_in_period(
             due_at__lt=Coalesce("paused_at", Value(now)),
         )
     )
-    delayed = (
-        stored.filter(over__gt=0)
-        .filter(Exists(late))
-        .order_by()
-        .values_list("holder_id", "dossier_id")
-        .distinct()
-    )
+    # Whether a dossier is late is fixed when it leaves its workflow; read live only while
+    # it is inside. Two queries: under an OR, PostgreSQL hashes the whole dossier table.
+    over = stored.filter(over__gt=0).order_by().values_list("holder_id", "dossier_id")
+    delayed = {
+        *over.filter(late=True).distinct(),
+        *over.filter(late__isnull=True).filter(Exists(live)).distinct(),
+    }
     for holder_id, dossier_id in delayed:
         lines[holder_id].delayed[dossier_id] = None
     for segment in _walked_in_period(agency_ids, period, now=now, officer=None):

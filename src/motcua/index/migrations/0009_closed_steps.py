@@ -141,12 +141,18 @@ class Migration(migrations.Migration):
                 ("paused", models.BigIntegerField()),
                 ("budget", models.BigIntegerField(blank=True, null=True)),
                 ("over", models.BigIntegerField()),
+                ("late", models.BooleanField(blank=True, null=True)),
             ],
             options={
                 "verbose_name": "bước xử lý đã xong",
                 "verbose_name_plural": "bước xử lý đã xong",
                 "indexes": [
                     models.Index(fields=["agency_id", "ended_at"], name="closed_step_agency_ended"),
+                    models.Index(
+                        condition=models.Q(("over__gt", 0)),
+                        fields=["agency_id", "ended_at"],
+                        name="closed_step_over",
+                    ),
                     models.Index(fields=["holder_id", "ended_at"], name="closed_step_holder_ended"),
                     models.Index(fields=["dossier_id"], name="closed_step_dossier"),
                 ],
