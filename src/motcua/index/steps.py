@@ -41,9 +41,10 @@ def _late_for_good(dossier: Dossier | DossierFacts, now: datetime) -> bool | Non
     return dossier_is_late(dossier, now)
 
 
-def steps_time(dossier_ids: Iterable[int]) -> int:
+def steps_time(dossier_ids: Iterable[int], *, forgotten: bool = False) -> int:
     """Store the closed steps of these dossiers in place of what is stored, and mark their
-    windows timed; returns the number of steps stored. The caller holds the transaction."""
+    windows timed; returns the number of steps stored. The caller holds the transaction.
+    `forgotten`: the event trigger has just deleted what was stored (a step move)."""
     ids = list(dossier_ids)
     now = timezone.now()
     rows = [
@@ -60,10 +61,11 @@ def steps_time(dossier_ids: Iterable[int]) -> int:
             over=_microseconds(segment.over),
             late=_late_for_good(segment.dossier, now),
         )
-        for segment in walked_segments(Dossier.objects.filter(pk__in=ids), now=now)
+        for segment in walked_segments(Dossier.objects.filter(pk__in=ids), now=now, named=False)
         if segment.ended_at is not None and segment.step is not None
     ]
-    ClosedStep.objects.filter(dossier_id__in=ids).delete()
+    if not forgotten:
+        ClosedStep.objects.filter(dossier_id__in=ids).delete()
     ClosedStep.objects.bulk_create(rows, batch_size=BATCH)
     StepWindow.objects.filter(dossier_id__in=ids).update(timed_at=now)
     return len(rows)
@@ -72,7 +74,7 @@ def steps_time(dossier_ids: Iterable[int]) -> int:
 def steps_follow(dossier: Dossier, action: str) -> None:
     """After a transition's event: a step move times the dossier's steps again."""
     if action in MOVES:
-        steps_time([dossier.pk])
+        steps_time([dossier.pk], forgotten=True)
 
 
 def steps_rebuild() -> int:

@@ -185,13 +185,14 @@ class _Catalog:
 
 
 def walked_segments(
-    candidates: QuerySet[Dossier], *, now: datetime, by_window: bool = False
+    candidates: QuerySet[Dossier], *, now: datetime, by_window: bool = False, named: bool = True
 ) -> Iterator[Segment]:
     """Each workflow step (not the counter stage) of the candidates, walked from their events
     in a fixed number of queries: the candidates' clock fields, their walked events as plain
     values, the users, procedures, steps and office hours they name; working time from one
     `WorkingClock` per set of office hours. `by_window`: of a dossier whose `StepWindow` is
-    timed (its closed steps are stored), only the step it is in now."""
+    timed (its closed steps are stored), only the step it is in now. `named=False`: the
+    segments' officers are bare ids (`User(pk=…)`), for a writer that stores only the ids."""
     fields = [*DOSSIER_FIELDS, "agency__office_hours"]
     if by_window:
         window = StepWindow.objects.filter(dossier_id=OuterRef("pk"), timed_at__isnull=False)
@@ -202,7 +203,10 @@ def walked_segments(
     if not rows:
         return
     events, user_ids = _events_by_dossier(candidates)
-    users = User.objects.in_bulk(user_ids) if user_ids else {}
+    if named:
+        users = User.objects.in_bulk(user_ids) if user_ids else {}
+    else:
+        users = {pk: User(pk=pk) for pk in user_ids}
     catalog = _Catalog({row[3] for row in rows})
     calendars = Calendars()
     for row in rows:
