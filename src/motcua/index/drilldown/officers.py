@@ -119,21 +119,33 @@ class StepEvent(NamedTuple):
     note: str
 
 
+# Ids per events query: the candidates are read once, by their own query, and their events
+# by key (PostgreSQL ran the candidates' query again under an IN subquery); within SQLite's
+# limit on a statement's parameters.
+EVENTS_CHUNK = 5000
+
+
 def _events_by_dossier(
-    candidates: QuerySet[Dossier],
+    dossier_ids: list[int],
 ) -> tuple[dict[int, list[tuple[Any, ...]]], set[int]]:
-    """The walked events of the candidates (one query), and every user they name."""
-    found = DossierEvent.objects.filter(
-        dossier_id__in=candidates.values("pk"), action__in=WALKED_ACTIONS
-    )
-    rows = found.order_by("dossier_id", "seq").values_list(
-        "dossier_id",
-        "action",
-        "at",
-        "actor_id",
-        KeyTextTransform("step", "payload"),
-        KeyTextTransform("assignee_id", "payload"),
-        "note",
+    """The walked events of the dossiers (a query per `EVENTS_CHUNK` of them), and every user
+    they name."""
+    rows = (
+        row
+        for first in range(0, len(dossier_ids), EVENTS_CHUNK)
+        for row in DossierEvent.objects.filter(
+            dossier_id__in=dossier_ids[first : first + EVENTS_CHUNK], action__in=WALKED_ACTIONS
+        )
+        .order_by("dossier_id", "seq")
+        .values_list(
+            "dossier_id",
+            "action",
+            "at",
+            "actor_id",
+            KeyTextTransform("step", "payload"),
+            KeyTextTransform("assignee_id", "payload"),
+            "note",
+        )
     )
     events: dict[int, list[tuple[Any, ...]]] = {}
     users: set[int] = set()
@@ -202,7 +214,7 @@ def walked_segments(
     rows = list(candidates.order_by("received_at", "id").values_list(*fields))
     if not rows:
         return
-    events, user_ids = _events_by_dossier(candidates)
+    events, user_ids = _events_by_dossier([row[0] for row in rows])
     if named:
         users = User.objects.in_bulk(user_ids) if user_ids else {}
     else:
