@@ -77,30 +77,20 @@ SQLITE_FORWARDS = [
 ]
 
 
-def _previous() -> dict[str, list[str]]:
-    """Migration 0007's triggers, to go back to."""
-    before = import_module("motcua.index.migrations.0007_fact_tables")
-    return {
-        "postgresql": [
-            s.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION")
-            for s in before.POSTGRESQL_FORWARDS
-            if "index_step_windows_move()" in s and "CREATE FUNCTION" in s
-        ],
-        "sqlite": [
-            "DROP TRIGGER IF EXISTS index_step_windows_enter",
-            "DROP TRIGGER IF EXISTS index_step_windows_leave",
-            *(s for s in before.SQLITE_FORWARDS if "index_step_windows" in s),
-        ],
-    }
-
-
-def _run(statements):
-    def run(apps, schema_editor) -> None:
-        chosen = statements() if callable(statements) else statements
-        for statement in chosen.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement)
-
-    return run
+# Migration 0007: its triggers to go back to, and its runner of statements per database.
+BEFORE = import_module("motcua.index.migrations.0007_fact_tables")
+PREVIOUS = {
+    "postgresql": [
+        s.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION")
+        for s in BEFORE.POSTGRESQL_FORWARDS
+        if "index_step_windows_move()" in s and "CREATE FUNCTION" in s
+    ],
+    "sqlite": [
+        "DROP TRIGGER IF EXISTS index_step_windows_enter",
+        "DROP TRIGGER IF EXISTS index_step_windows_leave",
+        *(s for s in BEFORE.SQLITE_FORWARDS if "index_step_windows" in s),
+    ],
+}
 
 
 class Migration(migrations.Migration):
@@ -159,7 +149,7 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(
-            _run({"sqlite": SQLITE_FORWARDS, "postgresql": POSTGRESQL_FORWARDS}),
-            _run(_previous),
+            BEFORE._run({"sqlite": SQLITE_FORWARDS, "postgresql": POSTGRESQL_FORWARDS}),
+            BEFORE._run(PREVIOUS),
         ),
     ]
