@@ -276,6 +276,10 @@ def test_step_windows_and_the_walk_they_narrow(varied):
         DossierEvent.objects.bulk_create(_random_events(rng, dossier, steps, officers, 20))
     assert _windows_stored() == _window_recount()
     assert StepWindow.objects.exists()
+    agencies_of = dict(Dossier.objects.values_list("id", "agency_id"))
+    assert {w.dossier_id: w.agency_id for w in StepWindow.objects.all()} == {
+        w.dossier_id: agencies_of[w.dossier_id] for w in StepWindow.objects.all()
+    }
 
     now = timezone.now()
     ids = {a.pk for a in agencies}

@@ -189,6 +189,7 @@ class StepWindow(models.Model):
     """
 
     dossier_id = models.BigIntegerField(primary_key=True)
+    agency_id = models.BigIntegerField(null=True, blank=True)  # the dossier's, set by the trigger
     entered_at = models.DateTimeField()
     last_at = models.DateTimeField()
     left_at = models.DateTimeField(null=True, blank=True)
@@ -202,6 +203,12 @@ class StepWindow(models.Model):
         verbose_name_plural = _("khoảng thời gian hồ sơ ở các bước xử lý")
         indexes = [
             models.Index(fields=["left_at"], name="step_window_left_at"),
+            # An agency's dossiers still inside their workflow: the pages walk their open step.
+            models.Index(
+                fields=["agency_id"],
+                condition=models.Q(left_at__isnull=True),
+                name="step_window_open",
+            ),
             # Few once `index_rebuild` has run: the pages walk these.
             models.Index(
                 fields=["entered_at"],

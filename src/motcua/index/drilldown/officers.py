@@ -279,7 +279,11 @@ def _walked_in_period(
     candidates = _candidates(agency_ids, period)
     if officer is not None:
         candidates = _touched_by(candidates, officer)
-    met = _met(period).filter(Q(timed_at__isnull=True) | Q(left_at__isnull=True))
+    met = (
+        _met(period)
+        .filter(agency_id__in=agency_ids)
+        .filter(Q(timed_at__isnull=True) | Q(left_at__isnull=True))
+    )
     walked = candidates.filter(pk__in=met.values("dossier_id"))
     yield from walked_segments(walked, now=now, by_window=True)
 

@@ -1,5 +1,6 @@
 """`ClosedStep`: each workflow step a dossier has left, timed once when it left, and
-`StepWindow.timed_at`, when they were written (`index.steps`).
+`StepWindow.timed_at`, when they were written (`index.steps`); `StepWindow.agency_id`, the
+dossier's agency (which never changes), so the pages find an agency's open windows by index.
 
 The event trigger of migration 0007 now also forgets a dossier's timing with every event
 entering or leaving a step: it deletes the dossier's `ClosedStep` rows and empties `timed_at`.
@@ -22,6 +23,8 @@ FORGET = (
     "WHERE c.dossier_id = m.dossier_id;"
 )
 POSTGRESQL_FORWARDS = [
+    "UPDATE index_stepwindow w SET agency_id = d.agency_id FROM dossiers_dossier d "
+    "WHERE d.id = w.dossier_id",
     f"""
     CREATE OR REPLACE FUNCTION index_step_windows_move() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
@@ -34,13 +37,17 @@ POSTGRESQL_FORWARDS = [
         -- Per dossier of the statement: its first entry, its latest moment, and whether the
         -- last of its events (by seq) entered a step (the window stays open) or left. Two
         -- statements, each reading the events once (a large import spills them to disk).
-        INSERT INTO index_stepwindow AS w (dossier_id, entered_at, last_at, left_at, timed_at)
-        SELECT dossier_id, MIN(at) FILTER (WHERE action IN {ENTER}), MAX(at),
-               CASE WHEN (array_agg(action ORDER BY seq DESC))[1] IN {ENTER} THEN NULL
-                    ELSE MAX(at) END,
+        INSERT INTO index_stepwindow AS w
+            (dossier_id, agency_id, entered_at, last_at, left_at, timed_at)
+        SELECT n.dossier_id, d.agency_id, MIN(n.at) FILTER (WHERE n.action IN {ENTER}),
+               MAX(n.at),
+               CASE WHEN (array_agg(n.action ORDER BY n.seq DESC))[1] IN {ENTER} THEN NULL
+                    ELSE MAX(n.at) END,
                NULL
-        FROM new_rows WHERE action IN {WALKED}
-        GROUP BY dossier_id HAVING bool_or(action IN {ENTER}) ORDER BY dossier_id
+        FROM new_rows n JOIN dossiers_dossier d ON d.id = n.dossier_id
+        WHERE n.action IN {WALKED}
+        GROUP BY n.dossier_id, d.agency_id HAVING bool_or(n.action IN {ENTER})
+        ORDER BY n.dossier_id
         ON CONFLICT (dossier_id) DO UPDATE SET
             entered_at = LEAST(w.entered_at, excluded.entered_at),
             last_at = GREATEST(w.last_at, excluded.last_at),
@@ -60,13 +67,16 @@ POSTGRESQL_FORWARDS = [
 ]
 
 SQLITE_FORWARDS = [
+    "UPDATE index_stepwindow SET agency_id = "
+    "(SELECT agency_id FROM dossiers_dossier d WHERE d.id = index_stepwindow.dossier_id)",
     "DROP TRIGGER IF EXISTS index_step_windows_enter",
     "DROP TRIGGER IF EXISTS index_step_windows_leave",
     "CREATE TRIGGER index_step_windows_enter AFTER INSERT ON dossiers_dossierevent "
     f"WHEN NEW.action IN {ENTER} BEGIN "
     "DELETE FROM index_closedstep WHERE dossier_id = NEW.dossier_id; "
-    "INSERT INTO index_stepwindow (dossier_id, entered_at, last_at, left_at, timed_at) "
-    "VALUES (NEW.dossier_id, NEW.at, NEW.at, NULL, NULL) ON CONFLICT (dossier_id) DO UPDATE SET "
+    "INSERT INTO index_stepwindow (dossier_id, agency_id, entered_at, last_at, left_at, timed_at) "
+    "VALUES (NEW.dossier_id, (SELECT agency_id FROM dossiers_dossier WHERE id = NEW.dossier_id), "
+    "NEW.at, NEW.at, NULL, NULL) ON CONFLICT (dossier_id) DO UPDATE SET "
     "entered_at = min(entered_at, excluded.entered_at), "
     "last_at = max(last_at, excluded.last_at), left_at = NULL, timed_at = NULL; END",
     "CREATE TRIGGER index_step_windows_leave AFTER INSERT ON dossiers_dossierevent "
@@ -147,6 +157,19 @@ class Migration(migrations.Migration):
                     models.Index(fields=["dossier_id"], name="closed_step_dossier"),
                 ],
             },
+        ),
+        migrations.AddField(
+            model_name="stepwindow",
+            name="agency_id",
+            field=models.BigIntegerField(blank=True, null=True),
+        ),
+        migrations.AddIndex(
+            model_name="stepwindow",
+            index=models.Index(
+                condition=models.Q(("left_at__isnull", True)),
+                fields=["agency_id"],
+                name="step_window_open",
+            ),
         ),
         migrations.RunPython(
             BEFORE._run({"sqlite": SQLITE_FORWARDS, "postgresql": POSTGRESQL_FORWARDS}),
