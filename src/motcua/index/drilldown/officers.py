@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
 
@@ -125,6 +127,14 @@ class StepEvent(NamedTuple):
 EVENTS_CHUNK = 5000
 
 
+def _keys(ids: list[int]) -> list[int] | RawSQL:
+    """Ids for an `__in` filter: on PostgreSQL one array parameter, as the driver parses a
+    statement with thousands of placeholders slowly (90 ms for 2,000)."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+    return ids
+
+
 def _events_by_dossier(
     dossier_ids: list[int],
 ) -> tuple[dict[int, list[tuple[Any, ...]]], set[int]]:
@@ -134,7 +144,8 @@ def _events_by_dossier(
         row
         for first in range(0, len(dossier_ids), EVENTS_CHUNK)
         for row in DossierEvent.objects.filter(
-            dossier_id__in=dossier_ids[first : first + EVENTS_CHUNK], action__in=WALKED_ACTIONS
+            dossier_id__in=_keys(dossier_ids[first : first + EVENTS_CHUNK]),
+            action__in=WALKED_ACTIONS,
         )
         .order_by("dossier_id", "seq")
         .values_list(
