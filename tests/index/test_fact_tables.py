@@ -239,18 +239,20 @@ def _random_events(rng: random.Random, dossier: Dossier, steps, officers, start_
         payload = {}
         if action in ENTER:
             payload = {"step": rng.choice(steps).position, "assignee_id": rng.choice(officers)}
-        found.append(
-            DossierEvent(
-                dossier=dossier,
-                seq=seq,
-                at=at,
-                actor_id=rng.choice(officers),
-                action=action,
-                to_state="in_progress",
-                payload=payload,
-            )
-        )
+        found.append(_event(dossier, seq, at, action, rng.choice(officers), payload))
     return found
+
+
+def _event(dossier: Dossier, seq: int, at: datetime, action: str, actor_id: int, payload):
+    return DossierEvent(
+        dossier=dossier,
+        seq=seq,
+        at=at,
+        actor_id=actor_id,
+        action=action,
+        to_state="in_progress",
+        payload=payload,
+    )
 
 
 def test_step_windows_and_the_walk_they_narrow(varied):
@@ -311,17 +313,7 @@ def _lifecycle_events(
     def add(action: str, **payload) -> None:
         nonlocal at, seq
         at = at + timedelta(minutes=rng.randrange(1, 60 * 30))
-        found.append(
-            DossierEvent(
-                dossier=dossier,
-                seq=seq,
-                at=at,
-                actor_id=rng.choice(officers),
-                action=action,
-                to_state="in_progress",
-                payload=payload,
-            )
-        )
+        found.append(_event(dossier, seq, at, action, rng.choice(officers), payload))
         seq += 1
 
     for _ in range(rng.randrange(0, 7)):
