@@ -324,7 +324,7 @@ def _stored_segments(stored: QuerySet[ClosedStep]) -> list[Segment]:
         )
     )  # fmt: skip
     dossier_rows = list(
-        Dossier.objects.filter(pk__in={row[0] for row in rows}).values_list(*DOSSIER_FIELDS)
+        Dossier.objects.filter(pk__in=stored.values("dossier_id")).values_list(*DOSSIER_FIELDS)
     )
     catalog = _Catalog({row[3] for row in dossier_rows})
     dossiers = {row[0]: catalog.facts(row) for row in dossier_rows}
