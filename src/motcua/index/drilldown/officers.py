@@ -107,6 +107,9 @@ DOSSIER_FIELDS = (
     "paused_at",
     "supplement_count",
 )
+# After `DOSSIER_FIELDS` in a walked row: the agency's office hours, then (`by_window`) the
+# moment of a timed dossier's latest step move.
+HOURS, MOVED = len(DOSSIER_FIELDS), len(DOSSIER_FIELDS) + 1
 
 
 class StepEvent(NamedTuple):
@@ -236,7 +239,7 @@ def walked_segments(
         dossier = catalog.facts(row)
         if dossier is None:
             continue  # a procedure without internal steps: nothing held at a step
-        moved = row[11] if by_window else None
+        moved = row[MOVED] if by_window else None
         tail = moved is not None
         walked = [
             StepEvent(
@@ -256,7 +259,7 @@ def walked_segments(
             walked,
             catalog.steps[dossier.procedure.pk],
             users,
-            calendars.clock_for_hours(row[10]),
+            calendars.clock_for_hours(row[HOURS]),
             now,
             received=tail,
         )
