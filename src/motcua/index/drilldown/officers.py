@@ -13,13 +13,14 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
 
 from motcua.catalog.models import Procedure, WorkflowStep
 from motcua.directory.models import User
+from motcua.dossiers.metrics import ON_TIME
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.index.drilldown.story import (
     ENTER_STEP,
@@ -437,8 +438,7 @@ def officer_lines_in_period(
             over_total=timedelta(microseconds=over_sum),
         )
     live = Dossier.objects.filter(pk=OuterRef("dossier_id")).filter(
-        Q(finished_at__isnull=False, supplement_count__gt=1)
-        | Q(finished_at__isnull=False, due_at__isnull=False, finished_at__gt=F("due_at"))
+        (Q(finished_at__isnull=False) & ~ON_TIME)
         | Q(
             finished_at__isnull=True,
             closed_at__isnull=True,
