@@ -99,6 +99,14 @@ def pages_data_pages(user: User) -> list[tuple[str, str]]:
         .agency.code
     )
     drill = "/chi-so/chi-tieu/on_time/?agency="
+    # A specialist of the commune: `--add-steps` assigns its steps to them in turn.
+    specialist = (
+        StaffRole.objects.filter(agency__code=agency, role="specialist")
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+        .first()
+    )
+    officer = [("one officer, province", f"/chi-so/can-bo/{specialist}/?agency={province}")]
     return [
         ("dashboard, agency", f"/chi-so/?agency={agency}"),
         ("dashboard, province", f"/chi-so/?agency={province}"),
@@ -107,6 +115,7 @@ def pages_data_pages(user: User) -> list[tuple[str, str]]:
         ("`on_time` drill-down, province", f"{drill}{province}"),
         ("officers' responsibility, agency", f"/chi-so/trach-nhiem/?agency={agency}"),
         ("officers' responsibility, province", f"/chi-so/trach-nhiem/?agency={province}"),
+        *(officer if specialist is not None else []),
     ]
 
 
