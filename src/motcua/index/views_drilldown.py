@@ -180,28 +180,33 @@ def _officer(user_id: int) -> User:
 @_page
 def officer(request: HttpRequest, user_id: int) -> HttpResponse:
     """One officer's steps in the period: how many ran over budget, by how much, and the
-    overdue dossiers they delayed."""
+    overdue dossiers they delayed; the steps and the dossiers each paged (`page`, `tre`)."""
     agency, period = _leader_scope(request)
     person = _officer(user_id)
-    now = timezone.now()
-    steps = drilldown.steps_in_period(
-        _officer_agencies(agency_scope([agency]), period), period, now=now, officer=person
+    found = drilldown.officer_period(
+        _officer_agencies(agency_scope([agency]), period),
+        period,
+        now=timezone.now(),
+        officer=person,
     )
-    lines = drilldown.officer_lines(steps, now=now)
-    line = lines[0] if lines else drilldown.OfficerLine(person)
-    ordered = sorted(line.steps, key=lambda s: (not s.is_over, -s.over, s.started_at))
-    page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(found.steps, PAGE_SIZE).get_page(request.GET.get("page"))
+    delayed = Paginator(found.delayed, PAGE_SIZE).get_page(request.GET.get("tre"))
+    query = _query(agency, period)
     return render(
         request,
         "index/officer.html",
         {
             "agency": agency,
             "period": period,
-            "query": _query(agency, period),
+            "query": query,
             "person": person,
             "roles": StaffRole.objects.filter(user=person).select_related("agency"),
-            "line": line,
+            "line": found.line,
             "page": page,
+            "delayed": delayed,
+            # Each pager keeps the other list on the page it shows.
+            "steps_query": f"{query}&tre={delayed.number}" if delayed.number > 1 else query,
+            "delayed_query": f"{query}&page={page.number}" if page.number > 1 else query,
             "agencies": _agency_choices(request.user, agency),
         },
     )

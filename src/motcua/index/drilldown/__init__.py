@@ -37,6 +37,12 @@ from motcua.index.drilldown.indicators import (
     lost_procedure_rows,
     lost_procedures,
 )
+from motcua.index.drilldown.officer_page import (
+    DelayedDossiers,
+    OfficerPeriod,
+    OfficerSteps,
+    officer_period,
+)
 from motcua.index.drilldown.officers import (
     OfficerLine,
     officer_lines,
@@ -70,6 +76,7 @@ __all__ = [
     "WARNING_HORIZON",
     "AgencyGroup",
     "Calendars",
+    "DelayedDossiers",
     "DossierMetric",
     "HolderGroup",
     "IndicatorView",
@@ -78,6 +85,8 @@ __all__ = [
     "LostDossierList",
     "LostProcedure",
     "OfficerLine",
+    "OfficerPeriod",
+    "OfficerSteps",
     "Pause",
     "Segment",
     "Story",
@@ -95,6 +104,7 @@ __all__ = [
     "lost_procedures",
     "officer_lines",
     "officer_lines_in_period",
+    "officer_period",
     "period_parse",
     "segments_of",
     "steps_in_period",

@@ -320,11 +320,18 @@ def _in_period(segment: Segment, period: Period) -> bool:
 
 
 def _stored_segments(stored: QuerySet[ClosedStep]) -> list[Segment]:
-    """Stored steps as `Segment`s, with their dossiers' facts (one officer's page)."""
+    """Stored steps as `Segment`s, with their dossiers' facts."""
+    return list(stored_segments_by_id(stored).values())
+
+
+def stored_segments_by_id(stored: QuerySet[ClosedStep]) -> dict[int, Segment]:
+    """Stored steps as `Segment`s by their row's id, in the queryset's order, with their
+    dossiers' facts; a step since taken out of its procedure is left out, as the walk
+    finds it no more."""
     rows = list(
         stored.values_list(
-            "dossier_id", "step_id", "holder_id", "started_at", "ended_at", "worked", "paused",
-            "budget",
+            "id", "dossier_id", "step_id", "holder_id", "started_at", "ended_at", "worked",
+            "paused", "budget",
         )
     )  # fmt: skip
     dossier_rows = list(
@@ -332,24 +339,22 @@ def _stored_segments(stored: QuerySet[ClosedStep]) -> list[Segment]:
     )
     catalog = _Catalog({row[3] for row in dossier_rows})
     dossiers = {row[0]: catalog.facts(row) for row in dossier_rows}
-    holders = {row[2] for row in rows if row[2] is not None}
+    holders = {row[3] for row in rows if row[3] is not None}
     users = User.objects.in_bulk(holders) if holders else {}
-    found = []
-    for dossier_id, step_id, holder_id, started, ended, worked, paused, budget in rows:
+    found: dict[int, Segment] = {}
+    for pk, dossier_id, step_id, holder_id, started, ended, worked, paused, budget in rows:
         dossier, step = dossiers.get(dossier_id), catalog.by_id.get(step_id)
         if dossier is None or step is None:
             continue  # the step has since been taken out of the procedure
-        found.append(
-            Segment(
-                dossier,
-                step,
-                started,
-                ended,
-                assignee=users.get(holder_id) if holder_id is not None else None,
-                worked=timedelta(microseconds=worked),
-                paused=timedelta(microseconds=paused),
-                budget=timedelta(microseconds=budget) if budget is not None else None,
-            )
+        found[pk] = Segment(
+            dossier,
+            step,
+            started,
+            ended,
+            assignee=users.get(holder_id) if holder_id is not None else None,
+            worked=timedelta(microseconds=worked),
+            paused=timedelta(microseconds=paused),
+            budget=timedelta(microseconds=budget) if budget is not None else None,
         )
     return found
 
