@@ -106,7 +106,11 @@ def pages_data_pages(user: User) -> list[tuple[str, str]]:
         .values_list("user_id", flat=True)
         .first()
     )
-    officer = [("one officer, province", f"/chi-so/can-bo/{specialist}/?agency={province}")]
+    one = f"/chi-so/can-bo/{specialist}/?agency={province}"
+    officer = [
+        ("one officer, province", one),
+        ("one officer, province, page 3 of each list", f"{one}&page=3&tre=3"),
+    ]
     return [
         ("dashboard, agency", f"/chi-so/?agency={agency}"),
         ("dashboard, province", f"/chi-so/?agency={province}"),
