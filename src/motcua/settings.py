@@ -235,6 +235,13 @@ def _database() -> dict[str, Any]:
     # A kept connection is checked before a request reuses it: after a PostgreSQL restart or
     # failover the next request opens a new one instead of failing on the dead one.
     config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    return _engine(dict(config))
+
+
+def _engine(config: dict[str, Any]) -> dict[str, Any]:
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend with psycopg's C loader for moments (core/postgresql/base.py).
+        config["ENGINE"] = "motcua.core.postgresql"
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # IMMEDIATE transactions take the write lock up front, so two concurrent receptions
         # queue instead of failing with "database is locked" when both try to upgrade a read.
@@ -259,7 +266,13 @@ if os.environ.get("MOTCUA_DB_TRANSACTION_POOLING", "0") == "1":
 # primary.
 if DATABASE_REPLICA_URL := os.environ.get("DATABASE_REPLICA_URL", ""):
     DATABASES["replica"] = {
-        **dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True),
+        **_engine(
+            dict(
+                dj_database_url.parse(
+                    DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True
+                )
+            )
+        ),
         "TEST": {"MIRROR": "default"},
     }
 MOTCUA_READ_REPLICA = "replica" in DATABASES
