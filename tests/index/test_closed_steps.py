@@ -26,7 +26,7 @@ from motcua.dossiers.lifecycle import Action
 from motcua.dossiers.models import DossierEvent
 from motcua.index.drilldown import officer_lines, officer_lines_in_period, steps_in_period
 from motcua.index.engine import Period
-from motcua.index.models import ClosedStep, StepWindow
+from motcua.index.models import ClosedStep, StepDay, StepWindow
 from motcua.index.steps import steps_rebuild
 from tests.dossiers.conftest import Walker
 from tests.factories import AgencyFactory, ProcedureFactory, staff
@@ -211,3 +211,74 @@ def test_a_dossier_still_inside_its_workflow_is_found_late_when_it_becomes_late(
         assert _lines(fast) == _lines(walked)
         slow = next(line for line in fast if line.officer == s.slow)
         assert (dossier.pk in slow.delayed) is delayed
+
+
+def _days() -> dict[tuple, tuple]:
+    """`StepDay` without the rows fallen to zero."""
+    fields = ("ended_steps", "ended_over_steps", "ended_over")
+    fields += ("started_steps", "started_over_steps", "started_over")
+    rows = StepDay.objects.values_list("agency_id", "holder_id", "day", *fields)
+    return {tuple(row[:3]): tuple(row[3:]) for row in rows if any(row[3:])}
+
+
+def _recount() -> dict[tuple, tuple]:
+    """What `StepDay` should hold: the stored steps by the local day they ended and the local
+    day they started."""
+    days: dict[tuple, list[int]] = {}
+    for agency, holder, started, ended, over in ClosedStep.objects.values_list(
+        "agency_id", "holder_id", "started_at", "ended_at", "over"
+    ):
+        for day, first in ((timezone.localdate(ended), 0), (timezone.localdate(started), 3)):
+            sums = days.setdefault((agency, holder or 0, day), [0] * 6)
+            sums[first] += 1
+            sums[first + 1] += 1 if over > 0 else 0
+            sums[first + 2] += over
+    return {key: tuple(sums) for key, sums in days.items()}
+
+
+def test_the_days_follow_every_writer_of_the_stored_steps(s):
+    other, builder, _late, _still = _second_agency(s)
+    assert len(_days()) > 4
+    assert _days() == _recount()
+    # A step that ends after local midnight counts on that local day (UTC is 7 hours behind).
+    late_step = ClosedStep.objects.get(agency_id=other.pk)
+    assert _days()[(other.pk, builder.pk, timezone.localdate(late_step.ended_at))][:3] == (
+        1,
+        1,
+        late_step.over,
+    )
+    # The event trigger forgets a dossier's steps; a rebuild stores them again.
+    DossierEvent.objects.create(
+        dossier=s.late,
+        seq=99,
+        at=at(6, 11, 0),
+        action="send_back",
+        actor=s.approver,
+        to_state="in_progress",
+        payload={"step": 1, "assignee_id": s.slow.pk},
+    )
+    assert _days() == _recount()
+    steps_rebuild()
+    assert _days() == _recount()
+    # A bulk update (a shell, a repair) moves the sums from one holder to another.
+    ClosedStep.objects.filter(holder_id=s.slow.pk).update(holder_id=None)
+    assert _days() == _recount()
+    assert any(holder == 0 for _agency, holder, _day in _days())
+    ClosedStep.objects.all().delete()
+    assert _days() == {}
+
+
+@pytest.mark.parametrize(
+    "first, last",
+    [(1, 31), (2, 4), (5, 5), (6, 6), (1, 5), (6, 12), (10, 11), (12, 31), (3, 3)],
+)
+def test_periods_cutting_through_steps_give_the_walk(s, first, last):
+    """The stored sums of a period are the steps ended on or after its first day less those
+    started after its last day: periods that begin or end inside steps give the walk."""
+    other, *_ = _second_agency(s)
+    now = at(13, 9, 0)
+    period = Period(at(first, 0).date(), at(last, 0).date())
+    scope = {s.city.pk, s.agency.pk, other.pk}
+    fast = officer_lines_in_period(scope, period, now=now)
+    walked = officer_lines(steps_in_period(scope, period, now=now, windows=False), now=now)
+    assert _lines(fast) == _lines(walked)

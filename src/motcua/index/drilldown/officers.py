@@ -2,8 +2,9 @@
 share of the delays.
 
 The steps a dossier has left are stored, timed, when it left them (`ClosedStep`, written by
-`index.steps`); only the steps still open and the dossiers whose `StepWindow` is not timed
-(written by something other than a transition) are walked from their events."""
+`index.steps`), and summed per agency, holder and day by triggers (`StepDay`); only the steps
+still open and the dossiers whose `StepWindow` is not timed (written by something other than
+a transition) are walked from their events."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
@@ -33,7 +34,7 @@ from motcua.index.drilldown.story import (
 )
 from motcua.index.drilldown.timing import Calendars, working_text
 from motcua.index.engine import Period
-from motcua.index.models import ClosedStep, StepWindow
+from motcua.index.models import ClosedStep, StepDay, StepWindow
 
 
 @dataclass
@@ -286,6 +287,34 @@ def _stored(agency_ids: set[int], period: Period) -> QuerySet[ClosedStep]:
     )
 
 
+def _stored_sums(agency_ids: set[int], period: Period) -> list[tuple[int | None, int, int, int]]:
+    """Per holder, the stored steps meeting the period: their number, how many ran over
+    budget and the microseconds over, from `StepDay` — the steps ended on or after the
+    period's first day less those started after its last day."""
+    later = Q(day__gt=period.end)
+
+    def meeting(ended: str, started: str) -> Any:
+        return Coalesce(Sum(ended), 0) - Coalesce(Sum(started, filter=later), 0)
+
+    rows = (
+        StepDay.objects.filter(agency_id__in=agency_ids, day__gte=period.start)
+        .order_by()
+        .values("holder_id")
+        .annotate(
+            steps=meeting("ended_steps", "started_steps"),
+            over_steps=meeting("ended_over_steps", "started_over_steps"),
+            over_sum=meeting("ended_over", "started_over"),
+        )
+        .values_list("holder_id", "steps", "over_steps", "over_sum")
+    )
+    # A holder whose steps all moved out of the period (or were forgotten) has rows at zero.
+    return [
+        (holder_id or None, steps, over_steps, over_sum)
+        for holder_id, steps, over_steps, over_sum in rows
+        if steps
+    ]
+
+
 def _walked_in_period(
     agency_ids: set[int], period: Period, *, now: datetime, officer: User | None
 ) -> Iterator[Segment]:
@@ -421,21 +450,11 @@ def _ranked(lines: dict[int | None, OfficerLine]) -> list[OfficerLine]:
 def officer_lines_in_period(
     agency_ids: set[int], period: Period, *, now: datetime
 ) -> list[OfficerLine]:
-    """`officer_lines(steps_in_period(…))` without loading the stored steps: they are summed
-    per holder in SQL, the late dossiers behind their over-budget steps read by key."""
+    """`officer_lines(steps_in_period(…))` without loading the stored steps: their sums per
+    holder read from `StepDay`, the late dossiers behind their over-budget steps by key."""
     stored = _stored(agency_ids, period)
     lines: dict[int | None, OfficerLine] = {}
-    sums = (
-        stored.order_by()
-        .values("holder_id")
-        .annotate(
-            steps=Count("id"),
-            over_steps=Count("id", filter=Q(over__gt=0)),
-            over_sum=Coalesce(Sum("over"), 0),
-        )
-        .values_list("holder_id", "steps", "over_steps", "over_sum")
-    )
-    for holder_id, steps, over_steps, over_sum in sums:
+    for holder_id, steps, over_steps, over_sum in _stored_sums(agency_ids, period):
         lines[holder_id] = OfficerLine(
             None,
             step_count=steps,

@@ -1,0 +1,165 @@
+"""`StepDay`: the closed steps summed per agency, holder and local day — by the day they
+ended and by the day they started — kept by triggers on `index_closedstep` in the writing
+transaction (PostgreSQL: one statement trigger per kind of write, reading its transition
+tables; SQLite: row triggers), and filled here from the steps already stored.
+
+Every writer of the steps goes through the table: a transition (`index.steps`), the event
+trigger that forgets a dossier's steps (migration 0009), `motcua index_rebuild`. A table that
+a later migration rebuilds on SQLite loses its triggers: tests/index/test_closed_steps.py
+compares the days with a recount after each kind of write.
+"""
+
+from django.db import migrations, models
+
+DAYS = "index_stepday"
+COLUMNS = (
+    "agency_id, holder_id, day, ended_steps, ended_over_steps, ended_over, "
+    "started_steps, started_over_steps, started_over"
+)
+UPSERT = "ON CONFLICT (agency_id, day, holder_id) DO UPDATE SET " + ", ".join(
+    f"{c} = {DAYS}.{c} + excluded.{c}"
+    for c in (
+        "ended_steps",
+        "ended_over_steps",
+        "ended_over",
+        "started_steps",
+        "started_over_steps",
+        "started_over",
+    )
+)
+PG_DAY = "CAST({0} AT TIME ZONE 'Asia/Ho_Chi_Minh' AS date)"
+SQLITE_DAY = "date({0}, '+7 hours')"
+
+
+def _by_day(rows: str, sign: str, day: str) -> str:
+    """Add (sign +) or take away (-) the steps of `rows`: each step once on the day it ended
+    and once on the day it started."""
+    over = "CASE WHEN c.over > 0 THEN 1 ELSE 0 END"
+    sums = ", ".join(f"{sign}SUM(x.{c})" for c in ("e", "eo", "eu", "b", "bo", "bu"))
+    return (
+        f"INSERT INTO {DAYS} ({COLUMNS}) SELECT x.agency_id, x.holder_id, x.day, {sums} FROM ("
+        f"SELECT c.agency_id, COALESCE(c.holder_id, 0) AS holder_id, "
+        f"{day.format('c.ended_at')} AS day, 1 AS e, {over} AS eo, c.over AS eu, "
+        f"0 AS b, 0 AS bo, 0 AS bu FROM {rows} c "
+        f"UNION ALL SELECT c.agency_id, COALESCE(c.holder_id, 0), "
+        f"{day.format('c.started_at')}, 0, 0, 0, 1, {over}, c.over FROM {rows} c"
+        f") x GROUP BY x.agency_id, x.holder_id, x.day ORDER BY 1, 2, 3 {UPSERT};"
+    )
+
+
+POSTGRESQL_FORWARDS = [
+    f"""
+    CREATE FUNCTION index_step_days_move() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'TRUNCATE' THEN
+            DELETE FROM {DAYS};
+            RETURN NULL;
+        END IF;
+        IF TG_OP IN ('DELETE', 'UPDATE') THEN
+            {_by_day("old_rows", "-", PG_DAY)}
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            {_by_day("new_rows", "", PG_DAY)}
+        END IF;
+        RETURN NULL;
+    END
+    $$
+    """,
+    "CREATE TRIGGER index_step_days_insert AFTER INSERT ON index_closedstep "
+    "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT "
+    "EXECUTE FUNCTION index_step_days_move()",
+    "CREATE TRIGGER index_step_days_update AFTER UPDATE ON index_closedstep "
+    "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT "
+    "EXECUTE FUNCTION index_step_days_move()",
+    "CREATE TRIGGER index_step_days_delete AFTER DELETE ON index_closedstep "
+    "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT "
+    "EXECUTE FUNCTION index_step_days_move()",
+    "CREATE TRIGGER index_step_days_truncate AFTER TRUNCATE ON index_closedstep "
+    "FOR EACH STATEMENT EXECUTE FUNCTION index_step_days_move()",
+    _by_day("index_closedstep", "", PG_DAY),
+]
+POSTGRESQL_BACKWARDS = [
+    *(
+        f"DROP TRIGGER IF EXISTS index_step_days_{op} ON index_closedstep"
+        for op in ("insert", "update", "delete", "truncate")
+    ),
+    "DROP FUNCTION IF EXISTS index_step_days_move()",
+]
+
+
+def _sqlite_row(row: str, sign: str) -> str:
+    over = f"CASE WHEN {row}.over > 0 THEN 1 ELSE 0 END"
+    holder = f"COALESCE({row}.holder_id, 0)"
+    return (
+        f"INSERT INTO {DAYS} ({COLUMNS}) VALUES ({row}.agency_id, {holder}, "
+        f"{SQLITE_DAY.format(row + '.ended_at')}, {sign}1, {sign}{over}, {sign}{row}.over, "
+        f"0, 0, 0) {UPSERT}; "
+        f"INSERT INTO {DAYS} ({COLUMNS}) VALUES ({row}.agency_id, {holder}, "
+        f"{SQLITE_DAY.format(row + '.started_at')}, 0, 0, 0, {sign}1, {sign}{over}, "
+        f"{sign}{row}.over) {UPSERT};"
+    )
+
+
+SQLITE_FORWARDS = [
+    "CREATE TRIGGER index_step_days_insert AFTER INSERT ON index_closedstep "
+    f"BEGIN {_sqlite_row('NEW', '')} END",
+    "CREATE TRIGGER index_step_days_update AFTER UPDATE ON index_closedstep "
+    f"BEGIN {_sqlite_row('OLD', '-')} {_sqlite_row('NEW', '')} END",
+    "CREATE TRIGGER index_step_days_delete AFTER DELETE ON index_closedstep "
+    f"BEGIN {_sqlite_row('OLD', '-')} END",
+    # The steps already stored; `WHERE true` keeps SQLite from reading ON CONFLICT as a join.
+    _by_day("index_closedstep", "", SQLITE_DAY).replace(") x GROUP BY", ") x WHERE true GROUP BY"),
+]
+SQLITE_BACKWARDS = [
+    f"DROP TRIGGER IF EXISTS index_step_days_{op}" for op in ("insert", "update", "delete")
+]
+
+
+def _run(statements: dict[str, list[str]]):
+    def run(apps, schema_editor) -> None:
+        for statement in statements.get(schema_editor.connection.vendor, []):
+            schema_editor.execute(statement)
+
+    return run
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("index", "0010_closed_step_over_covering"),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name="StepDay",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("agency_id", models.BigIntegerField()),
+                ("holder_id", models.BigIntegerField()),
+                ("day", models.DateField()),
+                ("ended_steps", models.IntegerField(default=0)),
+                ("ended_over_steps", models.IntegerField(default=0)),
+                ("ended_over", models.BigIntegerField(default=0)),
+                ("started_steps", models.IntegerField(default=0)),
+                ("started_over_steps", models.IntegerField(default=0)),
+                ("started_over", models.BigIntegerField(default=0)),
+            ],
+            options={
+                "verbose_name": "bước xử lý đã xong theo ngày",
+                "verbose_name_plural": "bước xử lý đã xong theo ngày",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("agency_id", "day", "holder_id"), name="step_day_key"
+                    )
+                ],
+            },
+        ),
+        migrations.RunPython(
+            _run({"postgresql": POSTGRESQL_FORWARDS, "sqlite": SQLITE_FORWARDS}),
+            _run({"postgresql": POSTGRESQL_BACKWARDS, "sqlite": SQLITE_BACKWARDS}),
+        ),
+    ]
