@@ -14,7 +14,8 @@ and three alternative fee rates; then N citizens. In the same run, one process:
   page has read what it shows (`portal/views_apply.py`, `_save`): the answers parsed from the
   post (`answers_from_post`), the fee lines and required documents read as the page reads them
   (`procedure_with_catalog`), the agency and fee category picked, the start token looked up,
-  then `dossier_apply_online(submit=True)` with the token claimed in its transaction — a new
+  then `dossier_apply_online(submit=True)` given the page's procedure (its catalog read) with
+  the token claimed in its transaction — a new
   draft (`create`), the declaration saved (`form_save`, its audit row), the e-form's schema and
   the required documents checked, `submit` (counters, outbox, the delivery task), the draft
   written once at the end (`dossiers/lifecycle/unsaved.py`). Reported as submissions/s (wall)
@@ -195,14 +196,13 @@ def submit_service(catalog: Catalog, user: Any, n: int) -> Any:
     from motcua.portal.forms_apply import agency_chosen
     from motcua.portal.views_apply import start_token_claim, start_token_claimed
 
-    procedure = catalog.procedure
+    # The page's procedure: the fee lines and required documents read into it (`_Page`).
+    procedure = procedure_with_catalog(catalog.procedure)
     post = form_post(catalog, user, n)
     fields = form_fields(eform_of(procedure))
     answers = answers_from_post(fields, post)
     agency = agency_chosen([catalog.agency], post["co_quan"])
-    fee = fee_form(
-        procedure_with_catalog(procedure), channel=Channel.ONLINE, data=post, required=True
-    )
+    fee = fee_form(procedure, channel=Channel.ONLINE, data=post, required=True)
     assert agency is not None and not fee.errors()
     token = f"bench-{n:08d}-{user.pk}"
     # The page's double-click guard: has this token already made a dossier?

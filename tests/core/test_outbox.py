@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from unittest.mock import patch
 
 import pytest
 from django.core.management import call_command
@@ -200,3 +201,58 @@ def test_with_the_database_queue_the_task_commits_with_the_messages(handlers, da
     with transaction.atomic():
         outbox_write(topic=TOPIC, payload={"n": 4})
     assert DBTaskResult.objects.count() == 2
+
+
+def _task_rows() -> list[dict]:
+    from django_tasks_db.models import DBTaskResult
+
+    return list(DBTaskResult.objects.order_by("enqueued_at").values())
+
+
+def test_the_delivery_task_row_is_the_one_enqueue_writes(database_queue):
+    from django_tasks.signals import task_enqueued
+
+    # Given the delivery task enqueued by django-tasks (its ORM `create`) and by the outbox's
+    # own insert, at the same moment, with the signal listened to.
+    heard: list = []
+
+    def listen(sender, task_result, **kwargs):
+        heard.append((sender, task_result.task.module_path, task_result.args))
+
+    task_enqueued.connect(listen)
+    at = timezone.now()
+    try:
+        with patch("django.utils.timezone.now", return_value=at):
+            outbox.outbox_deliver_batch.enqueue()
+            outbox._task_row_insert(outbox.outbox_deliver_batch)
+    finally:
+        task_enqueued.disconnect(listen)
+
+    # Then the two rows are equal but for their ids, and the signal was sent for each.
+    by_orm, ours = _task_rows()
+    assert by_orm["id"] != ours["id"]
+    assert {**by_orm, "id": None} == {**ours, "id": None}
+    assert ours["run_after"] is not None  # filled by django-tasks-db's pre_save handler
+    assert heard == [heard[0]] * 2
+    assert heard[0][1:] == ("motcua.core.outbox.outbox_deliver_batch", [])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_worker_runs_the_delivery_task_the_outbox_wrote(handlers, database_queue):
+    # Given a message committed with its delivery task, inserted by the outbox.
+    delivered: list[dict] = []
+    handlers[TOPIC] = delivered.append
+    with transaction.atomic():
+        message = outbox_write(topic=TOPIC, payload={"n": 1})
+    [task] = _task_rows()
+    assert task["status"] == "READY"
+
+    # When django-tasks' database worker runs what is queued.
+    call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
+
+    # Then it ran the task: the message is delivered and the task recorded as done.
+    [task] = _task_rows()
+    assert (task["status"], task["return_value"]) == ("SUCCESSFUL", {"sent": 1})
+    assert delivered == [{"n": 1}]
+    message.refresh_from_db()
+    assert message.status == OutboxMessage.Status.SENT

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from motcua.catalog.eform_fast import Check, accepting
 from motcua.core.errors import ValidationFailed
 from motcua.core.names import person_name_clean
 
@@ -364,6 +365,8 @@ class CompiledEform:
     fields: tuple[Field, ...]
     by_name: dict[str, Field]
     validator: Draft202012Validator
+    # True only for answers the validator accepts; None: every answer goes to the validator.
+    accepts: Check | None
 
 
 # A definition is looked up by a cheap key (its title and field names) and taken only when
@@ -383,13 +386,13 @@ def eform_compiled(eform: dict[str, Any]) -> CompiledEform:
         return found
     source = copy.deepcopy(eform)
     fields = tuple(eform_fields(source))
+    formats = Draft202012Validator.FORMAT_CHECKER
     compiled = CompiledEform(
         source=source,
         fields=fields,
         by_name={f.name: f for f in fields},
-        validator=Draft202012Validator(
-            source["schema"], format_checker=Draft202012Validator.FORMAT_CHECKER
-        ),
+        validator=Draft202012Validator(source["schema"], format_checker=formats),
+        accepts=accepting(source["schema"], formats),
     )
     if len(_COMPILED) >= _COMPILED_MAX:
         _COMPILED.clear()
@@ -402,9 +405,11 @@ def eform_errors(eform: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
     compiled = eform_compiled(eform)
     fields = compiled.by_name
     hints = compiled.source.get("ui", {}).get("fields", {})
-    validator = compiled.validator
     errors: dict[str, str] = {}
-    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.path)):
+    # Most declarations are valid: a quick yes where it is certain, else the validator's walk.
+    valid = compiled.accepts is not None and compiled.accepts(data)
+    found = [] if valid else compiled.validator.iter_errors(data)
+    for error in sorted(found, key=lambda e: list(e.path)):
         if error.validator in ("required", "dependentRequired") and not error.path:
             names = (
                 error.validator_value

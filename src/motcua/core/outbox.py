@@ -18,10 +18,11 @@ import random
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import router, transaction
-from django.db.models import Q
+from django.db.models import Q, signals
 from django.utils import timezone
 from django_tasks import task
 
@@ -127,8 +128,41 @@ def _enqueue_in_transaction() -> None:
     connection = transaction.get_connection()
     if any(hook is _delivery_enqueued for _ids, hook, _robust in connection.run_on_commit):
         return
-    outbox_deliver_batch.enqueue()
+    _task_row_insert(outbox_deliver_batch)
     transaction.on_commit(_delivery_enqueued)
+
+
+def _task_row_insert(task: Any) -> None:
+    """`task.enqueue()` with the database backend, its row inserted through `core.rows`
+    (the statement built once) instead of the ORM's `create`, which compiles it on every
+    call: the backend's checks and id, the row `DatabaseBackend._task_to_db_task` makes —
+    with the `pre_save` and `post_save` signals its `create` sends (django-tasks-db fills
+    `run_after` in one) — and the `task_enqueued` signal. tests/core/test_outbox.py checks
+    that the row is the one `enqueue()` writes and that the worker runs it."""
+    # The names django-tasks-db's backend uses (Django's own where it has tasks).
+    from django_tasks_db.compat import normalize_json, task_enqueued
+    from django_tasks_db.models import DBTaskResult
+
+    backend = task.get_backend()
+    backend.validate_task(task)
+    row: Any = DBTaskResult(
+        id=backend._get_id(),
+        args_kwargs=normalize_json({"args": (), "kwargs": {}}),
+        priority=task.priority,
+        task_path=task.module_path,
+        queue_name=task.queue_name,
+        run_after=task.run_after,
+        backend_name=backend.alias,
+    )
+    using = router.db_for_write(DBTaskResult)  # the queryset's `create` asks the same
+    signals.pre_save.send(
+        sender=DBTaskResult, instance=row, raw=False, using=using, update_fields=None
+    )
+    rows_insert([row], using=using)
+    signals.post_save.send(
+        sender=DBTaskResult, instance=row, created=True, update_fields=None, raw=False, using=using
+    )
+    task_enqueued.send(type(backend), task_result=row.task_result)
 
 
 def _enqueue_delivery_once() -> None:

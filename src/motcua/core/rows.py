@@ -1,10 +1,13 @@
-"""Rows of a model read by one column, with the statement built once per model, column and
-order instead of compiled by the ORM on every call (the compiler costs more than the read
-itself). For the hot paths only: the catalog rows every online submission reads
-(`dossiers.selectors.procedure_with_catalog`), and whether an agency handles a procedure.
+"""Rows of a model read by one column, and new rows inserted, with the statement built once
+per model (and column, order or number of rows) instead of compiled by the ORM on every call
+(the compiler costs more than the read or the insert itself). For the hot paths only: the
+catalog rows every online submission reads (`dossiers.selectors.procedure_with_catalog`),
+whether an agency handles a procedure, and the rows every change of a dossier inserts.
 
 The values pass through the same converters as an ORM read (JSON, booleans, dates), and the
-instances are made by `Model.from_db`, as a queryset makes them."""
+instances are made by `Model.from_db`, as a queryset makes them. An insert sends the
+parameters the ORM would send: each field's `pre_save` and `get_db_prep_save`, skipped only
+for the values that adaptation returns as they are (`_as_is`)."""
 
 from __future__ import annotations
 
@@ -14,6 +17,9 @@ from functools import cache
 from typing import Any, TypeVar
 
 from django.db import connections, models
+from django.db.backends.base.operations import BaseDatabaseOperations
+from django.db.models import fields
+from django.db.models.fields.related import ForeignKey
 
 M = TypeVar("M", bound=models.Model)
 
@@ -85,53 +91,147 @@ def row_exists(model: type[models.Model], **equal: Any) -> bool:
         return cursor.fetchone() is not None
 
 
+_NONE = type(None)
+
+
+def _as_is(field: Any, connection: Any) -> frozenset[type]:
+    """The exact types of value that `field.get_db_prep_save` returns unchanged on this
+    connection, read off the Django code it runs: a field class that overrides any step of
+    the adaptation (or a database that adapts a type) has every value adapted by the field.
+
+    - None: Django's own fields adapt None to None (a JSONField, a foreign key: at once).
+    - a str into a text field (CharField, TextField and their subclasses): `to_python` keeps
+      a str; a bool into a BooleanField, likewise;
+    - an int into an integer field where the database takes ints as they are (SQLite;
+      psycopg 3 wraps them by size), and into a foreign key whose target is an automatic
+      key (`int(value)` of an int, no adaptation).
+
+    tests/core/test_rows.py checks the rule on every field of every installed model."""
+    kind, ops = type(field), type(connection.ops)
+    steps = ("get_db_prep_save", "get_db_prep_value", "get_prep_value", "to_python")
+    if not all(getattr(kind, step).__module__.startswith(_DJANGO_FIELDS) for step in steps):
+        return frozenset()
+    types: set[type] = {_NONE}
+    if isinstance(field, ForeignKey):
+        target = field.target_field
+        automatic = (
+            type(target).get_db_prep_value is fields.AutoField.get_db_prep_value
+            and type(target).get_prep_value is fields.IntegerField.get_prep_value
+            and type(target).get_db_prep_save is fields.Field.get_db_prep_save
+            and ops.validate_autopk_value is BaseDatabaseOperations.validate_autopk_value
+        )
+        if kind.get_db_prep_save is ForeignKey.get_db_prep_save and automatic:
+            types.add(int)
+        return frozenset(types)
+    plain = (
+        kind.get_db_prep_save is fields.Field.get_db_prep_save
+        and kind.get_db_prep_value is fields.Field.get_db_prep_value
+    )
+    text = (fields.CharField, fields.TextField)
+    if (
+        plain
+        and kind.get_prep_value in [c.get_prep_value for c in text]
+        and kind.to_python in [c.to_python for c in text]
+    ):
+        types.add(str)
+    if (
+        plain
+        and kind.get_prep_value is fields.BooleanField.get_prep_value
+        and kind.to_python is fields.BooleanField.to_python
+    ):
+        types.add(bool)
+    if (
+        kind.get_db_prep_save is fields.Field.get_db_prep_save
+        and kind.get_db_prep_value is fields.IntegerField.get_db_prep_value
+        and kind.get_prep_value is fields.IntegerField.get_prep_value
+        and ops.adapt_integerfield_value is BaseDatabaseOperations.adapt_integerfield_value
+    ):
+        types.add(int)
+    return frozenset(types)
+
+
+_DJANGO_FIELDS = "django.db.models.fields"
+
+
+@dataclass(frozen=True)
+class _Insert:
+    sql: str
+    # Per column: its field, the attribute to read where the field's `pre_save` is only that
+    # (else None: `pre_save` runs, as for `auto_now`), the types written as they are.
+    plan: list[tuple[Any, str | None, frozenset[type]]]
+
+
 @cache
-def _insert_statement(model: type[models.Model], alias: str, rows: int):
+def _insert_statement(model: type[models.Model], alias: str, rows: int) -> _Insert:
     connection = connections[alias]
     quote = connection.ops.quote_name
     meta = model._meta
     pk = meta.pk
-    fields = [f for f in meta.concrete_fields if f is not pk or not _auto(f)]
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    columns = [f for f in meta.concrete_fields if f is not pk or not _auto(f)]
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "
         f"VALUES {', '.join([one] * rows)}"
     )
     if _auto(pk):
         sql += f" RETURNING {quote(pk.column)}"
-    return sql, fields
+    plan = [
+        (
+            f,
+            f.attname if type(f).pre_save is fields.Field.pre_save else None,
+            _as_is(f, connection),
+        )
+        for f in columns
+    ]
+    return _Insert(sql, plan)
 
 
 def _auto(field: Any) -> bool:
     return bool(getattr(field, "db_returning", False))
 
 
-def rows_insert(instances: Sequence[models.Model], *, using: str = "default") -> None:
-    """Insert new instances of one model in one statement and set their database-made primary
-    keys: what `bulk_create` does (the fields' `pre_save` — `auto_now` — and their adaptation
-    for this database included; no signals, as there), with the statement built once per
-    model and number of rows. Inside the caller's transaction."""
-    if not instances:
-        return
-    model = type(instances[0])
-    sql, fields = _insert_statement(model, using, len(instances))
-    connection = connections[using]
+def _params(instances: Sequence[models.Model], statement: _Insert, connection: Any) -> list | None:
+    """The statement's parameters: each column's `pre_save` value adapted for this database
+    as the ORM adapts it (`get_db_prep_save`), except the values it would return unchanged;
+    None when a value is an expression (the ORM compiles those)."""
     params: list[Any] = []
+    append = params.append
     for instance in instances:
-        if instance.pk is not None and _auto(model._meta.pk):
-            raise ValueError("rows_insert makes the keys; this instance has one.")
         instance._prepare_related_fields_for_save(  # type: ignore[attr-defined]
             operation_name="rows_insert"
         )
-        values = [f.pre_save(instance, True) for f in fields]
-        if any(hasattr(v, "resolve_expression") for v in values):
-            # A database default or an expression: the ORM compiles it.
-            model._default_manager.using(using).bulk_create(instances)
-            return
-        params += [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
+        for field, attname, as_is in statement.plan:
+            value = getattr(instance, attname) if attname else field.pre_save(instance, True)
+            if type(value) not in as_is:
+                if hasattr(value, "resolve_expression"):
+                    return None
+                value = field.get_db_prep_save(value, connection)
+            append(value)
+    return params
+
+
+def rows_insert(instances: Sequence[models.Model], *, using: str = "default") -> None:
+    """Insert new instances of one model in one statement and set their database-made primary
+    keys: what `bulk_create` does (the fields' `pre_save` — `auto_now` — and their adaptation
+    for this database included; no signals, as there), with the statement and the plan of
+    each column's adaptation built once per model and number of rows. Inside the caller's
+    transaction."""
+    if not instances:
+        return
+    model = type(instances[0])
+    automatic = _auto(model._meta.pk)
+    if automatic and any(instance.pk is not None for instance in instances):
+        raise ValueError("rows_insert makes the keys; this instance has one.")
+    statement = _insert_statement(model, using, len(instances))
+    connection = connections[using]
+    params = _params(instances, statement, connection)
+    if params is None:
+        # A database default or an expression: the ORM compiles it.
+        model._default_manager.using(using).bulk_create(instances)
+        return
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        keys = cursor.fetchall() if _auto(model._meta.pk) else []
+        cursor.execute(statement.sql, params)
+        keys = cursor.fetchall() if automatic else []
     for index, instance in enumerate(instances):
         if keys:
             instance.pk = keys[index][0]

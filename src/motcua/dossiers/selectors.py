@@ -65,12 +65,19 @@ def supplement_items(
     return [(str(item), by_name.get(str(item))) for item in missing]
 
 
+_CATALOG = ("fees", "documents")
+
+
 def procedure_with_catalog(procedure: Procedure) -> Procedure:
-    """A copy of `procedure` holding its fee lines and required documents, read once (the
-    apply page for what it shows, the online application again in its transaction): the fee
-    rule and the submission's checks read them through `fees.all()` and `documents.all()`.
-    A copy, so that the caller's instance keeps no list a later change of the catalog would
-    leave stale."""
+    """A copy of `procedure` holding its fee lines and required documents, read once per
+    request: the apply page reads them for what it shows and hands the copy to the online
+    application, whose fee rule and checks read them through `fees.all()` and
+    `documents.all()`. A copy, so that the caller's instance keeps no list a later change of
+    the catalog would leave stale; an instance that already holds both lists (this request's
+    copy) is returned as it is."""
+    held = getattr(procedure, "_prefetched_objects_cache", {})
+    if all(name in held for name in _CATALOG):
+        return procedure
     copy = Procedure.from_db(
         procedure._state.db,
         [f.attname for f in Procedure._meta.concrete_fields],
