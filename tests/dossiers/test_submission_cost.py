@@ -10,6 +10,7 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from motcua.catalog.eforms import eform_compiled, eform_errors
 from motcua.catalog.models import FeeLine
@@ -20,7 +21,12 @@ from motcua.demo.eforms import EFORMS
 from motcua.dossiers.audit.verify import audit_verify
 from motcua.dossiers.models import Channel, Dossier, State
 from motcua.dossiers.selectors import procedure_with_catalog
-from motcua.dossiers.services import dossier_apply_online, dossier_create
+from motcua.dossiers.services import (
+    _REFERENCE_ALPHABET,
+    _new_reference,
+    dossier_apply_online,
+    dossier_create,
+)
 from tests.factories import FeeLineFactory, RequiredDocumentFactory
 
 pytestmark = pytest.mark.django_db
@@ -228,3 +234,14 @@ def test_the_catalog_read_once_is_the_procedures_own(judicial):
     # And a query chained on a list still reads this procedure's rows only.
     assert other.pk not in set(held.documents.all().values_list("pk", flat=True))
     assert held.documents.filter(optional=False).count() == 1
+
+
+def test_a_temporary_reference_draws_each_letter_from_the_whole_alphabet():
+    # The letters are read off 5 random bits each: the alphabet must have 32 of them.
+    assert len(set(_REFERENCE_ALPHABET)) == len(_REFERENCE_ALPHABET) == 32
+    at = timezone.now()
+    tails = {_new_reference(at).rsplit("-", 1)[1] for _ in range(400)}
+    assert len(tails) == 400
+    assert all(len(t) == 8 and set(t) <= set(_REFERENCE_ALPHABET) for t in tails)
+    # 3,200 letters: every one of the 32 turns up.
+    assert set("".join(tails)) == set(_REFERENCE_ALPHABET)

@@ -43,6 +43,14 @@ class Attachments:
         return {d.pk for d, _ in self.uploads} | {d.pk for d, _ in self.reuses}
 
 
+def reuse_chosen(
+    documents: Iterable[RequiredDocument], post: Mapping[str, str], *, prefix: str = ""
+) -> bool:
+    """Whether the post picks a file of the data store for any of these documents (the
+    choices `attachments_from` reads): the store need be read only then."""
+    return any(str(post.get(f"dung_lai_{prefix}{d.pk}", "")).strip() for d in documents)
+
+
 def attachments_from(
     documents: Iterable[RequiredDocument],
     files: MultiValueDict,

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from functools import wraps
+from functools import cached_property, wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -46,7 +47,12 @@ from motcua.portal.eforms import (
     registry_used,
     store_answers,
 )
-from motcua.portal.forms_apply import agency_chosen, agency_guess, attachments_from
+from motcua.portal.forms_apply import (
+    agency_chosen,
+    agency_guess,
+    attachments_from,
+    reuse_chosen,
+)
 from motcua.portal.models import StartToken
 
 SAVE, SUBMIT = "luu_nhap", "nop"
@@ -94,9 +100,23 @@ def _own_dossier(request: HttpRequest, reference: str) -> Dossier:
 
 
 def _procedure(code: str) -> Procedure:
-    procedure = Procedure.objects.filter(code=code, is_active=True).first()
+    # By its code (unique), read without the query compiler: every apply page asks.
+    procedure = next((p for p in rows_where(Procedure, "code", code) if p.is_active), None)
     if procedure is None or not procedure.offers_online:
         raise Http404(_("Thủ tục này không có dịch vụ nộp hồ sơ trực tuyến."))
+    return procedure
+
+
+def procedure_catalog_read(procedure: Procedure) -> Procedure:
+    """What the apply page reads of the catalog, once per request, into a copy of the
+    procedure it hands to the online application: the fee lines and required documents
+    (`procedure_with_catalog`: `fee_form`, the list, the submission's checks and fee rule)
+    and the agencies that handle it, by name (the choice, then the application's check of
+    it, `dossiers.services._handles`)."""
+    procedure = procedure_with_catalog(procedure)
+    prefetch_related_objects(
+        [procedure], Prefetch("agencies", queryset=Agency.objects.order_by("name"))
+    )
     return procedure
 
 
@@ -105,8 +125,7 @@ class _Page:
 
     def __init__(self, request: HttpRequest, procedure: Procedure, dossier: Dossier | None):
         user: User = request.user  # type: ignore[assignment]
-        # The fee lines and required documents, read once for the page (`fee_form`, the list).
-        procedure = procedure_with_catalog(procedure)
+        procedure = procedure_catalog_read(procedure)
         self.request, self.user, self.procedure, self.dossier = request, user, procedure, dossier
         self.eform = eform_of(procedure)
         self.fields = form_fields(self.eform)
@@ -127,14 +146,19 @@ class _Page:
             ),
             answers=answered,
         )
-        self.agencies = list(procedure.agencies.order_by("name"))
+        self.agencies = list(procedure.agencies.all())
         self.documents = list(procedure.documents.all())
-        self.sources = {
+
+    @cached_property
+    def sources(self) -> dict[str, DossierDocument]:
+        """The data store's files the page offers to reuse: read when the page is drawn, or
+        when a post reuses one (a post that reuses nothing never asks)."""
+        return {
             str(d.pk): d
-            for d in store_documents_of(user.personal_id or "").order_by("-created_at")[
+            for d in store_documents_of(self.user.personal_id or "").order_by("-created_at")[
                 :STORE_LIMIT
             ]
-            if dossier is None or d.dossier_id != dossier.pk
+            if self.dossier is None or d.dossier_id != self.dossier.pk
         }
 
     def attached(self) -> dict[int | None, list[DossierDocument]]:
@@ -334,7 +358,12 @@ def _save(page: _Page) -> HttpResponse:
     action = post.get("hanh_dong", SAVE)
     answers = answers_from_post(page.fields, post)
     agency = agency_chosen(page.agencies, post.get("co_quan", ""))
-    attachments = attachments_from(page.documents, request.FILES, post, page.sources)
+    attachments = attachments_from(
+        page.documents,
+        request.FILES,
+        post,
+        page.sources if reuse_chosen(page.documents, post) else {},
+    )
     # The fee category: a draft may leave it for later, a submission must have it.
     fee = fee_form(page.procedure, channel=Channel.ONLINE, data=post, required=action == SUBMIT)
     errors = dict(attachments.errors) | fee.errors()
