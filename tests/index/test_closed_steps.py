@@ -282,3 +282,70 @@ def test_periods_cutting_through_steps_give_the_walk(s, first, last):
     fast = officer_lines_in_period(scope, period, now=now)
     walked = officer_lines(steps_in_period(scope, period, now=now, windows=False), now=now)
     assert _lines(fast) == _lines(walked)
+
+
+def _open(dossier_id: int) -> tuple:
+    window = StepWindow.objects.get(dossier_id=dossier_id)
+    return (
+        window.timed_at is not None,
+        window.last_at,
+        window.open_position,
+        window.open_assignee_id,
+        window.open_paused,
+        window.open_pause_since,
+    )
+
+
+def test_the_step_a_dossier_is_in_is_kept_on_its_window_with_its_pauses(s):
+    """The pages time an open step from its window, not its events: the pauses already over
+    inside it are kept in working time, a pause still running by its start."""
+    dossier = _received(s, at(9, 8, 0))
+    dossier = s.walker.act(dossier, Action.FORWARD, at=at(9, 8, 10), assignee=s.slow)
+    assert _open(dossier.pk) == (True, at(9, 8, 10), 1, s.slow.pk, 0, None)
+    dossier = s.walker.act(dossier, Action.SUSPEND, at=at(9, 9, 0), reason="Chờ xác minh.")
+    assert _open(dossier.pk) == (True, at(9, 8, 10), 1, s.slow.pk, 0, at(9, 9, 0))
+    dossier = s.walker.act(dossier, Action.RESUME, actor=s.slow, at=at(9, 10, 0))
+    assert _open(dossier.pk) == (True, at(9, 8, 10), 1, s.slow.pk, 60 * MINUTE, None)
+    dossier = s.walker.act(dossier, Action.SUSPEND, at=at(10, 14, 0), reason="Chờ ý kiến.")
+    assert _open(dossier.pk) == (True, at(9, 8, 10), 1, s.slow.pk, 60 * MINUTE, at(10, 14, 0))
+    for now in (at(10, 13, 0), at(10, 15, 30), at(13, 9, 0)):
+        fast = officer_lines_in_period({s.agency.pk}, MARCH, now=now)
+        walked = officer_lines(
+            steps_in_period({s.agency.pk}, MARCH, now=now, windows=False), now=now
+        )
+        assert _lines(fast) == _lines(walked)
+    [step] = [
+        segment
+        for segment in steps_in_period({s.agency.pk}, MARCH, now=at(13, 9, 0))
+        if segment.dossier.pk == dossier.pk
+    ]
+    # Office hours 07:30–11:30, 13:00–17:00. Worked: Mon 08:10 → Tue 14:00 (740 minutes)
+    # less the hour suspended on Monday. Paused: that hour, and Tue 14:00 → Fri 09:00 (1,230).
+    assert (step.is_open, step.holder, step.budget) == (True, s.slow, timedelta(minutes=720))
+    assert (step.worked, step.paused) == (timedelta(minutes=680), timedelta(minutes=1290))
+
+
+def test_a_clock_event_written_outside_the_lifecycle_forgets_the_timing(s):
+    dossier = _received(s, at(9, 8, 0))
+    dossier = s.walker.act(dossier, Action.FORWARD, at=at(9, 8, 10), assignee=s.slow)
+    dossier = s.walker.act(dossier, Action.FORWARD, actor=s.slow, at=at(9, 15, 0))
+    assert len(_stored(dossier.pk)) == 1
+    DossierEvent.objects.create(
+        dossier=dossier,
+        seq=99,
+        at=at(10, 9, 0),
+        action="suspend",
+        actor=s.quick,
+        to_state="suspended",
+        payload={"reason": "Nhập từ hệ thống khác."},
+    )
+    assert _stored(dossier.pk) == []
+    assert _open(dossier.pk)[0] is False
+    now = at(13, 9, 0)
+    walked = officer_lines(steps_in_period({s.agency.pk}, MARCH, now=now, windows=False), now=now)
+    assert _lines(officer_lines_in_period({s.agency.pk}, MARCH, now=now)) == _lines(walked)
+    steps_rebuild()
+    assert len(_stored(dossier.pk)) == 1
+    assert _open(dossier.pk)[0] is True
+    assert _open(dossier.pk)[5] == at(10, 9, 0)
+    assert _lines(officer_lines_in_period({s.agency.pk}, MARCH, now=now)) == _lines(walked)

@@ -378,7 +378,7 @@ def test_staff_of_the_agency_read_the_story_without_officer_links(client, s):
 def test_the_officer_page_counts_their_steps_and_the_dossiers_they_delayed(
     leader_client, s, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(28):
+    with django_assert_max_num_queries(29):
         response = leader_client.get(f"/chi-so/can-bo/{s.slow.pk}/", s.query())
     assert response.status_code == 200
     line = response.context["line"]

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from motcua.dossiers.models import Dossier
-from motcua.index.drilldown.officers import walked_segments
+from motcua.index.drilldown.officers import OpenStep, walked_segments
 from motcua.index.drilldown.story import (
     ENTER_STEP,
     LEAVE_WORKFLOW,
@@ -26,6 +26,15 @@ from motcua.index.drilldown.story import (
 from motcua.index.models import ClosedStep, StepWindow
 
 MOVES = frozenset((*ENTER_STEP, *LEAVE_WORKFLOW))
+# The events that stop or restart the clock (the window's open step keeps its pauses).
+CLOCK = frozenset(("suspend", "request_supplement", "resume", "provide_supplement"))
+OPEN_COLUMNS = (
+    "timed_at",
+    "open_position",
+    "open_assignee_id",
+    "open_paused",
+    "open_pause_since",
+)
 BATCH = 2000
 
 
@@ -42,11 +51,13 @@ def _late_for_good(dossier: Dossier | DossierFacts, now: datetime) -> bool | Non
 
 
 def steps_time(dossier_ids: Iterable[int], *, forgotten: bool = False) -> int:
-    """Store the closed steps of these dossiers in place of what is stored, and mark their
-    windows timed; returns the number of steps stored. The caller holds the transaction.
-    `forgotten`: the event trigger has just deleted what was stored (a step move)."""
+    """Store the closed steps of these dossiers in place of what is stored, and the step each
+    is still in on its window, and mark their windows timed; returns the number of steps
+    stored. The caller holds the transaction. `forgotten`: the event trigger has just
+    deleted what was stored (an event that moves the dossier or its clock)."""
     ids = list(dossier_ids)
     now = timezone.now()
+    opens: dict[int, OpenStep] = {}
     rows = [
         ClosedStep(
             dossier_id=segment.dossier.pk,
@@ -61,19 +72,43 @@ def steps_time(dossier_ids: Iterable[int], *, forgotten: bool = False) -> int:
             over=_microseconds(segment.over),
             late=_late_for_good(segment.dossier, now),
         )
-        for segment in walked_segments(Dossier.objects.filter(pk__in=ids), now=now, named=False)
+        for segment in walked_segments(
+            Dossier.objects.filter(pk__in=ids), now=now, named=False, opens=opens
+        )
         if segment.ended_at is not None and segment.step is not None
     ]
     if not forgotten:
         ClosedStep.objects.filter(dossier_id__in=ids).delete()
     ClosedStep.objects.bulk_create(rows, batch_size=BATCH)
-    StepWindow.objects.filter(dossier_id__in=ids).update(timed_at=now)
+    closed = [pk for pk in ids if pk not in opens]
+    if closed:
+        StepWindow.objects.filter(dossier_id__in=closed).update(
+            timed_at=now,
+            open_position=None,
+            open_assignee_id=None,
+            open_paused=None,
+            open_pause_since=None,
+        )
+    opened = [
+        StepWindow(
+            dossier_id=pk,
+            timed_at=now,
+            open_position=step.position,
+            open_assignee_id=step.assignee_id,
+            open_paused=step.paused,
+            open_pause_since=step.pause_since,
+        )
+        for pk, step in opens.items()
+    ]
+    # By key: a dossier without a window (never entered a step) updates no row.
+    StepWindow.objects.bulk_update(opened, OPEN_COLUMNS, batch_size=BATCH)
     return len(rows)
 
 
 def steps_follow(dossier: Dossier, action: str) -> None:
-    """After a transition's event: a step move times the dossier's steps again."""
-    if action in MOVES:
+    """After a transition's event: an event that moves the dossier between steps, or stops or
+    restarts its clock, times the dossier's steps again."""
+    if action in MOVES or action in CLOCK:
         steps_time([dossier.pk], forgotten=True)
 
 

@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, overload
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from motcua.catalog.models import WorkflowStep
 from motcua.directory.models import User
-from motcua.dossiers.metrics import ON_TIME
 from motcua.dossiers.models import Dossier
 from motcua.index.drilldown.officers import (
     EVENTS_CHUNK,
@@ -29,6 +28,7 @@ from motcua.index.drilldown.officers import (
     _keys,
     _stored,
     _walked_in_period,
+    late_now,
     stored_segments_by_id,
 )
 from motcua.index.drilldown.story import Segment, dossier_is_late
@@ -181,16 +181,6 @@ class OfficerPeriod:
     delayed: DelayedDossiers
 
 
-def _late_now(now: datetime) -> Q:
-    """`dossier_is_late` of a dossier still inside its workflow, in SQL."""
-    return (Q(finished_at__isnull=False) & ~ON_TIME) | Q(
-        finished_at__isnull=True,
-        closed_at__isnull=True,
-        due_at__isnull=False,
-        due_at__lt=Coalesce("paused_at", Value(now)),
-    )
-
-
 def officer_period(
     agency_ids: set[int], period: Period, *, now: datetime, officer: User
 ) -> OfficerPeriod:
@@ -224,7 +214,7 @@ def officer_period(
             line.over_total += timedelta(microseconds=over_sum)
     # Whether a dossier is late is fixed when it leaves its workflow; read live only while
     # it is inside (as `officer_lines_in_period`).
-    live = Dossier.objects.filter(pk=OuterRef("dossier_id")).filter(_late_now(now))
+    live = Dossier.objects.filter(pk=OuterRef("dossier_id")).filter(late_now(now))
     over = stored.filter(over__gt=0).order_by().values_list("dossier_id", flat=True)
     for dossier_id in (
         *over.filter(late=True).distinct(),

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
@@ -26,7 +26,9 @@ from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.index.drilldown.story import (
     ENTER_STEP,
     LEAVE_WORKFLOW,
+    Between,
     DossierFacts,
+    Pause,
     Segment,
     as_int,
     dossier_is_late,
@@ -109,9 +111,18 @@ DOSSIER_FIELDS = (
     "paused_at",
     "supplement_count",
 )
-# After `DOSSIER_FIELDS` in a walked row: the agency's office hours, then (`by_window`) the
-# moment of a timed dossier's latest step move.
-HOURS, MOVED = len(DOSSIER_FIELDS), len(DOSSIER_FIELDS) + 1
+# After `DOSSIER_FIELDS` in a walked row: the agency's office hours.
+HOURS = len(DOSSIER_FIELDS)
+# A timed window's open step, for `open_segments`: the dossier, then the step's start and
+# `OpenStep`'s fields.
+OPEN_FIELDS = (
+    "dossier_id",
+    "last_at",
+    "open_position",
+    "open_assignee_id",
+    "open_paused",
+    "open_pause_since",
+)
 
 
 class StepEvent(NamedTuple):
@@ -212,21 +223,49 @@ class _Catalog:
         )
 
 
+@dataclass(frozen=True)
+class OpenStep:
+    """The step a dossier is in now, as `StepWindow` keeps it (`index.steps`): enough to time
+    it at any later moment without its events."""
+
+    position: int | None
+    assignee_id: int | None
+    paused: int  # microseconds of the pauses already over inside it
+    pause_since: datetime | None  # the clock stopped inside it since then (None: running)
+
+
+def _open_step(segment: Segment, pauses: list[Pause], clock: Between) -> OpenStep:
+    paused, since = timedelta(0), None
+    for pause in pauses:
+        if not pause.stops_clock:
+            continue
+        start = max(pause.started_at, segment.started_at)
+        if pause.ended_at is None:
+            since = start
+        elif pause.ended_at > start:
+            paused += clock.between(start, pause.ended_at)
+    return OpenStep(
+        position=segment.step.position if segment.step is not None else None,
+        assignee_id=segment.assignee.pk if segment.assignee is not None else None,
+        paused=paused // timedelta(microseconds=1),
+        pause_since=since,
+    )
+
+
 def walked_segments(
-    candidates: QuerySet[Dossier], *, now: datetime, by_window: bool = False, named: bool = True
+    candidates: QuerySet[Dossier],
+    *,
+    now: datetime,
+    named: bool = True,
+    opens: dict[int, OpenStep] | None = None,
 ) -> Iterator[Segment]:
     """Each workflow step (not the counter stage) of the candidates, walked from their events
     in a fixed number of queries: the candidates' clock fields, their walked events as plain
     values, the users, procedures, steps and office hours they name; working time from one
-    `WorkingClock` per set of office hours. `by_window`: of a dossier whose `StepWindow` is
-    timed (its closed steps are stored), only the step it is in now. `named=False`: the
-    segments' officers are bare ids (`User(pk=…)`), for a writer that stores only the ids."""
+    `WorkingClock` per set of office hours. `named=False`: the segments' officers are bare
+    ids (`User(pk=…)`), for a writer that stores only the ids. `opens`: filled with the step
+    each dossier is still in, for `StepWindow`."""
     fields = [*DOSSIER_FIELDS, "agency__office_hours"]
-    if by_window:
-        window = StepWindow.objects.filter(dossier_id=OuterRef("pk"), timed_at__isnull=False)
-        # The moment of a timed dossier's latest step move (None: untimed, walked whole).
-        candidates = candidates.annotate(moved=Subquery(window.values("last_at")))
-        fields.append("moved")
     rows = list(candidates.order_by("received_at", "id").values_list(*fields))
     if not rows:
         return
@@ -241,8 +280,6 @@ def walked_segments(
         dossier = catalog.facts(row)
         if dossier is None:
             continue  # a procedure without internal steps: nothing held at a step
-        moved = row[MOVED] if by_window else None
-        tail = moved is not None
         walked = [
             StepEvent(
                 action,
@@ -252,22 +289,54 @@ def walked_segments(
                 note,
             )
             for action, at, actor_id, step, assignee, note in events.get(dossier.pk, ())
-            # A timed dossier's open step needs nothing before the move that opened it: the
-            # lifecycle lets no pause run across a step move.
-            if moved is None or at >= moved
         ]
-        segments, _pauses = dossier_walk(
-            dossier,
-            walked,
-            catalog.steps[dossier.procedure.pk],
-            users,
-            calendars.clock_for_hours(row[HOURS]),
-            now,
-            received=tail,
+        clock = calendars.clock_for_hours(row[HOURS])
+        segments, pauses = dossier_walk(
+            dossier, walked, catalog.steps[dossier.procedure.pk], users, clock, now
         )
+        if opens is not None and segments and segments[-1].is_open:
+            opens[dossier.pk] = _open_step(segments[-1], pauses, clock)
         for segment in segments:
-            if segment.step is not None and (not tail or segment.is_open):
+            if segment.step is not None:
                 yield segment
+
+
+def open_segments(
+    candidates: QuerySet[Dossier], windows: list[tuple[Any, ...]], *, now: datetime
+) -> Iterator[Segment]:
+    """The open step of the candidates with a timed window (`OPEN_FIELDS` rows), from the
+    window and their clock fields, without their events: timed now as `dossier_walk` times
+    it."""
+    stored = {row[0]: row[1:] for row in windows}
+    if not stored:
+        return
+    rows = list(
+        candidates.filter(pk__in=_keys(list(stored)))
+        .order_by("received_at", "id")
+        .values_list(*DOSSIER_FIELDS, "agency__office_hours")
+    )
+    catalog = _Catalog({row[3] for row in rows})
+    assignees = {row[2] for row in stored.values() if row[2] is not None}
+    users = User.objects.in_bulk(assignees) if assignees else {}
+    calendars = Calendars()
+    for row in rows:
+        dossier = catalog.facts(row)
+        if dossier is None:
+            continue
+        started, position, assignee_id, paused, since = stored[dossier.pk]
+        step = catalog.steps[dossier.procedure.pk].get(position if position is not None else -1)
+        if step is None:
+            continue  # the walk finds no step it knows either
+        clock = calendars.clock_for_hours(row[HOURS])
+        segment = Segment(dossier, step, started, assignee=users.get(assignee_id or -1))
+        segment.paused = timedelta(microseconds=paused or 0)
+        if since is not None:
+            segment.paused += clock.between(since, now)
+        segment.worked = clock.between(started, now) - segment.paused
+        duration = dossier.procedure.duration
+        if duration is not None:
+            segment.budget = duration.share(step.share_percent)
+        yield segment
 
 
 def _met(period: Period) -> QuerySet[StepWindow]:
@@ -318,18 +387,18 @@ def _stored_sums(agency_ids: set[int], period: Period) -> list[tuple[int | None,
 def _walked_in_period(
     agency_ids: set[int], period: Period, *, now: datetime, officer: User | None
 ) -> Iterator[Segment]:
-    """The period's steps that are not stored: of the untimed dossiers all, of the timed
-    ones still inside their workflow the open step."""
+    """The period's steps that are not stored: every step of the untimed dossiers (walked
+    from their events), and the open step of the timed ones still inside their workflow
+    (from their window)."""
     candidates = _candidates(agency_ids, period)
+    walked = candidates if officer is None else _touched_by(candidates, officer)
+    met = _met(period).filter(agency_id__in=agency_ids)
+    untimed = met.filter(timed_at__isnull=True).values("dossier_id")
+    yield from walked_segments(walked.filter(pk__in=untimed), now=now)
+    opened = met.filter(timed_at__isnull=False, left_at__isnull=True)
     if officer is not None:
-        candidates = _touched_by(candidates, officer)
-    met = (
-        _met(period)
-        .filter(agency_id__in=agency_ids)
-        .filter(Q(timed_at__isnull=True) | Q(left_at__isnull=True))
-    )
-    walked = candidates.filter(pk__in=met.values("dossier_id"))
-    yield from walked_segments(walked, now=now, by_window=True)
+        opened = opened.filter(open_assignee_id=officer.pk)  # an open step's holder
+    yield from open_segments(candidates, list(opened.values_list(*OPEN_FIELDS)), now=now)
 
 
 def _touched_by(candidates: QuerySet[Dossier], officer: User) -> QuerySet[Dossier]:
@@ -447,6 +516,17 @@ def _ranked(lines: dict[int | None, OfficerLine]) -> list[OfficerLine]:
     )
 
 
+def late_now(now: datetime) -> Q:
+    """`dossier_is_late` in SQL, for the dossiers behind stored steps whose lateness is not
+    fixed yet."""
+    return (Q(finished_at__isnull=False) & ~ON_TIME) | Q(
+        finished_at__isnull=True,
+        closed_at__isnull=True,
+        due_at__isnull=False,
+        due_at__lt=Coalesce("paused_at", Value(now)),
+    )
+
+
 def officer_lines_in_period(
     agency_ids: set[int], period: Period, *, now: datetime
 ) -> list[OfficerLine]:
@@ -461,15 +541,7 @@ def officer_lines_in_period(
             over_count=over_steps,
             over_total=timedelta(microseconds=over_sum),
         )
-    live = Dossier.objects.filter(pk=OuterRef("dossier_id")).filter(
-        (Q(finished_at__isnull=False) & ~ON_TIME)
-        | Q(
-            finished_at__isnull=True,
-            closed_at__isnull=True,
-            due_at__isnull=False,
-            due_at__lt=Coalesce("paused_at", Value(now)),
-        )
-    )
+    live = Dossier.objects.filter(pk=OuterRef("dossier_id")).filter(late_now(now))
     # Whether a dossier is late is fixed when it leaves its workflow; read live only while
     # it is inside. Two queries: under an OR, PostgreSQL hashes the whole dossier table.
     over = stored.filter(over__gt=0).order_by().values_list("holder_id", "dossier_id")
