@@ -130,8 +130,10 @@ def add_steps() -> int:
     """Give the dossiers of bench/pages_data.py received since ADD_STEPS_SINCE a walk through
     their procedure's steps, as the lifecycle writes it: one `forward` per step (assigned to
     one of the measured agency's specialists there, to nobody elsewhere), at even shares of
-    the time from reception to the result (or to now), and an `approve` when the result came
-    — so that the drill-down has steps to time, as at a real province. PostgreSQL only;
+    the time from reception to the result (or to now), an `approve` when the result came and
+    a `refuse`, `withdraw` or `cancel` when the dossier was closed without one — so that the
+    drill-down has steps to time, as at a real province, and only the dossiers still inside
+    their workflow have a step open (as the lifecycle leaves them). PostgreSQL only;
     writes events (and, through the triggers, step windows); run once."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM dossiers_dossierevent WHERE action = 'forward' LIMIT 1")
@@ -168,6 +170,22 @@ def add_steps() -> int:
                    '{}'::jsonb, ''
             FROM dossiers_dossier d
             WHERE d.received_at >= %s AND d.finished_at IS NOT NULL
+              AND EXISTS (SELECT 1 FROM catalog_workflowstep s
+                          WHERE s.procedure_id = d.procedure_id)
+            """,
+            [ADD_STEPS_SINCE],
+        )
+        added += cursor.rowcount
+        cursor.execute(
+            """
+            INSERT INTO dossiers_dossierevent
+                (dossier_id, seq, at, actor_id, action, from_state, to_state, note, payload, hash)
+            SELECT d.id, 20, d.closed_at, NULL,
+                   CASE d.state WHEN 'refused' THEN 'refuse' WHEN 'withdrawn' THEN 'withdraw'
+                                ELSE 'cancel' END,
+                   'in_progress', d.state, '', '{}'::jsonb, ''
+            FROM dossiers_dossier d
+            WHERE d.received_at >= %s AND d.finished_at IS NULL AND d.closed_at IS NOT NULL
               AND EXISTS (SELECT 1 FROM catalog_workflowstep s
                           WHERE s.procedure_id = d.procedure_id)
             """,
