@@ -1,9 +1,10 @@
-"""Each workflow step a dossier has left, timed once when it left (`ClosedStep`): written by
-the transition that moves a dossier between steps or out of its workflow, in its
+"""Each workflow step a dossier has left, timed once when it left (`ClosedStep`), and the
+step it is still in kept on its window (`StepWindow.open_*`): written by the transition that
+moves a dossier between steps or out of its workflow, or stops or restarts its clock, in its
 transaction, and by `motcua index_rebuild` for everything else.
 
-The event trigger (migration 0009) forgets a dossier's stored steps with every event that
-enters or leaves a step, so this only ever adds what the walk would find: the leaders' pages
+The event trigger (migrations 0009 and 0012) forgets a dossier's timing with every such
+event, so this only ever adds what the walk would find: the leaders' pages
 (`drilldown.officers`) walk a dossier whose window is not timed.
 """
 
