@@ -92,6 +92,7 @@ def row_exists(model: type[models.Model], **equal: Any) -> bool:
 
 
 _NONE = type(None)
+_DJANGO_FIELDS = "django.db.models.fields"  # and its modules: json, related, files
 
 
 def _as_is(field: Any, connection: Any) -> frozenset[type]:
@@ -148,9 +149,6 @@ def _as_is(field: Any, connection: Any) -> frozenset[type]:
     ):
         types.add(int)
     return frozenset(types)
-
-
-_DJANGO_FIELDS = "django.db.models.fields"
 
 
 @dataclass(frozen=True)
