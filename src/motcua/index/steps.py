@@ -5,7 +5,7 @@ transaction, and by `motcua index_rebuild` for everything else.
 
 The event trigger (migrations 0009 and 0012) forgets a dossier's timing with every such
 event, so this only ever adds what the walk would find: the leaders' pages
-(`drilldown.officers`) walk a dossier whose window is not timed.
+(`drilldown.officers`, `drilldown.walk`) walk a dossier whose window is not timed.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from motcua.dossiers.models import Dossier
-from motcua.index.drilldown.officers import OpenStep, walked_segments
 from motcua.index.drilldown.story import (
     ENTER_STEP,
     LEAVE_WORKFLOW,
     DossierFacts,
     dossier_is_late,
 )
+from motcua.index.drilldown.walk import OpenStep, walked_segments
 from motcua.index.models import ClosedStep, StepWindow
 
 MOVES = frozenset((*ENTER_STEP, *LEAVE_WORKFLOW))

@@ -1,7 +1,8 @@
 """Read queries behind the leaders' drill-down pages: why an indicator lost points
 (`indicators`), the story of a dossier step by step (`story`), each officer's share of the
-delays (`officers`), and the early warnings (`early_warnings`); `timing` holds the working time
-and periods they share.
+delays (`officers`; one officer's page: `officer_page`), and the early warnings
+(`early_warnings`); `timing` holds the working time and periods they share, `walk` the steps
+read from events or from a dossier's step window.
 
 Everything here reads; nothing writes (`index.steps` stores the closed steps the officer
 lines read).

@@ -22,16 +22,15 @@ from motcua.catalog.models import WorkflowStep
 from motcua.directory.models import User
 from motcua.dossiers.models import Dossier
 from motcua.index.drilldown.officers import (
-    EVENTS_CHUNK,
     OfficerLine,
     _in_period,
-    _keys,
     _stored,
     _walked_in_period,
     late_now,
     stored_segments_by_id,
 )
 from motcua.index.drilldown.story import Segment, dossier_is_late
+from motcua.index.drilldown.walk import EVENTS_CHUNK, _keys
 from motcua.index.engine import Period
 from motcua.index.models import ClosedStep
 

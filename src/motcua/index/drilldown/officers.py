@@ -2,39 +2,37 @@
 share of the delays.
 
 The steps a dossier has left are stored, timed, when it left them (`ClosedStep`, written by
-`index.steps`), and summed per agency, holder and day by triggers (`StepDay`); only the steps
-still open and the dossiers whose `StepWindow` is not timed (written by something other than
-a transition) are walked from their events."""
+`index.steps`), and summed per agency, holder and day by triggers (`StepDay`); the step a
+dossier is still in is timed from what its `StepWindow` keeps, and only the dossiers whose
+window is not timed (written by something other than a transition) are walked from their
+events (`walk`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
-from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum, Value
-from django.db.models.expressions import RawSQL
-from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
 
-from motcua.catalog.models import Procedure, WorkflowStep
 from motcua.directory.models import User
 from motcua.dossiers.metrics import ON_TIME
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.index.drilldown.story import (
-    ENTER_STEP,
-    LEAVE_WORKFLOW,
-    Between,
     DossierFacts,
-    Pause,
     Segment,
-    as_int,
     dossier_is_late,
-    dossier_walk,
 )
-from motcua.index.drilldown.timing import Calendars, working_text
+from motcua.index.drilldown.timing import working_text
+from motcua.index.drilldown.walk import (
+    DOSSIER_FIELDS,
+    OPEN_FIELDS,
+    StepCatalog,
+    open_segments,
+    walked_segments,
+)
 from motcua.index.engine import Period
 from motcua.index.models import ClosedStep, StepDay, StepWindow
 
@@ -83,260 +81,6 @@ def _candidates(agency_ids: set[int], period: Period) -> QuerySet[Dossier]:
         | Q(finished_at__gte=start)
         | Q(closed_at__gte=start)
     )
-
-
-# The events that move a dossier between steps or stop its clock; the others (comments,
-# payments, notifications, …) change no step and are not read.
-WALKED_ACTIONS = (
-    "receive",
-    *ENTER_STEP,
-    *LEAVE_WORKFLOW,
-    "suspend",
-    "request_supplement",
-    "resume",
-    "provide_supplement",
-    "transfer",
-    "transfer_back",
-)
-# `DossierFacts` in order: what the period pages show of a dossier.
-DOSSIER_FIELDS = (
-    "id",
-    "code",
-    "agency",
-    "procedure",
-    "received_at",
-    "due_at",
-    "finished_at",
-    "closed_at",
-    "paused_at",
-    "supplement_count",
-)
-# After `DOSSIER_FIELDS` in a walked row: the agency's office hours.
-HOURS = len(DOSSIER_FIELDS)
-# A timed window's open step, for `open_segments`: the dossier, then the step's start and
-# `OpenStep`'s fields.
-OPEN_FIELDS = (
-    "dossier_id",
-    "last_at",
-    "open_position",
-    "open_assignee_id",
-    "open_paused",
-    "open_pause_since",
-)
-
-
-class StepEvent(NamedTuple):
-    """The part of a `DossierEvent` the walk reads, loaded as plain values: thousands of
-    events are read per page, and a model instance (with its JSON payload decoded) each
-    cost most of the page's time."""
-
-    action: str
-    at: datetime
-    actor: User | None
-    payload: dict[str, Any]
-    note: str
-
-
-# Ids per events query: the candidates are read once, by their own query, and their events
-# by key (PostgreSQL ran the candidates' query again under an IN subquery); within SQLite's
-# limit on a statement's parameters.
-EVENTS_CHUNK = 5000
-
-
-def _keys(ids: list[int]) -> list[int] | RawSQL:
-    """Ids for an `__in` filter: on PostgreSQL one array parameter, as the driver parses a
-    statement with thousands of placeholders slowly (90 ms for 2,000)."""
-    if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
-    return ids
-
-
-def _events_by_dossier(
-    dossier_ids: list[int],
-) -> tuple[dict[int, list[tuple[Any, ...]]], set[int]]:
-    """The walked events of the dossiers (a query per `EVENTS_CHUNK` of them), and every user
-    they name."""
-    rows = (
-        row
-        for first in range(0, len(dossier_ids), EVENTS_CHUNK)
-        for row in DossierEvent.objects.filter(
-            dossier_id__in=_keys(dossier_ids[first : first + EVENTS_CHUNK]),
-            action__in=WALKED_ACTIONS,
-        )
-        .order_by("dossier_id", "seq")
-        .values_list(
-            "dossier_id",
-            "action",
-            "at",
-            "actor_id",
-            KeyTextTransform("step", "payload"),
-            KeyTextTransform("assignee_id", "payload"),
-            "note",
-        )
-    )
-    events: dict[int, list[tuple[Any, ...]]] = {}
-    users: set[int] = set()
-    for row in rows:
-        events.setdefault(row[0], []).append(row[1:])
-        for user_id in (row[3], as_int(row[5])):
-            if user_id is not None:
-                users.add(user_id)
-    return events, users
-
-
-class _Catalog:
-    """The procedures and workflow steps the rows name, loaded once each without their JSON
-    (decoding the e-forms cost more than the walk)."""
-
-    def __init__(self, procedure_ids: set[int]) -> None:
-        self.procedures: dict[int, Procedure] = {}
-        self.steps: dict[int, dict[int, WorkflowStep]] = {}  # procedure → position → step
-        self.by_id: dict[int, WorkflowStep] = {}
-        for step in (
-            WorkflowStep.objects.filter(procedure_id__in=procedure_ids)
-            .select_related("procedure")
-            .only(
-                *(f.name for f in WorkflowStep._meta.concrete_fields),
-                *(f"procedure__{name}" for name in ("code", "name", "time_limit")),
-            )
-        ):
-            self.procedures.setdefault(step.procedure_id, step.procedure)
-            self.steps.setdefault(step.procedure_id, {})[step.position] = step
-            self.by_id[step.pk] = step
-
-    def facts(self, row: tuple[Any, ...]) -> DossierFacts | None:
-        """A `DOSSIER_FIELDS` row as plain values; None for a procedure without steps."""
-        pk, code, agency_id, procedure_id, received, due, finished, closed, paused = row[:9]
-        if procedure_id not in self.procedures:
-            return None
-        return DossierFacts(
-            pk=pk,
-            code=code,
-            procedure=self.procedures[procedure_id],
-            agency_id=agency_id,
-            received_at=received,
-            due_at=due,
-            finished_at=finished,
-            closed_at=closed,
-            paused_at=paused,
-            supplement_count=row[9],
-        )
-
-
-@dataclass(frozen=True)
-class OpenStep:
-    """The step a dossier is in now, as `StepWindow` keeps it (`index.steps`): enough to time
-    it at any later moment without its events."""
-
-    position: int | None
-    assignee_id: int | None
-    paused: int  # microseconds of the pauses already over inside it
-    pause_since: datetime | None  # the clock stopped inside it since then (None: running)
-
-
-def _open_step(segment: Segment, pauses: list[Pause], clock: Between) -> OpenStep:
-    paused, since = timedelta(0), None
-    for pause in pauses:
-        if not pause.stops_clock:
-            continue
-        start = max(pause.started_at, segment.started_at)
-        if pause.ended_at is None:
-            since = start
-        elif pause.ended_at > start:
-            paused += clock.between(start, pause.ended_at)
-    return OpenStep(
-        position=segment.step.position if segment.step is not None else None,
-        assignee_id=segment.assignee.pk if segment.assignee is not None else None,
-        paused=paused // timedelta(microseconds=1),
-        pause_since=since,
-    )
-
-
-def walked_segments(
-    candidates: QuerySet[Dossier],
-    *,
-    now: datetime,
-    named: bool = True,
-    opens: dict[int, OpenStep] | None = None,
-) -> Iterator[Segment]:
-    """Each workflow step (not the counter stage) of the candidates, walked from their events
-    in a fixed number of queries: the candidates' clock fields, their walked events as plain
-    values, the users, procedures, steps and office hours they name; working time from one
-    `WorkingClock` per set of office hours. `named=False`: the segments' officers are bare
-    ids (`User(pk=…)`), for a writer that stores only the ids. `opens`: filled with the step
-    each dossier is still in, for `StepWindow`."""
-    fields = [*DOSSIER_FIELDS, "agency__office_hours"]
-    rows = list(candidates.order_by("received_at", "id").values_list(*fields))
-    if not rows:
-        return
-    events, user_ids = _events_by_dossier([row[0] for row in rows])
-    if named:
-        users = User.objects.in_bulk(user_ids) if user_ids else {}
-    else:
-        users = {pk: User(pk=pk) for pk in user_ids}
-    catalog = _Catalog({row[3] for row in rows})
-    calendars = Calendars()
-    for row in rows:
-        dossier = catalog.facts(row)
-        if dossier is None:
-            continue  # a procedure without internal steps: nothing held at a step
-        walked = [
-            StepEvent(
-                action,
-                at,
-                users.get(actor_id) if actor_id is not None else None,
-                {"step": step, "assignee_id": assignee},
-                note,
-            )
-            for action, at, actor_id, step, assignee, note in events.get(dossier.pk, ())
-        ]
-        clock = calendars.clock_for_hours(row[HOURS])
-        segments, pauses = dossier_walk(
-            dossier, walked, catalog.steps[dossier.procedure.pk], users, clock, now
-        )
-        if opens is not None and segments and segments[-1].is_open:
-            opens[dossier.pk] = _open_step(segments[-1], pauses, clock)
-        for segment in segments:
-            if segment.step is not None:
-                yield segment
-
-
-def open_segments(
-    candidates: QuerySet[Dossier], windows: list[tuple[Any, ...]], *, now: datetime
-) -> Iterator[Segment]:
-    """The open step of the candidates with a timed window (`OPEN_FIELDS` rows), from the
-    window and their clock fields, without their events: timed now as `dossier_walk` times
-    it."""
-    stored = {row[0]: row[1:] for row in windows}
-    if not stored:
-        return
-    rows = list(
-        candidates.filter(pk__in=_keys(list(stored)))
-        .order_by("received_at", "id")
-        .values_list(*DOSSIER_FIELDS, "agency__office_hours")
-    )
-    catalog = _Catalog({row[3] for row in rows})
-    assignees = {row[2] for row in stored.values() if row[2] is not None}
-    users = User.objects.in_bulk(assignees) if assignees else {}
-    calendars = Calendars()
-    for row in rows:
-        dossier = catalog.facts(row)
-        if dossier is None:
-            continue
-        started, position, assignee_id, paused, since = stored[dossier.pk]
-        step = catalog.steps[dossier.procedure.pk].get(position if position is not None else -1)
-        if step is None:
-            continue  # the walk finds no step it knows either
-        clock = calendars.clock_for_hours(row[HOURS])
-        segment = Segment(dossier, step, started, assignee=users.get(assignee_id or -1))
-        segment.paused = timedelta(microseconds=paused or 0)
-        if since is not None:
-            segment.paused += clock.between(since, now)
-        segment.worked = clock.between(started, now) - segment.paused
-        duration = dossier.procedure.duration
-        if duration is not None:
-            segment.budget = duration.share(step.share_percent)
-        yield segment
 
 
 def _met(period: Period) -> QuerySet[StepWindow]:
@@ -435,7 +179,7 @@ def stored_segments_by_id(stored: QuerySet[ClosedStep]) -> dict[int, Segment]:
     dossier_rows = list(
         Dossier.objects.filter(pk__in=stored.values("dossier_id")).values_list(*DOSSIER_FIELDS)
     )
-    catalog = _Catalog({row[3] for row in dossier_rows})
+    catalog = StepCatalog({row[3] for row in dossier_rows})
     dossiers = {row[0]: catalog.facts(row) for row in dossier_rows}
     holders = {row[3] for row in rows if row[3] is not None}
     users = User.objects.in_bulk(holders) if holders else {}
