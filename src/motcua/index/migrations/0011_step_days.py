@@ -9,7 +9,12 @@ a later migration rebuilds on SQLite loses its triggers: tests/index/test_closed
 compares the days with a recount after each kind of write.
 """
 
+from importlib import import_module
+
 from django.db import migrations, models
+
+# Migration 0007's runner of statements per database.
+RUN = import_module("motcua.index.migrations.0007_fact_tables")._run
 
 DAYS = "index_stepday"
 COLUMNS = (
@@ -115,14 +120,6 @@ SQLITE_BACKWARDS = [
 ]
 
 
-def _run(statements: dict[str, list[str]]):
-    def run(apps, schema_editor) -> None:
-        for statement in statements.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("index", "0010_closed_step_over_covering"),
@@ -159,7 +156,7 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(
-            _run({"postgresql": POSTGRESQL_FORWARDS, "sqlite": SQLITE_FORWARDS}),
-            _run({"postgresql": POSTGRESQL_BACKWARDS, "sqlite": SQLITE_BACKWARDS}),
+            RUN({"postgresql": POSTGRESQL_FORWARDS, "sqlite": SQLITE_FORWARDS}),
+            RUN({"postgresql": POSTGRESQL_BACKWARDS, "sqlite": SQLITE_BACKWARDS}),
         ),
     ]
