@@ -78,14 +78,18 @@ def _sent(value):
 
 
 def _orm_params(instances):
-    """The parameters of the INSERT the ORM compiles for these new instances (`bulk_create`'s
-    fields: every concrete one but a database-made key)."""
+    """The parameters of the INSERT the ORM compiles for each of these new instances, one
+    after the other (`bulk_create`'s fields: every concrete one but a database-made key; one
+    row at a time, as PostgreSQL's several-row form sends arrays of columns)."""
     meta = type(instances[0])._meta
     fields = [f for f in meta.concrete_fields if f is not meta.pk or not f.db_returning]
-    query = InsertQuery(type(instances[0]))
-    query.insert_values(fields, instances)
-    [(_sql, params)] = query.get_compiler(using="default").as_sql()
-    return list(params)
+    params = []
+    for instance in instances:
+        query = InsertQuery(type(instance))
+        query.insert_values(fields, [instance])
+        [(_sql, row)] = query.get_compiler(using="default").as_sql()
+        params += list(row)
+    return params
 
 
 def _dossier(procedure, agency, citizen, reference: str, at) -> Dossier:
