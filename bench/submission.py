@@ -13,7 +13,7 @@ and three alternative fee rates; then N citizens. In the same run, one process:
 - **service**: N submissions, each what the apply page's POST of the start form does once the
   page has read what it shows (`portal/views_apply.py`, `_save`): the answers parsed from the
   post (`answers_from_post`), the fee lines, required documents and agencies read as the page
-  reads them (`procedure_catalog_read`), the agency and fee category picked, the start token
+  reads them (`procedure_with_catalog`), the agency and fee category picked, the start token
   looked up, then `dossier_apply_online(submit=True)` given the page's procedure (its catalog
   read) with the token claimed in its transaction — a new
   draft (`create`), the declaration saved (`form_save`, its audit row), the e-form's schema and
@@ -190,17 +190,14 @@ def submit_service(catalog: Catalog, user: Any, n: int) -> Any:
     from motcua.catalog.eforms import eform_of
     from motcua.catalog.fee_forms import fee_form
     from motcua.dossiers.models import Channel
+    from motcua.dossiers.selectors import procedure_with_catalog
     from motcua.dossiers.services import dossier_apply_online
     from motcua.portal.eforms import answers_from_post, applicant_particulars, form_fields
     from motcua.portal.forms_apply import agency_chosen
-    from motcua.portal.views_apply import (
-        procedure_catalog_read,
-        start_token_claim,
-        start_token_claimed,
-    )
+    from motcua.portal.views_apply import start_token_claim, start_token_claimed
 
     # The page's procedure: its fee lines, required documents and agencies read into it.
-    procedure = procedure_catalog_read(catalog.procedure)
+    procedure = procedure_with_catalog(catalog.procedure)
     post = form_post(catalog, user, n)
     fields = form_fields(eform_of(procedure))
     answers = answers_from_post(fields, post)

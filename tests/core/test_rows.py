@@ -12,9 +12,22 @@ from django.utils import timezone
 
 from motcua.catalog.models import FeeLine, RequiredDocument
 from motcua.core.models import AuditEvent, OutboxMessage
-from motcua.core.rows import _as_is, _insert_statement, _params, row_exists, rows_insert, rows_where
+from motcua.core.rows import (
+    _as_is,
+    _insert_statement,
+    _params,
+    row_exists,
+    rows_insert,
+    rows_linked,
+    rows_where,
+)
 from motcua.dossiers.models import Channel, Dossier, DossierEvent, State
-from tests.factories import FeeLineFactory, RequiredDocumentFactory
+from tests.factories import (
+    AgencyFactory,
+    FeeLineFactory,
+    ProcedureFactory,
+    RequiredDocumentFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +55,28 @@ def test_rows_where_equals_the_orm_read_converted_and_in_order(procedure):
     assert (documents[0].optional, documents[0].accepts_results_of) == (True, ["1.001193"])
     assert [f.amount for f in rows_where(FeeLine, "procedure", procedure.pk)] == [50_000]
     assert rows_where(FeeLine, "procedure", procedure.pk + 1000) == []
+
+
+def test_rows_linked_equals_the_orm_read_of_a_many_to_many_field(procedure, agency):
+    # Given a procedure handled by three agencies (out of name order) and another agency not.
+    linked = [
+        agency,
+        AgencyFactory(name="Ủy ban nhân dân phường An Cựu"),
+        AgencyFactory(name="Công an"),
+    ]
+    procedure.agencies.set(linked)
+    AgencyFactory(name="Ban quản lý khu kinh tế")
+
+    # When they are read through the link table.
+    agencies = rows_linked(procedure, "agencies", order=("name",))
+
+    # Then they are what the ORM reads, field by field, in name order.
+    expected = list(procedure.agencies.order_by("name"))
+    assert [a.__dict__ | {"_state": None} for a in agencies] == [
+        a.__dict__ | {"_state": None} for a in expected
+    ]
+    assert len(agencies) == 3
+    assert rows_linked(ProcedureFactory(), "agencies") == []
 
 
 def test_row_exists_by_columns(procedure, agency):

@@ -27,7 +27,7 @@ from motcua.dossiers.services import (
     dossier_apply_online,
     dossier_create,
 )
-from tests.factories import FeeLineFactory, RequiredDocumentFactory
+from tests.factories import AgencyFactory, FeeLineFactory, RequiredDocumentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +105,7 @@ def test_a_new_submission_reads_the_catalog_once_and_writes_each_row_once(
         "SAVEPOINT",
         "SELECT catalog_feeline",
         "SELECT catalog_requireddocument",
-        "SELECT catalog_procedure_agencies",
+        "SELECT directory_agency",  # those the procedure's link table names
         "INSERT dossiers_dossier",
         "INSERT dossiers_dossierevent",
         "INSERT core_auditevent",
@@ -219,8 +219,11 @@ def test_an_eform_is_built_once_per_definition_and_again_when_changed_in_place()
     assert eform_errors(first, {**ANSWERS, "copies": 5}) == {}
 
 
-def test_the_catalog_read_once_is_the_procedures_own(judicial):
-    # Given the catalog read for a request.
+def test_the_catalog_read_once_is_the_procedures_own(judicial, agency):
+    # Given a second agency handling the procedure, and the catalog read for a request.
+    second = AgencyFactory(name="Ủy ban nhân dân phường An Cựu")
+    judicial.agencies.add(second)
+    AgencyFactory(name="Ban quản lý khu kinh tế")
     held = procedure_with_catalog(judicial)
     other = RequiredDocumentFactory(name="Giấy tờ của thủ tục khác")
 
@@ -228,12 +231,17 @@ def test_the_catalog_read_once_is_the_procedures_own(judicial):
     with CaptureQueriesContext(connection) as captured:
         documents = list(held.documents.all())
         fees = list(held.fees.all())
+        agencies = list(held.agencies.all())
+        again = procedure_with_catalog(held)
     assert captured.captured_queries == []
+    assert again is held  # the request's copy is used as it is
     assert [d.name for d in documents] == ["Tờ khai yêu cầu cấp Phiếu"]
     assert [f.amount for f in fees] == [200_000, 100_000]
+    assert agencies == sorted([agency, second], key=lambda a: a.name)
     # And a query chained on a list still reads this procedure's rows only.
     assert other.pk not in set(held.documents.all().values_list("pk", flat=True))
     assert held.documents.filter(optional=False).count() == 1
+    assert set(held.agencies.filter(pk__gt=0)) == {agency, second}
 
 
 def test_a_temporary_reference_draws_each_letter_from_the_whole_alphabet():

@@ -1,8 +1,9 @@
 """Rows of a model read by one column, and new rows inserted, with the statement built once
 per model (and column, order or number of rows) instead of compiled by the ORM on every call
 (the compiler costs more than the read or the insert itself). For the hot paths only: the
-catalog rows every online submission reads (`dossiers.selectors.procedure_with_catalog`),
-whether an agency handles a procedure, and the rows every change of a dossier inserts.
+catalog rows every online submission reads (`dossiers.selectors.procedure_with_catalog`:
+fee lines, required documents, the agencies linked to the procedure), and the rows every
+change of a dossier inserts.
 
 The values pass through the same converters as an ORM read (JSON, booleans, dates), and the
 instances are made by `Model.from_db`, as a queryset makes them. An insert sends the
@@ -36,8 +37,7 @@ def _column(meta: Any, name: str) -> str:
     return column
 
 
-@cache
-def _statement(model: type[models.Model], column: str, order: tuple[str, ...], alias: str):
+def _select(model: type[models.Model], where: str, order: tuple[str, ...], alias: str):
     connection = connections[alias]
     quote = connection.ops.quote_name
     meta = model._meta
@@ -51,18 +51,35 @@ def _statement(model: type[models.Model], column: str, order: tuple[str, ...], a
             converters.append((index, found, expression))
     names = ", ".join(quote(f.column) for f in fields)
     ordering = ", ".join(quote(_column(meta, name)) for name in order)
-    sql = (
-        f"SELECT {names} FROM {quote(meta.db_table)} "
-        f"WHERE {quote(_column(meta, column))} = %s" + (f" ORDER BY {ordering}" if ordering else "")
+    sql = f"SELECT {names} FROM {quote(meta.db_table)} WHERE {where}" + (
+        f" ORDER BY {ordering}" if ordering else ""
     )
     return _Statement(sql, [f.attname for f in fields], converters)
 
 
-def rows_where(
-    model: type[M], column: str, value: Any, *, order: Sequence[str] = (), using: str = "default"
-) -> list[M]:
-    """The instances of `model` whose `column` (a field name) equals `value`, in `order`."""
-    statement = _statement(model, column, tuple(order), using)
+@cache
+def _statement(model: type[models.Model], column: str, order: tuple[str, ...], alias: str):
+    quote = connections[alias].ops.quote_name
+    return _select(model, f"{quote(_column(model._meta, column))} = %s", order, alias)
+
+
+@cache
+def _linked_statement(model: type[models.Model], name: str, order: tuple[str, ...], alias: str):
+    """The rows a many-to-many field of `model` links to one of its rows: those whose key is
+    among the link table's targets for it (the link table holds each pair once)."""
+    quote = connections[alias].ops.quote_name
+    field = model._meta.get_field(name)
+    target = field.related_model
+    links = (
+        f"SELECT {quote(field.m2m_reverse_name())} "  # type: ignore[union-attr]
+        f"FROM {quote(field.remote_field.through._meta.db_table)} "  # type: ignore[union-attr]
+        f"WHERE {quote(field.m2m_column_name())} = %s"  # type: ignore[union-attr]
+    )
+    where = f"{quote(target._meta.pk.column)} IN ({links})"  # type: ignore[union-attr]
+    return _select(target, where, order, alias)  # type: ignore[arg-type]
+
+
+def _run(model: type[M], statement: _Statement, value: Any, using: str) -> list[M]:
     connection = connections[using]
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, [value])
@@ -75,6 +92,24 @@ def rows_where(
                 values[index] = converter(values[index], expression, connection)
         result.append(model.from_db(using, statement.attnames, values))
     return result
+
+
+def rows_where(
+    model: type[M], column: str, value: Any, *, order: Sequence[str] = (), using: str = "default"
+) -> list[M]:
+    """The instances of `model` whose `column` (a field name) equals `value`, in `order`."""
+    return _run(model, _statement(model, column, tuple(order), using), value, using)
+
+
+def rows_linked(
+    instance: models.Model, name: str, *, order: Sequence[str] = (), using: str = "default"
+) -> list[Any]:
+    """The instances the many-to-many field `name` of `instance` links it to, in `order`
+    (field names of theirs): what `getattr(instance, name).order_by(*order)` reads."""
+    model = type(instance)
+    target = model._meta.get_field(name).related_model
+    statement = _linked_statement(model, name, tuple(order), using)
+    return _run(target, statement, instance.pk, using)  # type: ignore[arg-type]
 
 
 def row_exists(model: type[models.Model], **equal: Any) -> bool:

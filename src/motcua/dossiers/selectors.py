@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from motcua.catalog.models import FeeLine, Procedure, RequiredDocument
 from motcua.core.audit import audit_record
 from motcua.core.errors import NotFound
-from motcua.core.rows import rows_where
-from motcua.directory.models import User
+from motcua.core.rows import rows_linked, rows_where
+from motcua.directory.models import Agency, User
 from motcua.directory.selectors import user_readable_agency_ids
 from motcua.dossiers.lifecycle.table import Action
 from motcua.dossiers.models import Channel, Dossier, DossierEvent, State
@@ -65,16 +65,17 @@ def supplement_items(
     return [(str(item), by_name.get(str(item))) for item in missing]
 
 
-_CATALOG = ("fees", "documents")
+_CATALOG = ("fees", "documents", "agencies")
 
 
 def procedure_with_catalog(procedure: Procedure) -> Procedure:
-    """A copy of `procedure` holding its fee lines and required documents, read once per
-    request: the apply page reads them for what it shows and hands the copy to the online
-    application, whose fee rule and checks read them through `fees.all()` and
-    `documents.all()`. A copy, so that the caller's instance keeps no list a later change of
-    the catalog would leave stale; an instance that already holds both lists (this request's
-    copy) is returned as it is."""
+    """A copy of `procedure` holding its fee lines, its required documents and the agencies
+    that handle it (by name), read once per request: the apply page reads them for what it
+    shows and the choice it checks, and hands the copy to the online application, whose fee
+    rule and checks read them through `fees.all()`, `documents.all()` and `agencies.all()`.
+    A copy, so that the caller's instance keeps no list a later change of the catalog would
+    leave stale; an instance that already holds the three lists (this request's copy) is
+    returned as it is."""
     held = getattr(procedure, "_prefetched_objects_cache", {})
     if all(name in held for name in _CATALOG):
         return procedure
@@ -84,21 +85,33 @@ def procedure_with_catalog(procedure: Procedure) -> Procedure:
         [getattr(procedure, f.attname) for f in Procedure._meta.concrete_fields],
     )
     copy._state.fields_cache = dict(procedure._state.fields_cache)  # what it holds (sector)
-    # What `prefetch_related_objects(copy, "fees", "documents")` keeps, read without the
-    # query compiler (`core.rows`), in the models' order (by procedure, then as here).
+    # What `prefetch_related_objects(copy, "fees", "documents", "agencies")` keeps, read
+    # without the query compiler (`core.rows`), in the models' order (by procedure, then as
+    # here) and the agencies by name.
+    pk = copy.pk
     copy._prefetched_objects_cache = {  # type: ignore[attr-defined]
-        "fees": _read(FeeLine, copy.pk, ("id",)),
-        "documents": _read(RequiredDocument, copy.pk, ("position", "id")),
+        "fees": _held(
+            FeeLine, {"procedure_id": pk}, rows_where(FeeLine, "procedure", pk, order=("id",))
+        ),
+        "documents": _held(
+            RequiredDocument,
+            {"procedure_id": pk},
+            rows_where(RequiredDocument, "procedure", pk, order=("position", "id")),
+        ),
+        "agencies": _held(
+            Agency, {"procedures": pk}, rows_linked(copy, "agencies", order=("name",))
+        ),
     }
     return copy
 
 
-def _read(model: type[Any], procedure_id: int, order: tuple[str, ...]) -> QuerySet:
-    # The filter is kept for a caller that chains on the list, built only then (as a related
-    # manager defers its own: `_defer_next_filter`).
-    rows = model._default_manager.all()
-    rows._defer_next_filter = True
-    rows = rows.filter(procedure_id=procedure_id)
-    rows._result_cache = rows_where(model, "procedure", procedure_id, order=order)
-    rows._prefetch_done = True
-    return rows
+def _held(model: type[Any], where: dict[str, Any], rows: list[Any]) -> QuerySet:
+    """A related list already read, as a prefetch keeps it: the queryset of `where` with its
+    result set. The filter is kept for a caller that chains on the list, built only then (as
+    a related manager defers its own: `_defer_next_filter`)."""
+    queryset = model._default_manager.all()
+    queryset._defer_next_filter = True
+    queryset = queryset.filter(**where)
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    return queryset

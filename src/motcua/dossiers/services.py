@@ -535,10 +535,10 @@ def dossier_apply_online(
     A new draft is written once (`lifecycle.unsaved`): each intent is applied to it in
     memory, with the same guards, events and counters, and the row is inserted as it ends,
     its events in one statement, then the rows that name it — a refusal writes nothing. The
-    procedure's fee lines and required documents (and the agencies that handle it) are read
-    once per request for every check and the fee rule (`procedure_with_catalog`): the apply
-    page's read, when `procedure` is the copy it read them into, as the procedure row itself
-    and its e-form are the page's; else here."""
+    procedure's fee lines, required documents and the agencies that handle it are read once
+    per request for every check and the fee rule (`procedure_with_catalog`): the apply page's
+    read, when `procedure` is the copy it read them into, as the procedure row itself and its
+    e-form are the page's; else here."""
     moment = at or timezone.now()
     with transaction.atomic():
         fresh = dossier is None

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
-from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -107,25 +106,14 @@ def _procedure(code: str) -> Procedure:
     return procedure
 
 
-def procedure_catalog_read(procedure: Procedure) -> Procedure:
-    """What the apply page reads of the catalog, once per request, into a copy of the
-    procedure it hands to the online application: the fee lines and required documents
-    (`procedure_with_catalog`: `fee_form`, the list, the submission's checks and fee rule)
-    and the agencies that handle it, by name (the choice, then the application's check of
-    it, `dossiers.services._handles`)."""
-    procedure = procedure_with_catalog(procedure)
-    prefetch_related_objects(
-        [procedure], Prefetch("agencies", queryset=Agency.objects.order_by("name"))
-    )
-    return procedure
-
-
 class _Page:
     """Everything the form page needs, read once per request."""
 
     def __init__(self, request: HttpRequest, procedure: Procedure, dossier: Dossier | None):
         user: User = request.user  # type: ignore[assignment]
-        procedure = procedure_catalog_read(procedure)
+        # The fee lines, required documents and agencies, read once for the page (`fee_form`,
+        # the lists, the agency chosen) and the online application (its checks, the fee).
+        procedure = procedure_with_catalog(procedure)
         self.request, self.user, self.procedure, self.dossier = request, user, procedure, dossier
         self.eform = eform_of(procedure)
         self.fields = form_fields(self.eform)
