@@ -15,14 +15,16 @@ Steps:
    MOTCUA_ALLOWED_HOSTS=127.0.0.1 and a public address that is not local — the settings
    production requires;
 3. each virtual user signs in for real (GET the form, POST name and password with the CSRF
-   token; the lockout's rows are written as in production) — these sign-ins are reported
-   apart, before the measured window;
+   token; the lockout's rows are written as in production; a leader, each on an account of
+   their own enrolled with a secret the bench keeps, then types the code of their
+   authenticator app) — these sign-ins are reported apart, before the measured window;
 4. for --duration seconds (at most --max-requests requests), each user loops: pick a page
    of its role's mix, GET it with its session, wait a think time of 2–5 s (uniform, as
    Locust's `between(2, 5)`), again. The roles and pages are `ROLES` below; the sign-in
    page (GET /dang-nhap/, one small template, no query of the data) is in every mix as the
    floor of the same run;
-5. p50 / p95 / p99 per page from the recorded latencies (every request, no sampling), a
+5. p50 / p95 / p99 per page from the recorded latencies (every request, no sampling; any
+   answer but 200 — a redirect to the sign-in included — is an error, and fails the run), a
    Markdown report on stdout and in bench/results/pages.md (unless --no-write); gunicorn is
    stopped in every case.
 
@@ -57,6 +59,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 RESULTS = ROOT / "bench/results/pages.md"
 PASSWORD = "matkhau-do-tai-123"
+SECOND_FACTOR = "/dang-nhap/ma-xac-thuc/"
+# One province leader account per virtual leader: a code is accepted once per account and
+# 30-second step, so two sessions of one account could not sign in within the same step.
+LEADER_ACCOUNT = "bench_lanh_dao_tinh_{i}"
 THINK = (2.0, 5.0)
 SIGN_IN_PAGE = "sign-in page (floor)"
 
@@ -142,6 +148,7 @@ class User:
     port: int
     cookies: dict[str, str] = field(default_factory=dict)
     conn: http.client.HTTPConnection | None = None
+    totp_secret: str = ""
 
     def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
         headers = {"Host": "127.0.0.1", "Accept": "text/html,application/json"}
@@ -186,7 +193,24 @@ class User:
         ).encode()
         status, _ = self.request("POST", "/dang-nhap/", body)
         assert status == 302 and "sessionid" in self.cookies, f"sign-in {self.username}: {status}"
+        if self.totp_secret:
+            self._second_factor()
         return (time.perf_counter() - started) * 1000
+
+    def _second_factor(self) -> None:
+        """Leaders (and approvers) are signed in only by the code of their authenticator
+        app after the password (docs/howto/second-factor.md); the bench holds the secret."""
+        import pyotp
+
+        status, html = self.request("GET", SECOND_FACTOR)
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+        assert status == 200 and token, f"second factor form {self.username}: {status}"
+        code = pyotp.TOTP(self.totp_secret).now()
+        body = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": token.group(1).decode(), "code": code}
+        ).encode()
+        status, _ = self.request("POST", SECOND_FACTOR, body)
+        assert status == 302, f"second factor {self.username}: {status}"
 
 
 def run_user(
@@ -287,12 +311,49 @@ def accounts(role: str, i: int) -> str | None:
     if role == "reception":
         return "bench_mot_cua"
     if role == "leader":
-        return "bench_lanh_dao_tinh"
+        return LEADER_ACCOUNT.format(i=i)
     if role == "citizen":
         from pages_data import CITIZENS
 
         return f"046{i % CITIZENS:09d}"
     return None
+
+
+def leader_accounts(count: int) -> dict[str, str]:
+    """The province leader accounts of the virtual leaders (made from `bench_lanh_dao_tinh` of
+    bench/pages_data.py when missing), each enrolled in the second factor with a new secret
+    that the bench keeps to type its codes."""
+    import pyotp
+    from django.utils import timezone
+
+    from motcua.directory.models import Role, StaffRole
+    from motcua.directory.models import User as Account
+    from motcua.portal.models import SecondFactor
+
+    template = Account.objects.get(username="bench_lanh_dao_tinh")
+    province = StaffRole.objects.filter(user=template, role=Role.LEADER).values("agency_id")
+    found = {}
+    for i in range(count):
+        account, _created = Account.objects.get_or_create(
+            username=LEADER_ACCOUNT.format(i=i),
+            defaults={"password": template.password, "full_name": f"Lãnh đạo tỉnh {i + 1}"},
+        )
+        StaffRole.objects.get_or_create(
+            user=account, agency_id=province[0]["agency_id"], role=Role.LEADER
+        )
+        secret = pyotp.random_base32()
+        SecondFactor.objects.update_or_create(
+            user=account,
+            defaults={
+                "secret": secret,
+                "created_at": timezone.now(),
+                "confirmed_at": timezone.now(),
+                "last_step": 0,
+                "failures": 0,
+            },
+        )
+        found[account.username] = secret
+    return found
 
 
 def users_for(count: int, port: int) -> list[User]:
@@ -319,7 +380,9 @@ def summarize(samples: list[Sample]) -> list[dict]:
             {
                 "page": name,
                 "n": len(group),
-                "errors": sum(1 for s in group if s.status >= 400),
+                # A page answered by a redirect (to the sign-in or the second factor) was not
+                # the page: it counts as failed, not as a fast request.
+                "errors": sum(1 for s in group if s.status != 200),
                 "p50": statistics.median(ms),
                 "p95": percentile(ms, 0.95),
                 "p99": percentile(ms, 0.99),
@@ -413,6 +476,8 @@ def main() -> None:
         "province": Agency.objects.get(parent__isnull=True).code,
         "tracked": tracked,
     }
+    leaders = sum(1 for u in users_for(args.users, args.port) if u.role == "leader")
+    secrets_by_account = leader_accounts(leaders)
     connections.close_all()
 
     env = production_env(var_dir, args.port, args.workers or None)
@@ -422,6 +487,8 @@ def main() -> None:
         workers = args.workers or (2 * (os.cpu_count() or 1) + 1)
         log(f"gunicorn on 127.0.0.1:{args.port}, {workers} workers")
         users = users_for(args.users, args.port)
+        for user in users:
+            user.totp_secret = secrets_by_account.get(user.username or "", "")
         sign_ins: list[float] = []
         lock = threading.Lock()
 
