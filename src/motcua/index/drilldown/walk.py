@@ -263,6 +263,7 @@ def open_segments(
     assignees = {row[2] for row in stored.values() if row[2] is not None}
     users = User.objects.in_bulk(assignees) if assignees else {}
     calendars = Calendars()
+    budgets: dict[int, timedelta | None] = {}
     for row in rows:
         dossier = catalog.facts(row)
         if dossier is None:
@@ -277,7 +278,8 @@ def open_segments(
         if since is not None:
             segment.paused += clock.between(since, now)
         segment.worked = clock.between(started, now) - segment.paused
-        duration = dossier.procedure.duration
-        if duration is not None:
-            segment.budget = duration.share(step.share_percent)
+        if step.pk not in budgets:  # the time limit's text parsed once a step, not a dossier
+            duration = dossier.procedure.duration
+            budgets[step.pk] = duration.share(step.share_percent) if duration is not None else None
+        segment.budget = budgets[step.pk]
         yield segment
