@@ -15,11 +15,11 @@ and three alternative fee rates; then N citizens. In the same run, one process:
   post (`answers_from_post`), the fee lines, required documents and agencies read as the page
   reads them (`procedure_with_catalog`), the agency and fee category picked, the start token
   looked up, then `dossier_apply_online(submit=True)` given the page's procedure (its catalog
-  read) with the token claimed in its transaction — a new
-  draft (`create`), the declaration saved (`form_save`, its audit row), the e-form's schema and
-  the required documents checked, `submit` (counters, outbox, the delivery task), the draft
-  written once at the end (`dossiers/lifecycle/unsaved.py`). Reported as submissions/s (wall)
-  and CPU ms each (process time);
+  read) with the token claimed in its transaction — a new draft (`create`), the declaration
+  saved (`form_save`, its audit row), the e-form's schema and the required documents checked,
+  `submit` (counters, outbox, the delivery task), the draft written once at the end
+  (`dossiers/lifecycle/unsaved.py`). Reported as submissions/s (wall) and CPU ms each (process
+  time);
 - **floor**: the same rows — the dossier, its three events, the start token, the audit row, the
   outbox rows and the counter upserts — written with one `executemany` per table in one
   transaction per submission, parameters built outside the timed part (read back from what the
