@@ -103,7 +103,11 @@ class Dossier(models.Model):
         verbose_name=_("cơ quan giải quyết"),
         db_index=False,
     )
-    # The optional references are indexed only where set (`_set_index`).
+    # The optional references are indexed only where set (`_set_index`), and have no database
+    # constraint (`db_constraint=False`): an import leaves them empty, and PostgreSQL would
+    # still run a deferred check for each of them on every inserted row. They are written
+    # only from rows the writer holds, and `on_delete` is Django's own either way
+    # (docs/decisions/0007-optional-references-without-constraints.md).
     office = models.ForeignKey(
         Office,
         null=True,
@@ -111,6 +115,7 @@ class Dossier(models.Model):
         on_delete=models.PROTECT,
         verbose_name=_("nơi tiếp nhận"),
         db_index=False,
+        db_constraint=False,
     )
     channel = models.CharField(_("kênh nộp"), max_length=8, choices=Channel.choices)
     state = models.CharField(
@@ -127,6 +132,7 @@ class Dossier(models.Model):
         related_name="dossiers",
         verbose_name=_("tài khoản người nộp"),
         db_index=False,
+        db_constraint=False,
     )
     applicant_kind = models.PositiveSmallIntegerField(
         _("loại người nộp"), choices=ApplicantKind.choices, default=ApplicantKind.CITIZEN
@@ -154,6 +160,7 @@ class Dossier(models.Model):
         related_name="+",
         verbose_name=_("người tạo"),
         db_index=False,
+        db_constraint=False,
     )
 
     created_at = models.DateTimeField(_("tạo lúc"))
@@ -185,6 +192,7 @@ class Dossier(models.Model):
         editable=False,
         verbose_name=_("bước hiện tại"),
         db_index=False,
+        db_constraint=False,
     )
     step_started_at = models.DateTimeField(null=True, blank=True, editable=False)
     step_due_at = models.DateTimeField(_("hạn của bước"), null=True, blank=True, editable=False)
@@ -197,6 +205,7 @@ class Dossier(models.Model):
         editable=False,
         verbose_name=_("người đang xử lý"),
         db_index=False,
+        db_constraint=False,
     )
     transfer_agency = models.ForeignKey(
         Agency,
@@ -207,6 +216,7 @@ class Dossier(models.Model):
         editable=False,
         verbose_name=_("cơ quan liên thông"),
         db_index=False,
+        db_constraint=False,
     )
 
     # A dossier of a bundle (liên thông, `bundles`) that needs another dossier's result: it is
@@ -222,6 +232,7 @@ class Dossier(models.Model):
         editable=False,
         verbose_name=_("chờ kết quả của hồ sơ"),
         db_index=False,
+        db_constraint=False,
     )
     wait_released_at = models.DateTimeField(_("hết chờ lúc"), null=True, blank=True, editable=False)
     wait_on_failure = models.CharField(
@@ -347,6 +358,7 @@ class DossierEvent(models.Model):
     )
     seq = models.PositiveIntegerField(_("thứ tự"))
     at = models.DateTimeField(_("thời điểm"))
+    # No database constraint, like the dossier's optional references (decision 0007).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -354,6 +366,7 @@ class DossierEvent(models.Model):
         on_delete=models.PROTECT,
         verbose_name=_("người thực hiện"),
         db_index=False,
+        db_constraint=False,
     )
     action = models.CharField(_("hành động"), max_length=32)
     from_state = models.CharField(_("từ trạng thái"), max_length=24, blank=True)

@@ -1,15 +1,15 @@
 """Checking the staged file, set-based: SQL finds the lines, Python says what is wrong.
 
-One query over the whole staging table keeps each row that SQL cannot prove good: a code to
-trim or too long, a procedure or agency not in the catalog, a value outside its set, an
-integer or a boolean misspelt, moments out of order, a state whose moments tell another
-story. The rule is deliberately a little stricter than the checker's (a code with a
-non-ASCII first letter, say, is kept), so that a row SQL passes is one the checker passes.
-Each kept row is read back and put through the checker (`rows.Checker`), which gives the
-reasons, in the same words, lines and columns as a row-by-row check; a kept row the checker
-finds good (a value with spaces around it) is written back in its canonical form and
-vouched for. Duplicate codes are one `GROUP BY`, over every row with a usable code, bad rows
-included, as before.
+One query over the whole staging table keeps each row that SQL cannot prove good: a code to trim
+or too long, a procedure or agency not in the catalog, a value outside its set, an integer or a
+boolean misspelt, a state whose moments tell another story. (The moments' order is checked while
+staging, where they are parsed: `stage.Preparer`.) The rule is deliberately a little stricter
+than the checker's (a code with a non-ASCII first letter, say, is kept), so that a row SQL
+passes is one the checker passes. Each kept row is read back and put through the checker
+(`rows.Checker`), which gives the reasons, in the same words, lines and columns as a row-by-row
+check; a kept row the checker finds good (a value with spaces around it) is written back in its
+canonical form and vouched for. Duplicate codes are one `GROUP BY`, over every row with a usable
+code, bad rows included, as before.
 """
 
 from __future__ import annotations
@@ -41,11 +41,9 @@ FETCH = 2000
 
 def valid_row(staging: Staging) -> str:
     """The SQL condition a staged row (alias `s`, catalog joined as `p` and `a`) meets when
-    the checker would find nothing wrong with it."""
+    the checker would find nothing wrong with it. Only for rows the fast path staged
+    (`stage.Preparer.prepare`), whose moments it found in order."""
     d = staging.dialect
-    moment = d.moment
-    received = moment("s.received_at")
-    finished = moment("s.finished_at")
     booleans = " AND ".join(f"s.{COLUMNS[i]} IN ('true', 'false')" for i in sorted(BOOLEANS))
     return f"""(
         s.code <> '' AND length(s.code) <= {CODE_MAX} AND {d.clean("s.code")}
@@ -58,11 +56,6 @@ def valid_row(staging: Staging) -> str:
             OR s.supplements <= '32767')
         AND {d.digits("s.fee_amount", 18)}
         AND {booleans}
-        AND (s.due_at = '' OR {moment("s.due_at")} >= {received})
-        AND (s.finished_at = '' OR {finished} >= {received})
-        AND (s.returned_at = '' OR {moment("s.returned_at")} >=
-            CASE WHEN s.finished_at <> '' THEN {finished} ELSE {received} END)
-        AND (s.rated_at = '' OR {moment("s.rated_at")} >= {received})
         AND (s.finished_at <> '' OR s.state NOT IN ({listed(NEED_FINISHED)}))
         AND (s.finished_at = '' OR s.state IN ({listed(FINISHED_STATES)}))
         AND ((s.returned_at <> '') = (s.state = 'returned'))

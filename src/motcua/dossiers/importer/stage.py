@@ -1,21 +1,21 @@
 """The one pass over the file: every record into a temporary staging table, in chunks.
 
 What SQL cannot judge is judged here, row by row but cheaply: the line itself (CSV and JSON
-syntax, UTF-8, the header), and the moments, parsed with `datetime.fromisoformat` exactly as
-the checker parses them and passed on in one shape both databases read the same way. The
-due moment of a row without one is computed here too (`Catalog.clock`), and the dossier's
-stable reference. Everything else — the catalog's codes, the value sets, integers, the
-order of the moments, the state's story, duplicate codes — is checked on the whole table at
-once (`check.py`).
+syntax, UTF-8, the header), and the moments, parsed with `datetime.fromisoformat` exactly as the
+checker parses them, compared with each other (none before reception, a return not before the
+finish) and passed on in one shape both databases read the same way. The due moment of a row
+without one is computed here too (`Catalog.clock`), and the dossier's stable reference.
+Everything else — the catalog's codes, the value sets, integers, the state's story, duplicate
+codes — is checked on the whole table at once (`check.py`).
 
-A record that the fast path cannot take as it is (a moment that does not parse, a JSON value
-of another type, a NUL) goes through the checker (`rows.Checker`) at once: either it has
-problems, which are reported and the row is staged only as its line and code (for the
-duplicate check), or it is good in a form the fast path does not read, and its checked
+A record that the fast path cannot take as it is (a moment that does not parse, moments out of
+order, a JSON value of another type, a NUL) goes through the checker (`rows.Checker`) at once:
+either it has problems, which are reported and the row is staged only as its line and code (for
+the duplicate check), or it is good in a form the fast path does not read, and its checked
 values are staged in the canonical form.
 
-The staging table is `TEMP`: it belongs to this connection and is never seen by anyone else.
-On PostgreSQL the rows go in with `COPY … FROM STDIN`; on SQLite with `executemany`.
+The staging table is `TEMP`: it belongs to this connection and is never seen by anyone else. On
+PostgreSQL the rows go in with `COPY … FROM STDIN`; on SQLite with `executemany`.
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ EXTRA = ("due_computed", "reference", "event_hash", "checked", "key")
 MOMENTS = tuple(COLUMNS.index(c) for c in ("received_at", "due_at", "finished_at", "returned_at"))
 MOMENTS += (COLUMNS.index("rated_at"),)
 RECEIVED = COLUMNS.index("received_at")
+FINISHED = COLUMNS.index("finished_at")
+RETURNED = COLUMNS.index("returned_at")
 STATE = COLUMNS.index("state")
 DUE = COLUMNS.index("due_at")
 BOOLEANS = frozenset(
@@ -155,7 +157,11 @@ class Preparer:
         return [line, *staged, due, reference, chained, 0, None]
 
     def prepare(self, line: int, values: list[Any]) -> list[Any]:
-        received = None
+        # The moments are in order (§9: none before reception, a return not before the
+        # finish) or the checker says why: compared here, where they are parsed anyway, not
+        # cast again from text in SQL. `MOMENTS` puts reception first and the finish before
+        # the return.
+        received = finished = None
         for index in MOMENTS:
             text = values[index]
             if text:
@@ -171,6 +177,12 @@ class Preparer:
                     values[index] = moment_text(moment)
                 if index == RECEIVED:
                     received = moment
+                elif received is not None:
+                    after = finished if index == RETURNED and finished is not None else received
+                    if moment < after:
+                        return self.checked(line, values)
+                    if index == FINISHED:
+                        finished = moment
             elif text is None:
                 values[index] = ""
         for index, value in enumerate(values):

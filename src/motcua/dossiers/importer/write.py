@@ -4,13 +4,14 @@ statements over the staging table, whatever the number of rows.
 1. `resolve` (before the write transaction): the staged text becomes typed rows in a second
    temporary table, `import_new`, with the catalog's ids and the derived fields (§6–§7:
    `closed_at`, `refused_stage`, `state_before_pause`, `paid_online_at`, `created_at`,
-   `submitted_at`).
+   `submitted_at`) and, on PostgreSQL, the id each row's dossier gets if it is new.
 2. `Writer.write` (inside it): the dossiers whose code is already known are locked and
    matched; those whose fields differ (everything but `paid_online_at`, which §9 does not
    carry) are listed with the names of the changed fields; the counters' delta is summed by
    `GROUP BY` (`counters.py`) from the new rows and from the changed rows before and after;
    changed dossiers are updated (version + 1) with an `import_update` event; new dossiers are
-   inserted with their `import` event. An identical row is left alone.
+   inserted, then their `import` events, both straight from the typed table (on SQLite the
+   events find their dossiers by code). An identical row is left alone.
 
 A dossier field the import does not set is written with its model default, read from the
 model, so a new field with a default needs nothing here.
@@ -113,6 +114,8 @@ _TYPED = {
         }.items()
     },
     "dossier_id": "bigint",
+    # PostgreSQL: the id the row's dossier gets if it turns out to be new (`_create`).
+    "new_id": "bigint",
 }
 
 
@@ -192,6 +195,15 @@ def resolve(staging: Staging) -> None:
         c("submitted_at"): f"CASE WHEN t.channel = '{Channel.ONLINE.value}' THEN t.received_at END",
     }
     with staging.connection.cursor() as cursor:
+        if d.postgres:
+            # Each row's would-be dossier id, drawn from the table's own sequence in code
+            # order (PostgreSQL evaluates a volatile output column after the sort), so that
+            # `_create` writes the dossiers and their events straight from this table, with no
+            # join of the inserted rows back to it. A row that turns out to update a dossier
+            # leaves its number unused, as a rolled-back insert would: ids promise no order.
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [Dossier._meta.db_table])
+            sequence = cursor.fetchone()[0]
+            derived["new_id"] = f"nextval('{sequence}'::regclass)"
         cursor.execute(f"DROP TABLE IF EXISTS {new}", [])
         cursor.execute(f"CREATE TEMP TABLE {new} ({columns})", [])
         cursor.execute(
@@ -463,6 +475,10 @@ class Writer:
                 params.append(
                     field.get_db_prep_save(getattr(prototype, field.attname), d.connection)
                 )
+        if d.postgres:
+            # The ids drawn in `resolve`; `import_new` is in code order and so are they.
+            columns.insert(0, d.quote("id"))
+            exprs.insert(0, "n.new_id")
         insert = (
             f"INSERT INTO {self.dossiers} ({', '.join(columns)}) "
             f"SELECT {', '.join(exprs)} FROM {self.new} n WHERE n.dossier_id IS NULL"
@@ -476,25 +492,26 @@ class Writer:
         event = _EventColumns(d)
         received, state = d.quote(_column("received_at")), d.quote(_column("state"))
         if d.postgres:
+            cursor.execute(insert, params)
+            created = cursor.rowcount
+            # Each new dossier's `import` event, from the same rows: the id is known, and the
+            # event's hash was worked out while staging.
             values = event.values(
-                dossier="ins.id",
+                dossier="n.new_id",
                 seq="1",
-                at=f"ins.{received}",
+                at=f"n.{received}",
                 action="'import'",
                 from_state="''",
-                to_state=f"ins.{state}",
+                to_state=f"n.{state}",
                 payload="%s",
                 hash="n.event_hash",
             )
-            code = d.quote(_column("code"))
-            # The event's hash was worked out while staging; the new row carries it.
             cursor.execute(
-                f"WITH ins AS ({insert} RETURNING id, {code}, {received}, {state}) "
                 f"INSERT INTO {self.events} ({event.columns}) SELECT {values.sql} "
-                f"FROM ins JOIN {self.new} n ON n.code = ins.{code} ORDER BY ins.id",
-                [*params, *values.params_before(payload=self.import_payload)],
+                f"FROM {self.new} n WHERE n.dossier_id IS NULL",
+                values.params_before(payload=self.import_payload),
             )
-            return cursor.rowcount
+            return created
         cursor.execute(insert, params)
         created = cursor.rowcount
         values = event.values(
