@@ -12,30 +12,13 @@ from jsonschema import Draft202012Validator
 from motcua.catalog.eform_fast import accepting
 from motcua.catalog.eforms import eform_compiled, eform_errors, generic_eform
 from motcua.demo.eforms import EFORMS
+from tests.dossiers.test_submission_cost import ANSWERS  # the judicial record's answers
 
 FORMATS = Draft202012Validator.FORMAT_CHECKER
 SCHEMAS = [
     json.loads(path.read_text(encoding="utf-8"))["schema"] for path in sorted(EFORMS.glob("*.json"))
 ] + [generic_eform("Thủ tục")["schema"]]
 JUDICIAL = json.loads((EFORMS / "2.000488.json").read_text(encoding="utf-8"))["schema"]
-ANSWERS = {
-    "applicant_full_name": "Nguyễn Văn An",
-    "applicant_birth_date": "1985-04-12",
-    "applicant_sex": "nam",
-    "applicant_ethnicity": "Kinh",
-    "applicant_nationality": "Việt Nam",
-    "applicant_personal_id": "001090000001",
-    "applicant_address": "20 Phan Đình Phùng, phường Thuận Hóa, thành phố Huế",
-    "applicant_phone": "0905123456",
-    "applicant_birth_place": "Huế",
-    "father_full_name": "Nguyễn Văn Bảo",
-    "mother_full_name": "Phan Thị Cẩm",
-    "residence_history": "Từ 2003 đến nay: 20 Phan Đình Phùng, Huế",
-    "certificate_type": "1",
-    "purpose": "Xin việc",
-    "copies": 1,
-    "delivery": "truc_tuyen",
-}
 
 
 def _valid(schema, data) -> bool:

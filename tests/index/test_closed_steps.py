@@ -154,11 +154,9 @@ def test_the_responsibility_page_reads_the_stored_steps(client, s):
     assert response.context["totals"] == {"officers": 4, "steps": 11, "over": 3}
 
 
-def test_an_event_written_outside_the_lifecycle_forgets_the_stored_steps(s):
-    now = timezone.now()
-    before = _lines(officer_lines_in_period({s.agency.pk}, MARCH, now=now))
-    kept = _stored(s.on_time.pk)
-    # A send-back written by an import or a shell, not by a transition: nothing times it.
+def _send_back_outside_the_lifecycle(s: Scenario) -> None:
+    """A send-back of the late dossier written by an import or a shell, not by a transition:
+    nothing times it."""
     DossierEvent.objects.create(
         dossier=s.late,
         seq=99,
@@ -168,6 +166,13 @@ def test_an_event_written_outside_the_lifecycle_forgets_the_stored_steps(s):
         to_state="in_progress",
         payload={"step": 1, "assignee_id": s.slow.pk},
     )
+
+
+def test_an_event_written_outside_the_lifecycle_forgets_the_stored_steps(s):
+    now = timezone.now()
+    before = _lines(officer_lines_in_period({s.agency.pk}, MARCH, now=now))
+    kept = _stored(s.on_time.pk)
+    _send_back_outside_the_lifecycle(s)
     assert _stored(s.late.pk) == []
     assert StepWindow.objects.get(dossier_id=s.late.pk).timed_at is None
     assert _stored(s.on_time.pk) == kept  # other dossiers keep theirs
@@ -248,15 +253,7 @@ def test_the_days_follow_every_writer_of_the_stored_steps(s):
         late_step.over,
     )
     # The event trigger forgets a dossier's steps; a rebuild stores them again.
-    DossierEvent.objects.create(
-        dossier=s.late,
-        seq=99,
-        at=at(6, 11, 0),
-        action="send_back",
-        actor=s.approver,
-        to_state="in_progress",
-        payload={"step": 1, "assignee_id": s.slow.pk},
-    )
+    _send_back_outside_the_lifecycle(s)
     assert _days() == _recount()
     steps_rebuild()
     assert _days() == _recount()
