@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -50,3 +51,38 @@ def test_a_leader_finds_who_delayed_a_late_dossier(live_server, page, screenshot
     page.goto(f"{live_server.url}/chi-so/trach-nhiem/?{query}")
     expect(page.locator("table.officers tbody tr").first).to_contain_text("Trần Văn Chậm")
     screenshot("responsibility")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("viewport_width", [1280, 360])
+def test_a_leader_pages_through_an_officers_steps(live_server, page, screenshot, monkeypatch):
+    """The officer's steps are read a page at a time; the facts count them all."""
+    from motcua.index import views_drilldown
+
+    monkeypatch.setattr(views_drilldown, "PAGE_SIZE", 2)  # the officer's 3 steps on 2 pages
+    s = build_scenario()
+    page.goto(f"{live_server.url}/dang-nhap/")
+    page.get_by_label("Tên đăng nhập").fill(s.leader.username)
+    page.get_by_label("Mật khẩu").fill("matkhau-thu-nghiem")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_load_state("networkidle")
+    second_factor_pass(page, s.leader.username)
+    page.wait_for_url(f"{live_server.url}/chi-so/**")
+
+    page.goto(f"{live_server.url}/chi-so/can-bo/{s.slow.pk}/?{urlencode(s.query())}")
+    steps = page.get_by_role("navigation", name="Phân trang các bước")
+    expect(steps).to_contain_text("Trang 1/2")
+    expect(page.locator("table.steps tbody tr")).to_have_count(2)
+    expect(page.locator("table.steps tr.over-row")).to_have_count(1)  # over budget first
+    # One delayed dossier: its list has no pager.
+    expect(page.get_by_role("navigation", name="Phân trang hồ sơ quá hạn")).to_have_count(0)
+    screenshot("officer-steps-1")
+
+    steps.get_by_role("link", name="Trang sau →").click()
+    expect(page).to_have_url(re.compile(r"[?&]page=2"))
+    expect(page.get_by_role("navigation", name="Phân trang các bước")).to_contain_text("Trang 2/2")
+    expect(page.locator("table.steps tbody tr")).to_have_count(1)
+    expect(page.locator("table.steps tr.over-row")).to_have_count(0)
+    expect(page.get_by_test_id("steps")).to_have_text("3")
+    expect(page.get_by_test_id("over")).to_have_text("1")
+    screenshot("officer-steps-2")
