@@ -52,12 +52,13 @@ def _late_for_good(dossier: Dossier | DossierFacts, now: datetime) -> bool | Non
     return dossier_is_late(dossier, now)
 
 
-def _open_columns(step: OpenStep) -> dict[str, Any]:
+def _open_columns(step: OpenStep | None) -> dict[str, Any]:
+    """The window's columns for the step a dossier is in (None: it is in none)."""
     return {
-        "open_position": step.position,
-        "open_assignee_id": step.assignee_id,
-        "open_paused": step.paused,
-        "open_pause_since": step.pause_since,
+        "open_position": step.position if step else None,
+        "open_assignee_id": step.assignee_id if step else None,
+        "open_paused": step.paused if step else None,
+        "open_pause_since": step.pause_since if step else None,
     }
 
 
@@ -93,13 +94,7 @@ def steps_time(dossier_ids: Iterable[int], *, forgotten: bool = False) -> int:
     ClosedStep.objects.bulk_create(rows, batch_size=BATCH)
     closed = [pk for pk in ids if pk not in opens]
     if closed:
-        StepWindow.objects.filter(dossier_id__in=closed).update(
-            timed_at=now,
-            open_position=None,
-            open_assignee_id=None,
-            open_paused=None,
-            open_pause_since=None,
-        )
+        StepWindow.objects.filter(dossier_id__in=closed).update(timed_at=now, **_open_columns(None))
     if len(opens) == 1:
         # A transition times one dossier: a plain UPDATE costs less than `bulk_update`'s CASE.
         [(pk, step)] = opens.items()

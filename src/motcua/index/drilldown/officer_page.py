@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, overload
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from motcua.catalog.models import WorkflowStep
@@ -26,7 +26,7 @@ from motcua.index.drilldown.officers import (
     _in_period,
     _stored,
     _walked_in_period,
-    late_now,
+    delayed_by,
     stored_segments_by_id,
 )
 from motcua.index.drilldown.story import Segment, dossier_is_late
@@ -211,14 +211,7 @@ def officer_period(
             line.step_count += steps
             line.over_count += over_steps
             line.over_total += timedelta(microseconds=over_sum)
-    # Whether a dossier is late is fixed when it leaves its workflow; read live only while
-    # it is inside (as `officer_lines_in_period`).
-    live = Dossier.objects.filter(pk=OuterRef("dossier_id")).filter(late_now(now))
-    over = stored.filter(over__gt=0).order_by().values_list("dossier_id", flat=True)
-    for dossier_id in (
-        *over.filter(late=True).distinct(),
-        *over.filter(late__isnull=True).filter(Exists(live)).distinct(),
-    ):
+    for _holder_id, dossier_id in delayed_by(stored, now=now):
         line.delayed[dossier_id] = None
     walked = [
         segment

@@ -260,15 +260,25 @@ def _ranked(lines: dict[int | None, OfficerLine]) -> list[OfficerLine]:
     )
 
 
-def late_now(now: datetime) -> Q:
-    """`dossier_is_late` in SQL, for the dossiers behind stored steps whose lateness is not
-    fixed yet."""
-    return (Q(finished_at__isnull=False) & ~ON_TIME) | Q(
-        finished_at__isnull=True,
-        closed_at__isnull=True,
-        due_at__isnull=False,
-        due_at__lt=Coalesce("paused_at", Value(now)),
+def delayed_by(stored: QuerySet[ClosedStep], *, now: datetime) -> set[tuple[int | None, int]]:
+    """(holder, dossier) of the over-budget stored steps whose dossier is late. Whether a
+    dossier is late is fixed when it leaves its workflow (`late`); while it is inside, it is
+    `dossier_is_late` in SQL, read live. Two queries: under an OR, PostgreSQL hashes the
+    whole dossier table."""
+    live = Dossier.objects.filter(pk=OuterRef("dossier_id")).filter(
+        (Q(finished_at__isnull=False) & ~ON_TIME)
+        | Q(
+            finished_at__isnull=True,
+            closed_at__isnull=True,
+            due_at__isnull=False,
+            due_at__lt=Coalesce("paused_at", Value(now)),
+        )
     )
+    over = stored.filter(over__gt=0).order_by().values_list("holder_id", "dossier_id")
+    return {
+        *over.filter(late=True).distinct(),
+        *over.filter(late__isnull=True).filter(Exists(live)).distinct(),
+    }
 
 
 def officer_lines_in_period(
@@ -285,15 +295,7 @@ def officer_lines_in_period(
             over_count=over_steps,
             over_total=timedelta(microseconds=over_sum),
         )
-    live = Dossier.objects.filter(pk=OuterRef("dossier_id")).filter(late_now(now))
-    # Whether a dossier is late is fixed when it leaves its workflow; read live only while
-    # it is inside. Two queries: under an OR, PostgreSQL hashes the whole dossier table.
-    over = stored.filter(over__gt=0).order_by().values_list("holder_id", "dossier_id")
-    delayed = {
-        *over.filter(late=True).distinct(),
-        *over.filter(late__isnull=True).filter(Exists(live)).distinct(),
-    }
-    for holder_id, dossier_id in delayed:
+    for holder_id, dossier_id in delayed_by(stored, now=now):
         lines[holder_id].delayed[dossier_id] = None
     for segment in _walked_in_period(agency_ids, period, now=now, officer=None):
         if not _in_period(segment, period):
