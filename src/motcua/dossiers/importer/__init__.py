@@ -69,7 +69,7 @@ from motcua.dossiers.importer.rows import (
 )
 from motcua.dossiers.importer.sql import Dialect, insert_rows, moment_adapter
 from motcua.dossiers.importer.stage import Staging, reference_for
-from motcua.dossiers.importer.write import ATTNAMES, FIELDS, Writer, drop, resolve
+from motcua.dossiers.importer.write import ATTNAMES, FIELDS, Writer, resolve
 from motcua.dossiers.models import Dossier, DossierEvent
 
 __all__ = [
@@ -146,7 +146,7 @@ def dossiers_import(
         report = ImportReport(rows=rows)
         bar = progress(desc=_("Ghi"), total=rows, unit=" " + _("hồ sơ")) if progress else None
         try:
-            resolve(staging)
+            resolve(staging, source=path.name)
             with _page_cache(connection), transaction.atomic(using=connection.alias):
                 written = Writer(dialect=dialect, source=path.name).write()
                 report.created, report.updated = written.created, written.updated
@@ -168,7 +168,6 @@ def dossiers_import(
         if connection.needs_rollback or not connection.is_usable():
             pass
         else:
-            drop(dialect)
             staging.drop()
     report.seconds = time.monotonic() - started
     return report

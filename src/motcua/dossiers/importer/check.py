@@ -14,6 +14,7 @@ code, bad rows included, as before.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,9 @@ from django.utils.translation import gettext as _
 from motcua.catalog.models import Procedure
 from motcua.directory.models import Agency
 from motcua.dossiers.importer.catalog import Catalog
+from motcua.dossiers.importer.raw import NotPlain, dues_fill, load_raw, moments_valid
 from motcua.dossiers.importer.records import COLUMNS
-from motcua.dossiers.importer.report import Problem, ProgressFactory
+from motcua.dossiers.importer.report import Problem, Progress, ProgressFactory
 from motcua.dossiers.importer.rows import (
     CHANNELS,
     CODE_MAX,
@@ -41,10 +43,12 @@ FETCH = 2000
 
 def valid_row(staging: Staging) -> str:
     """The SQL condition a staged row (alias `s`, catalog joined as `p` and `a`) meets when
-    the checker would find nothing wrong with it. Only for rows the fast path staged
-    (`stage.Preparer.prepare`), whose moments it found in order."""
+    the checker would find nothing wrong with it. For rows the fast path staged
+    (`stage.Preparer.prepare`), whose moments it found in order; for a file staged as it is
+    (`raw`), the moments' shape and order too."""
     d = staging.dialect
     booleans = " AND ".join(f"s.{COLUMNS[i]} IN ('true', 'false')" for i in sorted(BOOLEANS))
+    moments = f"AND {moments_valid('s')}" if staging.raw else ""
     return f"""(
         s.code <> '' AND length(s.code) <= {CODE_MAX} AND {d.clean("s.code")}
         AND p.id IS NOT NULL AND a.id IS NOT NULL
@@ -60,6 +64,7 @@ def valid_row(staging: Staging) -> str:
         AND (s.finished_at = '' OR s.state IN ({listed(FINISHED_STATES)}))
         AND ((s.returned_at <> '') = (s.state = 'returned'))
         AND ((s.rating <> '') = (s.rated_at <> ''))
+        {moments}
     )"""
 
 
@@ -92,18 +97,51 @@ def stage_and_check(
         if progress
         else None
     )
+    on_bytes = _Bytes(bar) if bar is not None else None
     try:
-        rows = staging.load(
-            staged_rows(path, catalog, problems, bar.update if bar is not None else None),
-            chunk,
-        )
+        rows = None
+        if staging.dialect.postgres:
+            try:
+                rows = load_raw(staging, path, on_bytes)
+                staging.analyze()
+                _explain(staging, catalog, problems, path.name)
+            except NotPlain:
+                # Read again the Python way, from the start; nothing of this pass is kept.
+                staging.raw = False
+                problems.clear()
+                if on_bytes is not None:
+                    on_bytes.again()
+                staging.create()
+                rows = None
+        if rows is None:
+            rows = staging.load(staged_rows(path, catalog, problems, on_bytes), chunk)
+            staging.analyze()
+            _explain(staging, catalog, problems, path.name)
     finally:
         if bar is not None:
             bar.close()
-    staging.analyze()
-    _explain(staging, catalog, problems, path.name)
     _duplicates(staging, problems)
+    if staging.raw and not problems:
+        dues_fill(staging, catalog)
     return rows
+
+
+class _Bytes:
+    """The bytes read, for the bar, over both ways of reading the file: what the first way
+    counted is not counted again when the second reads it again."""
+
+    def __init__(self, bar: Progress) -> None:
+        self.bar = bar
+        self.counted = self.read = 0
+
+    def __call__(self, size: int) -> None:
+        self.read += size
+        if self.read > self.counted:
+            self.bar.update(self.read - self.counted)
+            self.counted = self.read
+
+    def again(self) -> None:
+        self.read = 0
 
 
 def _explain(staging: Staging, catalog: Catalog, problems: list[Problem], source: str) -> None:
@@ -120,6 +158,11 @@ def _explain(staging: Staging, catalog: Catalog, problems: list[Problem], source
         kept = list(_fetched(cursor))
     if not kept:
         return
+    if staging.raw:
+        # A field `csv.reader` refuses: the Python way reports the line as a CSV error.
+        limit = csv.field_size_limit()
+        if any(len(value) > limit for _line, *values in kept for value in values):
+            raise NotPlain
     preparer = Preparer(catalog, problems, source)
     judged, vouched = [], []
     for line, *values in kept:

@@ -77,6 +77,21 @@ def records(
         yield from _jsonl_records(lines, problems)
 
 
+def header_problems(header: list[str]) -> list[Problem]:
+    """What is wrong with a CSV's header (its names already stripped), on line 1."""
+    problems = []
+    for position, name in enumerate(header, start=1):
+        if name not in COLUMNS:
+            reason = _("cột không có trong hợp đồng nhập")
+            problems.append(Problem(1, name or str(position), reason))
+        elif header.index(name) != position - 1:
+            problems.append(Problem(1, name, _("cột bị lặp lại")))
+    for name in COLUMNS:
+        if name not in header:
+            problems.append(Problem(1, name, _("thiếu cột")))
+    return problems
+
+
 def _csv_records(lines: Iterator[str], problems: list[Problem]) -> Iterator[tuple[int, list]]:
     reader = csv.reader(lines)
     try:
@@ -85,21 +100,9 @@ def _csv_records(lines: Iterator[str], problems: list[Problem]) -> Iterator[tupl
             problems.append(Problem(1, "-", _("tệp trống: thiếu dòng tiêu đề")))
             return
         header = [name.strip() for name in header]
-        bad_header = False
-        for position, name in enumerate(header, start=1):
-            if name not in COLUMNS:
-                problems.append(
-                    Problem(1, name or str(position), _("cột không có trong hợp đồng nhập"))
-                )
-                bad_header = True
-            elif header.index(name) != position - 1:
-                problems.append(Problem(1, name, _("cột bị lặp lại")))
-                bad_header = True
-        for name in COLUMNS:
-            if name not in header:
-                problems.append(Problem(1, name, _("thiếu cột")))
-                bad_header = True
-        if bad_header:
+        found = header_problems(header)
+        if found:
+            problems.extend(found)
             return
         width = len(header)
         ordered = None if tuple(header) == COLUMNS else itemgetter(*map(header.index, COLUMNS))

@@ -30,10 +30,11 @@ from motcua.catalog.models import Procedure
 from motcua.directory.models import Agency
 from motcua.dossiers.audit.chain import event_hash
 from motcua.dossiers.importer.counters import counters_add_grouped
+from motcua.dossiers.importer.raw import REFERENCE, event_hash_sql
 from motcua.dossiers.importer.records import COLUMNS
 from motcua.dossiers.importer.rows import PAUSED_STATES
 from motcua.dossiers.importer.sql import Dialect, insert_rows, listed
-from motcua.dossiers.importer.stage import Staging
+from motcua.dossiers.importer.stage import CHAINED, CHANGED, DUE_MOMENTS, NEW, Staging
 from motcua.dossiers.metrics import ONLINE_LEVELS
 from motcua.dossiers.models import TERMINAL_STATES, Channel, Dossier, DossierEvent, State
 
@@ -66,10 +67,8 @@ FIELDS = (
     "submitted_at",
 )
 ATTNAMES = tuple(cast(Field, Dossier._meta.get_field(name)).attname for name in FIELDS)
-NEW = "motcua_import_new"
-CHANGED = "motcua_import_changed"
-# The number and hash of each changed dossier's `import_update` event, chained in Python.
-CHAINED = "motcua_import_chained"
+# `CHAINED`: the number and hash of each changed dossier's `import_update` event, chained
+# in Python.
 
 
 def _column(name: str) -> str:
@@ -119,20 +118,36 @@ _TYPED = {
 }
 
 
-def resolve(staging: Staging) -> None:
-    """Fill `import_new` from the staging table (every staged row is good by now)."""
+def resolve(staging: Staging, *, source: str) -> None:
+    """Fill `import_new` from the staging table (every staged row is good by now).
+
+    A row staged as the file's text (`raw`) has no reference, hash or computed due moment
+    yet: the reference and the `import` event's hash are computed here, the due moment is
+    `raw.dues_fill`'s."""
     d = staging.dialect
     types = d.types()
     new = d.quote(NEW)
     moment = d.moment
     columns = ", ".join(f"{name} {types[kind]}" for name, kind in _TYPED.items())
     c = _column
+    reference, event_hash_expr = "s.reference", "t.event_hash"
+    params: list[str] = []
+    due = moment("COALESCE(NULLIF(s.due_at, ''), s.due_computed)")
+    due_join = ""
+    if staging.raw:
+        reference = f"COALESCE(NULLIF(s.reference, ''), {REFERENCE.format(code='s.code')})"
+        computed, params = event_hash_sql(
+            source, reference="t.reference", at="t.received_at", state="t.state"
+        )
+        event_hash_expr = f"COALESCE(NULLIF(t.event_hash, ''), {computed})"
+        due = f"COALESCE({due}, dd.due)"
+        due_join = f"LEFT JOIN {d.quote(DUE_MOMENTS)} dd ON dd.line = s.line"
     typed = f"""
-        SELECT s.line, s.code, s.reference, s.event_hash,
+        SELECT s.line, s.code, {reference} AS reference, s.event_hash,
             p.{d.column(Procedure, "online")} IN ({listed(ONLINE_LEVELS)}) AS offers_online,
             p.id AS procedure_id, a.id AS agency_id, s.channel, s.state,
             {moment("s.received_at")} AS received_at,
-            {moment("COALESCE(NULLIF(s.due_at, ''), s.due_computed)")} AS due_at,
+            {due} AS due_at,
             {moment("s.finished_at")} AS finished_at,
             {moment("s.returned_at")} AS returned_at,
             {d.integer("s.supplements")} AS supplements,
@@ -148,13 +163,14 @@ def resolve(staging: Staging) -> None:
         FROM {staging.name} s
         JOIN {d.table(Procedure)} p ON p.{d.column(Procedure, "code")} = s.procedure_code
         JOIN {d.table(Agency)} a ON a.{d.column(Agency, "code")} = s.agency_code
+        {due_join}
         WHERE s.checked = 0"""
     # §6–§7, as `dossier_transition` leaves a dossier in each state: see the package's doc.
     derived = {
         "line": "t.line",
         "code": "t.code",
         "reference": "t.reference",
-        "event_hash": "t.event_hash",
+        "event_hash": event_hash_expr,
         "offers_online": "t.offers_online",
         c("procedure"): "t.procedure_id",
         c("agency"): "t.agency_id",
@@ -204,22 +220,17 @@ def resolve(staging: Staging) -> None:
             cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [Dossier._meta.db_table])
             sequence = cursor.fetchone()[0]
             derived["new_id"] = f"nextval('{sequence}'::regclass)"
-        cursor.execute(f"DROP TABLE IF EXISTS {new}", [])
+        if not d.postgres:  # on PostgreSQL, `Staging.create` dropped it
+            cursor.execute(f"DROP TABLE IF EXISTS {new}", [])
         cursor.execute(f"CREATE TEMP TABLE {new} ({columns})", [])
         cursor.execute(
             f"INSERT INTO {new} ({', '.join(derived)}) "
             f"SELECT {', '.join(derived.values())} FROM ({typed}) t ORDER BY t.code",
-            [],
+            params,
         )
         if d.postgres:
             # A temporary table has no statistics until asked; the planner needs them.
             cursor.execute(f"ANALYZE {new}", [])
-
-
-def drop(dialect: Dialect) -> None:
-    with dialect.connection.cursor() as cursor:
-        for name in (NEW, CHANGED, CHAINED):
-            cursor.execute(f"DROP TABLE IF EXISTS {dialect.quote(name)}", [])
 
 
 @dataclass
@@ -584,4 +595,4 @@ class _EventValues:
         return params
 
 
-__all__ = ["ATTNAMES", "COLUMNS", "FIELDS", "Writer", "drop", "resolve"]
+__all__ = ["ATTNAMES", "COLUMNS", "FIELDS", "Writer", "resolve"]

@@ -1,0 +1,247 @@
+"""PostgreSQL: a plain CSV's own bytes straight into the staging table, judged there.
+
+The Python pass (`stage.Preparer`) costs about 17 s a million rows: reading the CSV, parsing
+five moments a row, hashing. On PostgreSQL a CSV whose records are one line each is instead
+fed as it is to `COPY … FROM STDIN (FORMAT csv)`: PostgreSQL splits the fields, numbers the
+rows as they arrive (line = row + 1, the header being line 1), and the check
+(`check.valid_row(raw=True)`) proves in SQL what the Python pass proved — each moment in the
+one shape both readers take the same way, a real calendar day, the moments in order. A row SQL
+cannot prove good is read back and put through the checker (`rows.Checker`), which says why in
+the same words as ever, or vouches for it in its canonical form, exactly as for a row the
+Python pass staged. What is left is computed in SQL too (the reference and the `import` event's
+hash: `REFERENCE`, `event_hash_sql`), except the due moments the file leaves empty: the
+working calendar stays in Python (`dues_fill`), which reads only those rows' codes and
+reception and sends back one moment each.
+
+The file is taken this way only when PostgreSQL's CSV reader cannot read it otherwise than
+Python's `csv.reader` (`plain_csv`): no quote (a quoted field may hold a line break, and the
+line numbers would drift), no backslash (`\\.` alone on a line ends a `COPY`), no NUL, no blank
+line, no carriage return but before a line feed, a header `records.header_problems` accepts.
+Anything else — a JSON Lines file, a quoted CSV, a line PostgreSQL refuses (a wrong number of
+fields, bytes that are not UTF-8), a field longer than `csv.reader` takes — goes the Python
+way, from the start, which reports what is wrong line by line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import tempfile
+from collections.abc import Callable
+from datetime import datetime
+from operator import methodcaller
+from pathlib import Path
+
+from motcua.dossiers.audit.chain import ImportEventHash
+from motcua.dossiers.importer.catalog import Catalog, DueClock
+from motcua.dossiers.importer.records import COLUMNS, header_problems
+from motcua.dossiers.importer.stage import DUE_MOMENTS, Staging, moment_text
+
+BLOCK = 1 << 20
+# Byte sequences after which PostgreSQL's and Python's CSV readers may disagree on a line.
+_QUIRKS = (b'"', b"\\", b"\x00", b"\n\n", b"\n\r\n")
+MOMENTS = ("received_at", "due_at", "finished_at", "returned_at", "rated_at")
+# `stage.reference_for` in SQL: the first 80 bits of the code's SHA-256, upper-case hex.
+REFERENCE = "'NK-' || upper(substr(encode(sha256(convert_to({code}, 'UTF8')), 'hex'), 1, 20))"
+
+
+class NotPlain(Exception):
+    """The file is not one PostgreSQL may read for Python: read it the Python way."""
+
+
+def plain_csv(path: Path, *, after: int, width: int) -> bool:
+    """Whether every record of the CSV at `path` after its first `after` bytes (the header)
+    is one line PostgreSQL reads as Python does and takes without an error: UTF-8, `width`
+    fields, none of the quirks of the module's doc. Reads the file once, in blocks."""
+    commas = {width - 1}
+    tail = b""
+    with path.open("rb") as handle:
+        handle.seek(after)
+        while True:
+            block = handle.read(BLOCK)
+            window = tail + block
+            cut = len(window) if not block else window.rfind(b"\n") + 1
+            lines, tail = window[:cut], window[cut:]
+            if lines and not _plain_lines(lines, commas):
+                return False
+            if not block:
+                return True
+
+
+def _plain_lines(lines: bytes, commas: set[int]) -> bool:
+    if any(quirk in lines for quirk in _QUIRKS):
+        return False
+    if lines.count(b"\r") != lines.count(b"\r\n"):
+        return False
+    try:
+        lines.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    # Without quotes a line's fields are its commas and one: PostgreSQL refuses a line
+    # with another number, which the Python way reports.
+    return set(map(methodcaller("count", b","), lines.splitlines())) == commas
+
+
+def _header(path: Path) -> tuple[list[str], int] | None:
+    """The header's names and its length in bytes, or None when it has any problem."""
+    with path.open("rb") as handle:
+        first = handle.readline()
+    size = len(first)
+    if first.startswith(codecs.BOM_UTF8):
+        first = first[len(codecs.BOM_UTF8) :]
+    if any(quirk in first for quirk in _QUIRKS) or first.count(b"\r") != first.count(b"\r\n"):
+        return None
+    try:
+        text = first.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    names = next(csv.reader([text]), None)
+    if not names:
+        return None
+    header = [name.strip() for name in names]
+    if header_problems(header):
+        return None
+    return header, size
+
+
+def load_raw(staging: Staging, path: Path, on_bytes: Callable[[int], object] | None) -> int:
+    """`COPY` the CSV's bytes into the (empty) staging table; the rows staged. Raises
+    `NotPlain`, with nothing staged, when the file must be read the Python way."""
+    found = _header(path) if path.suffix.lower() == ".csv" else None
+    if found is None:
+        raise NotPlain
+    header, skip = found
+    if not plain_csv(path, after=skip, width=len(header)):
+        raise NotPlain
+    columns = ", ".join(header)
+    statement = (
+        f"COPY {staging.name} ({columns}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL ({columns}))"
+    )
+    with (
+        staging.connection.cursor() as cursor,
+        cursor.copy(statement) as copy,
+        path.open("rb") as handle,
+    ):
+        handle.seek(skip)
+        if on_bytes is not None:
+            on_bytes(skip)
+        # Every line is one row (`plain_csv`): the rows are the line feeds, and a last line
+        # without one.
+        rows, last = 0, b"\n"
+        while block := handle.read(BLOCK):
+            copy.write(block)
+            rows += block.count(b"\n")
+            last = block[-1:]
+            if on_bytes is not None:
+                on_bytes(len(block))
+    staging.raw = True
+    return rows + (last != b"\n")
+
+
+def moment_shape(text: str) -> str:
+    """SQL: `text` is empty, or a moment in the shape the Python pass stages unchanged
+    (`stage._is_moment_text`: `YYYY-MM-DD[T ]HH:MM:SS[.ffffff]±HH:MM`, a fraction other than
+    zero, an offset up to 14 hours) on a real calendar day from year 1000 on — one that
+    `datetime.fromisoformat` and PostgreSQL read as the same instant. PostgreSQL evaluates a
+    `CASE` in order, so a cast guarded by this never fails."""
+    month, day = f"substr({text}, 6, 2)", f"substr({text}, 9, 2)"
+    year = f"CAST(substr({text}, 1, 4) AS integer)"
+    leap = f"(mod({year}, 4) = 0 AND (mod({year}, 100) <> 0 OR mod({year}, 400) = 0))"
+    last_day = (
+        f"CASE {month} WHEN '02' THEN CASE WHEN {leap} THEN '29' ELSE '28' END "
+        "WHEN '04' THEN '30' WHEN '06' THEN '30' WHEN '09' THEN '30' WHEN '11' THEN '30' "
+        "ELSE '31' END"
+    )
+    shaped = (
+        f"length({text}) IN (25, 32) "
+        f"AND translate({text}, '0123456789+ ', '0000000000-T') IN "
+        "('0000-00-00T00:00:00-00:00', '0000-00-00T00:00:00.000000-00:00') "
+        f"AND substr({text}, 5, 1) = '-' AND substr({text}, 8, 1) = '-' "
+        f"AND substr({text}, 1, 4) >= '1000' AND {month} BETWEEN '01' AND '12' "
+        f"AND {day} >= '01' AND substr({text}, 12, 2) <= '23' "
+        f"AND substr({text}, 15, 2) <= '59' AND substr({text}, 18, 2) <= '59' "
+        f"AND substr(right({text}, 5), 1, 2) <= '14' AND right({text}, 2) <= '59' "
+        f"AND (length({text}) = 25 OR substr({text}, 21, 6) <> '000000')"
+    )
+    # The day against its month only once the shape is known: the year is cast.
+    return f"({text} = '' OR CASE WHEN {shaped} THEN {day} <= {last_day} ELSE false END)"
+
+
+def moments_valid(alias: str = "s") -> str:
+    """SQL: every moment of the staged row `alias` is shaped (`moment_shape`) and they are in
+    §9's order — none before reception, a return not before the finish."""
+
+    def cast(name: str) -> str:
+        return f"CAST({alias}.{name} AS timestamptz)"
+
+    received = cast("received_at")
+    after = f"CASE WHEN {alias}.finished_at = '' THEN {received} ELSE {cast('finished_at')} END"
+    ordered = " AND ".join(
+        [
+            f"({alias}.due_at = '' OR {cast('due_at')} >= {received})",
+            f"({alias}.finished_at = '' OR {cast('finished_at')} >= {received})",
+            f"({alias}.returned_at = '' OR {cast('returned_at')} >= {after})",
+            f"({alias}.rated_at = '' OR {cast('rated_at')} >= {received})",
+        ]
+    )
+    shapes = " AND ".join(moment_shape(f"{alias}.{name}") for name in MOMENTS)
+    return f"CASE WHEN {alias}.received_at <> '' AND {shapes} THEN {ordered} ELSE false END"
+
+
+def event_hash_sql(source: str, *, reference: str, at: str, state: str) -> tuple[str, list]:
+    """SQL for `audit.chain.ImportEventHash` (the same text, hashed by PostgreSQL) and its
+    parameters: the JSON's constant parts, built by the same code as Python's."""
+    parts = ImportEventHash(source)
+    moment = f"to_char({at} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') || '+00:00'"
+    text = (
+        f"%s || '\"' || {reference} || '\"' || %s || {moment} || %s || '\"' || {state} || '\"'"
+        " || %s"
+    )
+    return (
+        f"encode(sha256(convert_to({text}, 'UTF8')), 'hex')",
+        [parts.head, parts.middle, parts.after_at, parts.tail],
+    )
+
+
+def dues_fill(staging: Staging, catalog: Catalog) -> None:
+    """The due moments of the SQL-proven rows that leave `due_at` empty, on each agency's
+    working calendar (`Catalog.clock`, as the Python pass computes them), into `DUE_MOMENTS`.
+
+    The rows' codes and reception are read with one `COPY … TO`, the moments written to a
+    temporary file as they are computed and sent back with one `COPY … FROM`: memory holds a
+    block, not the rows."""
+    d = staging.dialect
+    due = d.quote(DUE_MOMENTS)
+    limits, hours = catalog.limits, catalog.agency_hours
+    with staging.connection.cursor() as cursor, tempfile.TemporaryFile() as spool:
+        # `Staging.create` dropped any left by an earlier import on this connection.
+        cursor.execute(f"CREATE TEMP TABLE {due} (line integer, due timestamptz)", [])
+        clocks: dict[str, DueClock] = {}
+        rest = b""
+        with cursor.copy(
+            f"COPY (SELECT line, procedure_code, agency_code, received_at FROM {staging.name} "
+            "WHERE checked = 0 AND vouched = 0 AND due_at = '' AND due_computed IS NULL) TO STDOUT"
+        ) as copy:
+            for block in copy:
+                lines = (rest + bytes(block)).split(b"\n")
+                rest = lines.pop()
+                out = []
+                for line in lines:
+                    number, procedure, agency, received = line.decode().split("\t")
+                    limit = limits.get(procedure)
+                    if limit is None:
+                        continue
+                    clock = clocks.get(agency)
+                    if clock is None:
+                        clock = clocks[agency] = catalog.clock(hours[agency])
+                    moment = clock.add(datetime.fromisoformat(received), limit)
+                    out.append(f"{number}\t{moment_text(moment)}\n")
+                spool.write("".join(out).encode())
+        spool.seek(0)
+        with cursor.copy(f"COPY {due} (line, due) FROM STDIN") as copy:
+            while block := spool.read(BLOCK):
+                copy.write(block)
+        cursor.execute(f"ANALYZE {due}", [])
+
+
+__all__ = ["COLUMNS", "NotPlain", "dues_fill", "load_raw", "moments_valid", "plain_csv"]
