@@ -8,11 +8,20 @@ change of a dossier inserts.
 The values pass through the same converters as an ORM read (JSON, booleans, dates), and the
 instances are made by `Model.from_db`, as a queryset makes them. An insert sends the
 parameters the ORM would send: each field's `pre_save` and `get_db_prep_save`, skipped only
-for the values that adaptation returns as they are (`_as_is`)."""
+for the values that adaptation returns as they are (`_as_is`).
+
+On PostgreSQL each statement is a round trip to the server, and on a busy machine each wait
+is a turn of the scheduler for the client and the server: `rows_read` sends several reads
+together, and inside `rows_pipelined()` the inserts go out together (psycopg's pipeline mode)
+and are answered at the end of the block. A key the database makes is then known only at the
+end of the block: a row whose key a later row or payload in the block names has it reserved
+first (`rows_keys_reserve`, one statement for every model). SQLite runs each statement as it
+comes, in the process: nothing to save there, and these change nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar
@@ -79,37 +88,80 @@ def _linked_statement(model: type[models.Model], name: str, order: tuple[str, ..
     return _select(target, where, order, alias)  # type: ignore[arg-type]
 
 
-def _run(model: type[M], statement: _Statement, value: Any, using: str) -> list[M]:
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        cursor.execute(statement.sql, [value])
-        rows = cursor.fetchall()
+@dataclass(frozen=True)
+class Read:
+    """One read for `rows_read`: the rows of `model` that `statement` selects for `value`."""
+
+    model: type[models.Model]
+    statement: _Statement
+    value: Any
+
+
+def where(model: type[M], column: str, value: Any, *, order: Sequence[str] = ()) -> Read:
+    """The read of the instances of `model` whose `column` (a field name) equals `value`, in
+    `order` (on the default database)."""
+    return Read(model, _statement(model, column, tuple(order), "default"), value)
+
+
+def linked(instance: models.Model, name: str, *, order: Sequence[str] = ()) -> Read:
+    """The read of the instances the many-to-many field `name` of `instance` links it to, in
+    `order` (field names of theirs): what `getattr(instance, name).order_by(*order)` reads."""
+    model = type(instance)
+    target = model._meta.get_field(name).related_model
+    statement = _linked_statement(model, name, tuple(order), "default")
+    return Read(target, statement, instance.pk)  # type: ignore[arg-type]
+
+
+def rows_read(*reads: Read) -> list[list[Any]]:
+    """The instances each read selects, in the order asked; on PostgreSQL every statement is
+    sent before the first answer is awaited (one wait for all of them)."""
+    connection = connections["default"]
+    cursors = [connection.cursor() for _ in reads]
+    try:
+        with _pipeline(connection, len(reads) > 1):
+            for cursor, read in zip(cursors, reads, strict=True):
+                cursor.execute(read.statement.sql, [read.value])
+        return [
+            _instances(read.model, read.statement, cursor.fetchall(), connection)
+            for cursor, read in zip(cursors, reads, strict=True)
+        ]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+def _instances(model: type[M], statement: _Statement, rows: list, connection: Any) -> list[M]:
     result = []
     for row in rows:
         values = list(row)
         for index, converters, expression in statement.converters:
             for converter in converters:
                 values[index] = converter(values[index], expression, connection)
-        result.append(model.from_db(using, statement.attnames, values))
+        result.append(model.from_db(connection.alias, statement.attnames, values))
     return result
 
 
-def rows_where(
-    model: type[M], column: str, value: Any, *, order: Sequence[str] = (), using: str = "default"
-) -> list[M]:
+def rows_where(model: type[M], column: str, value: Any, *, order: Sequence[str] = ()) -> list[M]:
     """The instances of `model` whose `column` (a field name) equals `value`, in `order`."""
-    return _run(model, _statement(model, column, tuple(order), using), value, using)
+    return rows_read(where(model, column, value, order=order))[0]
 
 
-def rows_linked(
-    instance: models.Model, name: str, *, order: Sequence[str] = (), using: str = "default"
-) -> list[Any]:
+def rows_linked(instance: models.Model, name: str, *, order: Sequence[str] = ()) -> list[Any]:
     """The instances the many-to-many field `name` of `instance` links it to, in `order`
     (field names of theirs): what `getattr(instance, name).order_by(*order)` reads."""
-    model = type(instance)
-    target = model._meta.get_field(name).related_model
-    statement = _linked_statement(model, name, tuple(order), using)
-    return _run(target, statement, instance.pk, using)  # type: ignore[arg-type]
+    return rows_read(linked(instance, name, order=order))[0]
+
+
+@contextmanager
+def _pipeline(connection: Any, wanted: bool = True) -> Iterator[None]:
+    """psycopg's pipeline mode on a PostgreSQL connection, an error of the block's statements
+    raised at its end as Django raises it (`IntegrityError`, …); elsewhere nothing."""
+    if not wanted or connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield
 
 
 def row_exists(model: type[models.Model], **equal: Any) -> bool:
@@ -195,18 +247,23 @@ class _Insert:
 
 
 @cache
-def _insert_statement(model: type[models.Model], alias: str, rows: int) -> _Insert:
+def _insert_statement(
+    model: type[models.Model], alias: str, rows: int, keyed: bool = False
+) -> _Insert:
+    """`keyed`: the instances carry keys reserved from the database's sequence
+    (`rows_keys_reserve`), written as any column; else the database makes them and returns
+    them."""
     connection = connections[alias]
     quote = connection.ops.quote_name
     meta = model._meta
     pk = meta.pk
-    columns = [f for f in meta.concrete_fields if f is not pk or not _auto(f)]
+    columns = [f for f in meta.concrete_fields if keyed or f is not pk or not _auto(f)]
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "
         f"VALUES {', '.join([one] * rows)}"
     )
-    if _auto(pk):
+    if _auto(pk) and not keyed:
         sql += f" RETURNING {quote(pk.column)}"
     plan = [
         (
@@ -243,30 +300,112 @@ def _params(instances: Sequence[models.Model], statement: _Insert, connection: A
     return params
 
 
+# Marks an instance whose key `rows_keys_reserve` drew (its row not yet written).
+_RESERVED = "_motcua_key_reserved"
+# On a connection inside `rows_pipelined()`: the inserts whose database-made keys are read
+# when the block ends.
+_WAITING = "_motcua_rows_waiting"
+
+
+def rows_keys_reserve(*groups: Sequence[models.Model], using: str = "default") -> None:
+    """On PostgreSQL, draw from their sequences the keys of new instances (of models with a
+    database-made key, one model a group) in one statement, and set them, in each group's
+    order: inside `rows_pipelined()` the rows and payloads that name them are then built
+    without waiting for the inserts. The key is the one the INSERT would have drawn from
+    the same sequence. Elsewhere nothing: `rows_insert` sets the keys as it writes."""
+    connection = connections[using]
+    groups = tuple(group for group in groups if group)
+    if connection.vendor != "postgresql" or not groups:
+        return
+    quote = connection.ops.quote_name
+    parts: list[str] = []
+    params: list[Any] = []
+    for group in groups:
+        pk = type(group[0])._meta.pk
+        if not _auto(pk) or any(instance.pk is not None for instance in group):
+            raise ValueError("Only new instances of a model with a database-made key.")
+        parts.append(
+            "ARRAY(SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s))"
+        )
+        params += [quote(type(group[0])._meta.db_table), pk.column, len(group)]  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        drawn = cursor.fetchone()
+    assert drawn is not None  # one row: the arrays
+    for group, keys in zip(groups, drawn, strict=True):
+        for instance, key in zip(group, sorted(keys), strict=True):
+            instance.pk = key
+            setattr(instance, _RESERVED, True)
+
+
+@contextmanager
+def rows_pipelined(using: str = "default") -> Iterator[None]:
+    """On PostgreSQL, the statements run inside (`rows_insert`'s and any other) go out
+    together and are answered at the end of the block, one wait instead of one each; the
+    keys the database makes for `rows_insert`'s rows are set then, and an error of any
+    statement is raised then, as Django raises it. A read inside waits for its answer (and
+    the statements before it). Inside the caller's transaction: a failure rolls it back
+    whole. Elsewhere, and nested, nothing changes."""
+    connection = connections[using]
+    if connection.vendor != "postgresql" or hasattr(connection, _WAITING):
+        yield
+        return
+    waiting: list[tuple[Any, Sequence[models.Model]]] = []
+    setattr(connection, _WAITING, waiting)
+    try:
+        with _pipeline(connection):
+            yield
+        for cursor, instances in waiting:
+            _keys_set(instances, cursor.fetchall(), using)
+    finally:
+        delattr(connection, _WAITING)
+        for cursor, _ in waiting:
+            cursor.close()
+
+
 def rows_insert(instances: Sequence[models.Model], *, using: str = "default") -> None:
     """Insert new instances of one model in one statement and set their database-made primary
     keys: what `bulk_create` does (the fields' `pre_save` — `auto_now` — and their adaptation
     for this database included; no signals, as there), with the statement and the plan of
-    each column's adaptation built once per model and number of rows. Inside the caller's
-    transaction."""
+    each column's adaptation built once per model and number of rows. Keys reserved by
+    `rows_keys_reserve` are written as they are; inside `rows_pipelined()` the others are
+    set when the block ends. Inside the caller's transaction."""
     if not instances:
         return
     model = type(instances[0])
     automatic = _auto(model._meta.pk)
-    if automatic and any(instance.pk is not None for instance in instances):
+    keyed = automatic and all(getattr(instance, _RESERVED, False) for instance in instances)
+    if automatic and not keyed and any(instance.pk is not None for instance in instances):
         raise ValueError("rows_insert makes the keys; this instance has one.")
-    statement = _insert_statement(model, using, len(instances))
+    statement = _insert_statement(model, using, len(instances), keyed)
     connection = connections[using]
     params = _params(instances, statement, connection)
     if params is None:
         # A database default or an expression: the ORM compiles it.
+        for instance in instances:
+            if keyed:
+                delattr(instance, _RESERVED)
         model._default_manager.using(using).bulk_create(instances)
+        return
+    returning = automatic and not keyed
+    waiting = getattr(connection, _WAITING, None)
+    if returning and waiting is not None:
+        # In the pipeline: the keys are read when the block ends.
+        cursor = connection.cursor()
+        waiting.append((cursor, instances))
+        cursor.execute(statement.sql, params)
         return
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, params)
-        keys = cursor.fetchall() if automatic else []
+        keys = cursor.fetchall() if returning else []
+    _keys_set(instances, keys, using)
+
+
+def _keys_set(instances: Sequence[models.Model], keys: list, using: str) -> None:
     for index, instance in enumerate(instances):
         if keys:
             instance.pk = keys[index][0]
+        if hasattr(instance, _RESERVED):
+            delattr(instance, _RESERVED)
         instance._state.adding = False
         instance._state.db = using

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from motcua.catalog.models import FeeLine, Procedure, RequiredDocument
 from motcua.core.audit import audit_record
 from motcua.core.errors import NotFound
-from motcua.core.rows import rows_linked, rows_where
+from motcua.core.rows import linked, rows_read, where
 from motcua.directory.models import Agency, User
 from motcua.directory.selectors import user_readable_agency_ids
 from motcua.dossiers.lifecycle.table import Action
@@ -86,21 +86,18 @@ def procedure_with_catalog(procedure: Procedure) -> Procedure:
     )
     copy._state.fields_cache = dict(procedure._state.fields_cache)  # what it holds (sector)
     # What `prefetch_related_objects(copy, "fees", "documents", "agencies")` keeps, read
-    # without the query compiler (`core.rows`), in the models' order (by procedure, then as
-    # here) and the agencies by name.
+    # without the query compiler and sent together (`core.rows`), in the models' order (by
+    # procedure, then as here) and the agencies by name.
     pk = copy.pk
+    fees, documents, agencies = rows_read(
+        where(FeeLine, "procedure", pk, order=("id",)),
+        where(RequiredDocument, "procedure", pk, order=("position", "id")),
+        linked(copy, "agencies", order=("name",)),
+    )
     copy._prefetched_objects_cache = {  # type: ignore[attr-defined]
-        "fees": _held(
-            FeeLine, {"procedure_id": pk}, rows_where(FeeLine, "procedure", pk, order=("id",))
-        ),
-        "documents": _held(
-            RequiredDocument,
-            {"procedure_id": pk},
-            rows_where(RequiredDocument, "procedure", pk, order=("position", "id")),
-        ),
-        "agencies": _held(
-            Agency, {"procedures": pk}, rows_linked(copy, "agencies", order=("name",))
-        ),
+        "fees": _held(FeeLine, {"procedure_id": pk}, fees),
+        "documents": _held(RequiredDocument, {"procedure_id": pk}, documents),
+        "agencies": _held(Agency, {"procedures": pk}, agencies),
     }
     return copy
 
