@@ -207,7 +207,7 @@ def statement_timer(top: int = 25) -> Iterator[None]:
     cursor's wrappers), then write the slowest to stderr: where the server's seconds go."""
     from django.db import connection
 
-    from motcua.dossiers.importer import stage
+    from motcua.dossiers.importer import check, stage
 
     spent: dict[str, list[float]] = {}
 
@@ -234,6 +234,25 @@ def statement_timer(top: int = 25) -> Iterator[None]:
             note("(staging: read, prepare and COPY the file)", time.perf_counter() - started)
 
     stage.Staging.load = timed_load  # type: ignore[method-assign]
+    # PostgreSQL's way for a plain CSV: the file's bytes `COPY`'d, the empty due moments.
+    steps = {
+        "load_raw": "(staging: scan the file and COPY its bytes)",
+        "dues_fill": "(due moments: COPY out, compute in Python, COPY back)",
+    }
+    originals = {name: getattr(check, name) for name in steps}
+
+    def timed_step(name):  # type: ignore[no-untyped-def]
+        def step(*args, **kwargs):  # type: ignore[no-untyped-def]
+            started = time.perf_counter()
+            try:
+                return originals[name](*args, **kwargs)
+            finally:
+                note(steps[name], time.perf_counter() - started)
+
+        return step
+
+    for name in steps:
+        setattr(check, name, timed_step(name))
     # The deferred foreign-key checks of every written row run at COMMIT, outside any statement.
     commit = connection._commit
 
@@ -268,6 +287,8 @@ def statement_timer(top: int = 25) -> Iterator[None]:
             yield
     finally:
         stage.Staging.load = load  # type: ignore[method-assign]
+        for name, original in originals.items():
+            setattr(check, name, original)
         connection._commit = commit  # type: ignore[method-assign]
         total = time.perf_counter() - started
         ranked = sorted(spent.items(), key=lambda item: -item[1][0])

@@ -146,7 +146,8 @@ def dossiers_import(
         report = ImportReport(rows=rows)
         bar = progress(desc=_("Ghi"), total=rows, unit=" " + _("hồ sơ")) if progress else None
         try:
-            resolve(staging, source=path.name)
+            if not staging.raw:  # else typed already, to check the moments' order
+                resolve(staging, source=path.name)
             with _page_cache(connection), transaction.atomic(using=connection.alias):
                 written = Writer(dialect=dialect, source=path.name).write()
                 report.created, report.updated = written.created, written.updated

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from motcua.catalog.models import Procedure
 from motcua.directory.models import Agency
 from motcua.dossiers.importer.catalog import Catalog
-from motcua.dossiers.importer.raw import NotPlain, dues_fill, load_raw, moments_valid
+from motcua.dossiers.importer.raw import NotPlain, dues_fill, load_raw, moments_shaped
 from motcua.dossiers.importer.records import COLUMNS
 from motcua.dossiers.importer.report import Problem, Progress, ProgressFactory
 from motcua.dossiers.importer.rows import (
@@ -36,7 +36,8 @@ from motcua.dossiers.importer.rows import (
     STATES,
 )
 from motcua.dossiers.importer.sql import listed
-from motcua.dossiers.importer.stage import BOOLEANS, Preparer, Staging, staged_rows
+from motcua.dossiers.importer.stage import BOOLEANS, NEW, Preparer, Staging, staged_rows
+from motcua.dossiers.importer.write import resolve, typed_column
 
 FETCH = 2000
 
@@ -45,10 +46,10 @@ def valid_row(staging: Staging) -> str:
     """The SQL condition a staged row (alias `s`, catalog joined as `p` and `a`) meets when
     the checker would find nothing wrong with it. For rows the fast path staged
     (`stage.Preparer.prepare`), whose moments it found in order; for a file staged as it is
-    (`raw`), the moments' shape and order too."""
+    (`raw`), the moments' shape too (their order: `_order`)."""
     d = staging.dialect
     booleans = " AND ".join(f"s.{COLUMNS[i]} IN ('true', 'false')" for i in sorted(BOOLEANS))
-    moments = f"AND {moments_valid('s')}" if staging.raw else ""
+    moments = f"AND {moments_shaped('s')}" if staging.raw else ""
     return f"""(
         s.code <> '' AND length(s.code) <= {CODE_MAX} AND {d.clean("s.code")}
         AND p.id IS NOT NULL AND a.id IS NOT NULL
@@ -120,9 +121,12 @@ def stage_and_check(
     finally:
         if bar is not None:
             bar.close()
-    _duplicates(staging, problems)
-    if staging.raw and not problems:
+    if staging.raw:
+        # The moments' order, on the typed rows: each moment is cast once, there.
         dues_fill(staging, catalog)
+        resolve(staging, source=path.name)
+        _order(staging, catalog, problems, path.name)
+    _duplicates(staging, problems)
     return rows
 
 
@@ -182,6 +186,36 @@ def _explain(staging: Staging, catalog: Catalog, problems: list[Problem], source
                 "WHERE line = %s",
                 vouched,
             )
+
+
+def _order(staging: Staging, catalog: Catalog, problems: list[Problem], source: str) -> None:
+    """The rows staged as the file's text whose moments are out of §9's order — none before
+    reception, a return not before the finish — put through the checker for the reasons."""
+    d = staging.dialect
+
+    def typed(name: str) -> str:
+        return f"n.{d.quote(typed_column(name))}"
+
+    received = typed("received_at")
+    disorder = " OR ".join(
+        [
+            f"{received} > {typed('due_at')}",
+            f"{received} > {typed('finished_at')}",
+            f"COALESCE({typed('finished_at')}, {received}) > {typed('returned_at')}",
+            f"{received} > {typed('rated_at')}",
+        ]
+    )
+    with staging.connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.line, {', '.join(f's.{c}' for c in COLUMNS)} FROM {d.quote(NEW)} n "
+            f"JOIN {staging.name} s ON s.line = n.line WHERE ({disorder}) IS TRUE "
+            "ORDER BY s.line",
+            [],
+        )
+        kept = list(_fetched(cursor))
+    preparer = Preparer(catalog, problems, source)
+    for line, *values in kept:
+        preparer.checked(line, list(values))
 
 
 def _duplicates(staging: Staging, problems: list[Problem]) -> None:

@@ -75,6 +75,9 @@ def _column(name: str) -> str:
     return cast(Field, Dossier._meta.get_field(name)).column
 
 
+typed_column = _column  # the typed table's column of a dossier field
+
+
 # The typed table's columns: the dossier's own names, so a comparison reads `n.x` / `d.x`.
 _TYPED = {
     "line": "int",
