@@ -2,11 +2,18 @@ from __future__ import annotations
 
 import pytest
 from django.test import override_settings
+from hypothesis import settings as hypothesis_settings
 
 from motcua.directory.models import Role
 from tests.factories import AgencyFactory, CitizenFactory, ProcedureFactory, staff
 
 pytest_plugins = ["tests.walker", "tests.standins_server"]
+
+# Properties are checked for their results, not their speed: on a machine shared with other
+# jobs one example of a pure function can take longer than Hypothesis's 200 ms deadline,
+# which failed a run that was otherwise green. Speed is measured in bench/.
+hypothesis_settings.register_profile("motcua", deadline=None)
+hypothesis_settings.load_profile("motcua")
 
 
 @pytest.fixture(autouse=True)

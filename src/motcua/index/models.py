@@ -297,11 +297,13 @@ class ClosedStep(models.Model):
             models.Index(fields=["agency_id", "ended_at"], name="closed_step_agency_ended"),
             # The steps over budget: the officer lines look up their dossiers' lateness. The
             # columns that lookup reads are in the index (PostgreSQL), so it reads no table
-            # page: at a province ~150,000 steps over budget lie on ~16,000 pages.
+            # page: at a province ~150,000 steps over budget lie on ~16,000 pages. `late`
+            # leads the period's range: the late ones are counted (a third of them), the
+            # few still inside their workflow (`late` unset) read without the rest.
             models.Index(
-                fields=["agency_id", "ended_at"],
+                fields=["agency_id", "late", "ended_at"],
                 condition=models.Q(over__gt=0),
-                include=["started_at", "late", "holder_id", "dossier_id"],
+                include=["started_at", "holder_id", "dossier_id"],
                 name="closed_step_over",
             ),
             models.Index(fields=["holder_id", "ended_at"], name="closed_step_holder_ended"),

@@ -107,9 +107,9 @@ def indicator(request: HttpRequest, key: str) -> HttpResponse:
         rows = drilldown.lost_dossier_rows(view, list(page.object_list), drilldown.Calendars())
         if view.numerator_metric == "finished_on_time":
             now = timezone.now()
-            officers = drilldown.officer_lines_in_period(
-                _officer_agencies(scope, period), period, now=now
-            )[:10]
+            officer_ids = _officer_agencies(scope, period)
+            officers = drilldown.officer_lines_in_period(officer_ids, period, now=now)[:10]
+            drilldown.count_delayed(officers, officer_ids, period, now=now)
     elif view.kind == "procedures":
         page = Paginator(drilldown.lost_procedures(view, catalog_ids), PAGE_SIZE).get_page(
             request.GET.get("page")
@@ -217,10 +217,10 @@ def responsibility(request: HttpRequest) -> HttpResponse:
     """Officers of an agency (and below) ranked by steps over budget in the period."""
     agency, period = _leader_scope(request)
     now = timezone.now()
-    lines = drilldown.officer_lines_in_period(
-        _officer_agencies(agency_scope([agency]), period), period, now=now
-    )
+    officer_ids = _officer_agencies(agency_scope([agency]), period)
+    lines = drilldown.officer_lines_in_period(officer_ids, period, now=now)
     page = Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page"))
+    drilldown.count_delayed(list(page.object_list), officer_ids, period, now=now)
     return render(
         request,
         "index/officer_responsibility.html",

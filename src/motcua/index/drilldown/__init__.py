@@ -46,6 +46,7 @@ from motcua.index.drilldown.officer_page import (
 )
 from motcua.index.drilldown.officers import (
     OfficerLine,
+    count_delayed,
     officer_lines,
     officer_lines_in_period,
     steps_in_period,
@@ -92,6 +93,7 @@ __all__ = [
     "Segment",
     "Story",
     "WarningRow",
+    "count_delayed",
     "dossier_is_late",
     "dossier_lateness",
     "dossier_story",

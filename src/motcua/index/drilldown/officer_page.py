@@ -205,7 +205,7 @@ def officer_period(
     )
     if len(kept) < len(sums):
         stored = stored.filter(step_id__in=kept)
-    line = OfficerLine(officer)
+    line = OfficerLine(officer, officer.pk)
     for step_id, steps, over_steps, over_sum in sums:
         if step_id in kept:
             line.step_count += steps

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from motcua.directory.models import User
@@ -28,8 +28,10 @@ from motcua.index.drilldown.story import (
 from motcua.index.drilldown.timing import working_text
 from motcua.index.drilldown.walk import (
     DOSSIER_FIELDS,
+    EVENTS_CHUNK,
     OPEN_FIELDS,
     StepCatalog,
+    _keys,
     open_segments,
     walked_segments,
 )
@@ -40,12 +42,16 @@ from motcua.index.models import ClosedStep, StepDay, StepWindow
 @dataclass
 class OfficerLine:
     officer: User | None  # None: steps still open and not assigned to anyone
+    holder_id: int | None = None
     steps: list[Segment] = field(default_factory=list)  # kept only for one officer's page
     # The overdue dossiers with a step of this officer's over budget (None: not loaded).
     delayed: dict[int, Dossier | DossierFacts | None] = field(default_factory=dict)
     step_count: int = 0
     over_count: int = 0
     over_total: timedelta = timedelta(0)
+    # Late dossiers behind over-budget stored steps that are not in `delayed` (summed in SQL
+    # by `count_delayed`; None until it has run).
+    stored_delayed: int | None = 0
 
     def add(self, segment: Segment, *, late: bool, keep: bool = True) -> None:
         self.step_count += 1
@@ -64,6 +70,12 @@ class OfficerLine:
     @property
     def over_minutes(self) -> int:
         return int(self.over_total.total_seconds() // 60)
+
+    @property
+    def delayed_count(self) -> int:
+        """The overdue dossiers with a step of this officer's over budget."""
+        assert self.stored_delayed is not None, "count_delayed() has not run on this line"
+        return self.stored_delayed + len(self.delayed)
 
     @property
     def delayed_dossiers(self) -> list[Dossier | DossierFacts]:
@@ -243,7 +255,8 @@ def officer_lines(segments: list[Segment], *, now: datetime) -> list[OfficerLine
     lines: dict[int | None, OfficerLine] = {}
     for segment in segments:
         holder = segment.holder
-        line = lines.setdefault(holder.pk if holder else None, OfficerLine(holder))
+        pk = holder.pk if holder else None
+        line = lines.setdefault(pk, OfficerLine(holder, pk))
         line.add(segment, late=dossier_is_late(segment.dossier, now))
     return _ranked(lines)
 
@@ -260,48 +273,97 @@ def _ranked(lines: dict[int | None, OfficerLine]) -> list[OfficerLine]:
     )
 
 
-def delayed_by(stored: QuerySet[ClosedStep], *, now: datetime) -> set[tuple[int | None, int]]:
-    """(holder, dossier) of the over-budget stored steps whose dossier is late. Whether a
-    dossier is late is fixed when it leaves its workflow (`late`); while it is inside, it is
-    `dossier_is_late` in SQL, read live. Two queries: under an OR, PostgreSQL hashes the
-    whole dossier table."""
-    live = Dossier.objects.filter(pk=OuterRef("dossier_id")).filter(
-        (Q(finished_at__isnull=False) & ~ON_TIME)
-        | Q(
-            finished_at__isnull=True,
-            closed_at__isnull=True,
-            due_at__isnull=False,
-            due_at__lt=Coalesce("paused_at", Value(now)),
+def _late_live(now: datetime) -> Exists:
+    """`dossier_is_late` in SQL, for the stored steps of dossiers still inside their
+    workflow (`late` is fixed only when a dossier leaves it)."""
+    return Exists(
+        Dossier.objects.filter(pk=OuterRef("dossier_id")).filter(
+            (Q(finished_at__isnull=False) & ~ON_TIME)
+            | Q(
+                finished_at__isnull=True,
+                closed_at__isnull=True,
+                due_at__isnull=False,
+                due_at__lt=Coalesce("paused_at", Value(now)),
+            )
         )
     )
+
+
+def delayed_by(stored: QuerySet[ClosedStep], *, now: datetime) -> set[tuple[int | None, int]]:
+    """(holder, dossier) of the over-budget stored steps whose dossier is late. Two queries:
+    under an OR, PostgreSQL hashes the whole dossier table."""
     over = stored.filter(over__gt=0).order_by().values_list("holder_id", "dossier_id")
     return {
         *over.filter(late=True).distinct(),
-        *over.filter(late__isnull=True).filter(Exists(live)).distinct(),
+        *over.filter(late__isnull=True).filter(_late_live(now)).distinct(),
     }
+
+
+def count_delayed(
+    lines: list[OfficerLine], agency_ids: set[int], period: Period, *, now: datetime
+) -> None:
+    """Fill the overdue dossiers of the lines a page shows (`officer_lines_in_period` leaves
+    them uncounted): the dossiers that left their workflow late are counted in SQL, per
+    holder (a province has tens of thousands); the few still inside it are read by key,
+    with those the walk found, and a dossier counted by both counts once."""
+    by_holder = {line.holder_id: line for line in lines}
+    if not by_holder:
+        return
+    named = [pk for pk in by_holder if pk is not None]
+    holders = (
+        Q(holder_id__in=named) | Q(holder_id__isnull=True)
+        if None in by_holder
+        else Q(holder_id__in=named)
+    )
+    over = _stored(agency_ids, period).filter(holders, over__gt=0).order_by()
+    for line in lines:
+        line.stored_delayed = 0
+    for holder_id, count in (
+        over.filter(late=True)
+        .values("holder_id")
+        .annotate(n=Count("dossier_id", distinct=True))
+        .values_list("holder_id", "n")
+    ):
+        by_holder[holder_id].stored_delayed = count
+    live = over.filter(late__isnull=True).filter(_late_live(now))
+    for holder_id, dossier_id in live.values_list("holder_id", "dossier_id").distinct():
+        by_holder[holder_id].delayed[dossier_id] = None
+    # Read by the dossiers' own index, the period and agencies checked here: under the
+    # period's range PostgreSQL chose to hash every late step of a province.
+    pending = sorted({pk for line in lines for pk in line.delayed})
+    start, end = period.start_moment, period.end_moment
+    for first in range(0, len(pending), EVENTS_CHUNK):
+        counted = ClosedStep.objects.filter(
+            dossier_id__in=_keys(pending[first : first + EVENTS_CHUNK]), over__gt=0, late=True
+        ).values_list("holder_id", "dossier_id", "agency_id", "started_at", "ended_at")
+        for holder_id, dossier_id, agency_id, started, ended in counted:
+            met = agency_id in agency_ids and started < end and ended >= start
+            if met and holder_id in by_holder:
+                by_holder[holder_id].delayed.pop(dossier_id, None)
 
 
 def officer_lines_in_period(
     agency_ids: set[int], period: Period, *, now: datetime
 ) -> list[OfficerLine]:
     """`officer_lines(steps_in_period(…))` without loading the stored steps: their sums per
-    holder read from `StepDay`, the late dossiers behind their over-budget steps by key."""
-    stored = _stored(agency_ids, period)
+    holder read from `StepDay`. The overdue dossiers behind them are left to `count_delayed`,
+    for the lines a page shows (the ranking does not read them)."""
     lines: dict[int | None, OfficerLine] = {}
     for holder_id, steps, over_steps, over_sum in _stored_sums(agency_ids, period):
         lines[holder_id] = OfficerLine(
             None,
+            holder_id,
             step_count=steps,
             over_count=over_steps,
             over_total=timedelta(microseconds=over_sum),
+            stored_delayed=None,
         )
-    for holder_id, dossier_id in delayed_by(stored, now=now):
-        lines[holder_id].delayed[dossier_id] = None
     for segment in _walked_in_period(agency_ids, period, now=now, officer=None):
         if not _in_period(segment, period):
             continue
         holder = segment.holder
-        line = lines.setdefault(holder.pk if holder else None, OfficerLine(holder))
+        pk = holder.pk if holder else None
+        line = lines.setdefault(pk, OfficerLine(holder, pk, stored_delayed=None))
         line.add(segment, late=dossier_is_late(segment.dossier, now), keep=False)
     named = {pk for pk, line in lines.items() if pk is not None and line.officer is None}
     users = User.objects.in_bulk(named) if named else {}
