@@ -42,14 +42,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from django.db import connections, transaction
+from django.db import DataError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.translation import gettext as _
 
 from motcua.core.audit import audit_record
 from motcua.core.errors import ValidationFailed
 from motcua.dossiers.importer.catalog import Catalog
-from motcua.dossiers.importer.check import stage_and_check
+from motcua.dossiers.importer.check import check_typed, stage_and_check
 from motcua.dossiers.importer.counters import counters_add
 from motcua.dossiers.importer.records import COLUMNS
 from motcua.dossiers.importer.report import (
@@ -128,41 +128,31 @@ def dossiers_import(
         raise ValidationFailed(_("không tìm thấy tệp"), code="not_found")
     connection = connections[Dossier.objects.db]
     catalog = Catalog()
-    dialect = Dialect(connection)
-    staging = Staging(dialect)
-    problems: list[Problem] = []
+    staging = Staging(Dialect(connection))
     try:
-        staging.create()
-        rows = stage_and_check(
-            path=path,
-            catalog=catalog,
-            staging=staging,
-            problems=problems,
-            progress=progress,
-            chunk=batch_size,
-        )
-        if problems:
-            raise DossierImportRejected(problems)
-        report = ImportReport(rows=rows)
-        bar = progress(desc=_("Ghi"), total=rows, unit=" " + _("hồ sơ")) if progress else None
         try:
-            if not staging.raw:  # else typed already, to check the moments' order
-                resolve(staging, source=path.name)
-            with _page_cache(connection), transaction.atomic(using=connection.alias):
-                written = Writer(dialect=dialect, source=path.name).write()
-                report.created, report.updated = written.created, written.updated
-                report.unchanged = rows - written.created - written.updated
-                audit_record(
-                    actor=actor,
-                    action="dossiers.import",
-                    object_type="dossier",
-                    data={"source": path.name, **report.counts()},
-                )
-            if bar is not None:
-                bar.update(rows)
-        finally:
-            if bar is not None:
-                bar.close()
+            report = _import(
+                actor=actor,
+                path=path,
+                catalog=catalog,
+                staging=staging,
+                progress=progress,
+                batch_size=batch_size,
+                python_way=False,
+            )
+        except _CastRefused:
+            # A moment in a shape SQL takes on a day no calendar has (30 February):
+            # PostgreSQL refused to cast it, and nothing was written. The Python way reads
+            # the whole file again and says where.
+            report = _import(
+                actor=actor,
+                path=path,
+                catalog=catalog,
+                staging=staging,
+                progress=progress,
+                batch_size=batch_size,
+                python_way=True,
+            )
         if report.created >= ANALYZE_AFTER and not connection.in_atomic_block:
             _analyze(connection)
     finally:
@@ -171,6 +161,68 @@ def dossiers_import(
         else:
             staging.drop()
     report.seconds = time.monotonic() - started
+    return report
+
+
+class _CastRefused(Exception):
+    pass
+
+
+def _import(
+    *,
+    actor: Any,
+    path: Path,
+    catalog: Catalog,
+    staging: Staging,
+    progress: ProgressFactory | None,
+    batch_size: int,
+    python_way: bool,
+) -> ImportReport:
+    connection = staging.connection
+    problems: list[Problem] = []
+    staging.create()
+    rows = stage_and_check(
+        path=path,
+        catalog=catalog,
+        staging=staging,
+        problems=problems,
+        progress=progress,
+        chunk=batch_size,
+        python_way=python_way,
+    )
+    if problems and not staging.raw:
+        raise DossierImportRejected(problems)
+    report = ImportReport(rows=rows)
+    bar = None
+    try:
+        if not staging.raw:
+            resolve(staging, source=path.name)
+        try:
+            with _page_cache(connection), transaction.atomic(using=connection.alias):
+                if staging.raw:
+                    check_typed(staging, catalog, problems, path.name)
+                    if problems:
+                        raise DossierImportRejected(problems)
+                if progress:
+                    bar = progress(desc=_("Ghi"), total=rows, unit=" " + _("hồ sơ"))
+                written = Writer(dialect=staging.dialect, source=path.name).write()
+                report.created, report.updated = written.created, written.updated
+                report.unchanged = rows - written.created - written.updated
+                audit_record(
+                    actor=actor,
+                    action="dossiers.import",
+                    object_type="dossier",
+                    data={"source": path.name, **report.counts()},
+                )
+        except DataError as error:
+            if not staging.raw:
+                raise
+            raise _CastRefused from error
+        if bar is not None:
+            bar.update(rows)
+    finally:
+        if bar is not None:
+            bar.close()
     return report
 
 

@@ -91,8 +91,12 @@ def stage_and_check(
     problems: list[Problem],
     progress: ProgressFactory | None,
     chunk: int,
+    python_way: bool = False,
 ) -> int:
-    """Stage the file and check it; every problem goes to `problems`. Returns the rows."""
+    """Stage the file and check it; every problem goes to `problems`. Returns the rows.
+
+    On PostgreSQL a plain CSV is staged as it is (`raw`), unless `python_way`; its check
+    ends in `check_typed`, inside the write transaction."""
     bar = (
         progress(desc=_("Kiểm tra"), total=path.stat().st_size, unit="B", unit_scale=True)
         if progress
@@ -101,7 +105,7 @@ def stage_and_check(
     on_bytes = _Bytes(bar) if bar is not None else None
     try:
         rows = None
-        if staging.dialect.postgres:
+        if staging.dialect.postgres and not python_way:
             try:
                 rows = load_raw(staging, path, on_bytes)
                 staging.analyze()
@@ -122,12 +126,20 @@ def stage_and_check(
         if bar is not None:
             bar.close()
     if staging.raw:
-        # The moments' order, on the typed rows: each moment is cast once, there.
-        dues_fill(staging, catalog)
-        resolve(staging, source=path.name)
-        _order(staging, catalog, problems, path.name)
-    _duplicates(staging, problems)
+        dues_fill(staging, catalog)  # the rest is `check_typed`'s
+    else:
+        _duplicates(staging, problems)
     return rows
+
+
+def check_typed(staging: Staging, catalog: Catalog, problems: list[Problem], source: str) -> None:
+    """For a file staged as it is (`raw`): type its rows (`write.resolve`), which casts each
+    moment once, then check the moments' order on the typed rows, then the codes' duplicates.
+    A moment in a proven shape that no calendar has (30 February) makes the cast fail with a
+    `DataError`: the caller then reads the file the Python way."""
+    resolve(staging, source=source)
+    _order(staging, catalog, problems, source)
+    _duplicates(staging, problems)
 
 
 class _Bytes:
