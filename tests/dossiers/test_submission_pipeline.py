@@ -220,3 +220,23 @@ def test_reads_sent_together_equal_the_reads_one_by_one(procedure, agency):
     assert fields(agencies) == fields(rows_linked(procedure, "agencies", order=("name",)))
     assert [a.name for a in agencies] == ["Công an", agency.name]
     assert len(captured.captured_queries) == 3
+
+
+def test_an_insert_outside_a_pipeline_is_logged_and_fails_as_django_raises_it(citizen):
+    # Given a start token already stored.
+    taken = StartToken.objects.create(token="taken", user=citizen, created_at=timezone.now())
+
+    # When a row is inserted, and then one that breaks the unique index.
+    row = AuditEvent(at=timezone.now(), actor=citizen, action="test.one", object_type="user")
+    with CaptureQueriesContext(connection) as captured:
+        rows_insert([row])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows_insert([StartToken(token="taken", user=citizen, created_at=timezone.now())])
+
+    # Then the first has its key at once and its statement, values in it, is in the log as
+    # Django's cursor logs it; the second raised Django's IntegrityError and wrote nothing.
+    assert AuditEvent.objects.get(pk=row.pk).action == "test.one"
+    assert len(captured.captured_queries) == 1
+    assert captured.captured_queries[0]["sql"].startswith('INSERT INTO "core_auditevent"')
+    assert "'test.one'" in captured.captured_queries[0]["sql"]
+    assert list(StartToken.objects.values_list("pk", flat=True)) == [taken.pk]
