@@ -94,35 +94,46 @@ def test_every_kind_of_bad_value_is_found_in_sql_with_its_line_and_words(case, c
     assert written() == before
 
 
-# Moments SQL does not take as they are, judged by the checker: a day the month has not, an
-# hour, minute or second out of range, a year before 1000, a fraction of zeros in another
-# shape — PostgreSQL's cast would fail on some, or read them otherwise than Python.
+# Moments SQL does not take as they are. Out of its shapes (24 o'clock, a 60th second, a
+# sign for a dash): the checker says why, the file staged once. In its shapes but on a day,
+# month or offset no calendar has: PostgreSQL's cast refuses it, and the whole file is read
+# again the Python way — the same words either way.
 BAD_MOMENTS = {
-    "30 February": "2026-02-30T08:00:00+07:00",
-    "29 February of a common year": "2026-02-29T08:00:00+07:00",
-    "29 February of 2100": "2100-02-29T08:00:00+07:00",
-    "31 April": "2026-04-31T08:00:00+07:00",
-    "month 13": "2026-13-01T08:00:00+07:00",
-    "day 00": "2026-03-00T08:00:00+07:00",
-    "hour 24": "2026-03-02T24:00:00+07:00",
-    "minute 60": "2026-03-02T08:60:00+07:00",
-    "second 60": "2026-03-02T08:00:60+07:00",
-    "plus sign in the date": "2026+03-02T08:00:00+07:00",
-    "offset of 24 hours": "2026-03-02T08:00:00+24:00",
+    "hour 24": ("2026-03-02T24:00:00+07:00", "checker"),
+    "second 60": ("2026-03-02T08:00:60+07:00", "checker"),
+    "plus sign in the date": ("2026+03-02T08:00:00+07:00", "checker"),
+    "30 February": ("2026-02-30T08:00:00+07:00", "python way"),
+    "29 February of a common year": ("2026-02-29T08:00:00+07:00", "python way"),
+    "29 February of 2100": ("2100-02-29T08:00:00+07:00", "python way"),
+    "31 April": ("2026-04-31T08:00:00+07:00", "python way"),
+    "month 13": ("2026-13-01T08:00:00+07:00", "python way"),
+    "day 00": ("2026-03-00T08:00:00+07:00", "python way"),
+    "minute 60": ("2026-03-02T08:60:00+07:00", "python way"),
+    "offset of 24 hours": ("2026-03-02T08:00:00+24:00", "python way"),
 }
+PYTHON_COPY = re.compile(r'^COPY "motcua_import_staging" \(line, code, ')
 
 
 @pytest.mark.parametrize("case", BAD_MOMENTS, ids=list(BAD_MOMENTS))
 def test_a_moment_sql_cannot_read_is_judged_by_the_checker(case, catalog, write):
-    value = BAD_MOMENTS[case]
+    value, way = BAD_MOMENTS[case]
     path = write([RETURNED, {**OPEN, "due_at": value}, REFUSED])
+    before = written()
 
-    problems, raw = imported(path)
+    with (
+        CaptureQueriesContext(connection) as captured,
+        pytest.raises(DossierImportRejected) as rejected,
+    ):
+        dossiers_import(actor=None, path=path)
 
-    assert raw is True
-    assert problems == [
+    assert [str(p) for p in rejected.value.problems] == [
         f"line 3, column due_at: '{value}' không phải thời điểm ISO 8601 có múi giờ {EXAMPLE}"
     ]
+    copies = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("COPY")]
+    staged_raw = [bool(RAW_COPY.match(sql)) for sql in copies if "FROM STDIN" in sql]
+    assert staged_raw[0] is True
+    assert any(PYTHON_COPY.match(sql) for sql in copies) is (way == "python way")
+    assert written() == before
 
 
 GOOD_MOMENTS = {
