@@ -58,6 +58,49 @@ def procedure_hits(
     left over — so `dang ky khai sinh` puts `Đăng ký khai sinh` before `Đăng ký khai sinh kết
     hợp nhận cha, mẹ, con`; ties by name, then code.
     """
+    procedures, terms = _searched(
+        query, sector_id=sector_id, level=level, agency_id=agency_id, agency_code=agency_code
+    )
+    if terms is None:
+        return procedures
+    return _ranked(procedures.filter(terms.matching()), terms)
+
+
+@dataclass(frozen=True)
+class _Terms:
+    query: str  # as typed, control characters read as spaces, stripped
+    folded: str  # its `search_fold` key
+    vendor: str
+
+    def matching(self, *, leads: bool = True) -> Q | RawSQL:
+        """`leads=False`: the full-text index only checks the rows another index found; no
+        plan is driven from it (`+id` in SQLite, `IS TRUE` in PostgreSQL)."""
+        return _matching(self.folded.split(), self.vendor, leads=leads)
+
+    @property
+    def top(self) -> Q:
+        """The best tiers: the whole query is the name or the code, or begins the code."""
+        return (
+            Q(name_folded=self.folded)
+            | Q(code__iexact=self.query)
+            | Q(code__istartswith=self.folded)
+        )
+
+    @property
+    def name_start(self) -> Q:
+        return Q(name_folded__startswith=self.folded)
+
+
+def _searched(
+    query: str,
+    *,
+    sector_id: int | None,
+    level: str,
+    agency_id: int | None,
+    agency_code: str = "",
+) -> tuple[QuerySet[Procedure], _Terms | None]:
+    """The procedures `procedure_hits` searches (active, the filters) and the query's terms;
+    or, with no terms, the hits themselves (every procedure in order, or none: no word)."""
     # A list shows no e-form or legal basis: left out, the rows sorted are narrow.
     queryset: QuerySet[Procedure] = (
         Procedure.objects.filter(is_active=True)
@@ -80,33 +123,50 @@ def procedure_hits(
     words = folded.split()
     if not words:
         # Punctuation alone (`,`, `\\`) is a search for no word, not an empty search.
-        return queryset.none() if query else queryset.order_by("name_folded", "code")
+        return (queryset.none() if query else queryset.order_by("name_folded", "code")), None
     if any(len(word) > _LONGEST_WORD for word in words):
-        return queryset.none()
-    queryset = queryset.filter(_matching(words, connections[queryset.db].vendor))
+        return queryset.none(), None
+    return queryset, _Terms(query=query, folded=folded, vendor=connections[queryset.db].vendor)
 
+
+def _ranked(matching: QuerySet[Procedure], terms: _Terms) -> QuerySet[Procedure]:
+    return matching.order_by(*_rank_keys(terms))
+
+
+def _rank_keys(terms: _Terms) -> list:
     def first(condition: Q) -> Case:
         return Case(When(condition, then=Value(0)), default=Value(1))
 
-    code_start = Q(code__istartswith=folded)
-    return queryset.alias(
-        exact=first(Q(name_folded=folded) | Q(code__iexact=query)),
-        code_start=first(code_start),
-        code_order=Case(When(code_start, then=F("code")), default=Value("")),
-        name_start=first(Q(name_folded__startswith=folded)),
-        phrase=first(Q(name_folded__contains=folded)),
-        length=Length("name_folded"),
-    ).order_by(
-        "exact", "code_start", "code_order", "name_start", "phrase", "length", "name_folded", "code"
-    )
+    code_start = Q(code__istartswith=terms.folded)
+    return [
+        first(Q(name_folded=terms.folded) | Q(code__iexact=terms.query)),  # the whole query
+        first(code_start),
+        Case(When(code_start, then=F("code")), default=Value("")),  # codes in their order
+        first(terms.name_start),
+        first(Q(name_folded__contains=terms.folded)),  # a phrase
+        Length("name_folded"),
+        F("name_folded"),
+        F("code"),
+    ]
 
 
-def _matching(words: list[str], vendor: str) -> Q | RawSQL:
+def _sqlite_match(words: list[str]) -> str:
+    # FTS5: a quoted string then `*` is a prefix of one token; AND needs all of them.
+    return " AND ".join('"' + word.replace('"', '""') + '"*' for word in words)
+
+
+def _matching(words: list[str], vendor: str, *, leads: bool = True) -> Q | RawSQL:
     """Every word begins a word of the name or the code, answered by the full-text index.
     The query is passed as a parameter, each word quoted, so no character of it is syntax."""
     if vendor == "sqlite":
-        # FTS5: a quoted string then `*` is a prefix of one token; AND needs all of them.
-        match = " AND ".join('"' + word.replace('"', '""') + '"*' for word in words)
+        match = _sqlite_match(words)
+        if not leads:
+            return RawSQL(
+                f'+"catalog_procedure"."id" IN (SELECT rowid FROM {SQLITE_SEARCH_TABLE} '
+                f"WHERE {SQLITE_SEARCH_TABLE} MATCH %s)",
+                (match,),
+                BooleanField(),
+            )
         return Q(
             pk__in=RawSQL(
                 f"SELECT rowid FROM {SQLITE_SEARCH_TABLE} WHERE {SQLITE_SEARCH_TABLE} MATCH %s",
@@ -119,7 +179,9 @@ def _matching(words: list[str], vendor: str) -> Q | RawSQL:
         tsquery = " & ".join(
             "'" + word.replace("\\", "\\\\").replace("'", "''") + "':*" for word in words
         )
-        return RawSQL(f"{PG_SEARCH_VECTOR} @@ %s::tsquery", (tsquery,), BooleanField())
+        # `IS TRUE` (the same rows: the words are never null) is no condition GIN serves.
+        sql = "{} @@ %s::tsquery" if leads else "({} @@ %s::tsquery) IS TRUE"
+        return RawSQL(sql.format(PG_SEARCH_VECTOR), (tsquery,), BooleanField())
     # Another database has no index here: the same rule as LIKE, one per word.
     condition = Q()
     for word in words:
@@ -177,11 +239,11 @@ def procedure_search_page(
 ) -> SearchPage:
     """One page of `procedure_hits` and the number of all hits.
 
-    The page's ids and the count are read together (`COUNT(*) OVER ()`, so the index is
-    searched once) from narrow rows, then the page's procedures by id. A broad word such as
-    `cấp` begins thousands of names and every hit is ranked before the page is cut, so the
-    ids and the count are kept per process under `search_token()`: a search asked again
-    costs the token and the page's rows until the catalog changes."""
+    The page's ids and the count are read in one statement from narrow rows
+    (`_page_by_tiers`: from the best tiers when they fill the page, so a broad word such as
+    `cấp` does not rank its thousands of hits), then the page's procedures by id. The ids and
+    the count are kept per process under `search_token()`: a search asked again costs the
+    token and the page's rows until the catalog changes."""
     if agency_code:
         if agency_id is not None:
             raise ValueError("agency_id or agency_code, not both")
@@ -209,12 +271,129 @@ def _page_ids(
     limit: int,
     offset: int,
 ) -> tuple[int, tuple[int, ...]]:
-    hits = procedure_hits(query, sector_id=sector_id, level=level, agency_id=agency_id)
-    page = hits.annotate(hits_total=Window(Count("*"))).values_list("pk", "hits_total")
+    procedures, terms = _searched(query, sector_id=sector_id, level=level, agency_id=agency_id)
+    if terms is not None and limit > 0:
+        filtered = bool(sector_id or level or agency_id)
+        return _page_by_tiers(procedures, terms, limit, offset, filtered)
+    page = procedures.annotate(hits_total=Window(Count("*"))).values_list("pk", "hits_total")
     rows = list(page[offset : offset + limit])
     if rows:
         return rows[0][1], tuple(pk for pk, _total in rows)
-    return (hits.count() if offset else 0), ()
+    return (procedures.count() if offset else 0), ()
+
+
+def _page_by_tiers(
+    procedures: QuerySet[Procedure], terms: _Terms, limit: int, offset: int, filtered: bool
+) -> tuple[int, tuple[int, ...]]:
+    """A page of the full ranking (`_ranked`) and the count of every hit, in one statement
+    that ranks every hit only when the best tiers do not fill the page.
+
+    Ranking every hit costs five conditions a row, and a broad word (`cấp`, `đăng ký`) has
+    thousands of hits, most of whose names begin with the query. The hits whose name or code
+    is the query, or whose code begins with it (`_Terms.top`), come first; they are few, found
+    by an index, and ranked in full. Next come the names that begin with the query: they share
+    every key before the length (not the name, not the code, no code order, a start and so a
+    phrase), so their order is length, name, code — a top-N read that an index serves
+    (migration 0009). Every other hit ranks after both, so when these two tiers hold the page
+    it is the full ranking's page (tests/catalog/test_search_tiers.py compares them). When
+    they do not, the full ranking's part has a LIMIT above zero and is the page; otherwise
+    its LIMIT is zero and the database never reads it."""
+    end = offset + limit
+    keys = {f"rank_{i}": key for i, key in enumerate(_rank_keys(terms))}
+    ranked = procedures.annotate(**keys).order_by(*keys)
+    best = ranked.filter(terms.matching(leads=False)).filter(terms.top)
+    top = best.values_list(*keys, "pk")[:end]
+    begun = procedures.filter(terms.name_start).exclude(terms.top)
+    if terms.vendor == "sqlite":
+        # The same names as a range of the key, which the index serves (LIKE is without case
+        # in SQLite, so it cannot); the key and the query are lower case, so no name is lost.
+        begun = begun.filter(
+            terms.matching(leads=False),
+            name_folded__gte=terms.folded,
+            name_folded__lt=_after(terms.folded),
+        )
+    elif terms.vendor != "postgresql":
+        begun = begun.filter(terms.matching())
+    # In PostgreSQL a key that begins with the query holds each of its words at the start of
+    # one of its own (both are split on single spaces), which is the match: left unchecked,
+    # the planner estimates the names begun well and walks them in order by index.
+    names = (
+        begun.annotate(length=Length("name_folded"))
+        .order_by("length", "name_folded", "code")
+        .values_list("length", "name_folded", "code", "pk")[:end]
+    )
+    everything = (
+        ranked.filter(terms.matching())
+        .annotate(hits_total=Window(Count("*")))
+        .values_list(*keys, "pk", "hits_total")
+    )
+    top_sql, top_params = top.query.sql_with_params()
+    names_sql, names_params = names.query.sql_with_params()
+    all_sql, all_params = everything.query.sql_with_params()
+    count_sql, count_params = _hits_count_sql(procedures, terms, filtered)
+    ranks = ", ".join(keys)
+    fewer = "(SELECT COUNT(*) FROM search_begun) < %s"
+    sql = (
+        f"WITH search_begun(length, name, code, pk) AS ({names_sql}) "
+        f"SELECT 0, {ranks}, pk, CAST(NULL AS BIGINT) FROM ({top_sql}) search_top "
+        # The names begun share the keys before the length (see above).
+        "UNION ALL SELECT 1, 1, 1, '', 0, 0, length, name, code, pk, CAST(NULL AS BIGINT) "
+        "FROM search_begun "
+        # Every hit ranked, only when the names begun are fewer than the page needs.
+        f"UNION ALL SELECT 2, {ranks}, pk, hits_total FROM ({all_sql} "
+        f"LIMIT CASE WHEN {fewer} THEN %s ELSE 0 END OFFSET %s) search_all "
+        f"UNION ALL SELECT 3, 0, 0, '', 0, 0, 0, '', '', 0, "
+        f"CASE WHEN {fewer} THEN NULL ELSE ({count_sql}) END "
+        "ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
+    )
+    params = (
+        *names_params,
+        *top_params,
+        *all_params,
+        end,
+        limit,
+        offset,
+        end,
+        *count_params,
+    )
+    with connections[procedures.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    ids: dict[int, list[int]] = {0: [], 1: [], 2: []}
+    for row in rows[:-1]:  # the last: the count
+        ids[row[0]].append(row[-2])
+    if len(ids[1]) == end:
+        return rows[-1][-1], tuple((ids[0] + ids[1])[offset:end])
+    if ids[2]:
+        return rows[-2][-1], tuple(ids[2])
+    # No page: as the window counts no row, the hits are counted apart if a page was asked
+    # beyond the first (the first page of nothing has always been counted as none).
+    return (procedures.filter(terms.matching()).count() if offset else 0), ()
+
+
+def _after(prefix: str) -> str:
+    """The least string above every string that begins with `prefix` (code point order)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def _hits_count_sql(
+    procedures: QuerySet[Procedure], terms: _Terms, filtered: bool
+) -> tuple[str, tuple]:
+    if terms.vendor != "sqlite" or filtered:
+        hits = procedures.filter(terms.matching()).order_by().values("pk")
+        sql, params = hits.query.sql_with_params()
+        return f"SELECT COUNT(*) FROM ({sql}) search_hits", tuple(params)
+    # Reading is_active for each of thousands of hits costs more than the rest of the page:
+    # the full-text index counts its matches alone, less the inactive procedures among them
+    # (a partial index, migration 0009).
+    match = _sqlite_match(terms.folded.split())
+    return (
+        f"SELECT (SELECT count(*) FROM {SQLITE_SEARCH_TABLE} WHERE {SQLITE_SEARCH_TABLE} "
+        f"MATCH %s) - (SELECT count(*) FROM catalog_procedure WHERE NOT is_active AND "
+        f"+id IN (SELECT rowid FROM {SQLITE_SEARCH_TABLE} WHERE {SQLITE_SEARCH_TABLE} "
+        f"MATCH %s))",
+        (match, match),
+    )
 
 
 # The token is in the key, so an entry is never stale, only unreachable; the oldest go first.
