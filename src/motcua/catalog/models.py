@@ -44,7 +44,8 @@ class Sector(models.Model):
 # step by the database itself: SQLite triggers, a PostgreSQL generated column). In SQLite the
 # FTS5 table's triggers live on `catalog_procedure`; a migration that makes SQLite rebuild the
 # table (most AlterFields) drops them, so it must run 0006's SQL again
-# (tests/catalog/test_search_index.py fails until it does).
+# (tests/catalog/test_search_index.py fails until it does). The same holds for the indexes of
+# the best tiers (migration 0009, tests/catalog/test_search_tiers.py).
 SQLITE_SEARCH_TABLE = "catalog_procedure_fts"
 # In PostgreSQL the words are a stored generated column the GIN index is built on (migration
 # 0008), unknown to the model: the database computes it from the key and the code. Lexemes are
