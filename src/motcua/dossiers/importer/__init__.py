@@ -13,6 +13,10 @@ the file before anything is written. Then the rows are written set-based in one 
 is left alone, so importing the same file twice changes nothing. Memory stays flat: the
 file is never held, only a chunk of it.
 
+On PostgreSQL a plain CSV skips the Python pass (`raw`, decision 0008): its bytes are
+`COPY`'d as they are and SQL proves what the pass proved; the rows it cannot prove good go
+through the same checker, so every reason keeps its words, line and column.
+
 Imported history bypasses the lifecycle table (`dossiers.lifecycle`): a row is the state that
 another system reached, not a transition taken here, so no rule or role is checked, no code is
 issued and no outbox row is written (whether the national portal holds the dossier is the

@@ -4,22 +4,24 @@ The Python pass (`stage.Preparer`) costs about 17 s a million rows: reading the 
 five moments a row, hashing. On PostgreSQL a CSV whose records are one line each is instead
 fed as it is to `COPY … FROM STDIN (FORMAT csv)`: PostgreSQL splits the fields, numbers the
 rows as they arrive (line = row + 1, the header being line 1), and the check
-(`check.valid_row(raw=True)`) proves in SQL what the Python pass proved — each moment in the
-one shape both readers take the same way, a real calendar day, the moments in order. A row SQL
-cannot prove good is read back and put through the checker (`rows.Checker`), which says why in
-the same words as ever, or vouches for it in its canonical form, exactly as for a row the
-Python pass staged. What is left is computed in SQL too (the reference and the `import` event's
-hash: `REFERENCE`, `event_hash_sql`), except the due moments the file leaves empty: the
-working calendar stays in Python (`dues_fill`), which reads only those rows' codes and
-reception and sends back one moment each.
+(`check.valid_row` of a raw staging table) proves in SQL what the Python pass proved: each
+moment in a shape both readers take as the same instant, the moments in order (on the typed
+rows, `check.check_typed`). A row SQL cannot prove good is read back and put through the
+checker (`rows.Checker`), which says why in the same words as ever, or vouches for it in its
+canonical form, exactly as for a row the Python pass staged. The reference and the `import`
+event's hash are computed in SQL too (`REFERENCE`, `event_hash_sql`); the due moments the
+file leaves empty stay in Python (`dues_fill`: the working calendar), which reads only
+those rows' ids and reception and sends back one moment each.
 
 The file is taken this way only when PostgreSQL's CSV reader cannot read it otherwise than
 Python's `csv.reader` (`plain_csv`): no quote (a quoted field may hold a line break, and the
 line numbers would drift), no backslash (`\\.` alone on a line ends a `COPY`), no NUL, no blank
 line, no carriage return but before a line feed, a header `records.header_problems` accepts.
-Anything else — a JSON Lines file, a quoted CSV, a line PostgreSQL refuses (a wrong number of
-fields, bytes that are not UTF-8), a field longer than `csv.reader` takes — goes the Python
-way, from the start, which reports what is wrong line by line.
+Anything else — a JSON Lines file, a quoted CSV, a line with another number of fields or
+bytes that are not UTF-8 (one scan of the file finds these before anything is sent), a
+field longer than `csv.reader` takes — goes the Python way, from the start, which reports
+what is wrong line by line. So does a file with a moment in a proven shape on a day no
+calendar has (30 February): PostgreSQL refuses to cast it (`check.check_typed`).
 """
 
 from __future__ import annotations
