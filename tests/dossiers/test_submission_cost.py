@@ -65,7 +65,7 @@ def judicial(procedure):
     return procedure
 
 
-def _apply(citizen, procedure, agency, dossier=None, answers=ANSWERS):
+def _apply(citizen, procedure, agency, dossier=None, answers=ANSWERS, created=None):
     return dossier_apply_online(
         actor=citizen,
         procedure=procedure,
@@ -77,6 +77,7 @@ def _apply(citizen, procedure, agency, dossier=None, answers=ANSWERS):
         fee_choice={"doi_tuong": STUDENT},
         files=[],
         submit=True,
+        created=created,
     )
 
 

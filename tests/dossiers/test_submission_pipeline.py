@@ -28,10 +28,9 @@ from motcua.core.rows import (
     where,
 )
 from motcua.dossiers.models import Dossier, DossierEvent, State
-from motcua.dossiers.services import dossier_apply_online
 from motcua.portal.models import StartToken
 from motcua.portal.views_apply import start_token_claim
-from tests.dossiers.test_submission_cost import ANSWERS, JUDICIAL_EFORM, STUDENT, _apply
+from tests.dossiers.test_submission_cost import JUDICIAL_EFORM, STUDENT, _apply
 from tests.factories import AgencyFactory, FeeLineFactory, RequiredDocumentFactory
 
 pytestmark = pytest.mark.django_db
@@ -61,19 +60,10 @@ def _written() -> dict[str, int]:
 
 
 def _apply_claiming(citizen, procedure, agency, token):
-    return dossier_apply_online(
-        actor=citizen,
-        procedure=procedure,
-        dossier=None,
-        form_data=dict(ANSWERS),
-        agency=agency,
-        applicant={"applicant_name": "Nguyễn Văn An"},
-        registry_used=False,
-        fee_choice={"doi_tuong": STUDENT},
-        files=[],
-        submit=True,
-        created=lambda dossier: start_token_claim(token=token, user=citizen, dossier=dossier),
-    )
+    def claim(dossier):
+        return start_token_claim(token=token, user=citizen, dossier=dossier)
+
+    return _apply(citizen, procedure, agency, created=claim)
 
 
 def test_the_rows_of_a_submission_name_the_dossier_and_its_events_by_their_keys(
@@ -134,19 +124,7 @@ def test_an_error_in_a_write_that_waited_rolls_the_whole_submission_back(citizen
 
     # When the submission is written.
     with pytest.raises(RuntimeError, match="the page's claim failed"):
-        dossier_apply_online(
-            actor=citizen,
-            procedure=judicial,
-            dossier=None,
-            form_data=dict(ANSWERS),
-            agency=agency,
-            applicant={"applicant_name": "Nguyễn Văn An"},
-            registry_used=False,
-            fee_choice={"doi_tuong": STUDENT},
-            files=[],
-            submit=True,
-            created=failing,
-        )
+        _apply(citizen, judicial, agency, created=failing)
 
     # Then the rows already sent are rolled back with the rest.
     assert _written() == before

@@ -43,6 +43,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -133,30 +134,23 @@ def dossiers_import(
     connection = connections[Dossier.objects.db]
     catalog = Catalog()
     staging = Staging(Dialect(connection))
+    run = partial(
+        _import,
+        actor=actor,
+        path=path,
+        catalog=catalog,
+        staging=staging,
+        progress=progress,
+        batch_size=batch_size,
+    )
     try:
         try:
-            report = _import(
-                actor=actor,
-                path=path,
-                catalog=catalog,
-                staging=staging,
-                progress=progress,
-                batch_size=batch_size,
-                python_way=False,
-            )
+            report = run(python_way=False)
         except _CastRefused:
             # A moment in a shape SQL takes on a day no calendar has (30 February):
             # PostgreSQL refused to cast it, and nothing was written. The Python way reads
             # the whole file again and says where.
-            report = _import(
-                actor=actor,
-                path=path,
-                catalog=catalog,
-                staging=staging,
-                progress=progress,
-                batch_size=batch_size,
-                python_way=True,
-            )
+            report = run(python_way=True)
         if report.created >= ANALYZE_AFTER and not connection.in_atomic_block:
             _analyze(connection)
     finally:
