@@ -155,6 +155,10 @@ def _sqlite_match(words: list[str]) -> str:
     return " AND ".join('"' + word.replace('"', '""') + '"*' for word in words)
 
 
+# The rowids of the procedures whose words FTS5 matches with the one parameter.
+_SQLITE_HITS = f"SELECT rowid FROM {SQLITE_SEARCH_TABLE} WHERE {SQLITE_SEARCH_TABLE} MATCH %s"
+
+
 def _matching(words: list[str], vendor: str, *, leads: bool = True) -> Q | RawSQL:
     """Every word begins a word of the name or the code, answered by the full-text index.
     The query is passed as a parameter, each word quoted, so no character of it is syntax."""
@@ -162,17 +166,9 @@ def _matching(words: list[str], vendor: str, *, leads: bool = True) -> Q | RawSQ
         match = _sqlite_match(words)
         if not leads:
             return RawSQL(
-                f'+"catalog_procedure"."id" IN (SELECT rowid FROM {SQLITE_SEARCH_TABLE} '
-                f"WHERE {SQLITE_SEARCH_TABLE} MATCH %s)",
-                (match,),
-                BooleanField(),
+                f'+"catalog_procedure"."id" IN ({_SQLITE_HITS})', (match,), BooleanField()
             )
-        return Q(
-            pk__in=RawSQL(
-                f"SELECT rowid FROM {SQLITE_SEARCH_TABLE} WHERE {SQLITE_SEARCH_TABLE} MATCH %s",
-                (match,),
-            )
-        )
+        return Q(pk__in=RawSQL(_SQLITE_HITS, (match,)))
     if vendor == "postgresql":
         # A tsquery literal: `'word':*` is a prefix of a lexeme, taken as written (no parser,
         # no dictionary), as the indexed lexemes are the key's words as written.
@@ -390,8 +386,7 @@ def _hits_count_sql(
     return (
         f"SELECT (SELECT count(*) FROM {SQLITE_SEARCH_TABLE} WHERE {SQLITE_SEARCH_TABLE} "
         f"MATCH %s) - (SELECT count(*) FROM catalog_procedure WHERE NOT is_active AND "
-        f"+id IN (SELECT rowid FROM {SQLITE_SEARCH_TABLE} WHERE {SQLITE_SEARCH_TABLE} "
-        f"MATCH %s))",
+        f"+id IN ({_SQLITE_HITS}))",
         (match, match),
     )
 

@@ -390,8 +390,8 @@ def rows_insert(instances: Sequence[models.Model], *, using: str = "default") ->
     params = _params(instances, statement, connection)
     if params is None:
         # A database default or an expression: the ORM compiles it.
-        for instance in instances:
-            if keyed:
+        if keyed:
+            for instance in instances:
                 delattr(instance, _RESERVED)
         model._default_manager.using(using).bulk_create(instances)
         return

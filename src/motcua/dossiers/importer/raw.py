@@ -39,13 +39,12 @@ from motcua.directory.models import Agency
 from motcua.dossiers.audit.chain import ImportEventHash
 from motcua.dossiers.importer.catalog import Catalog, DueClock
 from motcua.dossiers.importer.records import COLUMNS, header_problems
-from motcua.dossiers.importer.stage import DUE_MOMENTS, Staging, moment_text
+from motcua.dossiers.importer.stage import DUE_MOMENTS, MOMENT_COLUMNS, Staging, moment_text
 
 BLOCK = 1 << 20
 CHUNK = 5000  # staged rows to a `COPY` row in `dues_fill`
 # Byte sequences after which PostgreSQL's and Python's CSV readers may disagree on a line.
 _QUIRKS = (b'"', b"\\", b"\x00", b"\n\n", b"\n\r\n")
-MOMENTS = ("received_at", "due_at", "finished_at", "returned_at", "rated_at")
 # `stage.reference_for` in SQL: the first 80 bits of the code's SHA-256, upper-case hex.
 REFERENCE = "'NK-' || upper(substr(encode(sha256(convert_to({code}, 'UTF8')), 'hex'), 1, 20))"
 
@@ -161,7 +160,7 @@ def moments_shaped(alias: str = "s") -> str:
     `LIKE` places the separators; one `translate` over the five moments counts what is not
     a digit, which must be the separators alone (seven a moment, eight with a fraction).
     A regular expression would say the same at ten times the cost."""
-    moments = [f"{alias}.{name}" for name in MOMENTS]
+    moments = [f"{alias}.{name}" for name in MOMENT_COLUMNS]
     shaped = []
     separators = []
     for moment in moments:

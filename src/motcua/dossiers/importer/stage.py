@@ -47,8 +47,9 @@ CHAINED = "motcua_import_chained"
 # of the dossier's `import` event (`audit.chain`), whether the row was already judged in
 # Python (1: it has problems) and, then, its usable code.
 EXTRA = ("due_computed", "reference", "event_hash", "checked", "key")
-MOMENTS = tuple(COLUMNS.index(c) for c in ("received_at", "due_at", "finished_at", "returned_at"))
-MOMENTS += (COLUMNS.index("rated_at"),)
+# The file's moments, reception first and the finish before the return (the order checks).
+MOMENT_COLUMNS = ("received_at", "due_at", "finished_at", "returned_at", "rated_at")
+MOMENTS = tuple(COLUMNS.index(c) for c in MOMENT_COLUMNS)
 RECEIVED = COLUMNS.index("received_at")
 FINISHED = COLUMNS.index("finished_at")
 RETURNED = COLUMNS.index("returned_at")
