@@ -7,7 +7,9 @@ export UV_PYTHON_DOWNLOADS=never
 python=""
 for candidate in python3.11 python3; do
   if command -v "$candidate" >/dev/null && "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
-    python=$(command -v "$candidate"); break
+    # The interpreter itself, not a shim in front of it (pyenv): uv recreates an environment
+    # whose interpreter is not the path it is given, each time.
+    python=$("$candidate" -c 'import sys; print(sys.executable)'); break
   fi
 done
 if [ -z "$python" ]; then
@@ -24,7 +26,17 @@ if ! command -v uv >/dev/null; then
     || "$python" -m pip install --quiet --user --disable-pip-version-check uv
   export PATH="$HOME/.local/bin:$PATH"
 fi
-uv sync --frozen --quiet --python "$python"
+# Compiled once here rather than on each import: a process that may not write bytecode
+# (PYTHONDONTWRITEBYTECODE, a read-only install) otherwise compiles every module it imports at
+# every start — each command and each server worker (`motcua deadline` 2.1 s → 0.9 s).
+# uv compiles the whole environment each time it is asked (6 s): only when the lock changed.
+if [ .venv/.compiled -nt uv.lock ]; then
+  uv sync --frozen --quiet --python "$python"
+else
+  uv sync --frozen --quiet --compile-bytecode --python "$python"
+  touch .venv/.compiled
+fi
+.venv/bin/python -m compileall -q -j 0 src >/dev/null
 
 # System packages the product and its tests use, from Debian, when missing (root only):
 # DejaVu fonts carry the Vietnamese letters in generated PDFs; Chromium drives browser tests.

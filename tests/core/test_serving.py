@@ -243,3 +243,27 @@ def test_a_worker_freezes_what_it_loaded_before_its_first_request():
         assert gc.get_freeze_count() > 10_000
     finally:
         gc.unfreeze()
+
+
+def test_a_worker_compiles_the_templates_and_reads_the_holidays_before_its_first_request():
+    """`core.warmup.warm`, run by `post_worker_init`: what a worker's first requests paid
+    (230–450 ms against 30 ms for the next on the officer queue) is paid before them."""
+    from datetime import date
+
+    from django.template import engines
+
+    from motcua.core.warmup import warm
+    from motcua.core.worktime import vn_holidays
+
+    cached = engines["django"].engine.template_loaders[0]
+    cached.reset()
+    vn_holidays.cache_clear()
+
+    compiled = warm(today=date(2031, 3, 1))
+
+    assert "office/processing_queue.html" in cached.get_template_cache
+    assert "index/indicator.html" in cached.get_template_cache
+    assert compiled == len(cached.get_template_cache) > 150
+    assert vn_holidays.cache_info().currsize == 3
+    vn_holidays(2030), vn_holidays(2031), vn_holidays(2032)
+    assert vn_holidays.cache_info().hits == 3

@@ -60,12 +60,13 @@ def child_exit(server: Any, worker: Any) -> None:
 
 
 def post_worker_init(worker: Any) -> None:
-    """Import the URLconf before the worker takes its first request: it holds the API's
-    schemas and takes about 2 s, which the first visitor of every new worker (each start and
-    each `max_requests` recycle) otherwise waits for."""
-    from django.urls import get_resolver
+    """Load what the first requests would otherwise wait for (`core.warmup`: the URLconf,
+    with the API's schemas, about 2 s; the holidays, the templates, the translations),
+    before the worker takes its first request — on each start and each `max_requests`
+    recycle."""
+    from motcua.core.warmup import warm
 
-    get_resolver().url_patterns  # noqa: B018 - the import is the point
+    warm()
     # What is loaded by now (Django, the apps, the URLconf) lives as long as the worker:
     # frozen out of the collector's reach, a full collection walks only what requests made,
     # instead of pausing a request for 60–150 ms every few dozen requests.

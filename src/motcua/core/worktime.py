@@ -107,7 +107,7 @@ DEFAULT_HOURS = OfficeHours.parse("07:30-11:30,13:00-17:00")
 
 
 @lru_cache(maxsize=64)
-def _vn_holidays(year: int) -> tuple[frozenset[date], frozenset[date]]:
+def vn_holidays(year: int) -> tuple[frozenset[date], frozenset[date]]:
     """Public holidays (with substituted days off) and make-up working Saturdays of a year."""
     calendar = holidays.country_holidays("VN", years=year)
     days_off = frozenset(d for d in calendar if d.year == year)
@@ -128,7 +128,7 @@ class WorkingCalendar:
             return True
         if day in self.extra_days_off:
             return False
-        days_off, make_up = _vn_holidays(day.year)
+        days_off, make_up = vn_holidays(day.year)
         if day in make_up:
             return True
         return day.weekday() < 5 and day not in days_off
