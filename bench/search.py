@@ -148,9 +148,9 @@ def in_process(repeat: int) -> None:
             like.append((time.perf_counter() - started) * 1000)
         indexed += mine
         first = page.items[0].name if page.items else "—"
+        m50, m95 = percentiles(mine)
         print(
-            f"  {query!r}: {page.count:,} hits, p50 {statistics.median(mine):.2f} ms, "
-            f"first {first!r}"
+            f"  {query!r}: {page.count:,} hits, p50 {m50:.2f} ms, p95 {m95:.2f} ms, first {first!r}"
         )
     (i50, i95), (k50, k95), (l50, l95) = percentiles(indexed), percentiles(kept), percentiles(like)
     print(
@@ -248,6 +248,7 @@ def main() -> None:
     parser.add_argument("--procedures", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--no-http", action="store_true", help="in process only")
     options = parser.parse_args()
     database = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
     try:
@@ -263,7 +264,8 @@ def main() -> None:
         print(f"{database}, {Procedure.objects.count():,} procedures")
         in_process(options.repeat)
         connection.close()
-        over_http(options.repeat)
+        if not options.no_http:
+            over_http(options.repeat)
     finally:
         shutil.rmtree(WORKDIR, ignore_errors=True)
 

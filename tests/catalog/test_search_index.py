@@ -279,6 +279,11 @@ def test_the_index_is_in_every_fresh_database(db):
                 "SELECT indexdef FROM pg_indexes WHERE indexname = 'catalog_procedure_search'"
             )
             assert "gin" in cursor.fetchone()[0]
+            # Migration 0010: a search reads the whole pending list of new entries.
+            cursor.execute(
+                "SELECT reloptions FROM pg_class WHERE relname = 'catalog_procedure_search'"
+            )
+            assert cursor.fetchone()[0] == ["gin_pending_list_limit=64"]
 
 
 def test_the_search_uses_the_index(ranked):

@@ -141,6 +141,31 @@ def test_every_page_is_the_full_rankings_page_within_a_filter(catalog, filters):
     assert from_tiers >= 4
 
 
+@pytest.mark.parametrize(
+    "shape", [(False, False, False), (True, False, False), (False, True, True), (True, True, True)]
+)
+def test_the_statement_built_once_binds_to_the_one_built_for_the_search(db, shape):
+    """`_page_by_tiers` builds its statement once per filters present and end of page, then
+    binds each search's values to it: the same text and parameters as building it for that
+    search, LIKE's own characters, quotes and backslashes included."""
+    filters = (
+        7 if shape[0] else None,
+        Procedure.Level.COMMUNE if shape[1] else "",
+        9 if shape[2] else None,
+    )
+    for query in ["cap", "Cấp lại", "CAP.", "1.001193", "50%", "x_y", "a\\b", "o'neil", 'a"b']:
+        procedures, terms = selectors._searched(
+            query, sector_id=filters[0], level=filters[1], agency_id=filters[2]
+        )
+        assert terms is not None
+        for limit, offset in [(20, 0), (3, 17), (1, 0)]:
+            end = offset + limit
+            built = selectors._tiers_sql(procedures, terms, end, limit, offset, any(shape))
+            statement = selectors._tiers_statement(connection.vendor, shape, end)
+            bound = statement.bind(selectors._bound(terms, filters, limit, offset))
+            assert (query, statement.sql, bound) == (query, *built)
+
+
 def test_the_code_tiers_come_before_the_names_begun(catalog):
     """`cap`: the names that are the query (ties by code), then the codes that begin with it
     in their order, then the names that begin with it, shortest first."""

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import (
     BooleanField,
     Case,
@@ -101,6 +101,25 @@ def _searched(
 ) -> tuple[QuerySet[Procedure], _Terms | None]:
     """The procedures `procedure_hits` searches (active, the filters) and the query's terms;
     or, with no terms, the hits themselves (every procedure in order, or none: no word)."""
+    queryset = _procedures(
+        sector_id=sector_id, level=level, agency_id=agency_id, agency_code=agency_code
+    )
+    # Control characters (a NUL from `?q=%00`) are no text: PostgreSQL refuses a NUL in a
+    # string, so they are read as spaces.
+    query = _CONTROL.sub(" ", query).strip()
+    folded = search_fold(query)
+    words = folded.split()
+    if not words:
+        # Punctuation alone (`,`, `\\`) is a search for no word, not an empty search.
+        return (queryset.none() if query else queryset.order_by("name_folded", "code")), None
+    if any(len(word) > _LONGEST_WORD for word in words):
+        return queryset.none(), None
+    return queryset, _Terms(query=query, folded=folded, vendor=connections[queryset.db].vendor)
+
+
+def _procedures(
+    *, sector_id: int | None, level: str, agency_id: int | None, agency_code: str = ""
+) -> QuerySet[Procedure]:
     # A list shows no e-form or legal basis: left out, the rows sorted are narrow.
     queryset: QuerySet[Procedure] = (
         Procedure.objects.filter(is_active=True)
@@ -116,17 +135,7 @@ def _searched(
         queryset = queryset.filter(agencies__id=agency_id)
     if agency_code:
         queryset = queryset.filter(agencies__code=agency_code)
-    # Control characters (a NUL from `?q=%00`) are no text: PostgreSQL refuses a NUL in a
-    # string, so they are read as spaces.
-    query = _CONTROL.sub(" ", query).strip()
-    folded = search_fold(query)
-    words = folded.split()
-    if not words:
-        # Punctuation alone (`,`, `\\`) is a search for no word, not an empty search.
-        return (queryset.none() if query else queryset.order_by("name_folded", "code")), None
-    if any(len(word) > _LONGEST_WORD for word in words):
-        return queryset.none(), None
-    return queryset, _Terms(query=query, folded=folded, vendor=connections[queryset.db].vendor)
+    return queryset
 
 
 def _ranked(matching: QuerySet[Procedure], terms: _Terms) -> QuerySet[Procedure]:
@@ -159,6 +168,16 @@ def _sqlite_match(words: list[str]) -> str:
 _SQLITE_HITS = f"SELECT rowid FROM {SQLITE_SEARCH_TABLE} WHERE {SQLITE_SEARCH_TABLE} MATCH %s"
 
 
+def _pg_tsquery(words: list[str]) -> str:
+    # A tsquery literal: `'word':*` is a prefix of a lexeme, taken as written (no parser, no
+    # dictionary), as the indexed lexemes are the key's words as written.
+    return " & ".join("'" + word.replace("\\", "\\\\").replace("'", "''") + "':*" for word in words)
+
+
+def _match_param(words: list[str], vendor: str) -> str:
+    return _sqlite_match(words) if vendor == "sqlite" else _pg_tsquery(words)
+
+
 def _matching(words: list[str], vendor: str, *, leads: bool = True) -> Q | RawSQL:
     """Every word begins a word of the name or the code, answered by the full-text index.
     The query is passed as a parameter, each word quoted, so no character of it is syntax."""
@@ -170,14 +189,9 @@ def _matching(words: list[str], vendor: str, *, leads: bool = True) -> Q | RawSQ
             )
         return Q(pk__in=RawSQL(_SQLITE_HITS, (match,)))
     if vendor == "postgresql":
-        # A tsquery literal: `'word':*` is a prefix of a lexeme, taken as written (no parser,
-        # no dictionary), as the indexed lexemes are the key's words as written.
-        tsquery = " & ".join(
-            "'" + word.replace("\\", "\\\\").replace("'", "''") + "':*" for word in words
-        )
         # `IS TRUE` (the same rows: the words are never null) is no condition GIN serves.
         sql = "{} @@ %s::tsquery" if leads else "({} @@ %s::tsquery) IS TRUE"
-        return RawSQL(sql.format(PG_SEARCH_VECTOR), (tsquery,), BooleanField())
+        return RawSQL(sql.format(PG_SEARCH_VECTOR), (_pg_tsquery(words),), BooleanField())
     # Another database has no index here: the same rule as LIKE, one per word.
     condition = Q()
     for word in words:
@@ -269,8 +283,7 @@ def _page_ids(
 ) -> tuple[int, tuple[int, ...]]:
     procedures, terms = _searched(query, sector_id=sector_id, level=level, agency_id=agency_id)
     if terms is not None and limit > 0:
-        filtered = bool(sector_id or level or agency_id)
-        return _page_by_tiers(procedures, terms, limit, offset, filtered)
+        return _page_by_tiers(procedures, terms, (sector_id, level, agency_id), limit, offset)
     page = procedures.annotate(hits_total=Window(Count("*"))).values_list("pk", "hits_total")
     rows = list(page[offset : offset + limit])
     if rows:
@@ -278,11 +291,50 @@ def _page_ids(
     return (procedures.count() if offset else 0), ()
 
 
+# The filters of a page: sector, level, agency (`procedure_search_page`).
+_Filters = tuple[int | None, str, int | None]
+
+
 def _page_by_tiers(
-    procedures: QuerySet[Procedure], terms: _Terms, limit: int, offset: int, filtered: bool
+    procedures: QuerySet[Procedure], terms: _Terms, filters: _Filters, limit: int, offset: int
 ) -> tuple[int, tuple[int, ...]]:
     """A page of the full ranking (`_ranked`) and the count of every hit, in one statement
-    that ranks every hit only when the best tiers do not fill the page.
+    that ranks every hit only when the best tiers do not fill the page (`_tiers_sql`).
+
+    The statement differs from one search to another only by its parameters, save for the
+    filters present and the page's end: it is built once per those (`_tiers_statement`), as
+    building it costs more than a narrow query's reading (about 2 ms of Python)."""
+    end = offset + limit
+    if terms.vendor in _BOUND_VENDORS:
+        shape = (bool(filters[0]), bool(filters[1]), bool(filters[2]))
+        statement = _tiers_statement(terms.vendor, shape, end)
+        sql, params = statement.sql, statement.bind(_bound(terms, filters, limit, offset))
+    else:
+        sql, params = _tiers_sql(procedures, terms, end, limit, offset, any(filters))
+    with connections[procedures.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    ids: dict[int, list[int]] = {0: [], 1: [], 2: []}
+    for row in rows[:-1]:  # the last: the count
+        ids[row[0]].append(row[-2])
+    if len(ids[1]) == end:
+        return rows[-1][-1], tuple((ids[0] + ids[1])[offset:end])
+    if ids[2]:
+        return rows[-2][-1], tuple(ids[2])
+    # No page: as the window counts no row, the hits are counted apart if a page was asked
+    # beyond the first (the first page of nothing has always been counted as none).
+    return (procedures.filter(terms.matching()).count() if offset else 0), ()
+
+
+def _tiers_sql(
+    procedures: QuerySet[Procedure],
+    terms: _Terms,
+    end: int,
+    limit: int,
+    offset: int,
+    filtered: bool,
+) -> tuple[str, tuple]:
+    """The statement of `_page_by_tiers` and its parameters.
 
     Ranking every hit costs five conditions a row, and a broad word (`cấp`, `đăng ký`) has
     thousands of hits, most of whose names begin with the query. The hits whose name or code
@@ -294,7 +346,6 @@ def _page_by_tiers(
     it is the full ranking's page (tests/catalog/test_search_tiers.py compares them). When
     they do not, the full ranking's part has a LIMIT above zero and is the page; otherwise
     its LIMIT is zero and the database never reads it."""
-    end = offset + limit
     keys = {f"rank_{i}": key for i, key in enumerate(_rank_keys(terms))}
     ranked = procedures.annotate(**keys).order_by(*keys)
     best = ranked.filter(terms.matching(leads=False)).filter(terms.top)
@@ -352,19 +403,7 @@ def _page_by_tiers(
         end,
         *count_params,
     )
-    with connections[procedures.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    ids: dict[int, list[int]] = {0: [], 1: [], 2: []}
-    for row in rows[:-1]:  # the last: the count
-        ids[row[0]].append(row[-2])
-    if len(ids[1]) == end:
-        return rows[-1][-1], tuple((ids[0] + ids[1])[offset:end])
-    if ids[2]:
-        return rows[-2][-1], tuple(ids[2])
-    # No page: as the window counts no row, the hits are counted apart if a page was asked
-    # beyond the first (the first page of nothing has always been counted as none).
-    return (procedures.filter(terms.matching()).count() if offset else 0), ()
+    return sql, params
 
 
 def _after(prefix: str) -> str:
@@ -389,6 +428,97 @@ def _hits_count_sql(
         f"+id IN ({_SQLITE_HITS}))",
         (match, match),
     )
+
+
+# The databases whose statement has one form for every query (one parameter holds all the
+# words); elsewhere each word is a condition of its own and the statement is built each time.
+_BOUND_VENDORS = ("sqlite", "postgresql")
+
+
+def _bound(terms: _Terms, filters: _Filters, limit: int, offset: int) -> dict[str, object]:
+    """What a search binds to `_tiers_statement`'s parameters, by name: every parameter of
+    `_tiers_sql` that is not the same for all searches is one of these or a LIKE pattern
+    made of one."""
+    sector_id, level, agency_id = filters
+    return {
+        "query": terms.query,
+        "folded": terms.folded,
+        "after": _after(terms.folded),
+        "match": _match_param(terms.folded.split(), terms.vendor),
+        "sector_id": sector_id,
+        "level": level,
+        "agency_id": agency_id,
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+# Stand-ins that no search produces (a private-use character leads each text; the numbers
+# are below zero), so that each parameter of the statement built from them tells which value
+# it holds. The texts hold the characters LIKE escapes, so a pattern tells itself apart.
+_STAND_IN = "\ue000"
+_STAND_IN_TERMS = {"query": f"{_STAND_IN}Q%_\\", "folded": f"{_STAND_IN}f%_\\"}
+_STAND_IN_FILTERS: _Filters = (-13_001, f"{_STAND_IN}level", -13_002)
+
+
+@dataclass(frozen=True)
+class _Statement:
+    sql: str
+    # Per parameter: ("same", value) for every search; ("value", name) a bound value;
+    # ("like", name, pattern) a LIKE pattern, whose stand-in is replaced, escaped.
+    slots: tuple[tuple, ...]
+    escape: Callable[[str], str]
+
+    def bind(self, values: dict[str, object]) -> tuple:
+        params: list[object] = []
+        for slot in self.slots:
+            if slot[0] == "same":
+                params.append(slot[1])
+            elif slot[0] == "value":
+                params.append(values[slot[1]])
+            else:
+                _kind, name, pattern, stand_in = slot
+                params.append(pattern.replace(stand_in, self.escape(str(values[name]))))
+        return tuple(params)
+
+
+@lru_cache(maxsize=256)
+def _tiers_statement(vendor: str, shape: tuple[bool, bool, bool], end: int) -> _Statement:
+    """`_tiers_sql` for every search with these filters present (sector, level, agency) and
+    this end of page (a LIMIT the ORM writes in the text), built once from stand-ins."""
+    filters: _Filters = (
+        _STAND_IN_FILTERS[0] if shape[0] else None,
+        _STAND_IN_FILTERS[1] if shape[1] else "",
+        _STAND_IN_FILTERS[2] if shape[2] else None,
+    )
+    terms = _Terms(vendor=vendor, **_STAND_IN_TERMS)
+    procedures = _procedures(sector_id=filters[0], level=filters[1], agency_id=filters[2])
+    limit, offset = -13_003, -13_004
+    sql, params = _tiers_sql(procedures, terms, end, limit, offset, any(shape))
+    stand_ins = {
+        name: value
+        for name, value in _bound(terms, filters, limit, offset).items()
+        if value not in (None, "")
+    }
+    escape = connections[DEFAULT_DB_ALIAS].ops.prep_for_like_query
+    slots: list[tuple] = []
+    for param in params:
+        named = [n for n, v in stand_ins.items() if type(v) is type(param) and v == param]
+        patterns = [
+            (n, escape(v))
+            for n, v in stand_ins.items()
+            if isinstance(v, str) and isinstance(param, str) and escape(v) in param
+        ]
+        if named:
+            slots.append(("value", named[0]))
+        elif len(patterns) == 1 and param.count(patterns[0][1]) == 1:
+            slots.append(("like", patterns[0][0], param, patterns[0][1]))
+        elif (isinstance(param, str) and _STAND_IN in param) or param in stand_ins.values():
+            # A stand-in changed in a way the slots do not know: a new lookup in `_tiers_sql`.
+            raise ValueError(f"a parameter of the search statement not bound: {param!r}")
+        else:
+            slots.append(("same", param))
+    return _Statement(sql=sql, slots=tuple(slots), escape=escape)
 
 
 # The token is in the key, so an entry is never stale, only unreachable; the oldest go first.
