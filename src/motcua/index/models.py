@@ -188,7 +188,16 @@ class StepWindow(models.Model):
     (migration 0007); events are never changed or deleted.
     """
 
-    dossier_id = models.BigIntegerField(primary_key=True)
+    # The column the trigger writes, declared as the dossier's key without a constraint (the
+    # trigger writes before the dossier's own row may be checked) so that the pages read a
+    # window with its dossier in one statement.
+    dossier = models.OneToOneField(
+        "dossiers.Dossier",
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
     agency_id = models.BigIntegerField(null=True, blank=True)  # the dossier's, set by the trigger
     entered_at = models.DateTimeField()
     last_at = models.DateTimeField()

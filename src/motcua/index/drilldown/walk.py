@@ -1,6 +1,6 @@
 """The workflow steps of dossiers read for the period pages: walked from their events as plain
 values (`walked_segments`), or — the step a timed dossier is still in — from what its
-`StepWindow` keeps (`open_segments`), timed as `story.dossier_walk` times them."""
+`StepWindow` keeps (`open_timings`), timed as `story.dossier_walk` times them."""
 
 from __future__ import annotations
 
@@ -57,10 +57,13 @@ DOSSIER_FIELDS = (
 )
 # After `DOSSIER_FIELDS` in a walked row: the agency's office hours.
 HOURS = len(DOSSIER_FIELDS)
-# A timed window's open step, for `open_segments`: the dossier, then the step's start and
+# A timed window's open step read with its dossier (`StepWindow` rows, for `open_timings`):
+# `DOSSIER_FIELDS` and the office hours of the dossier's agency, then the step's start and
 # `OpenStep`'s fields.
-OPEN_FIELDS = (
+OPEN_ROW = (
     "dossier_id",
+    *(f"dossier__{name}" for name in DOSSIER_FIELDS[1:]),
+    "dossier__agency__office_hours",
     "last_at",
     "open_position",
     "open_assignee_id",
@@ -245,41 +248,58 @@ def walked_segments(
                 yield segment
 
 
-def open_segments(
-    candidates: QuerySet[Dossier], windows: list[tuple[Any, ...]], *, now: datetime
-) -> Iterator[Segment]:
-    """The open step of the candidates with a timed window (`OPEN_FIELDS` rows), from the
-    window and their clock fields, without their events: timed now as `dossier_walk` times
-    it."""
-    stored = {row[0]: row[1:] for row in windows}
-    if not stored:
-        return
-    rows = list(
-        candidates.filter(pk__in=_keys(list(stored)))
-        .order_by("received_at", "id")
-        .values_list(*DOSSIER_FIELDS, "agency__office_hours")
-    )
+class OpenTiming(NamedTuple):
+    """A step a dossier is still in, timed now."""
+
+    dossier: DossierFacts
+    step: WorkflowStep
+    started_at: datetime
+    assignee_id: int | None
+    worked: timedelta
+    paused: timedelta
+    budget: timedelta | None
+
+    @property
+    def over(self) -> timedelta:
+        """Working time past the budget (zero when within, or without a budget)."""
+        if self.budget is None or self.worked <= self.budget:
+            return timedelta(0)
+        return self.worked - self.budget
+
+
+def open_timings(rows: list[tuple[Any, ...]], *, now: datetime) -> Iterator[OpenTiming]:
+    """The open step of each `OPEN_ROW` row (a timed window with its dossier), timed now as
+    `dossier_walk` times it, without its events: its start and the pauses the window keeps
+    on the calendar of the dossier's agency, against the step's share of the time limit."""
     catalog = StepCatalog({row[3] for row in rows})
-    assignees = {row[2] for row in stored.values() if row[2] is not None}
-    users = User.objects.in_bulk(assignees) if assignees else {}
     calendars = Calendars()
     budgets: dict[int, timedelta | None] = {}
     for row in rows:
         dossier = catalog.facts(row)
         if dossier is None:
             continue
-        started, position, assignee_id, paused, since = stored[dossier.pk]
+        started, position, assignee_id, paused_us, since = row[HOURS + 1 :]
         step = catalog.steps[dossier.procedure.pk].get(position if position is not None else -1)
         if step is None:
             continue  # the walk finds no step it knows either
         clock = calendars.clock_for_hours(row[HOURS])
-        segment = Segment(dossier, step, started, assignee=users.get(assignee_id or -1))
-        segment.paused = timedelta(microseconds=paused or 0)
+        paused = timedelta(microseconds=paused_us or 0)
         if since is not None:
-            segment.paused += clock.between(since, now)
-        segment.worked = clock.between(started, now) - segment.paused
+            paused += clock.between(since, now)
         if step.pk not in budgets:  # the time limit's text parsed once a step, not a dossier
             duration = dossier.procedure.duration
             budgets[step.pk] = duration.share(step.share_percent) if duration is not None else None
-        segment.budget = budgets[step.pk]
+        worked = clock.between(started, now) - paused
+        yield OpenTiming(dossier, step, started, assignee_id, worked, paused, budgets[step.pk])
+
+
+def open_segments(rows: list[tuple[Any, ...]], *, now: datetime) -> Iterator[Segment]:
+    """`open_timings` as `Segment`s, with their assignees."""
+    timings = list(open_timings(rows, now=now))
+    assignees = {t.assignee_id for t in timings if t.assignee_id is not None}
+    users = User.objects.in_bulk(assignees) if assignees else {}
+    for timing in timings:
+        assignee = users.get(timing.assignee_id or -1)
+        segment = Segment(timing.dossier, timing.step, timing.started_at, assignee=assignee)
+        segment.worked, segment.paused, segment.budget = timing.worked, timing.paused, timing.budget
         yield segment
