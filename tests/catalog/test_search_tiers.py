@@ -162,7 +162,8 @@ def test_the_statement_built_once_binds_to_the_one_built_for_the_search(db, shap
             end = offset + limit
             built = selectors._tiers_sql(procedures, terms, end, limit, offset, any(shape))
             statement = selectors._tiers_statement(connection.vendor, shape, end)
-            bound = statement.bind(selectors._bound(terms, filters, limit, offset))
+            values = selectors._bound(terms, filters, limit, offset)
+            bound = statement.bind(values, connection.ops.prep_for_like_query)
             assert (query, statement.sql, bound) == (query, *built)
 
 

@@ -308,7 +308,8 @@ def _page_by_tiers(
     if terms.vendor in _BOUND_VENDORS:
         shape = (bool(filters[0]), bool(filters[1]), bool(filters[2]))
         statement = _tiers_statement(terms.vendor, shape, end)
-        sql, params = statement.sql, statement.bind(_bound(terms, filters, limit, offset))
+        escape = connections[procedures.db].ops.prep_for_like_query
+        sql, params = statement.sql, statement.bind(_bound(terms, filters, limit, offset), escape)
     else:
         sql, params = _tiers_sql(procedures, terms, end, limit, offset, any(filters))
     with connections[procedures.db].cursor() as cursor:
@@ -465,11 +466,11 @@ _STAND_IN_FILTERS: _Filters = (-13_001, f"{_STAND_IN}level", -13_002)
 class _Statement:
     sql: str
     # Per parameter: ("same", value) for every search; ("value", name) a bound value;
-    # ("like", name, pattern) a LIKE pattern, whose stand-in is replaced, escaped.
+    # ("like", name, pattern, stand-in) a LIKE pattern, the stand-in replaced by the value
+    # escaped as the ORM escapes it.
     slots: tuple[tuple, ...]
-    escape: Callable[[str], str]
 
-    def bind(self, values: dict[str, object]) -> tuple:
+    def bind(self, values: dict[str, object], escape: Callable[[str], str]) -> tuple:
         params: list[object] = []
         for slot in self.slots:
             if slot[0] == "same":
@@ -478,7 +479,7 @@ class _Statement:
                 params.append(values[slot[1]])
             else:
                 _kind, name, pattern, stand_in = slot
-                params.append(pattern.replace(stand_in, self.escape(str(values[name]))))
+                params.append(pattern.replace(stand_in, escape(str(values[name]))))
         return tuple(params)
 
 
@@ -518,7 +519,7 @@ def _tiers_statement(vendor: str, shape: tuple[bool, bool, bool], end: int) -> _
             raise ValueError(f"a parameter of the search statement not bound: {param!r}")
         else:
             slots.append(("same", param))
-    return _Statement(sql=sql, slots=tuple(slots), escape=escape)
+    return _Statement(sql=sql, slots=tuple(slots))
 
 
 # The token is in the key, so an entry is never stale, only unreachable; the oldest go first.
