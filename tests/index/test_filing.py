@@ -609,9 +609,9 @@ def test_the_parent_page_reads_in_as_many_queries_whatever_the_number_of_childre
         AgencyFactory(code=f"000.00.{code}.H99", parent=world.province)
     many = queries()
 
-    # The session, the user, the leader's agencies (a walk per level of the tree, for the
-    # roots, the choices and the report), the versions, the children, their reports, the table.
-    assert (few, many) == ((19, 1), (19, 11))
+    # The session, the user, the leader's agencies (a walk per level of the tree, once a
+    # request), the versions, the children, their reports, the table.
+    assert (few, many) == ((15, 1), (15, 11))
 
 
 def test_a_future_period_an_odd_period_and_an_unknown_report_on_the_pages(signing):

@@ -9,12 +9,20 @@ from motcua.directory.selectors import agency_subtree_ids, user_roles
 
 
 def leader_agency_ids(user: User | None) -> set[int]:
+    """The agencies the user reads the index of, kept on the user object for one request
+    (as `user_roles`): a page asks several times (the agency asked for, the agencies to
+    switch to, the scope), and each answer walks the agency tree a query per level."""
     if user is None or not user.is_authenticated:
         return set()
-    if user.is_superuser:
-        return set(Agency.objects.values_list("id", flat=True))
-    led = {agency for agency, role in user_roles(user) if role == Role.LEADER}
-    return agency_subtree_ids(led) if led else set()
+    cached: frozenset[int] | None = getattr(user, "_motcua_led", None)
+    if cached is None:
+        if user.is_superuser:
+            cached = frozenset(Agency.objects.values_list("id", flat=True))
+        else:
+            led = {agency for agency, role in user_roles(user) if role == Role.LEADER}
+            cached = frozenset(agency_subtree_ids(led) if led else ())
+        user._motcua_led = cached  # type: ignore[attr-defined]
+    return set(cached)
 
 
 def leader_root_agencies(user: User | None) -> list[Agency]:
