@@ -10,7 +10,7 @@ limit is 3 working days = 1,440 working minutes, its steps Thẩm định 50 % (
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -624,6 +624,36 @@ def test_the_working_clock_agrees_with_the_calendar_moment_by_moment():
         end = start + timedelta(minutes=draw.randrange(-600, 60 * 24 * 40))
         assert clock.between(start, end) == calendar.between(start, end), (start, end)
     assert clock.between(at(2, 11, 0), at(2, 13, 30)) == timedelta(minutes=60)
+
+
+def test_the_clock_names_the_first_day_from_which_a_step_cannot_be_over_its_budget():
+    """`WorkingClock.day_reaching`, the bound the officer lines use to leave most open steps
+    untimed: from that day's start on, a step has worked at most its budget by now; from the
+    day before, more (unless the bound is the clock's first day)."""
+    import random
+
+    from motcua.core.worktime import WorkingCalendar
+    from motcua.index.drilldown.timing import WorkingClock
+
+    calendar = WorkingCalendar()
+    clock = WorkingClock(calendar)
+    now = datetime(2026, 3, 20, 15, 10, tzinfo=TZ)  # a Friday: 6 h 10 min worked today
+    reading = clock.reading(now)
+    assert clock.day_reaching(reading - timedelta(hours=6, minutes=10)) == at_day(20)
+    assert clock.day_reaching(reading - timedelta(hours=6, minutes=11)) == at_day(20)
+    assert clock.day_reaching(reading - timedelta(hours=6, minutes=9)) == at_day(21)
+    draw = random.Random(767)
+    for _ in range(300):
+        budget = timedelta(minutes=draw.randrange(0, 60 * 8 * 60))
+        bound = clock.day_reaching(clock.reading(now) - budget)
+        assert (bound.hour, bound.minute) == (0, 0), budget
+        assert calendar.between(bound, now) <= budget, budget
+        if bound.date() > date(2026, 2, 17):  # the clock's first day: 31 days before now
+            assert calendar.between(bound - timedelta(days=1), now) > budget, budget
+
+
+def at_day(day: int) -> datetime:
+    return datetime(2026, 3, day, tzinfo=TZ)
 
 
 def test_the_drilldown_pages_make_the_same_bounded_queries_for_more_dossiers(leader_client, s):

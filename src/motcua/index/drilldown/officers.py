@@ -36,6 +36,7 @@ from motcua.index.drilldown.walk import (
     _keys,
     open_segments,
     open_timings,
+    open_within,
     walked_segments,
 )
 from motcua.index.engine import Period
@@ -412,14 +413,17 @@ def officer_lines_in_period(
         pk = holder.pk if holder else None
         line = lines.setdefault(pk, OfficerLine(holder, pk, stored_delayed=None))
         line.add(segment, late=dossier_is_late(segment.dossier, now), keep=False)
-    # The open steps counted without a `Segment` each (a province has over 12,000); an open
-    # step meets the period when it started before the period's end.
-    end = period.end_moment
-    for timing in open_timings(_open_rows(agency_ids, period, officer=None), now=now):
-        if timing.started_at < end:
-            pk = timing.assignee_id
-            line = lines.setdefault(pk, OfficerLine(None, pk, stored_delayed=None))
-            line.count(timing.dossier, timing.over, late=dossier_is_late(timing.dossier, now))
+    # The open steps counted without a `Segment` each (a province has over 12,000), and timed
+    # only when they may be over budget; an open step meets the period when it started
+    # before the period's end.
+    rows = _open_rows(agency_ids, period, officer=None)
+    within, others, catalog = open_within(rows, now=now, before=period.end_moment)
+    for pk in within:
+        lines.setdefault(pk, OfficerLine(None, pk, stored_delayed=None)).step_count += 1
+    for timing in open_timings(others, now=now, catalog=catalog):
+        pk = timing.assignee_id
+        line = lines.setdefault(pk, OfficerLine(None, pk, stored_delayed=None))
+        line.count(timing.dossier, timing.over, late=dossier_is_late(timing.dossier, now))
     named = {pk for pk, line in lines.items() if pk is not None and line.officer is None}
     users = User.objects.in_bulk(named) if named else {}
     for pk in named:

@@ -5,7 +5,8 @@ answers `between` in constant time for the pages that time thousands of steps.""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from bisect import bisect_left
+from datetime import date, datetime, time, timedelta
 
 from django.utils.translation import gettext as _
 
@@ -98,6 +99,17 @@ class WorkingClock:
                     found += (end if end < local else local) - start
             self._readings[moment] = found
         return found
+
+    def day_reaching(self, reading: timedelta) -> datetime:
+        """The start of the first day from which the clock reads at least `reading` (of the
+        current origin, as `reading` returns it): a moment up to a day after the first one
+        that does, which the pages use as a bound — a step started from it on has worked at
+        most `reading(now) - reading`."""
+        assert self._first is not None, "read a moment first"
+        while self._before[-1] < reading:
+            self._extend(self._first + timedelta(days=len(self._before)))
+        day = self._first + timedelta(days=bisect_left(self._before, reading))
+        return datetime.combine(day, time(0), tzinfo=TZ)
 
     def between(self, start: datetime, end: datetime) -> timedelta:
         """Working time inside [start, end); zero when end is not after start."""

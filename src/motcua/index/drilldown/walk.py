@@ -267,11 +267,21 @@ class OpenTiming(NamedTuple):
         return self.worked - self.budget
 
 
-def open_timings(rows: list[tuple[Any, ...]], *, now: datetime) -> Iterator[OpenTiming]:
+def _budget(budgets: dict[int, timedelta | None], step: WorkflowStep) -> timedelta | None:
+    """The step's share of its procedure's time limit, the text parsed once a step."""
+    if step.pk not in budgets:
+        duration = step.procedure.duration
+        budgets[step.pk] = duration.share(step.share_percent) if duration is not None else None
+    return budgets[step.pk]
+
+
+def open_timings(
+    rows: list[tuple[Any, ...]], *, now: datetime, catalog: StepCatalog | None = None
+) -> Iterator[OpenTiming]:
     """The open step of each `OPEN_ROW` row (a timed window with its dossier), timed now as
     `dossier_walk` times it, without its events: its start and the pauses the window keeps
     on the calendar of the dossier's agency, against the step's share of the time limit."""
-    catalog = StepCatalog({row[3] for row in rows})
+    catalog = catalog or StepCatalog({row[3] for row in rows})
     calendars = Calendars()
     budgets: dict[int, timedelta | None] = {}
     for row in rows:
@@ -286,11 +296,45 @@ def open_timings(rows: list[tuple[Any, ...]], *, now: datetime) -> Iterator[Open
         paused = timedelta(microseconds=paused_us or 0)
         if since is not None:
             paused += clock.between(since, now)
-        if step.pk not in budgets:  # the time limit's text parsed once a step, not a dossier
-            duration = dossier.procedure.duration
-            budgets[step.pk] = duration.share(step.share_percent) if duration is not None else None
         worked = clock.between(started, now) - paused
-        yield OpenTiming(dossier, step, started, assignee_id, worked, paused, budgets[step.pk])
+        budget = _budget(budgets, step)
+        yield OpenTiming(dossier, step, started, assignee_id, worked, paused, budget)
+
+
+def open_within(
+    rows: list[tuple[Any, ...]], *, now: datetime, before: datetime
+) -> tuple[list[int | None], list[tuple[Any, ...]], StepCatalog]:
+    """The open steps of `OPEN_ROW` rows started before `before`, split for the officer
+    lines: the assignees of those that cannot be over their budget, and the rows of the
+    others, to time with `open_timings` (with the catalog returned). A step cannot be over
+    when it started on or after the day from which its agency's clock reads at least its
+    reading now less the budget: it has worked at most its budget since, and a pause only
+    takes working time away. A province has over 12,000 open steps, most within budget."""
+    catalog = StepCatalog({row[3] for row in rows})
+    calendars = Calendars()
+    budgets: dict[int, timedelta | None] = {}
+    bounds: dict[tuple[str, int], datetime | None] = {}  # None: no budget, never over
+    within: list[int | None] = []
+    others: list[tuple[Any, ...]] = []
+    for row in rows:
+        started, position = row[HOURS + 1], row[HOURS + 2]
+        if not started < before:
+            continue
+        step = catalog.steps.get(row[3], {}).get(position if position is not None else -1)
+        if step is None:
+            continue  # a procedure without steps, or a step the walk does not know either
+        key = (row[HOURS], step.pk)
+        if key not in bounds:
+            budget = _budget(budgets, step)
+            clock = calendars.clock_for_hours(row[HOURS])
+            reached = None if budget is None else clock.reading(now) - budget
+            bounds[key] = None if reached is None else clock.day_reaching(reached)
+        bound = bounds[key]
+        if bound is None or started >= bound:
+            within.append(row[HOURS + 3])
+        else:
+            others.append(row)
+    return within, others, catalog
 
 
 def open_segments(rows: list[tuple[Any, ...]], *, now: datetime) -> Iterator[Segment]:
