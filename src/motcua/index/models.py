@@ -188,9 +188,9 @@ class StepWindow(models.Model):
     (migration 0007); events are never changed or deleted.
     """
 
-    # The column the trigger writes, declared as the dossier's key without a constraint (the
-    # trigger writes before the dossier's own row may be checked) so that the pages read a
-    # window with its dossier in one statement.
+    # The column the triggers write, declared as its dossier's key for the ORM alone (the
+    # table has never had a database constraint on it, and migration 0015 adds none), so
+    # that the pages read a window with its dossier in one statement.
     dossier = models.OneToOneField(
         "dossiers.Dossier",
         primary_key=True,
