@@ -321,6 +321,9 @@ def test_the_step_a_dossier_is_in_is_kept_on_its_window_with_its_pauses(s):
     dossier = _received(s, at(9, 8, 0))
     dossier = s.walker.act(dossier, Action.FORWARD, at=at(9, 8, 10), assignee=s.slow)
     assert _open(dossier.pk) == (True, at(9, 8, 10), 1, s.slow.pk, 0, None)
+    # Its procedure too: the officer lines find its budget from the window alone.
+    window = StepWindow.objects.get(dossier_id=dossier.pk)
+    assert window.open_procedure_id == dossier.procedure_id
     dossier = s.walker.act(dossier, Action.SUSPEND, at=at(9, 9, 0), reason="Chờ xác minh.")
     assert _open(dossier.pk) == (True, at(9, 8, 10), 1, s.slow.pk, 0, at(9, 9, 0))
     dossier = s.walker.act(dossier, Action.RESUME, actor=s.slow, at=at(9, 10, 0))

@@ -206,11 +206,14 @@ class StepWindow(models.Model):
     # the rows) with every event entering or leaving a step, so a writer that does not time
     # steps (an import, a shell) leaves the dossier to be walked, never stale figures.
     timed_at = models.DateTimeField(null=True, blank=True)
-    # The step still open when the window was timed (`left_at` None): its position in the
-    # procedure (None: none the walk knows), its assignee, the working time of the pauses
-    # already over inside it (microseconds) and, while the clock is stopped, since when it
-    # has been stopped inside it. It starts at `last_at`. The trigger also empties
-    # `timed_at` with every event that stops or restarts the clock, so these are never stale.
+    # The step still open when the window was timed (`left_at` None): its procedure (the
+    # dossier's, so the officer lines find its budget without reading the dossier), its
+    # position in the procedure (None: none the walk knows), its assignee, the working time
+    # of the pauses already over inside it (microseconds) and, while the clock is stopped,
+    # since when it has been stopped inside it. It starts at `last_at`. The trigger also
+    # empties `timed_at` with every event that stops or restarts the clock, so these are
+    # never stale.
+    open_procedure_id = models.BigIntegerField(null=True, blank=True)
     open_position = models.IntegerField(null=True, blank=True)
     open_assignee_id = models.BigIntegerField(null=True, blank=True)
     open_paused = models.BigIntegerField(null=True, blank=True)

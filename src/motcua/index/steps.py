@@ -32,6 +32,7 @@ MOVES = frozenset((*ENTER_STEP, *LEAVE_WORKFLOW))
 CLOCK = frozenset(("suspend", "request_supplement", "resume", "provide_supplement"))
 OPEN_COLUMNS = (
     "timed_at",
+    "open_procedure_id",
     "open_position",
     "open_assignee_id",
     "open_paused",
@@ -55,6 +56,7 @@ def _late_for_good(dossier: Dossier | DossierFacts, now: datetime) -> bool | Non
 def _open_columns(step: OpenStep | None) -> dict[str, Any]:
     """The window's columns for the step a dossier is in (None: it is in none)."""
     return {
+        "open_procedure_id": step.procedure_id if step else None,
         "open_position": step.position if step else None,
         "open_assignee_id": step.assignee_id if step else None,
         "open_paused": step.paused if step else None,

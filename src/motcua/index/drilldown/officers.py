@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from motcua.directory.models import User
+from motcua.directory.models import Agency, User
 from motcua.dossiers.metrics import ON_TIME
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.index.drilldown.story import (
@@ -32,6 +32,7 @@ from motcua.index.drilldown.walk import (
     DOSSIER_FIELDS,
     EVENTS_CHUNK,
     OPEN_ROW,
+    OPEN_WINDOW,
     StepCatalog,
     _keys,
     open_segments,
@@ -163,20 +164,28 @@ def _untimed_segments(
     yield from walked_segments(walked.filter(pk__in=untimed.values("dossier_id")), now=now)
 
 
-def _open_rows(
-    agency_ids: set[int], period: Period, *, officer: User | None
-) -> list[tuple[Any, ...]]:
-    """The timed windows still open (`OPEN_ROW`), read with their dossiers in one statement:
-    a province has over 12,000, and reading their dossiers by key took longer than timing
-    them."""
-    opened = _met(period).filter(
-        _candidate(agency_ids, period, prefix="dossier__"),
-        agency_id__in=agency_ids,
-        timed_at__isnull=False,
-        left_at__isnull=True,
+def _opened(agency_ids: set[int], period: Period) -> QuerySet[StepWindow]:
+    """The timed windows still open."""
+    return _met(period).filter(
+        agency_id__in=agency_ids, timed_at__isnull=False, left_at__isnull=True
     )
+
+
+def _open_rows(
+    agency_ids: set[int],
+    period: Period,
+    *,
+    officer: User | None,
+    dossier_ids: list[int] | None = None,
+) -> list[tuple[Any, ...]]:
+    """The timed windows still open (`OPEN_ROW`; of these dossiers only, if given), read with
+    their dossiers in one statement: reading the dossiers by key took longer than timing
+    the steps."""
+    opened = _opened(agency_ids, period).filter(_candidate(agency_ids, period, prefix="dossier__"))
     if officer is not None:
         opened = opened.filter(open_assignee_id=officer.pk)  # an open step's holder
+    if dossier_ids is not None:
+        opened = opened.filter(dossier_id__in=_keys(dossier_ids))
     with _without_parallel_workers():
         return list(opened.order_by("dossier__received_at", "dossier_id").values_list(*OPEN_ROW))
 
@@ -413,14 +422,18 @@ def officer_lines_in_period(
         pk = holder.pk if holder else None
         line = lines.setdefault(pk, OfficerLine(holder, pk, stored_delayed=None))
         line.add(segment, late=dossier_is_late(segment.dossier, now), keep=False)
-    # The open steps counted without a `Segment` each (a province has over 12,000), and timed
-    # only when they may be over budget; an open step meets the period when it started
-    # before the period's end.
-    rows = _open_rows(agency_ids, period, officer=None)
-    within, others, catalog = open_within(rows, now=now, before=period.end_moment)
+    # The open steps counted from their windows, without a `Segment` each (a province has
+    # over 12,000), and read with their dossiers and timed only when they may be over
+    # budget; an open step meets the period when it started before the period's end. A
+    # timed window is written by the transitions alone, inside a received dossier that has
+    # not left its workflow: the dossier's own conditions (`_candidate`) hold for it.
+    windows = list(_opened(agency_ids, period).values_list(*OPEN_WINDOW))
+    hours = dict(Agency.objects.filter(pk__in=agency_ids).values_list("pk", "office_hours"))
+    within, others, catalog = open_within(windows, hours, now=now, before=period.end_moment)
     for pk in within:
         lines.setdefault(pk, OfficerLine(None, pk, stored_delayed=None)).step_count += 1
-    for timing in open_timings(others, now=now, catalog=catalog):
+    rows = _open_rows(agency_ids, period, officer=None, dossier_ids=others) if others else []
+    for timing in open_timings(rows, now=now, catalog=catalog):
         pk = timing.assignee_id
         line = lines.setdefault(pk, OfficerLine(None, pk, stored_delayed=None))
         line.count(timing.dossier, timing.over, late=dossier_is_late(timing.dossier, now))

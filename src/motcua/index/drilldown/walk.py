@@ -175,6 +175,7 @@ class OpenStep:
     """The step a dossier is in now, as `StepWindow` keeps it (`index.steps`): enough to time
     it at any later moment without its events."""
 
+    procedure_id: int
     position: int | None
     assignee_id: int | None
     paused: int  # microseconds of the pauses already over inside it
@@ -192,6 +193,7 @@ def _open_step(segment: Segment, pauses: list[Pause], clock: Between) -> OpenSte
         elif pause.ended_at > start:
             paused += clock.between(start, pause.ended_at)
     return OpenStep(
+        procedure_id=segment.dossier.procedure.pk,
         position=segment.step.position if segment.step is not None else None,
         assignee_id=segment.assignee.pk if segment.assignee is not None else None,
         paused=paused // timedelta(microseconds=1),
@@ -281,7 +283,8 @@ def open_timings(
     """The open step of each `OPEN_ROW` row (a timed window with its dossier), timed now as
     `dossier_walk` times it, without its events: its start and the pauses the window keeps
     on the calendar of the dossier's agency, against the step's share of the time limit."""
-    catalog = catalog or StepCatalog({row[3] for row in rows})
+    if catalog is None or any(row[3] not in catalog.procedures for row in rows):
+        catalog = StepCatalog({row[3] for row in rows})
     calendars = Calendars()
     budgets: dict[int, timedelta | None] = {}
     for row in rows:
@@ -301,39 +304,54 @@ def open_timings(
         yield OpenTiming(dossier, step, started, assignee_id, worked, paused, budget)
 
 
+# A timed window still open, for `open_within`: no column of its dossier.
+OPEN_WINDOW = (
+    "dossier_id",
+    "agency_id",
+    "last_at",
+    "open_position",
+    "open_assignee_id",
+    "open_procedure_id",
+)
+
+
 def open_within(
-    rows: list[tuple[Any, ...]], *, now: datetime, before: datetime
-) -> tuple[list[int | None], list[tuple[Any, ...]], StepCatalog]:
-    """The open steps of `OPEN_ROW` rows started before `before`, split for the officer
-    lines: the assignees of those that cannot be over their budget, and the rows of the
-    others, to time with `open_timings` (with the catalog returned). A step cannot be over
-    when it started on or after the day from which its agency's clock reads at least its
-    reading now less the budget: it has worked at most its budget since, and a pause only
-    takes working time away. A province has over 12,000 open steps, most within budget."""
-    catalog = StepCatalog({row[3] for row in rows})
+    windows: list[tuple[Any, ...]], hours: dict[int, str], *, now: datetime, before: datetime
+) -> tuple[list[int | None], list[int], StepCatalog]:
+    """The open steps of `OPEN_WINDOW` rows started before `before`, split for the officer
+    lines: the assignees of those that cannot be over their budget, and the dossiers of the
+    others, to read and time with `open_timings` (with the catalog returned). `hours`: the
+    agencies' office hours. A step cannot be over when it started on or after the day from
+    which its agency's clock reads at least its reading now less the budget: it has worked
+    at most its budget since, and a pause only takes working time away. A province has over
+    12,000 open steps, most within budget, and reading them with their dossiers cost more
+    than all the rest of its officer lines."""
+    catalog = StepCatalog({row[5] for row in windows if row[5] is not None})
     calendars = Calendars()
     budgets: dict[int, timedelta | None] = {}
     bounds: dict[tuple[str, int], datetime | None] = {}  # None: no budget, never over
     within: list[int | None] = []
-    others: list[tuple[Any, ...]] = []
-    for row in rows:
-        started, position = row[HOURS + 1], row[HOURS + 2]
+    others: list[int] = []
+    for dossier_id, agency_id, started, position, assignee_id, procedure_id in windows:
         if not started < before:
             continue
-        step = catalog.steps.get(row[3], {}).get(position if position is not None else -1)
+        if procedure_id is None:
+            others.append(dossier_id)  # timed before the window kept it: read as it stands
+            continue
+        step = catalog.steps.get(procedure_id, {}).get(position if position is not None else -1)
         if step is None:
             continue  # a procedure without steps, or a step the walk does not know either
-        key = (row[HOURS], step.pk)
+        key = (hours.get(agency_id, ""), step.pk)
         if key not in bounds:
             budget = _budget(budgets, step)
-            clock = calendars.clock_for_hours(row[HOURS])
+            clock = calendars.clock_for_hours(key[0])
             reached = None if budget is None else clock.reading(now) - budget
             bounds[key] = None if reached is None else clock.day_reaching(reached)
         bound = bounds[key]
         if bound is None or started >= bound:
-            within.append(row[HOURS + 3])
+            within.append(assignee_id)
         else:
-            others.append(row)
+            others.append(dossier_id)
     return within, others, catalog
 
 
