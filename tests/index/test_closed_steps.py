@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from motcua.directory.models import Role
 from motcua.dossiers.lifecycle import Action
-from motcua.dossiers.models import DossierEvent
+from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.index.drilldown import (
     count_delayed,
     officer_lines,
@@ -195,10 +195,12 @@ def test_an_event_written_outside_the_lifecycle_forgets_the_stored_steps(s):
     walked = officer_lines(steps_in_period({s.agency.pk}, MARCH, now=now, windows=False), now=now)
     fast = _fast({s.agency.pk}, MARCH, now=now)
     assert _lines(fast) == _lines(walked) != before  # the late dossier is walked again
-    # The send-back opened a step (walked, not stored); the three closed ones are stored again.
-    assert steps_rebuild() == 9
-    assert len(_stored(s.late.pk)) == 3
-    assert StepWindow.objects.filter(timed_at__isnull=True).count() == 0
+    # The send-back opened a step in a dossier already finished: a rebuild leaves it to the
+    # walk (its three closed steps unstored) and times the others again.
+    assert steps_rebuild() == 6
+    assert _stored(s.late.pk) == []
+    untimed = StepWindow.objects.filter(timed_at__isnull=True).values_list("dossier_id")
+    assert list(untimed) == [(s.late.pk,)]
     assert _lines(_fast({s.agency.pk}, MARCH, now=now)) == _lines(walked)
 
 
@@ -345,6 +347,30 @@ def test_the_step_a_dossier_is_in_is_kept_on_its_window_with_its_pauses(s):
     # less the hour suspended on Monday. Paused: that hour, and Tue 14:00 → Fri 09:00 (1,230).
     assert (step.is_open, step.holder, step.budget) == (True, s.slow, timedelta(minutes=720))
     assert (step.worked, step.paused) == (timedelta(minutes=680), timedelta(minutes=1290))
+
+
+def test_an_imported_end_leaves_the_dossier_to_the_walk(s):
+    """`import-dossiers` finishing a dossier whose step is still open (its `import_update`)
+    makes the trigger forget the timing, and a rebuild leaves it untimed: the officer lines
+    count a timed open window without reading its dossier, and this one has ended."""
+    dossier = _received(s, at(9, 8, 0))
+    dossier = s.walker.act(dossier, Action.FORWARD, at=at(9, 8, 10), assignee=s.slow)
+    assert _open(dossier.pk)[0] is True
+    Dossier.objects.filter(pk=dossier.pk).update(
+        state="returned", finished_at=at(10, 9, 0), closed_at=at(10, 9, 0)
+    )
+    DossierEvent.objects.create(
+        dossier=dossier, seq=99, at=at(10, 9, 0), action="import_update", payload={}
+    )
+    now = at(13, 9, 0)
+    after = Period(at(11, 0).date(), at(31, 0).date())  # begins after it was finished
+    for timed in (False, True):  # as the import left it, then after a rebuild
+        assert _open(dossier.pk)[0] is False
+        for period in (MARCH, after):
+            scope = {s.agency.pk}
+            walked = officer_lines(steps_in_period(scope, period, now=now, windows=False), now=now)
+            assert _lines(_fast(scope, period, now=now)) == _lines(walked), (timed, period)
+        steps_rebuild()
 
 
 def test_a_clock_event_written_outside_the_lifecycle_forgets_the_timing(s):

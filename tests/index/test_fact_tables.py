@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, Q
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -375,7 +375,12 @@ def test_stored_steps_and_the_walk_agree_on_lifecycle_histories(varied):
 
     agree()
     assert steps_rebuild() == ClosedStep.objects.count() > 100
-    assert not StepWindow.objects.filter(timed_at__isnull=True).exists()
+    # Every window is timed but those of the dossiers ended with a step still open (these
+    # histories are written in bulk, outside the lifecycle): left to the walk.
+    ended = Q(dossier__finished_at__isnull=False) | Q(dossier__closed_at__isnull=False)
+    left = StepWindow.objects.filter(ended, left_at__isnull=True).values_list("dossier_id")
+    untimed = StepWindow.objects.filter(timed_at__isnull=True).values_list("dossier_id")
+    assert set(untimed) == set(left) != set()
     agree()
     more = []
     for dossier in dossiers[::7]:

@@ -72,29 +72,45 @@ def steps_time(dossier_ids: Iterable[int], *, forgotten: bool = False) -> int:
     ids = list(dossier_ids)
     now = timezone.now()
     opens: dict[int, OpenStep] = {}
-    rows = [
-        ClosedStep(
-            dossier_id=segment.dossier.pk,
-            agency_id=segment.dossier.agency_id,
-            step_id=segment.step.pk,
-            holder_id=segment.holder.pk if segment.holder is not None else None,
-            started_at=segment.started_at,
-            ended_at=segment.ended_at,
-            worked=_microseconds(segment.worked),
-            paused=_microseconds(segment.paused),
-            budget=_microseconds(segment.budget) if segment.budget is not None else None,
-            over=_microseconds(segment.over),
-            late=_late_for_good(segment.dossier, now),
+    rows: list[ClosedStep] = []
+    ended: set[int] = set()  # finished or closed
+    for segment in walked_segments(
+        Dossier.objects.filter(pk__in=ids), now=now, named=False, opens=opens
+    ):
+        dossier = segment.dossier
+        if dossier.finished_at is not None or dossier.closed_at is not None:
+            ended.add(dossier.pk)
+        if segment.ended_at is not None and segment.step is not None:
+            rows.append(
+                ClosedStep(
+                    dossier_id=dossier.pk,
+                    agency_id=dossier.agency_id,
+                    step_id=segment.step.pk,
+                    holder_id=segment.holder.pk if segment.holder is not None else None,
+                    started_at=segment.started_at,
+                    ended_at=segment.ended_at,
+                    worked=_microseconds(segment.worked),
+                    paused=_microseconds(segment.paused),
+                    budget=_microseconds(segment.budget) if segment.budget is not None else None,
+                    over=_microseconds(segment.over),
+                    late=_late_for_good(dossier, now),
+                )
+            )
+    # A dossier finished or closed with a step still open (its end written outside the
+    # lifecycle: an import) is left untimed, so the pages walk it under its own conditions:
+    # the officer lines count a timed open window without reading its dossier.
+    untimed = ended & set(opens)
+    if untimed:
+        rows = [row for row in rows if row.dossier_id not in untimed]
+        for pk in untimed:
+            del opens[pk]
+        StepWindow.objects.filter(dossier_id__in=untimed).update(
+            timed_at=None, **_open_columns(None)
         )
-        for segment in walked_segments(
-            Dossier.objects.filter(pk__in=ids), now=now, named=False, opens=opens
-        )
-        if segment.ended_at is not None and segment.step is not None
-    ]
     if not forgotten:
         ClosedStep.objects.filter(dossier_id__in=ids).delete()
     ClosedStep.objects.bulk_create(rows, batch_size=BATCH)
-    closed = [pk for pk in ids if pk not in opens]
+    closed = [pk for pk in ids if pk not in opens and pk not in untimed]
     if closed:
         StepWindow.objects.filter(dossier_id__in=closed).update(timed_at=now, **_open_columns(None))
     if len(opens) == 1:
