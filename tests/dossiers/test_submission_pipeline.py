@@ -5,6 +5,10 @@ name the dossier and its events name the right ones, and a failure of any statem
 any write still rolls the whole submission back and surfaces as it did (on SQLite, where
 nothing is pipelined, the same tests hold)."""
 
+# The `judicial` fixture is imported from test_submission_cost, so pytest sees it; ruff reads
+# that as redefinition.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 from contextlib import nullcontext
@@ -30,23 +34,12 @@ from motcua.core.rows import (
 from motcua.dossiers.models import Dossier, DossierEvent, State
 from motcua.portal.models import StartToken
 from motcua.portal.views_apply import start_token_claim
-from tests.dossiers.test_submission_cost import JUDICIAL_EFORM, STUDENT, _apply
+from tests.dossiers.test_submission_cost import _apply, judicial  # noqa: F401
 from tests.factories import AgencyFactory, FeeLineFactory, RequiredDocumentFactory
 
 pytestmark = pytest.mark.django_db
 
 POSTGRESQL = connection.vendor == "postgresql"
-
-
-@pytest.fixture
-def judicial(procedure):
-    """As in test_submission_cost: the demo's e-form, one required document, two rates."""
-    procedure.eform = JUDICIAL_EFORM
-    procedure.save(update_fields=["eform"])
-    RequiredDocumentFactory(procedure=procedure, position=1, name="Tờ khai yêu cầu cấp Phiếu")
-    FeeLineFactory(procedure=procedure, amount=200_000, group="doi_tuong", condition="Công dân")
-    FeeLineFactory(procedure=procedure, amount=100_000, group="doi_tuong", condition=STUDENT)
-    return procedure
 
 
 def _written() -> dict[str, int]:
