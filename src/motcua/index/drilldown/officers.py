@@ -415,28 +415,30 @@ def officer_lines_in_period(
             over_total=timedelta(microseconds=over_sum),
             stored_delayed=None,
         )
+
+    def line_of(pk: int | None, holder: User | None = None) -> OfficerLine:
+        return lines.setdefault(pk, OfficerLine(holder, pk, stored_delayed=None))
+
     for segment in _untimed_segments(agency_ids, period, now=now, officer=None):
-        if not _in_period(segment, period):
-            continue
-        holder = segment.holder
-        pk = holder.pk if holder else None
-        line = lines.setdefault(pk, OfficerLine(holder, pk, stored_delayed=None))
-        line.add(segment, late=dossier_is_late(segment.dossier, now), keep=False)
+        if _in_period(segment, period):
+            holder = segment.holder
+            line = line_of(holder.pk if holder else None, holder)
+            line.add(segment, late=dossier_is_late(segment.dossier, now), keep=False)
     # The open steps counted from their windows, without a `Segment` each (a province has
     # over 12,000), and read with their dossiers and timed only when they may be over
     # budget; an open step meets the period when it started before the period's end. A
-    # timed window is written by the transitions alone, inside a received dossier that has
-    # not left its workflow: the dossier's own conditions (`_candidate`) hold for it.
+    # window is timed open only for a received dossier still inside its workflow
+    # (`steps.steps_time` leaves an ended one untimed; an imported change forgets the
+    # timing): the dossier's own conditions (`_candidate`) hold for it.
     windows = list(_opened(agency_ids, period).values_list(*OPEN_WINDOW))
     hours = dict(Agency.objects.filter(pk__in=agency_ids).values_list("pk", "office_hours"))
     within, others, catalog = open_within(windows, hours, now=now, before=period.end_moment)
     for pk in within:
-        lines.setdefault(pk, OfficerLine(None, pk, stored_delayed=None)).step_count += 1
+        line_of(pk).step_count += 1
     rows = _open_rows(agency_ids, period, officer=None, dossier_ids=others) if others else []
     for timing in open_timings(rows, now=now, catalog=catalog):
-        pk = timing.assignee_id
-        line = lines.setdefault(pk, OfficerLine(None, pk, stored_delayed=None))
-        line.count(timing.dossier, timing.over, late=dossier_is_late(timing.dossier, now))
+        late = dossier_is_late(timing.dossier, now)
+        line_of(timing.assignee_id).count(timing.dossier, timing.over, late=late)
     named = {pk for pk, line in lines.items() if pk is not None and line.officer is None}
     users = User.objects.in_bulk(named) if named else {}
     for pk in named:
