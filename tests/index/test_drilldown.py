@@ -173,17 +173,13 @@ def test_the_scenario_has_the_clock_the_docstring_says(s):
     assert s.twice.supplement_count == 2
 
 
-# PostgreSQL reads the open steps in a transaction of their own (begin, `SET LOCAL`, end), so
-# that no parallel worker is started for them (`drilldown.officers._open_rows`).
-OPEN_READ = 3 if connection.vendor == "postgresql" else 0
-
 # --- 1. the indicator drill-down ------------------------------------------------------------
 
 
 def test_on_time_lists_the_late_and_the_twice_supplemented_dossiers_not_the_on_time_one(
     leader_client, s, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(24 + OPEN_READ):
+    with django_assert_max_num_queries(24):
         response = leader_client.get("/chi-so/chi-tieu/on_time/", s.query())
     assert response.status_code == 200
     view = response.context["view"]
@@ -382,7 +378,7 @@ def test_staff_of_the_agency_read_the_story_without_officer_links(client, s):
 def test_the_officer_page_counts_their_steps_and_the_dossiers_they_delayed(
     leader_client, s, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(29 + OPEN_READ):
+    with django_assert_max_num_queries(29):
         response = leader_client.get(f"/chi-so/can-bo/{s.slow.pk}/", s.query())
     assert response.status_code == 200
     line = response.context["line"]
@@ -402,7 +398,7 @@ def test_an_officer_without_delays_has_none(leader_client, s):
 
 
 def test_the_responsibility_table_ranks_officers(leader_client, s, django_assert_max_num_queries):
-    with django_assert_max_num_queries(19 + OPEN_READ):
+    with django_assert_max_num_queries(19):
         response = leader_client.get("/chi-so/trach-nhiem/", s.query())
     ranked = [
         (str(line.officer), line.step_count, line.over_count, line.over_minutes)
@@ -674,7 +670,7 @@ def test_the_drilldown_pages_make_the_same_bounded_queries_for_more_dossiers(lea
         more = s.walker.act(more, Action.FORWARD, actor=s.quick, at=at(day, 16, 30))
         s.walker.act(more, Action.APPROVE, actor=s.approver, at=at(day, 16, 50))
     assert [count(url) for url in urls] == small
-    assert small[0] <= 24 + OPEN_READ and small[1] <= 19 + OPEN_READ
+    assert small[0] <= 24 and small[1] <= 19
     response = leader_client.get("/chi-so/trach-nhiem/", s.query())
     assert response.context["totals"] == {"officers": 3, "steps": 45, "over": 1}
     assert len(response.context["officers"]) == 3

@@ -10,12 +10,10 @@ events (`walk`)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
@@ -186,22 +184,7 @@ def _open_rows(
         opened = opened.filter(open_assignee_id=officer.pk)  # an open step's holder
     if dossier_ids is not None:
         opened = opened.filter(dossier_id__in=_keys(dossier_ids))
-    with _without_parallel_workers():
-        return list(opened.order_by("dossier__received_at", "dossier_id").values_list(*OPEN_ROW))
-
-
-@contextmanager
-def _without_parallel_workers() -> Iterator[None]:
-    """PostgreSQL plans the open rows of a commune with a parallel worker, whose start cost
-    more than the read itself (8.5 against 4.2 ms for 1,393 rows, and under load the worker
-    waits for a core the other requests hold). `SET LOCAL`: it ends with the transaction,
-    as a connection pool in transaction mode requires."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-        yield
+    return list(opened.order_by("dossier__received_at", "dossier_id").values_list(*OPEN_ROW))
 
 
 def _walked_in_period(
