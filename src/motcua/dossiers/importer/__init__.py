@@ -203,7 +203,7 @@ def _import(
                         raise DossierImportRejected(problems)
                 if progress:
                     bar = progress(desc=_("Ghi"), total=rows, unit=" " + _("hồ sơ"))
-                written = Writer(dialect=staging.dialect, source=path.name).write()
+                written = Writer(dialect=staging.dialect, source=path.name, rows=rows).write()
                 report.created, report.updated = written.created, written.updated
                 report.unchanged = rows - written.created - written.updated
                 audit_record(

@@ -29,6 +29,7 @@ from django.utils import timezone
 from motcua.catalog.models import Procedure
 from motcua.directory.models import Agency
 from motcua.dossiers.audit.chain import event_hash
+from motcua.dossiers.importer.bulk import indexes_rebuilt, rebuild_worth_it
 from motcua.dossiers.importer.counters import counters_add_grouped
 from motcua.dossiers.importer.raw import REFERENCE, event_hash_sql
 from motcua.dossiers.importer.records import COLUMNS
@@ -245,9 +246,10 @@ class Written:
 class Writer:
     """The write steps, inside the caller's transaction."""
 
-    def __init__(self, *, dialect: Dialect, source: str) -> None:
+    def __init__(self, *, dialect: Dialect, source: str, rows: int) -> None:
         self.d = dialect
         self.source = source
+        self.rows = rows
         self.moment = timezone.now()
         self.now = dialect.connection.ops.adapt_datetimefield_value(self.moment)
         self.dossiers = dialect.table(Dossier)
@@ -262,7 +264,8 @@ class Writer:
     def write(self) -> Written:
         written = Written()
         with self.d.connection.cursor() as cursor:
-            if self._match(cursor):
+            matched = self._match(cursor)
+            if matched:
                 written.updated = self._compare(cursor)
                 if written.updated and self.d.postgres:
                     # Lock only what changes, then compare again under the lock: the counters
@@ -274,7 +277,11 @@ class Writer:
             counters_add_grouped(self.d, self._contributions(bool(written.updated)))
             if written.updated:
                 self._update(cursor)
-            written.created = self._create(cursor)
+            if rebuild_worth_it(cursor, self.d, Dossier, self.rows - matched):
+                with indexes_rebuilt(cursor, self.d, [Dossier, DossierEvent]):
+                    written.created = self._create(cursor)
+            else:
+                written.created = self._create(cursor)
         return written
 
     def _match(self, cursor: Any) -> int:
