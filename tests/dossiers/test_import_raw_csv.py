@@ -114,6 +114,29 @@ BAD_MOMENTS = {
 PYTHON_COPY = re.compile(r'^COPY "motcua_import_staging" \(line, code, ')
 
 
+NO_CALENDAR = [case for case, (_value, way) in BAD_MOMENTS.items() if way == "python way"]
+
+
+@pytest.mark.parametrize("case", NO_CALENDAR)
+def test_a_reception_no_calendar_has_with_its_due_moment_to_compute_is_rejected(
+    case, catalog, write
+):
+    """The due moments left empty are computed in Python from the reception, before the
+    typed table's cast: a reception no calendar has is left to that cast, which sends the
+    file the Python way (it crashed the import with a `ValueError` before)."""
+    value, _way = BAD_MOMENTS[case]
+    path = write([RETURNED, {**OPEN, "received_at": value, "due_at": ""}, REFUSED])
+
+    with pytest.raises(DossierImportRejected) as rejected:
+        dossiers_import(actor=None, path=path)
+
+    assert [str(p) for p in rejected.value.problems] == [
+        f"line 3, column received_at: '{value}' không phải thời điểm ISO 8601 có múi giờ "
+        f"{EXAMPLE}"
+    ]
+    assert Dossier.objects.count() == 0
+
+
 @pytest.mark.parametrize("case", BAD_MOMENTS, ids=list(BAD_MOMENTS))
 def test_a_moment_sql_cannot_read_is_judged_by_the_checker(case, catalog, write):
     value, way = BAD_MOMENTS[case]

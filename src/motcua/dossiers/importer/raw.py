@@ -226,7 +226,13 @@ def dues_fill(staging: Staging, catalog: Catalog) -> None:
                     clock = clocks.get(int(agency))
                     if clock is None:
                         clock = clocks[int(agency)] = catalog.clock(hours[int(agency)])
-                    moment = clock.add(datetime.fromisoformat(received), limit)
+                    try:
+                        start = datetime.fromisoformat(received)
+                    except ValueError:
+                        # A day no calendar has (30 February): the typed table's cast
+                        # refuses it, and the Python way says where (`check_typed`).
+                        continue
+                    moment = clock.add(start, limit)
                     out.append(f"{line}\t{moment_text(moment)}\n")
                 spool.write("".join(out).encode())
         spool.seek(0)
