@@ -11,7 +11,7 @@ as many new dossiers as the table holds — a migration from another system, typ
 empty table. Smaller imports keep the row-by-row way.
 
 Everything happens inside the import's transaction, so a failed import leaves the indexes and
-keys as they were (PostgreSQL and SQLite both roll back schema changes). Dropping an index
+keys as they were (PostgreSQL rolls schema changes back with the rows). Dropping an index
 locks its table against every other reader until the COMMIT: pages that read dossiers wait
 for the import to finish (docs/howto/import-dossiers.md).
 
