@@ -131,8 +131,7 @@ def test_a_reception_no_calendar_has_with_its_due_moment_to_compute_is_rejected(
         dossiers_import(actor=None, path=path)
 
     assert [str(p) for p in rejected.value.problems] == [
-        f"line 3, column received_at: '{value}' không phải thời điểm ISO 8601 có múi giờ "
-        f"{EXAMPLE}"
+        f"line 3, column received_at: '{value}' không phải thời điểm ISO 8601 có múi giờ {EXAMPLE}"
     ]
     assert Dossier.objects.count() == 0
 
