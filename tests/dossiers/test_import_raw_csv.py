@@ -15,10 +15,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from motcua.core.worktime import WorkingCalendar
+from motcua.core.errors import ValidationFailed
+from motcua.core.worktime import OfficeHours, WorkingCalendar
 from motcua.counters.models import DailyCounter, MonthlyCounter
+from motcua.directory.models import Agency
 from motcua.dossiers.audit.chain import GENESIS, event_hash
-from motcua.dossiers.importer import COLUMNS, DossierImportRejected, dossiers_import
+from motcua.dossiers.importer import COLUMNS, DossierImportRejected, dossiers_import, raw
 from motcua.dossiers.importer.stage import reference_for
 from motcua.dossiers.models import Dossier, DossierEvent
 from tests.dossiers.test_import_dossiers import (
@@ -55,6 +57,7 @@ def write(tmp_path):
     return write
 
 
+HEADER = ",".join(COLUMNS)
 RAW_COPY = re.compile(r'^COPY "motcua_import_staging" \([a-z_, ]+\) FROM STDIN \(FORMAT csv')
 EXAMPLE = "(ví dụ 2026-02-13T16:30:00+07:00)"
 
@@ -391,3 +394,69 @@ def test_a_file_of_only_its_header_imports_nothing(catalog, tmp_path):
     report = dossiers_import(actor=None, path=path)
 
     assert report.counts() == {"rows": 0, "created": 0, "updated": 0, "unchanged": 0}
+
+
+def test_the_empty_due_moments_come_from_lines_cut_across_the_blocks_sent(
+    catalog, other_agency, tmp_path, monkeypatch
+):
+    """The due moments are computed from the file's lines as its blocks go to PostgreSQL
+    (`raw.Dues`): lines cut between blocks, CRLF endings, `due_at` the last column, two
+    agencies with other office hours, a row that gives its own due moment."""
+    _agency, procedure = catalog
+    other_agency.office_hours = "08:00-12:00"
+    other_agency.save(update_fields=["office_hours"])
+    procedure.agencies.add(other_agency)
+    monkeypatch.setattr(raw, "BLOCK", 97)
+    columns = [c for c in COLUMNS if c != "due_at"] + ["due_at"]
+    morning = {"agency_code": other_agency.code}
+    rows = [
+        {**OPEN, "code": "K-1"},
+        {**OPEN, "code": "K-2", **morning},
+        {**OPEN, "code": "K-3", **morning, "due_at": "2026-03-20T10:00:00+07:00"},
+        {**OPEN, "code": "K-4", "received_at": "2026-03-06T16:59:59.250000+07:00"},
+        {**OPEN, "code": "K-5", **morning, "received_at": "2026-03-03T11:00:00+00:00"},
+    ]
+    lines = [",".join(columns), *(",".join(row[c] for c in columns) for row in rows)]
+
+    problems, taken_raw = imported(write_lines(tmp_path / "hoso.csv", lines, ending="\r\n"))
+
+    assert (problems, taken_raw) == ([], True)
+    assert dict(Dossier.objects.values_list("code", "due_at")) == {
+        # Monday 2 March 08:00 + 3 working days (24 working hours).
+        "K-1": at("2026-03-05T08:00:00+07:00"),
+        # A morning office: 24 hours are six mornings of four, Monday to the next Monday.
+        "K-2": at("2026-03-09T12:00:00+07:00"),
+        "K-3": at("2026-03-20T10:00:00+07:00"),
+        # Friday 16:59:59.25 + 24 working hours.
+        "K-4": at("2026-03-11T16:59:59.250000+07:00"),
+        # Tuesday 18:00 in Viet Nam, after the morning: six mornings from Wednesday.
+        "K-5": at("2026-03-11T12:00:00+07:00"),
+    }
+
+
+def test_office_hours_no_calendar_can_be_read_refuse_only_an_import_that_needs_them(
+    catalog, other_agency, tmp_path
+):
+    """An agency whose stored office hours cannot be read: a file that leaves one of its
+    due moments empty is refused with the calendar's own words, as the Python way refuses
+    it; a file that gives that agency's due moments is imported."""
+    _agency, procedure = catalog
+    procedure.agencies.add(other_agency)
+    broken = "sáng thứ hai"
+    Agency.objects.filter(pk=other_agency.pk).update(office_hours=broken)
+    with pytest.raises(ValidationFailed) as expected:
+        OfficeHours.parse(broken)
+    given = {**OPEN, "code": "K-1", "agency_code": other_agency.code, "due_at": REFUSED["due_at"]}
+    empty = {**given, "code": "K-2", "due_at": ""}
+
+    def lines(rows: list[dict]) -> list[str]:
+        return [line_of(OPEN), *map(line_of, rows)]
+
+    with pytest.raises(ValidationFailed) as refused:
+        dossiers_import(actor=None, path=write_lines(tmp_path / "a.csv", [HEADER, *lines([empty])]))
+    assert refused.value.message == expected.value.message
+    assert Dossier.objects.count() == 0
+
+    problems, taken_raw = imported(write_lines(tmp_path / "b.csv", [HEADER, *lines([given])]))
+    assert (problems, taken_raw) == ([], True)
+    assert set(Dossier.objects.values_list("code", flat=True)) == {OPEN["code"], "K-1"}

@@ -104,15 +104,17 @@ def stage_and_check(
     )
     on_bytes = _Bytes(bar) if bar is not None else None
     try:
-        rows = None
+        rows = dues = None
         if staging.dialect.postgres and not python_way:
             try:
-                rows = load_raw(staging, path, on_bytes)
+                rows, dues = load_raw(staging, path, catalog, on_bytes)
                 staging.analyze()
                 _explain(staging, catalog, problems, path.name)
             except NotPlain:
                 # Read again the Python way, from the start; nothing of this pass is kept.
-                staging.raw = False
+                if dues is not None:
+                    dues.discard()
+                    dues = None
                 problems.clear()
                 if on_bytes is not None:
                     on_bytes.again()
@@ -122,11 +124,15 @@ def stage_and_check(
             rows = staging.load(staged_rows(path, catalog, problems, on_bytes), chunk)
             staging.analyze()
             _explain(staging, catalog, problems, path.name)
+    except BaseException:
+        if dues is not None:
+            dues.discard()
+        raise
     finally:
         if bar is not None:
             bar.close()
-    if staging.raw:
-        dues_fill(staging, catalog)  # the rest is `check_typed`'s
+    if dues is not None:
+        dues_fill(staging, dues)  # the rest is `check_typed`'s
     else:
         _duplicates(staging, problems)
     return rows

@@ -258,6 +258,7 @@ class Staging:
         self.raw = False
 
     def create(self) -> None:
+        self.raw = False  # until `raw.load_raw` fills it
         types = self.dialect.types()
         # PostgreSQL: a row `COPY`'d from the file's own bytes (`raw`) is numbered as it
         # arrives; the file's line 1 is its header.
