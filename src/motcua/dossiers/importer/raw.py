@@ -40,7 +40,7 @@ from motcua.directory.models import Agency
 from motcua.dossiers.audit.chain import ImportEventHash
 from motcua.dossiers.importer.catalog import Catalog, DueClock
 from motcua.dossiers.importer.records import COLUMNS, header_problems
-from motcua.dossiers.importer.stage import DUE_MOMENTS, MOMENT_COLUMNS, Staging, moment_text
+from motcua.dossiers.importer.stage import DUE_MOMENTS, MOMENT_COLUMNS, Staging
 
 BLOCK = 1 << 20
 # Byte sequences after which PostgreSQL's and Python's CSV readers may disagree on a line.
@@ -217,7 +217,9 @@ class Dues:
                 continue
             if start.tzinfo is None:
                 continue  # not a moment the check proves: the checker says why
-            out.append(f"{number}\t{moment_text(clock.add(start, limit))}\n")
+            # A clock's moment is in the zone's offset, which every database takes:
+            # `moment_text`'s care for other offsets is not needed here.
+            out.append(f"{number}\t{clock.add(start, limit).isoformat()}\n")
         self.line += len(lines)
         self.spool.write("".join(out).encode())
 
