@@ -434,6 +434,57 @@ def test_the_empty_due_moments_come_from_lines_cut_across_the_blocks_sent(
     }
 
 
+def test_a_reception_out_of_shape_with_its_due_moment_left_empty_gets_the_checkers(
+    catalog, other_agency, tmp_path
+):
+    """A reception SQL may not cast as it is (`Z`, a space for the `T`) is found by the pass
+    over the file's lines (`raw.Dues`), sent as its line before the check, and the checker
+    vouches for the row with the due moment it computes; the rows around it keep theirs,
+    computed from the lines."""
+    _agency, procedure = catalog
+    other_agency.office_hours = "08:00-12:00"
+    other_agency.save(update_fields=["office_hours"])
+    procedure.agencies.add(other_agency)
+    morning = {"agency_code": other_agency.code}
+    rows = [
+        {**OPEN, "code": "K-1"},
+        {**OPEN, "code": "K-6", "received_at": "2026-03-02T01:00:00Z"},
+        {**OPEN, "code": "K-7", **morning, "received_at": "2026-03-03 11:00:00+00:00"},
+        {**OPEN, "code": "K-8", **morning, "received_at": "2026-03-03T11:00:00+00:00"},
+    ]
+    path = write_lines(tmp_path / "hoso.csv", [HEADER, *map(line_of, rows)])
+
+    with CaptureQueriesContext(connection) as captured:
+        problems, taken_raw = imported(path)
+
+    assert (problems, taken_raw) == ([], True)
+    unshaped = [q["sql"] for q in captured.captured_queries if "motcua_import_unshaped" in q["sql"]]
+    assert any(sql.startswith('COPY "motcua_import_unshaped"') for sql in unshaped)
+    assert dict(Dossier.objects.values_list("code", "due_at")) == {
+        "K-1": at("2026-03-05T08:00:00+07:00"),
+        "K-6": at("2026-03-05T08:00:00+07:00"),
+        # Tuesday 18:00 in Viet Nam, after the morning: six mornings from Wednesday.
+        "K-7": at("2026-03-11T12:00:00+07:00"),
+        "K-8": at("2026-03-11T12:00:00+07:00"),
+    }
+    assert dict(Dossier.objects.values_list("code", "received_at")) == {
+        "K-1": at("2026-03-02T08:00:00+07:00"),
+        "K-6": at("2026-03-02T08:00:00+07:00"),
+        "K-7": at("2026-03-03T18:00:00+07:00"),
+        "K-8": at("2026-03-03T18:00:00+07:00"),
+    }
+
+
+def test_a_file_whose_moments_are_all_in_shape_sends_no_line_numbers(catalog, write):
+    with CaptureQueriesContext(connection) as captured:
+        problems, taken_raw = imported(write([RETURNED, OPEN, REFUSED]))
+
+    assert (problems, taken_raw) == ([], True)
+    sent = [q["sql"] for q in captured.captured_queries if "motcua_import_unshaped" in q["sql"]]
+    assert [sql for sql in sent if not sql.startswith("DROP TABLE IF EXISTS")] == []
+    assert Dossier.objects.count() == 3
+
+
 def test_office_hours_no_calendar_can_be_read_refuse_only_an_import_that_needs_them(
     catalog, other_agency, tmp_path
 ):

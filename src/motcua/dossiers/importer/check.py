@@ -24,7 +24,13 @@ from django.utils.translation import gettext as _
 from motcua.catalog.models import Procedure
 from motcua.directory.models import Agency
 from motcua.dossiers.importer.catalog import Catalog
-from motcua.dossiers.importer.raw import NotPlain, dues_fill, load_raw, moments_shaped
+from motcua.dossiers.importer.raw import (
+    NotPlain,
+    dues_fill,
+    load_raw,
+    unshaped_fill,
+    unshaped_join,
+)
 from motcua.dossiers.importer.records import COLUMNS
 from motcua.dossiers.importer.report import Problem, Progress, ProgressFactory
 from motcua.dossiers.importer.rows import (
@@ -46,10 +52,11 @@ def valid_row(staging: Staging) -> str:
     """The SQL condition a staged row (alias `s`, catalog joined as `p` and `a`) meets when
     the checker would find nothing wrong with it. For rows the fast path staged
     (`stage.Preparer.prepare`), whose moments it found in order; for a file staged as it is
-    (`raw`), the moments' shape too (their order: `_order`)."""
+    (`raw`), the moments' shape too, found in Python (`raw.Dues`; the lines out of shape
+    joined as `u`: `raw.unshaped_join`), and their order on the typed rows (`_order`)."""
     d = staging.dialect
     booleans = " AND ".join(f"s.{COLUMNS[i]} IN ('true', 'false')" for i in sorted(BOOLEANS))
-    moments = f"AND {moments_shaped('s')}" if staging.raw else ""
+    moments = "AND u.line IS NULL" if staging.unshaped else ""
     return f"""(
         s.code <> '' AND length(s.code) <= {CODE_MAX} AND {d.clean("s.code")}
         AND p.id IS NOT NULL AND a.id IS NOT NULL
@@ -108,6 +115,7 @@ def stage_and_check(
         if staging.dialect.postgres and not python_way:
             try:
                 rows, dues = load_raw(staging, path, catalog, on_bytes)
+                unshaped_fill(staging, dues)
                 staging.analyze()
                 _explain(staging, catalog, problems, path.name)
             except NotPlain:
@@ -171,7 +179,7 @@ def _explain(staging: Staging, catalog: Catalog, problems: list[Problem], source
     with staging.connection.cursor() as cursor:
         cursor.execute(
             f"SELECT s.line, {', '.join(f's.{c}' for c in COLUMNS)} FROM {table} s "
-            f"{catalog_joins(staging)} "
+            f"{catalog_joins(staging)} {unshaped_join(staging)} "
             f"WHERE s.checked = 0 AND s.vouched = 0 AND {valid_row(staging)} IS NOT TRUE "
             "ORDER BY s.line",
             [],

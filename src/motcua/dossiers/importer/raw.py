@@ -4,14 +4,16 @@ The Python pass (`stage.Preparer`) costs about 17 s a million rows: reading the 
 five moments a row, hashing. On PostgreSQL a CSV whose records are one line each is instead
 fed as it is to `COPY … FROM STDIN (FORMAT csv)`: PostgreSQL splits the fields, numbers the
 rows as they arrive (line = row + 1, the header being line 1), and the check
-(`check.valid_row` of a raw staging table) proves in SQL what the Python pass proved: each
-moment in a shape both readers take as the same instant, the moments in order (on the typed
-rows, `check.check_typed`). A row SQL cannot prove good is read back and put through the
-checker (`rows.Checker`), which says why in the same words as ever, or vouches for it in its
-canonical form, exactly as for a row the Python pass staged. The reference and the `import`
-event's hash are computed in SQL too (`REFERENCE`, `event_hash_sql`); the due moments the
-file leaves empty stay in Python (`Dues`: the working calendar), computed from the file's
-lines while PostgreSQL takes in the same bytes, and sent once the rows are checked.
+(`check.valid_row` of a raw staging table) proves in SQL what the Python pass proved, the
+moments in order on the typed rows (`check.check_typed`). Two things stay in Python, done on
+the file's own lines while PostgreSQL takes in the same bytes (`Lines`): each moment's shape
+(`SHAPE`: one both readers take as the same instant), whose exceptions are sent as line
+numbers (`UNSHAPED`) before the check, and the due moments the file leaves empty (the
+working calendar), sent once the rows are checked. A row SQL cannot prove good is read back
+and put through the checker (`rows.Checker`), which says why in the same words as ever, or
+vouches for it in its canonical form, exactly as for a row the Python pass staged. The
+reference and the `import` event's hash are computed in SQL (`REFERENCE`,
+`event_hash_sql`).
 
 The file is taken this way only when PostgreSQL's CSV reader cannot read it otherwise than
 Python's `csv.reader` (`plain_csv`): no quote (a quoted field may hold a line break, and the
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 import tempfile
 from collections.abc import Callable
 from datetime import datetime
@@ -40,7 +43,7 @@ from motcua.directory.models import Agency
 from motcua.dossiers.audit.chain import ImportEventHash
 from motcua.dossiers.importer.catalog import Catalog, DueClock
 from motcua.dossiers.importer.records import COLUMNS, header_problems
-from motcua.dossiers.importer.stage import DUE_MOMENTS, MOMENT_COLUMNS, Staging
+from motcua.dossiers.importer.stage import DUE_MOMENTS, MOMENT_COLUMNS, UNSHAPED, Staging
 
 BLOCK = 1 << 20
 # Byte sequences after which PostgreSQL's and Python's CSV readers may disagree on a line.
@@ -157,17 +160,21 @@ def load_raw(
 
 
 class Dues:
-    """The due moments of the rows that leave `due_at` empty, on each agency's working
-    calendar (`Catalog.clock`, as the Python pass computes them), from the file's own lines.
+    """What stays in Python of a file staged as it is, from the file's own lines: which lines
+    have a moment not in the `SHAPE` SQL may cast, and the due moments of the rows that leave
+    `due_at` empty, on each agency's working calendar (`Catalog.clock`, as the Python pass
+    computes them).
 
-    `load_raw` hands each block to `feed` after sending it to PostgreSQL, so the computing
-    runs while the server parses and stores the same bytes, and the checked rows are not
-    read back for it (a million rows, load and due moments: 6.3 s before, 5.9 s so; see
-    docs/performance.md). Every line whose codes are the catalog's and whose reception reads
-    as a moment with an offset gets its moment, before any check; `dues_fill` sends them all,
-    and the typed rows (`write.resolve`) take one only for a row SQL proved good (a row the
-    checker vouched for carries its own, `due_computed`). The moments go to a temporary file
-    as they are computed: memory holds a block, not the rows."""
+    `load_raw` hands each block to `feed` after sending it to PostgreSQL, so the work runs
+    while the server parses and stores the same bytes, and the staged rows are not read back
+    for it (a million rows, load and due moments: 6.3 s before, 5.9 s so, 3.9 s since the
+    clock searches timestamps; the shapes, once `LIKE`s and a `translate` in the check's SQL,
+    3 s there, about 1 s here: see docs/performance.md). The lines out of shape are sent
+    before the check (`unshaped_fill`): the checker reads those rows back and says why, or
+    vouches for them with their own due moment. Every other line whose codes are the
+    catalog's gets its due moment, before any check; `dues_fill` sends them all, and the
+    typed rows (`write.resolve`) take one only for a row SQL proved good. Both go to
+    temporary files as they are found: memory holds a block, not the rows."""
 
     def __init__(self, catalog: Catalog, header: list[str]) -> None:
         self.catalog = catalog
@@ -175,6 +182,7 @@ class Dues:
         self.agency = header.index("agency_code")
         self.received = header.index("received_at")
         self.due = header.index("due_at")
+        self.optional = tuple(header.index(name) for name in MOMENT_COLUMNS[1:])
         self.line = 2  # the file's line of the next row (line 1 is the header)
         self.tail = b""
         # Every clock made before the `COPY` starts: a calendar reads the database, which
@@ -184,7 +192,9 @@ class Dues:
         self.refused: dict[str, ValidationFailed] = {}
         for hours in set(catalog.agency_hours.values()):
             self.clocks[hours] = self._clock(hours)
-        # Closed by `dues_fill`, which sends it, or by `discard`.
+        # Closed by `unshaped_fill` and `dues_fill`, which send them, or by `discard`.
+        self.unshaped = tempfile.TemporaryFile()  # noqa: SIM115
+        self.unshaped_count = 0
         self.spool = tempfile.TemporaryFile()  # noqa: SIM115
 
     def feed(self, block: bytes, *, end: bool = False) -> None:
@@ -197,9 +207,17 @@ class Dues:
     def _compute(self, lines: list[str]) -> None:
         limits, hours_of = self.catalog.limits, self.catalog.agency_hours
         p, a, r, d = self.procedure, self.agency, self.received, self.due
-        out = []
+        optional = self.optional
+        shaped = SHAPE.fullmatch
+        out, unshaped = [], []
         for number, text in enumerate(lines, self.line):
             fields = text.removesuffix("\r").split(",")
+            received = fields[r]
+            if not (received and shaped(received)) or not all(
+                shaped(fields[i]) for i in optional if fields[i]
+            ):
+                unshaped.append(f"{number}\n")
+                continue
             if fields[d]:
                 continue
             limit = limits.get(fields[p])
@@ -210,18 +228,19 @@ class Dues:
             if clock is None:
                 continue
             try:
-                start = datetime.fromisoformat(fields[r])
+                start = datetime.fromisoformat(received)
             except ValueError:
-                # Not a moment, or a day no calendar has (30 February): the check keeps
-                # the row, or the typed table's cast refuses it (`check.check_typed`).
+                # A day no calendar has (30 February): the typed table's cast refuses it
+                # (`check.check_typed`), and the file is read the Python way.
                 continue
-            if start.tzinfo is None:
-                continue  # not a moment the check proves: the checker says why
             # A clock's moment is in the zone's offset, which every database takes:
             # `moment_text`'s care for other offsets is not needed here.
             out.append(f"{number}\t{clock.add(start, limit).isoformat()}\n")
         self.line += len(lines)
         self.spool.write("".join(out).encode())
+        if unshaped:
+            self.unshaped_count += len(unshaped)
+            self.unshaped.write("".join(unshaped).encode())
 
     def _clock(self, hours: str) -> DueClock | None:
         try:
@@ -231,43 +250,20 @@ class Dues:
             return None
 
     def discard(self) -> None:
+        self.unshaped.close()
         self.spool.close()
 
 
-# The shapes of a moment SQL takes as it is, `_` for a digit: `YYYY-MM-DDTHH:MM:SS±HH:MM`,
-# with or without a fraction of six digits. Anything else (a space for the `T`, `Z`, another
-# fraction) is not proven good here and goes to the checker, which reads it or says why not.
-SHAPES = tuple(
-    f"____-__-__T__:__:__{fraction}{sign}__:__" for fraction in ("", ".______") for sign in "+-"
+# The shapes of a moment SQL takes as it is: `YYYY-MM-DDTHH:MM:SS±HH:MM`, with or without a
+# fraction of six digits, ASCII digits where they go, none at 24 o'clock or a 60th second — a
+# string `datetime.fromisoformat` and PostgreSQL read as the same instant, or one PostgreSQL
+# refuses to cast (a day or a month no calendar has): `check_typed` then has the whole file
+# read the Python way. Anything else (a space for the `T`, `Z`, another fraction) is not
+# proven good here and goes to the checker, which reads it or says why not.
+SHAPE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?!24)[0-9]{2}:[0-9]{2}:(?!60)[0-9]{2}(?:\.[0-9]{6})?"
+    r"[+-][0-9]{2}:[0-9]{2}"
 )
-
-
-def moments_shaped(alias: str = "s") -> str:
-    """SQL: the staged row `alias` has a reception and each of its moments is empty or in
-    one of the `SHAPES`, with digits where they go, none at 24 o'clock or a 60th second —
-    a string `datetime.fromisoformat` and PostgreSQL read as the same instant, or one
-    PostgreSQL refuses to cast (a day or a month no calendar has): `check_typed` then has
-    the whole file read the Python way.
-
-    `LIKE` places the separators; one `translate` over the five moments counts what is not
-    a digit, which must be the separators alone (seven a moment, eight with a fraction).
-    A regular expression would say the same at ten times the cost."""
-    moments = [f"{alias}.{name}" for name in MOMENT_COLUMNS]
-    shaped = []
-    separators = []
-    for moment in moments:
-        shapes = " OR ".join(f"{moment} LIKE '{shape}'" for shape in SHAPES)
-        # (`%%`: the statement runs with parameters, as every statement of the import.)
-        clock = f"{moment} NOT LIKE '___________24%%' AND {moment} NOT LIKE '_________________60%%'"
-        shaped.append(f"({moment} = '' OR (({shapes}) AND {clock}))")
-        separators.append(
-            f"CASE WHEN {moment} = '' THEN 0 WHEN length({moment}) = 25 THEN 7 ELSE 8 END"
-        )
-    digits = f"length(translate({' || '.join(moments)}, '0123456789', ''))"
-    return (
-        f"CASE WHEN {alias}.received_at <> '' AND {' AND '.join(shaped)} "
-        f"THEN {digits} = {' + '.join(separators)} ELSE false END"
-    )
 
 
 def event_hash_sql(source: str, *, reference: str, at: str, state: str) -> tuple[str, list]:
@@ -283,6 +279,32 @@ def event_hash_sql(source: str, *, reference: str, at: str, state: str) -> tuple
         f"encode(sha256(convert_to({text}, 'UTF8')), 'hex')",
         [parts.head, parts.middle, parts.after_at, parts.tail],
     )
+
+
+def unshaped_fill(staging: Staging, dues: Dues) -> None:
+    """`COPY` the lines `dues` found out of shape into `UNSHAPED`, if any, for the check
+    (`check.valid_row`, `unshaped_join`)."""
+    with dues.unshaped as unshaped:
+        if not dues.unshaped_count:
+            return
+        unshaped.seek(0)
+        name = staging.dialect.quote(UNSHAPED)
+        with staging.connection.cursor() as cursor:
+            # `Staging.create` dropped any left by an earlier import on this connection.
+            cursor.execute(f"CREATE TEMP TABLE {name} (line integer)", [])
+            with cursor.copy(f"COPY {name} (line) FROM STDIN") as copy:
+                while block := unshaped.read(BLOCK):
+                    copy.write(block)
+            cursor.execute(f"ANALYZE {name}", [])
+    staging.unshaped = True
+
+
+def unshaped_join(staging: Staging) -> str:
+    """The lines out of shape left-joined as `u` (`check.valid_row` asks that a row is not
+    one), or nothing when there is none."""
+    if not staging.unshaped:
+        return ""
+    return f"LEFT JOIN {staging.dialect.quote(UNSHAPED)} u ON u.line = s.line"
 
 
 def dues_fill(staging: Staging, dues: Dues) -> None:
@@ -322,4 +344,14 @@ def catalog_joins(staging: Staging) -> str:
     )
 
 
-__all__ = ["COLUMNS", "Dues", "NotPlain", "dues_fill", "load_raw", "moments_shaped", "plain_csv"]
+__all__ = [
+    "COLUMNS",
+    "SHAPE",
+    "Dues",
+    "NotPlain",
+    "dues_fill",
+    "load_raw",
+    "plain_csv",
+    "unshaped_fill",
+    "unshaped_join",
+]

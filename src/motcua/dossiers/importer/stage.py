@@ -37,8 +37,10 @@ from motcua.dossiers.importer.sql import Dialect
 from motcua.dossiers.models import Dossier
 
 STAGING = "motcua_import_staging"
-# The import's other temporary tables: the due moments computed for a file staged as it is
-# (`raw.dues_fill`), the typed rows, the changed dossiers and their events' chain (`write`).
+# The import's other temporary tables: for a file staged as it is, the lines whose moments
+# are not in a shape SQL may cast (`raw.unshaped_fill`) and the due moments computed
+# (`raw.dues_fill`); the typed rows, the changed dossiers and their events' chain (`write`).
+UNSHAPED = "motcua_import_unshaped"
 DUE_MOMENTS = "motcua_import_due"
 NEW = "motcua_import_new"
 CHANGED = "motcua_import_changed"
@@ -256,9 +258,11 @@ class Staging:
         self.columns = ("line", *COLUMNS, *EXTRA)
         # The rows are the file's text as it is (`raw.load_raw`), not prepared in Python.
         self.raw = False
+        # ... and some of its lines have a moment out of shape (`raw.unshaped_fill`).
+        self.unshaped = False
 
     def create(self) -> None:
-        self.raw = False  # until `raw.load_raw` fills it
+        self.raw = self.unshaped = False  # until `raw.load_raw` fills it
         types = self.dialect.types()
         # PostgreSQL: a row `COPY`'d from the file's own bytes (`raw`) is numbered as it
         # arrives; the file's line 1 is its header.
@@ -299,7 +303,7 @@ class Staging:
         quote = self.dialect.quote
         with self.connection.cursor() as cursor:
             if self.dialect.postgres:
-                names = (STAGING, DUE_MOMENTS, NEW, CHANGED, CHAINED)
+                names = (STAGING, UNSHAPED, DUE_MOMENTS, NEW, CHANGED, CHAINED)
                 cursor.execute(f"DROP TABLE IF EXISTS {', '.join(map(quote, names))}", [])
                 return
             for name in (NEW, CHANGED, CHAINED, STAGING):
