@@ -1120,17 +1120,19 @@ def test_moments_keep_their_microseconds_and_offsets(catalog, write, capsys):
     assert run_ok(path, capsys) == (1, 0, 0, 1)
 
 
-def test_new_dossiers_take_their_ids_in_code_order_from_the_tables_own_numbering(
-    catalog, write, capsys
-):
+def test_new_dossiers_take_their_ids_from_the_tables_own_numbering(catalog, write, capsys, loading):
     """On PostgreSQL the ids are drawn from the dossier table's sequence before the write
-    (`write.resolve`): in code order, each event on its own dossier, and a dossier created
-    afterwards by the application takes the next number."""
+    (`write.resolve`): in code order when the rows go into the indexes one by one (when the
+    indexes are built afterwards the rows are not sorted, and the order is the plan's);
+    each event on its own dossier, and a dossier created afterwards by the application
+    takes the next number."""
     agency, procedure = catalog
     run_ok(write([{**OPEN, "code": f"K-{n}"} for n in (3, 1, 2)]), capsys)
 
     ids = list(Dossier.objects.order_by("code").values_list("pk", flat=True))
-    assert ids == sorted(ids)
+    assert len(set(ids)) == 3
+    if loading == "row by row":
+        assert ids == sorted(ids)
     events = DossierEvent.objects.filter(action="import").order_by("dossier__code")
     assert [(e.dossier_id, e.seq) for e in events] == [(pk, 1) for pk in ids]
     later = Dossier.objects.create(

@@ -194,11 +194,11 @@ def _import(
     bar = None
     try:
         if not staging.raw:
-            resolve(staging, source=path.name)
+            resolve(staging, source=path.name, rows=rows)
         try:
             with _page_cache(connection), transaction.atomic(using=connection.alias):
                 if staging.raw:
-                    check_typed(staging, catalog, problems, path.name)
+                    check_typed(staging, catalog, problems, path.name, rows)
                     if problems:
                         raise DossierImportRejected(problems)
                 if progress:

@@ -146,12 +146,14 @@ def stage_and_check(
     return rows
 
 
-def check_typed(staging: Staging, catalog: Catalog, problems: list[Problem], source: str) -> None:
+def check_typed(
+    staging: Staging, catalog: Catalog, problems: list[Problem], source: str, rows: int
+) -> None:
     """For a file staged as it is (`raw`): type its rows (`write.resolve`), which casts each
     moment once, then check the moments' order on the typed rows, then the codes' duplicates.
     A moment in a proven shape that no calendar has (30 February) makes the cast fail with a
     `DataError`: the caller then reads the file the Python way."""
-    resolve(staging, source=source)
+    resolve(staging, source=source, rows=rows)
     _order(staging, catalog, problems, source)
     _duplicates(staging, problems)
 

@@ -34,7 +34,7 @@ import re
 import tempfile
 from collections.abc import Callable
 from datetime import datetime
-from operator import methodcaller
+from operator import itemgetter, methodcaller
 from pathlib import Path
 
 from motcua.catalog.models import Procedure
@@ -182,7 +182,7 @@ class Dues:
         self.agency = header.index("agency_code")
         self.received = header.index("received_at")
         self.due = header.index("due_at")
-        self.optional = tuple(header.index(name) for name in MOMENT_COLUMNS[1:])
+        self.moments = itemgetter(*(header.index(name) for name in MOMENT_COLUMNS))
         self.line = 2  # the file's line of the next row (line 1 is the header)
         self.tail = b""
         # Every clock made before the `COPY` starts: a calendar reads the database, which
@@ -207,15 +207,11 @@ class Dues:
     def _compute(self, lines: list[str]) -> None:
         limits, hours_of = self.catalog.limits, self.catalog.agency_hours
         p, a, r, d = self.procedure, self.agency, self.received, self.due
-        optional = self.optional
-        shaped = SHAPE.fullmatch
+        moments, shaped = self.moments, _ROW_SHAPED.fullmatch
         out, unshaped = [], []
         for number, text in enumerate(lines, self.line):
             fields = text.removesuffix("\r").split(",")
-            received = fields[r]
-            if not (received and shaped(received)) or not all(
-                shaped(fields[i]) for i in optional if fields[i]
-            ):
+            if not shaped(",".join(moments(fields))):
                 unshaped.append(f"{number}\n")
                 continue
             if fields[d]:
@@ -228,7 +224,7 @@ class Dues:
             if clock is None:
                 continue
             try:
-                start = datetime.fromisoformat(received)
+                start = datetime.fromisoformat(fields[r])
             except ValueError:
                 # A day no calendar has (30 February): the typed table's cast refuses it
                 # (`check.check_typed`), and the file is read the Python way.
@@ -264,6 +260,9 @@ SHAPE = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?!24)[0-9]{2}:[0-9]{2}:(?!60)[0-9]{2}(?:\.[0-9]{6})?"
     r"[+-][0-9]{2}:[0-9]{2}"
 )
+# A row's `MOMENT_COLUMNS` joined by commas: the reception in shape, each other empty or in
+# shape. One match a row costs less than one a moment.
+_ROW_SHAPED = re.compile(f"{SHAPE.pattern}(?:,(?:{SHAPE.pattern})?){{{len(MOMENT_COLUMNS) - 1}}}")
 
 
 def event_hash_sql(source: str, *, reference: str, at: str, state: str) -> tuple[str, list]:

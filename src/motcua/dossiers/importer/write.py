@@ -122,12 +122,18 @@ _TYPED = {
 }
 
 
-def resolve(staging: Staging, *, source: str) -> None:
+def resolve(staging: Staging, *, source: str, rows: int) -> None:
     """Fill `import_new` from the staging table (every staged row is good by now).
 
     A row staged as the file's text (`raw`) has no reference, hash or computed due moment
     yet: the reference and the `import` event's hash are computed here, the due moment is
-    `raw.dues_fill`'s."""
+    `raw.dues_fill`'s.
+
+    The rows go in code order, so that the new dossiers' inserts keep the code index's
+    pages together — unless the file's `rows` will have the indexes built afterwards
+    (`bulk.rebuild_worth_it`, asked of the file's rows before any is matched): then the
+    order buys nothing, and sorting the wide rows spills the whole file to disk (a million
+    rows: about 1.2 s)."""
     d = staging.dialect
     types = d.types()
     new = d.quote(NEW)
@@ -168,7 +174,12 @@ def resolve(staging: Staging, *, source: str) -> None:
         JOIN {d.table(Procedure)} p ON p.{d.column(Procedure, "code")} = s.procedure_code
         JOIN {d.table(Agency)} a ON a.{d.column(Agency, "code")} = s.agency_code
         {due_join}
-        WHERE s.checked = 0"""
+        WHERE s.checked = 0
+        {"OFFSET 0" if d.postgres else "LIMIT -1 OFFSET 0"}"""
+    # The `OFFSET` keeps the database from merging this query into the one below: merged,
+    # each use of a typed column (`t.received_at` six times, `t.reference` twice in the
+    # event's hash) would compute its cast or hash again, row by row (PostgreSQL, a million
+    # rows: 7.6 s merged, 5.9 s not).
     # §6–§7, as `dossier_transition` leaves a dossier in each state: see the package's doc.
     derived = {
         "line": "t.line",
@@ -216,20 +227,23 @@ def resolve(staging: Staging, *, source: str) -> None:
     }
     with staging.connection.cursor() as cursor:
         if d.postgres:
-            # Each row's would-be dossier id, drawn from the table's own sequence in code
-            # order (PostgreSQL evaluates a volatile output column after the sort), so that
-            # `_create` writes the dossiers and their events straight from this table, with no
-            # join of the inserted rows back to it. A row that turns out to update a dossier
-            # leaves its number unused, as a rolled-back insert would: ids promise no order.
+            # Each row's would-be dossier id, drawn from the table's own sequence in the
+            # rows' order (PostgreSQL evaluates a volatile output column after any sort), so
+            # that `_create` writes the dossiers and their events straight from this table,
+            # with no join of the inserted rows back to it. A row that turns out to update a
+            # dossier leaves its number unused, as a rolled-back insert would: ids promise no
+            # order.
             cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [Dossier._meta.db_table])
             sequence = cursor.fetchone()[0]
             derived["new_id"] = f"nextval('{sequence}'::regclass)"
         if not d.postgres:  # on PostgreSQL, `Staging.create` dropped it
             cursor.execute(f"DROP TABLE IF EXISTS {new}", [])
         cursor.execute(f"CREATE TEMP TABLE {new} ({columns})", [])
+        rebuilt = rebuild_worth_it(cursor, d, Dossier, rows)
         cursor.execute(
             f"INSERT INTO {new} ({', '.join(derived)}) "
-            f"SELECT {', '.join(derived.values())} FROM ({typed}) t ORDER BY t.code",
+            f"SELECT {', '.join(derived.values())} FROM ({typed}) t"
+            + ("" if rebuilt else " ORDER BY t.code"),
             params,
         )
         if d.postgres:
@@ -497,7 +511,7 @@ class Writer:
                     field.get_db_prep_save(getattr(prototype, field.attname), d.connection)
                 )
         if d.postgres:
-            # The ids drawn in `resolve`; `import_new` is in code order and so are they.
+            # The ids drawn in `resolve`, in the order of `import_new`'s rows.
             columns.insert(0, d.quote("id"))
             exprs.insert(0, "n.new_id")
         insert = (
@@ -506,10 +520,11 @@ class Writer:
         )
         if not d.postgres:
             insert += " ORDER BY n.code"
-        # On PostgreSQL `resolve` filled `import_new` in code order and `_match` moved only
-        # the rows it matched, so a scan gives the new ones in that order already: sorting
-        # the wide rows again cost a spill to disk of the whole file. (The order only keeps
-        # the code index's inserts together; it decides nothing.)
+        # On PostgreSQL `resolve` filled `import_new` in code order (unless the indexes are
+        # built afterwards) and `_match` moved only the rows it matched, so a scan gives the
+        # new ones in that order already: sorting the wide rows again cost a spill to disk
+        # of the whole file. (The order only keeps the code index's inserts together; it
+        # decides nothing.)
         event = _EventColumns(d)
         received, state = d.quote(_column("received_at")), d.quote(_column("state"))
         if d.postgres:
