@@ -6,7 +6,7 @@ fed as it is to `COPY … FROM STDIN (FORMAT csv)`: PostgreSQL splits the fields
 rows as they arrive (line = row + 1, the header being line 1), and the check
 (`check.valid_row` of a raw staging table) proves in SQL what the Python pass proved, the
 moments in order on the typed rows (`check.check_typed`). Two things stay in Python, done on
-the file's own lines while PostgreSQL takes in the same bytes (`Lines`): each moment's shape
+the file's own lines while PostgreSQL takes in the same bytes (`Dues`): each moment's shape
 (`SHAPE`: one both readers take as the same instant), whose exceptions are sent as line
 numbers (`UNSHAPED`) before the check, and the due moments the file leaves empty (the
 working calendar), sent once the rows are checked. A row SQL cannot prove good is read back
@@ -226,8 +226,8 @@ class Dues:
             try:
                 start = datetime.fromisoformat(fields[r])
             except ValueError:
-                # A day no calendar has (30 February): the typed table's cast refuses it
-                # (`check.check_typed`), and the file is read the Python way.
+                # In shape but on no calendar (30 February, 25 o'clock): the typed table's
+                # cast refuses it (`check.check_typed`), and the file is read the Python way.
                 continue
             # A clock's moment is in the zone's offset, which every database takes:
             # `moment_text`'s care for other offsets is not needed here.
