@@ -236,7 +236,7 @@ def statement_timer(top: int = 25) -> Iterator[None]:
     stage.Staging.load = timed_load  # type: ignore[method-assign]
     # PostgreSQL's way for a plain CSV: the file's bytes `COPY`'d, the empty due moments.
     steps = {
-        "load_raw": "(staging: scan the file, COPY its bytes, compute the empty due moments)",
+        "load_raw": "(staging: scan the file, COPY its bytes; moments' shape, empty due moments)",
         "dues_fill": "(due moments: COPY them in)",
     }
     originals = {name: getattr(check, name) for name in steps}

@@ -194,7 +194,6 @@ class Dues:
             self.clocks[hours] = self._clock(hours)
         # Closed by `unshaped_fill` and `dues_fill`, which send them, or by `discard`.
         self.unshaped = tempfile.TemporaryFile()  # noqa: SIM115
-        self.unshaped_count = 0
         self.spool = tempfile.TemporaryFile()  # noqa: SIM115
 
     def feed(self, block: bytes, *, end: bool = False) -> None:
@@ -235,7 +234,6 @@ class Dues:
         self.line += len(lines)
         self.spool.write("".join(out).encode())
         if unshaped:
-            self.unshaped_count += len(unshaped)
             self.unshaped.write("".join(unshaped).encode())
 
     def _clock(self, hours: str) -> DueClock | None:
@@ -284,7 +282,7 @@ def unshaped_fill(staging: Staging, dues: Dues) -> None:
     """`COPY` the lines `dues` found out of shape into `UNSHAPED`, if any, for the check
     (`check.valid_row`, `unshaped_join`)."""
     with dues.unshaped as unshaped:
-        if not dues.unshaped_count:
+        if not unshaped.tell():  # nothing written: every line in shape
             return
         unshaped.seek(0)
         name = staging.dialect.quote(UNSHAPED)
