@@ -146,6 +146,32 @@ def test_the_stored_lines_equal_the_walk_for_each_agency_and_the_province(s):
     ]
 
 
+def test_open_steps_either_side_of_their_bound_are_counted_as_the_walk_counts_them(s):
+    """The officer lines time only the open steps started before their bound (the start of
+    the first day from which a step cannot have worked past its budget by now) and count the
+    rest in SQL: steps over by a minute, exactly at their budget and after the bound, at two
+    agencies whose steps have different budgets, give the walk's lines."""
+    other, builder, _late, _still = _second_agency(s)  # its open step: Thu 08:30, 480 min
+    # Thẩm định's budget is 720 working minutes: at Fri 13/03 09:00 a step started before
+    # Wed 14:30 is over it, and its bound is Thu 00:00.
+    for day, hour, minute in ((11, 13, 0), (11, 14, 29), (11, 14, 30), (11, 16, 0), (12, 7, 30)):
+        dossier = _received(s, at(day, hour, minute) - timedelta(minutes=10))
+        s.walker.act(dossier, Action.FORWARD, at=at(day, hour, minute), assignee=s.slow)
+    week = Period(at(9, 0).date(), at(13, 0).date())
+    now = at(13, 9, 0)
+    for scope in ({s.agency.pk}, {other.pk}, {s.city.pk, s.agency.pk, other.pk}):
+        lines = officer_lines_in_period(scope, week, now=now)
+        count_delayed(lines, scope, week, now=now)
+        walked = officer_lines(steps_in_period(scope, week, now=now, windows=False), now=now)
+        assert _lines(lines) == _lines(walked)
+    # Over by 90 minutes and by one; Đỗ Văn Xây's closed step 8 h 30 min over and his open
+    # one 30 minutes; none of Trần Văn Chậm's dossiers is due yet.
+    assert _lines(lines) == [
+        (builder, 2, 2, timedelta(hours=9), 2),
+        (s.slow, 5, 2, timedelta(minutes=91), 0),
+    ]
+
+
 def _province(s: Scenario, other, now):
     return _fast({s.city.pk, s.agency.pk, other.pk}, MARCH, now=now)
 

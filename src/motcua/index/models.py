@@ -318,7 +318,14 @@ class ClosedStep(models.Model):
                 include=["started_at", "holder_id", "dossier_id"],
                 name="closed_step_over",
             ),
-            models.Index(fields=["holder_id", "ended_at"], name="closed_step_holder_ended"),
+            # One officer's steps of a period, summed per step and ordered for their page:
+            # the columns those read are in the index (PostgreSQL), so they read no table
+            # page — at a province one specialist's ~21,000 steps of a year lay on ~12,000.
+            models.Index(
+                fields=["holder_id", "ended_at"],
+                include=["started_at", "agency_id", "step_id", "over", "dossier_id", "id"],
+                name="closed_step_holder_ended",
+            ),
             models.Index(fields=["dossier_id"], name="closed_step_dossier"),
         ]
 

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db import connection
+from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from motcua.directory.models import Agency, User
@@ -29,13 +31,15 @@ from motcua.index.drilldown.timing import working_text
 from motcua.index.drilldown.walk import (
     DOSSIER_FIELDS,
     EVENTS_CHUNK,
+    OPEN_KEY,
     OPEN_ROW,
-    OPEN_WINDOW,
+    OpenBound,
     StepCatalog,
     _keys,
+    bounds_relation,
+    open_bounds,
     open_segments,
     open_timings,
-    open_within,
     walked_segments,
 )
 from motcua.index.engine import Period
@@ -170,21 +174,34 @@ def _opened(agency_ids: set[int], period: Period) -> QuerySet[StepWindow]:
 
 
 def _open_rows(
-    agency_ids: set[int],
-    period: Period,
-    *,
-    officer: User | None,
-    dossier_ids: list[int] | None = None,
+    agency_ids: set[int], period: Period, *, officer: User | None, where: Q | None = None
 ) -> list[tuple[Any, ...]]:
-    """The timed windows still open (`OPEN_ROW`; of these dossiers only, if given), read with
-    their dossiers in one statement: reading the dossiers by key took longer than timing
-    the steps."""
+    """The timed windows still open (`OPEN_ROW`; only those `where` holds for, if given),
+    read with their dossiers in one statement: reading the dossiers by key took longer than
+    timing the steps."""
     opened = _opened(agency_ids, period).filter(_candidate(agency_ids, period, prefix="dossier__"))
     if officer is not None:
         opened = opened.filter(open_assignee_id=officer.pk)  # an open step's holder
-    if dossier_ids is not None:
-        opened = opened.filter(dossier_id__in=_keys(dossier_ids))
+    if where is not None:
+        opened = opened.filter(where)
     return list(opened.order_by("dossier__received_at", "dossier_id").values_list(*OPEN_ROW))
+
+
+def _bounded(bounds: list[OpenBound], *, over: bool) -> RawSQL:
+    """A window whose open step is one of `bounds`' and started before its bound (`over`:
+    it may be over its budget), or on or after it or without one (it cannot be)."""
+    relation, params = bounds_relation(bounds)
+    window = connection.ops.quote_name(StepWindow._meta.db_table)
+    if over:
+        started = f"{window}.last_at < b.bound"
+    else:
+        started = f"(b.bound IS NULL OR {window}.last_at >= b.bound)"
+    sql = (
+        f"EXISTS (SELECT 1 FROM ({relation}) b WHERE b.agency_id = {window}.agency_id"
+        f" AND b.procedure_id = {window}.open_procedure_id"
+        f" AND b.position = {window}.open_position AND {started})"
+    )
+    return RawSQL(sql, params, output_field=BooleanField())
 
 
 def _walked_in_period(
@@ -408,17 +425,38 @@ def officer_lines_in_period(
             line = line_of(holder.pk if holder else None, holder)
             line.add(segment, late=dossier_is_late(segment.dossier, now), keep=False)
     # The open steps counted from their windows, without a `Segment` each (a province has
-    # over 12,000), and read with their dossiers and timed only when they may be over
-    # budget; an open step meets the period when it started before the period's end. A
-    # window is timed open only for a received dossier still inside its workflow
-    # (`steps.steps_time` leaves an ended one untimed; an imported change forgets the
-    # timing): the dossier's own conditions (`_candidate`) hold for it.
-    windows = list(_opened(agency_ids, period).values_list(*OPEN_WINDOW))
+    # over 12,000): split in SQL by their bounds (`open_bounds`), those that cannot be over
+    # budget counted per assignee and only the others read with their dossiers and timed; an
+    # open step meets the period when it started before the period's end. A window is timed
+    # open only for a received dossier still inside its workflow (`steps.steps_time` leaves
+    # an ended one untimed; an imported change forgets the timing): the dossier's own
+    # conditions (`_candidate`) hold for it.
+    opened = _opened(agency_ids, period).filter(last_at__lt=period.end_moment).order_by()
+    keys = list(opened.values_list(*OPEN_KEY).distinct())
     hours = dict(Agency.objects.filter(pk__in=agency_ids).values_list("pk", "office_hours"))
-    within, others, catalog = open_within(windows, hours, now=now, before=period.end_moment)
-    for pk in within:
-        line_of(pk).step_count += 1
-    rows = _open_rows(agency_ids, period, officer=None, dossier_ids=others) if others else []
+    bounds, catalog = open_bounds(keys, hours, now=now)
+    within = (
+        opened.filter(_bounded(bounds, over=False))
+        .values("open_assignee_id")
+        .annotate(n=Count("dossier_id"))
+        .values_list("open_assignee_id", "n")
+        if bounds
+        else []
+    )
+    for assignee_id, count in within:
+        line_of(assignee_id).step_count += count
+    # Each its own statement: under an OR, PostgreSQL joined the bounds once a window.
+    may_be_over = [Q(_bounded(bounds, over=True))] if bounds else []
+    if any(procedure_id is None for _, procedure_id, _ in keys):
+        # Timed before the window kept its step: read as it stands.
+        may_be_over.append(Q(open_procedure_id__isnull=True))
+    rows = [
+        row
+        for where in may_be_over
+        for row in _open_rows(
+            agency_ids, period, officer=None, where=Q(last_at__lt=period.end_moment) & where
+        )
+    ]
     for timing in open_timings(rows, now=now, catalog=catalog):
         late = dossier_is_late(timing.dossier, now)
         line_of(timing.assignee_id).count(timing.dossier, timing.over, late=late)

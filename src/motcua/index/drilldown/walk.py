@@ -4,6 +4,7 @@ values (`walked_segments`), or — the step a timed dossier is still in — from
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -304,55 +305,71 @@ def open_timings(
         yield OpenTiming(dossier, step, started, assignee_id, worked, paused, budget)
 
 
-# A timed window still open, for `open_within`: no column of its dossier.
-OPEN_WINDOW = (
-    "dossier_id",
-    "agency_id",
-    "last_at",
-    "open_position",
-    "open_assignee_id",
-    "open_procedure_id",
-)
+# A timed window's open step as `open_bounds` reads it: its agency and its step.
+OPEN_KEY = ("agency_id", "open_procedure_id", "open_position")
 
 
-def open_within(
-    windows: list[tuple[Any, ...]], hours: dict[int, str], *, now: datetime, before: datetime
-) -> tuple[list[int | None], list[int], StepCatalog]:
-    """The open steps of `OPEN_WINDOW` rows started before `before`, split for the officer
-    lines: the assignees of those that cannot be over their budget, and the dossiers of the
-    others, to read and time with `open_timings` (with the catalog returned). `hours`: the
-    agencies' office hours. A step cannot be over when it started on or after the day from
-    which its agency's clock reads at least its reading now less the budget: it has worked
-    at most its budget since, and a pause only takes working time away. A province has over
-    12,000 open steps, most within budget, and reading them with their dossiers cost more
-    than all the rest of its officer lines."""
-    catalog = StepCatalog({row[5] for row in windows if row[5] is not None})
+class OpenBound(NamedTuple):
+    """An open step's agency and step, and the moment before which a step of it started may
+    be over its budget (None: no budget, never over)."""
+
+    agency_id: int
+    procedure_id: int
+    position: int
+    bound: datetime | None
+
+
+def open_bounds(
+    keys: list[tuple[Any, ...]], hours: dict[int, str], *, now: datetime
+) -> tuple[list[OpenBound], StepCatalog]:
+    """The `OPEN_KEY`s of open steps whose step the walk knows, each with its bound, to split
+    the officer lines' open steps in SQL: those that cannot be over their budget, counted,
+    and the others, read with their dossiers and timed with `open_timings` (with the
+    catalog returned). `hours`: the agencies' office hours. A step cannot be over when it
+    started on or after the day from which its agency's clock reads at least its reading
+    now less the budget: it has worked at most its budget since, and a pause only takes
+    working time away. A province has over 12,000 open steps, most within budget, but a
+    few hundred keys: the bound is worked out once a key, not once a step."""
+    catalog = StepCatalog({key[1] for key in keys if key[1] is not None})
     calendars = Calendars()
     budgets: dict[int, timedelta | None] = {}
-    bounds: dict[tuple[str, int], datetime | None] = {}  # None: no budget, never over
-    within: list[int | None] = []
-    others: list[int] = []
-    for dossier_id, agency_id, started, position, assignee_id, procedure_id in windows:
-        if not started < before:
-            continue
-        if procedure_id is None:
-            others.append(dossier_id)  # timed before the window kept it: read as it stands
-            continue
+    by_step: dict[tuple[str, int], datetime | None] = {}
+    found: list[OpenBound] = []
+    for agency_id, procedure_id, position in keys:
         step = catalog.steps.get(procedure_id, {}).get(position if position is not None else -1)
         if step is None:
             continue  # a procedure without steps, or a step the walk does not know either
         key = (hours.get(agency_id, ""), step.pk)
-        if key not in bounds:
+        if key not in by_step:
             budget = _budget(budgets, step)
             clock = calendars.clock_for_hours(key[0])
-            reached = None if budget is None else clock.reading(now) - budget
-            bounds[key] = None if reached is None else clock.day_reaching(reached)
-        bound = bounds[key]
-        if bound is None or started >= bound:
-            within.append(assignee_id)
-        else:
-            others.append(dossier_id)
-    return within, others, catalog
+            by_step[key] = (
+                None if budget is None else clock.day_reaching(clock.reading(now) - budget)
+            )
+        found.append(OpenBound(agency_id, procedure_id, position, by_step[key]))
+    return found, catalog
+
+
+def bounds_relation(bounds: list[OpenBound]) -> tuple[str, list[Any]]:
+    """`bounds` as a relation `(agency_id, procedure_id, position, bound)` to join in SQL, and
+    its parameters: on PostgreSQL four arrays unnested, on SQLite one JSON array (the
+    moments as the backend stores them, so that they compare as the column does)."""
+    if connection.vendor == "postgresql":
+        columns = list(zip(*bounds, strict=True)) or [(), (), (), ()]
+        sql = (
+            "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::integer[], %s::timestamptz[])"
+            " AS b(agency_id, procedure_id, position, bound)"
+        )
+        return sql, [list(column) for column in columns]
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = [[a, p, s, adapt(b) if b is not None else None] for a, p, s, b in bounds]
+    sql = (
+        "SELECT json_extract(value, '$[0]') AS agency_id,"
+        " json_extract(value, '$[1]') AS procedure_id,"
+        " json_extract(value, '$[2]') AS position,"
+        " json_extract(value, '$[3]') AS bound FROM json_each(%s)"
+    )
+    return sql, [json.dumps(rows)]
 
 
 def open_segments(rows: list[tuple[Any, ...]], *, now: datetime) -> Iterator[Segment]:
