@@ -147,13 +147,13 @@ def test_the_stored_lines_equal_the_walk_for_each_agency_and_the_province(s):
 
 
 def test_open_steps_either_side_of_their_bound_are_counted_as_the_walk_counts_them(s):
-    """The officer lines time only the open steps started before their bound (the start of
-    the first day from which a step cannot have worked past its budget by now) and count the
-    rest in SQL: steps over by a minute, exactly at their budget and after the bound, at two
+    """The officer lines time only the open steps started before their bound (the first
+    moment from which a step cannot have worked past its budget by now) and count the rest
+    in SQL: steps over by a minute, exactly at their budget and after the bound, at two
     agencies whose steps have different budgets, give the walk's lines."""
     other, builder, _late, _still = _second_agency(s)  # its open step: Thu 08:30, 480 min
-    # Thẩm định's budget is 720 working minutes: at Fri 13/03 09:00 a step started before
-    # Wed 14:30 is over it, and its bound is Thu 00:00.
+    # Thẩm định's budget is 720 working minutes: at Fri 13/03 09:00 its bound is Wed 14:30,
+    # and a step started before is over it.
     for day, hour, minute in ((11, 13, 0), (11, 14, 29), (11, 14, 30), (11, 16, 0), (12, 7, 30)):
         dossier = _received(s, at(day, hour, minute) - timedelta(minutes=10))
         s.walker.act(dossier, Action.FORWARD, at=at(day, hour, minute), assignee=s.slow)

@@ -622,10 +622,11 @@ def test_the_working_clock_agrees_with_the_calendar_moment_by_moment():
     assert clock.between(at(2, 11, 0), at(2, 13, 30)) == timedelta(minutes=60)
 
 
-def test_the_clock_names_the_first_day_from_which_a_step_cannot_be_over_its_budget():
-    """`WorkingClock.day_reaching`, the bound the officer lines use to leave most open steps
-    untimed: from that day's start on, a step has worked at most its budget by now; from the
-    day before, more (unless the bound is the clock's first day)."""
+def test_the_clock_names_the_first_moment_from_which_a_step_cannot_be_over_its_budget():
+    """`WorkingClock.moment_reaching`, the bound the officer lines use to leave most open
+    steps untimed: a step started then has worked exactly its budget by now (at most, when
+    the bound is the clock's first day), one started a minute earlier in working time more;
+    a bound falls in working time or at the end of a working period."""
     import random
 
     from motcua.core.worktime import WorkingCalendar
@@ -635,17 +636,24 @@ def test_the_clock_names_the_first_day_from_which_a_step_cannot_be_over_its_budg
     clock = WorkingClock(calendar)
     now = datetime(2026, 3, 20, 15, 10, tzinfo=TZ)  # a Friday: 6 h 10 min worked today
     reading = clock.reading(now)
-    assert clock.day_reaching(reading - timedelta(hours=6, minutes=10)) == at_day(20)
-    assert clock.day_reaching(reading - timedelta(hours=6, minutes=11)) == at_day(20)
-    assert clock.day_reaching(reading - timedelta(hours=6, minutes=9)) == at_day(21)
+    # Office hours 07:30–11:30, 13:00–17:00.
+    # The first moment reading as much as Friday 00:00 is Thursday 17:00.
+    assert clock.moment_reaching(reading - timedelta(hours=6, minutes=10)) == at(19, 17, 0)
+    assert clock.moment_reaching(reading - timedelta(hours=6, minutes=11)) == at(19, 16, 59)
+    assert clock.moment_reaching(reading - timedelta(hours=6, minutes=9)) == at(20, 7, 31)
+    assert clock.moment_reaching(reading - timedelta(hours=2, minutes=10)) == at(20, 11, 30)
+    assert clock.moment_reaching(reading - timedelta(hours=2)) == at(20, 13, 10)
+    assert clock.moment_reaching(reading) == now
     draw = random.Random(767)
     for _ in range(300):
         budget = timedelta(minutes=draw.randrange(0, 60 * 8 * 60))
-        bound = clock.day_reaching(clock.reading(now) - budget)
-        assert (bound.hour, bound.minute) == (0, 0), budget
-        assert calendar.between(bound, now) <= budget, budget
+        bound = clock.moment_reaching(clock.reading(now) - budget)
         if bound.date() > date(2026, 2, 17):  # the clock's first day: 31 days before now
-            assert calendar.between(bound - timedelta(days=1), now) > budget, budget
+            assert calendar.between(bound, now) == budget, budget
+            earlier = bound - timedelta(minutes=1)
+            assert calendar.between(earlier, now) == budget + timedelta(minutes=1), budget
+        else:
+            assert calendar.between(bound, now) <= budget, budget
 
 
 def at_day(day: int) -> datetime:

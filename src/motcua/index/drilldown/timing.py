@@ -100,16 +100,23 @@ class WorkingClock:
             self._readings[moment] = found
         return found
 
-    def day_reaching(self, reading: timedelta) -> datetime:
-        """The start of the first day from which the clock reads at least `reading` (of the
-        current origin, as `reading` returns it): a moment up to a day after the first one
-        that does, which the pages use as a bound — a step started from it on has worked at
-        most `reading(now) - reading`."""
+    def moment_reaching(self, reading: timedelta) -> datetime:
+        """The first moment at which the clock reads at least `reading` (of the current
+        origin, as `reading` returns it), or its first day's start when it reads more there
+        already: the bound the pages time open steps from — a step started then or later has
+        worked at most `reading(now) - reading` by now, one started earlier more."""
         assert self._first is not None, "read a moment first"
         while self._before[-1] < reading:
             self._extend(self._first + timedelta(days=len(self._before)))
-        day = self._first + timedelta(days=bisect_left(self._before, reading))
-        return datetime.combine(day, time(0), tzinfo=TZ)
+        index = bisect_left(self._before, reading)  # the first day whose start reads as much
+        if index > 0:
+            # Reached during the day before, inside one of its working periods.
+            rest = reading - self._before[index - 1]
+            for start, end in self._periods_on(self._first + timedelta(days=index - 1)):
+                if rest <= end - start:
+                    return start + rest
+                rest -= end - start
+        return datetime.combine(self._first + timedelta(days=index), time(0), tzinfo=TZ)
 
     def between(self, start: datetime, end: datetime) -> timedelta:
         """Working time inside [start, end); zero when end is not after start."""

@@ -326,10 +326,10 @@ def open_bounds(
     the officer lines' open steps in SQL: those that cannot be over their budget, counted,
     and the others, read with their dossiers and timed with `open_timings` (with the
     catalog returned). `hours`: the agencies' office hours. A step cannot be over when it
-    started on or after the day from which its agency's clock reads at least its reading
-    now less the budget: it has worked at most its budget since, and a pause only takes
-    working time away. A province has over 12,000 open steps, most within budget, but a
-    few hundred keys: the bound is worked out once a key, not once a step."""
+    started at or after the moment its agency's clock reads its reading now less the
+    budget: it has worked at most its budget since, and a pause only takes working time
+    away; one started before is timed. A province has over 12,000 open steps, most within
+    budget, but a few hundred keys: the bound is worked out once a key, not once a step."""
     catalog = StepCatalog({key[1] for key in keys if key[1] is not None})
     calendars = Calendars()
     budgets: dict[int, timedelta | None] = {}
@@ -344,7 +344,7 @@ def open_bounds(
             budget = _budget(budgets, step)
             clock = calendars.clock_for_hours(key[0])
             by_step[key] = (
-                None if budget is None else clock.day_reaching(clock.reading(now) - budget)
+                None if budget is None else clock.moment_reaching(clock.reading(now) - budget)
             )
         found.append(OpenBound(agency_id, procedure_id, position, by_step[key]))
     return found, catalog
