@@ -31,6 +31,7 @@ from motcua.index.drilldown.timing import working_text
 from motcua.index.drilldown.walk import (
     DOSSIER_FIELDS,
     EVENTS_CHUNK,
+    OPEN_ASSIGNEE,
     OPEN_KEY,
     OPEN_ROW,
     OpenBound,
@@ -187,21 +188,17 @@ def _open_rows(
     return list(opened.order_by("dossier__received_at", "dossier_id").values_list(*OPEN_ROW))
 
 
-def _bounded(bounds: list[OpenBound], *, over: bool) -> RawSQL:
-    """A window whose open step is one of `bounds`' and started before its bound (`over`:
-    it may be over its budget), or on or after it or without one (it cannot be)."""
+def _may_be_over(bounds: list[OpenBound]) -> Q:
+    """A window whose open step is one of `bounds`' and started before its bound: it may be
+    over its budget by now."""
     relation, params = bounds_relation(bounds)
     window = connection.ops.quote_name(StepWindow._meta.db_table)
-    if over:
-        started = f"{window}.last_at < b.bound"
-    else:
-        started = f"(b.bound IS NULL OR {window}.last_at >= b.bound)"
     sql = (
         f"EXISTS (SELECT 1 FROM ({relation}) b WHERE b.agency_id = {window}.agency_id"
         f" AND b.procedure_id = {window}.open_procedure_id"
-        f" AND b.position = {window}.open_position AND {started})"
+        f" AND b.position = {window}.open_position AND {window}.last_at < b.bound)"
     )
-    return RawSQL(sql, params, output_field=BooleanField())
+    return Q(RawSQL(sql, params, output_field=BooleanField()))
 
 
 def _walked_in_period(
@@ -425,38 +422,36 @@ def officer_lines_in_period(
             line = line_of(holder.pk if holder else None, holder)
             line.add(segment, late=dossier_is_late(segment.dossier, now), keep=False)
     # The open steps counted from their windows, without a `Segment` each (a province has
-    # over 12,000): split in SQL by their bounds (`open_bounds`), those that cannot be over
-    # budget counted per assignee and only the others read with their dossiers and timed; an
-    # open step meets the period when it started before the period's end. A window is timed
-    # open only for a received dossier still inside its workflow (`steps.steps_time` leaves
-    # an ended one untimed; an imported change forgets the timing): the dossier's own
-    # conditions (`_candidate`) hold for it.
+    # over 12,000): counted per step and assignee in SQL, and only those that may be over
+    # budget (started before their bound, `open_bounds`) read with their dossiers, timed,
+    # and taken off the count they were in; an open step meets the period when it started
+    # before the period's end. A window is timed open only for a received dossier still
+    # inside its workflow (`steps.steps_time` leaves an ended one untimed; an imported
+    # change forgets the timing): the dossier's own conditions (`_candidate`) hold for it.
     opened = _opened(agency_ids, period).filter(last_at__lt=period.end_moment).order_by()
-    keys = list(opened.values_list(*OPEN_KEY).distinct())
+    counted = list(opened.values_list(*OPEN_KEY, "open_assignee_id").annotate(Count("pk")))
     hours = dict(Agency.objects.filter(pk__in=agency_ids).values_list("pk", "office_hours"))
+    keys = list({row[:3] for row in counted})
     bounds, catalog = open_bounds(keys, hours, now=now)
-    within = (
-        opened.filter(_bounded(bounds, over=False))
-        .values("open_assignee_id")
-        .annotate(n=Count("dossier_id"))
-        .values_list("open_assignee_id", "n")
+    known = {bound[:3] for bound in bounds}
+    for agency_id, procedure_id, position, assignee_id, count in counted:
+        if (agency_id, procedure_id, position) in known:
+            line_of(assignee_id).step_count += count
+    started = Q(last_at__lt=period.end_moment)
+    rows = (
+        _open_rows(agency_ids, period, officer=None, where=started & _may_be_over(bounds))
         if bounds
         else []
     )
-    for assignee_id, count in within:
-        line_of(assignee_id).step_count += count
-    # Each its own statement: under an OR, PostgreSQL joined the bounds once a window.
-    may_be_over = [Q(_bounded(bounds, over=True))] if bounds else []
+    for row in rows:
+        line_of(row[OPEN_ASSIGNEE]).step_count -= 1  # counted again when timed
     if any(procedure_id is None for _, procedure_id, _ in keys):
-        # Timed before the window kept its step: read as it stands.
-        may_be_over.append(Q(open_procedure_id__isnull=True))
-    rows = [
-        row
-        for where in may_be_over
-        for row in _open_rows(
-            agency_ids, period, officer=None, where=Q(last_at__lt=period.end_moment) & where
+        # Timed before the window kept its step, so counted under no step: read as it
+        # stands, in a statement of its own (under an OR, PostgreSQL joined the bounds
+        # once a window).
+        rows += _open_rows(
+            agency_ids, period, officer=None, where=started & Q(open_procedure_id__isnull=True)
         )
-    ]
     for timing in open_timings(rows, now=now, catalog=catalog):
         late = dossier_is_late(timing.dossier, now)
         line_of(timing.assignee_id).count(timing.dossier, timing.over, late=late)

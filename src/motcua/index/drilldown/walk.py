@@ -71,6 +71,7 @@ OPEN_ROW = (
     "open_paused",
     "open_pause_since",
 )
+OPEN_ASSIGNEE = OPEN_ROW.index("open_assignee_id")
 
 
 class StepEvent(NamedTuple):
