@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/submission.py                                   # SQLite, 2,000
     bash scripts/with-postgres.sh .venv/bin/python bench/submission.py     # PostgreSQL
+    bash scripts/with-postgres.sh .venv/bin/python bench/submission.py --processes 2
     .venv/bin/python bench/submission.py --quick                           # `make bench`
 
 With DATABASE_URL set the script uses that (fresh) database, else a fresh SQLite file in a
@@ -26,7 +27,10 @@ and three alternative fee rates; then N citizens. In the same run, one process:
   service wrote, with new keys);
 - **page**: `--page N` more submissions POSTed through Django's test client to the start page
   (middleware, session, the page's own reads, the service, the redirect), signed in and the
-  start token issued outside the timed part.
+  start token issued outside the timed part;
+- **at once**: with `--processes N`, as many submissions again by N forked processes started
+  together (each its share of new citizens, its own connection), then their floor likewise —
+  what a server with N workers takes on this machine. On SQLite the writers take turns.
 
 The ratio service/floor is printed; the queries of one submission are counted. Never run as a
 timed test; results go to docs/performance.md ("Online submission") and
@@ -38,11 +42,13 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import multiprocessing
 import os
 import pstats
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +73,12 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--page", type=int, default=300, help="submissions through the page")
     parser.add_argument("--quick", action="store_true", help="300 submissions, 100 by page")
     parser.add_argument("--profile", type=int, default=0, help="print the top N of a cProfile")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="then as many submissions again, and their floor, by N processes at once (PostgreSQL)",
+    )
     return parser.parse_args()
 
 
@@ -425,6 +437,52 @@ def run_page(catalog: Catalog, users: list[Any], offset: int) -> tuple[float, fl
 CHUNK = 100
 
 
+def run_parallel(work: Callable[[int], object], processes: int) -> float:
+    """`work(i)` for each i below `processes`, in as many forked processes started together;
+    the wall time from the first start to the last end (each child reads `perf_counter`,
+    the machine's monotonic clock, so their readings compare)."""
+    from django.db import connections
+
+    connections.close_all()  # each child opens its own connection
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(processes)
+    results = context.Queue()
+
+    def child(i: int) -> None:
+        barrier.wait()
+        started = time.perf_counter()
+        work(i)
+        results.put((started, time.perf_counter()))
+        connections.close_all()
+
+    children = [context.Process(target=child, args=(i,)) for i in range(processes)]
+    for process in children:
+        process.start()
+    spans = [results.get(timeout=900) for _ in children]
+    for process in children:
+        process.join()
+        assert process.exitcode == 0, process.exitcode
+    return max(end for _, end in spans) - min(start for start, _ in spans)
+
+
+def run_concurrently(catalog: Catalog, users: list[Any], floor: Floor, processes: int) -> None:
+    """The users' submissions by `processes` processes at once, each its share in turn, then
+    the floor of the same rows likewise: what a server with as many workers can take."""
+    share = -(-len(users) // processes)
+    slices = [users[i * share : (i + 1) * share] for i in range(processes)]
+    service = run_parallel(
+        lambda i: run_service(catalog, slices[i], 40_000_000 + i * share), processes
+    )
+    prepared = floor.prepare(dossier_ids_of(users))
+    floor_wall = run_parallel(lambda i: run_floor(prepared[i * share : (i + 1) * share]), processes)
+    count = len(users)
+    print(
+        f"{processes} processes at once: service {count} in {service:.2f} s = "
+        f"{count / service:.0f}/s; floor {count / floor_wall:.0f}/s; "
+        f"service / floor {floor_wall / service:.2f} by wall time"
+    )
+
+
 def main() -> None:
     args = parse()
     if args.quick:
@@ -433,7 +491,9 @@ def main() -> None:
     from django.db import connection
 
     catalog = build_catalog()
-    users = citizens_create(args.submissions + args.page + 22)
+    concurrent = args.submissions if args.processes > 1 else 0
+    users = citizens_create(args.submissions + args.page + 22 + concurrent)
+    users, together = users[: len(users) - concurrent], users[len(users) - concurrent :]
     timed, paged, spare = (
         users[: args.submissions],
         users[args.submissions : args.submissions + args.page],
@@ -485,7 +545,9 @@ def main() -> None:
             f"page:    {len(paged)} POSTs in {wall:.2f} s = {len(paged) / wall:.0f}/s, "
             f"CPU {cpu / len(paged) * 1000:.2f} ms each"
         )
-    check(catalog, len(timed) + len(paged) + len(spare))
+    if together:
+        run_concurrently(catalog, together, floor, args.processes)
+    check(catalog, len(timed) + len(paged) + len(spare) + len(together))
     if profiler:
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats(args.profile)
