@@ -51,4 +51,9 @@ bench: install
 	.venv/bin/python bench/form_typing.py
 	bash scripts/with-postgres.sh .venv/bin/python bench/national_sync.py --messages 20000
 	MOTCUA_DEMO=1 .venv/bin/python bench/sync_outbox_cost.py --transactions 500
+	MOTCUA_DEMO=1 .venv/bin/python bench/submission.py --quick
+	bash scripts/with-postgres.sh env MOTCUA_DEMO=1 .venv/bin/python bench/submission.py --quick --processes 2
+	MOTCUA_DEMO=1 .venv/bin/python bench/search.py --procedures 2000 --repeat 3
+	MOTCUA_DEMO=1 .venv/bin/python bench/import_catalog.py --procedures 2000
+	MOTCUA_DEMO=1 .venv/bin/python bench/cli_startup.py --repeat 3
 	if command -v wrk >/dev/null; then .venv/bin/python bench/office_pages.py --dossiers 20000 --duration 6 --no-write; else echo "bench/office_pages.py skipped: wrk is missing (apt-get install -y wrk)"; fi
