@@ -319,8 +319,8 @@ class ClosedStep(models.Model):
                 name="closed_step_over",
             ),
             # The late dossiers behind each officer's steps over budget, counted once each
-            # (`count_delayed`): read in holder and dossier order, PostgreSQL counts them as
-            # it reads instead of sorting a province's ~57,000 first.
+            # (`count_delayed`): read already in holder and dossier order, they are counted
+            # without first sorting a province's ~57,000 (a sort that spilled to disk).
             models.Index(
                 fields=["holder_id", "dossier_id"],
                 condition=models.Q(over__gt=0, late=True),
