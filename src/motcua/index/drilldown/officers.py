@@ -189,8 +189,8 @@ def _open_rows(
 
 
 def _may_be_over(bounds: list[OpenBound]) -> Q:
-    """A window whose open step is one of `bounds`' and started before its bound: it may be
-    over its budget by now."""
+    """A window whose open step is one of `bounds`' (each with its moment) and started before
+    its bound: it may be over its budget by now."""
     relation, params = bounds_relation(bounds)
     window = connection.ops.quote_name(StepWindow._meta.db_table)
     sql = (
@@ -438,9 +438,10 @@ def officer_lines_in_period(
         if (agency_id, procedure_id, position) in known:
             line_of(assignee_id).step_count += count
     started = Q(last_at__lt=period.end_moment)
+    timed = [bound for bound in bounds if bound.bound is not None]  # no budget: never over
     rows = (
-        _open_rows(agency_ids, period, officer=None, where=started & _may_be_over(bounds))
-        if bounds
+        _open_rows(agency_ids, period, officer=None, where=started & _may_be_over(timed))
+        if timed
         else []
     )
     for row in rows:

@@ -352,9 +352,10 @@ def open_bounds(
 
 
 def bounds_relation(bounds: list[OpenBound]) -> tuple[str, list[Any]]:
-    """`bounds` as a relation `(agency_id, procedure_id, position, bound)` to join in SQL, and
-    its parameters: on PostgreSQL four arrays unnested, on SQLite one JSON array (the
-    moments as the backend stores them, so that they compare as the column does)."""
+    """`bounds` (each with its moment) as a relation `(agency_id, procedure_id, position,
+    bound)` to join in SQL, and its parameters: on PostgreSQL four arrays unnested, on SQLite
+    one JSON array (the moments as the backend stores them, so that they compare as the
+    column does)."""
     if connection.vendor == "postgresql":
         columns = list(zip(*bounds, strict=True)) or [(), (), (), ()]
         sql = (
@@ -363,7 +364,7 @@ def bounds_relation(bounds: list[OpenBound]) -> tuple[str, list[Any]]:
         )
         return sql, [list(column) for column in columns]
     adapt = connection.ops.adapt_datetimefield_value
-    rows = [[a, p, s, adapt(b) if b is not None else None] for a, p, s, b in bounds]
+    rows = [[a, p, s, adapt(b)] for a, p, s, b in bounds]
     sql = (
         "SELECT json_extract(value, '$[0]') AS agency_id,"
         " json_extract(value, '$[1]') AS procedure_id,"
