@@ -77,7 +77,8 @@ def parse() -> argparse.Namespace:
         "--processes",
         type=int,
         default=1,
-        help="then as many submissions again, and their floor, by N processes at once (PostgreSQL)",
+        help="then as many submissions again, and their floor, by N processes at once "
+        "(on SQLite the writers take turns)",
     )
     return parser.parse_args()
 
@@ -451,9 +452,13 @@ def run_parallel(work: Callable[[int], object], processes: int) -> float:
     def child(i: int) -> None:
         barrier.wait()
         started = time.perf_counter()
-        work(i)
-        results.put((started, time.perf_counter()))
-        connections.close_all()
+        span = None  # a child that fails says so at once, not at the parent's timeout
+        try:
+            work(i)
+            span = (started, time.perf_counter())
+        finally:
+            results.put(span)
+            connections.close_all()
 
     children = [context.Process(target=child, args=(i,)) for i in range(processes)]
     for process in children:
@@ -462,12 +467,13 @@ def run_parallel(work: Callable[[int], object], processes: int) -> float:
     for process in children:
         process.join()
         assert process.exitcode == 0, process.exitcode
+    assert all(spans), "a process failed"
     return max(end for _, end in spans) - min(start for start, _ in spans)
 
 
 def run_concurrently(catalog: Catalog, users: list[Any], floor: Floor, processes: int) -> None:
-    """The users' submissions by `processes` processes at once, each its share in turn, then
-    the floor of the same rows likewise: what a server with as many workers can take."""
+    """The users' submissions by `processes` processes at once, each its own share, then the
+    floor of the same rows likewise: what a server with as many workers can take."""
     share = -(-len(users) // processes)
     slices = [users[i * share : (i + 1) * share] for i in range(processes)]
     service = run_parallel(
