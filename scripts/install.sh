@@ -21,19 +21,24 @@ if [ -z "$python" ]; then
   fi
 fi
 
+# uv through the interpreter it was installed for (`python -m uv`): pip puts its script in that
+# interpreter's own bin directory, which need not be on PATH (pyenv's shims only learn of it
+# after a `pyenv rehash`).
+uv=(uv)
 if ! command -v uv >/dev/null; then
-  "$python" -m pip install --quiet --disable-pip-version-check uv 2>/dev/null \
+  "$python" -m uv --version >/dev/null 2>&1 \
+    || "$python" -m pip install --quiet --disable-pip-version-check uv 2>/dev/null \
     || "$python" -m pip install --quiet --user --disable-pip-version-check uv
-  export PATH="$HOME/.local/bin:$PATH"
+  uv=("$python" -m uv)
 fi
 # Compiled once here rather than on each import: a process that may not write bytecode
 # (PYTHONDONTWRITEBYTECODE, a read-only install) otherwise compiles every module it imports at
 # every start — each command and each server worker (`motcua deadline` 2.1 s → 0.9 s).
 # uv compiles the whole environment each time it is asked (6 s): only when the lock changed.
 if [ .venv/.compiled -nt uv.lock ]; then
-  uv sync --frozen --quiet --python "$python"
+  "${uv[@]}" sync --frozen --quiet --python "$python"
 else
-  uv sync --frozen --quiet --compile-bytecode --python "$python"
+  "${uv[@]}" sync --frozen --quiet --compile-bytecode --python "$python"
   touch .venv/.compiled
 fi
 .venv/bin/python -m compileall -q -j 0 src >/dev/null
