@@ -9,9 +9,12 @@ from django.db import transaction
 from django.db.models import Count, F
 
 from motcua.core.worktime import TZ
+from motcua.counters.selectors import counters_snapshot
+from motcua.counters.services import counters_rebuild
 from motcua.demo.services import demo_load
 from motcua.directory.models import Agency, Office, Role, StaffRole, User
-from motcua.dossiers.models import Dossier, DossierEvent, State
+from motcua.dossiers.models import Channel, Dossier, DossierEvent, State
+from motcua.payments.models import Payment, Status
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=TZ)
 
@@ -91,3 +94,30 @@ def test_the_demo_loads_whatever_the_day(now):
     pinned_open = Dossier.objects.filter(state=State.TRANSFERRED, received_at__lte=now)
     assert pinned_open.count() >= 2
     assert not Dossier.objects.filter(created_at__gt=now).exists()
+
+
+@pytest.mark.django_db
+def test_demo_payments_match_the_dossiers_and_the_counters(demo):
+    """The demo's payment history is built through the payment services and agrees with the
+    dossiers and the index counters. (Here rather than in tests/payments: the same demo build
+    serves both, and a build costs 8–19 s.)"""
+    paid = Payment.objects.filter(method="online", status=Status.PAID).select_related(
+        "dossier__procedure"
+    )
+    assert paid.count() > 0
+    assert {p.dossier_id for p in paid} == set(
+        Dossier.objects.filter(paid_online=True).values_list("id", flat=True)
+    )
+    for payment in paid:
+        dossier = payment.dossier
+        assert dossier.channel == Channel.ONLINE
+        assert dossier.procedure.accepts_online_payment is True
+        assert payment.amount == dossier.fee_amount > 0
+        assert payment.paid_at == dossier.submitted_at == dossier.paid_online_at
+        assert payment.receipt_no is not None
+    events = DossierEvent.objects.filter(action="pay")
+    assert events.count() == paid.count()
+    assert all(e.at <= NOW for e in events)
+    snapshot = counters_snapshot()
+    counters_rebuild()
+    assert counters_snapshot() == snapshot

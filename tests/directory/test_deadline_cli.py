@@ -7,6 +7,7 @@ Vietnamese message on stderr, nothing on stdout, exit 2.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -175,17 +176,12 @@ def test_unknown_agency_exits_2(capsys, agency):
 
 
 @pytest.fixture(scope="module")
-def cli_env(tmp_path_factory) -> dict[str, str]:
+def cli_env(tmp_path_factory, migrated_sqlite) -> dict[str, str]:
     """A fresh var dir with a migrated SQLite database (the subprocess cannot see the test DB)."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["MOTCUA_VAR_DIR"] = str(tmp_path_factory.mktemp("motcua-var"))
-    subprocess.run(
-        [str(MOTCUA), "migrate", "--noinput", "-v", "0"],
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    var = tmp_path_factory.mktemp("motcua-var")
+    shutil.copy(migrated_sqlite, var / "motcua.sqlite3")
+    env["MOTCUA_VAR_DIR"] = str(var)
     return env
 
 

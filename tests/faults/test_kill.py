@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -133,12 +134,12 @@ def motcua(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def test_kill_9_mid_submission_leaves_no_half_written_dossier(tmp_path):
+def test_kill_9_mid_submission_leaves_no_half_written_dossier(tmp_path, migrated_sqlite):
     var = tmp_path / "var"
     var.mkdir()
     env = environment(var)
     (tmp_path / "catalog.json").write_text(json.dumps(CATALOG, ensure_ascii=False))
-    motcua(env, "migrate", "--noinput", "-v", "0")
+    shutil.copy(migrated_sqlite, var / "motcua.sqlite3")
     motcua(env, "import-catalog", str(tmp_path / "catalog.json"))
     done = run(env, str(BIN / "python"), str(DRIVER), "setup", "--province", PROVINCE)
     assert done.returncode == 0, done.stderr

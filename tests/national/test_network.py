@@ -31,6 +31,7 @@ PROVINCES = {"46": "Huế", "01": "Hà Nội", "48": "Đà Nẵng"}
 PERIOD = ("2026-03-01", "2026-03-31")
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.skipif(not (BIN / "gunicorn").exists(), reason="needs the installed venv"),
     # Its own processes and SQLite files: it does not touch the test database, so it runs
     # once, in the SQLite pass of `make test`.
@@ -166,12 +167,9 @@ class Instance:
 
 
 @pytest.fixture(scope="module")
-def network(tmp_path_factory):
+def network(tmp_path_factory, migrated_sqlite):
     base = tmp_path_factory.mktemp("network")
     (base / "catalog.json").write_text(json.dumps(catalog(), ensure_ascii=False))
-    # One migrated database copied to every instance: the schema does not depend on the mode.
-    template = Instance("template", base / "template")
-    template.motcua("migrate", "--noinput", "-v", "0")
     national = Instance("national", base / "national", MOTCUA_MODE="national")
     provinces = {}
     for code in PROVINCES:
@@ -185,7 +183,8 @@ def network(tmp_path_factory):
     everyone = [national, *provinces.values()]
     for instance in everyone:
         instance.var.mkdir()
-        shutil.copy(template.var / "motcua.sqlite3", instance.var / "motcua.sqlite3")
+        # One migrated database copied to every instance: the schema does not depend on the mode.
+        shutil.copy(migrated_sqlite, instance.var / "motcua.sqlite3")
         instance.motcua("import-catalog", str(base / "catalog.json"))
     for code, province in provinces.items():
         public_key = base / f"p{code}.pub.pem"
