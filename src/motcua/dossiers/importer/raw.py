@@ -292,7 +292,7 @@ def unshaped_fill(staging: Staging, dues: Dues) -> None:
             with cursor.copy(f"COPY {name} (line) FROM STDIN") as copy:
                 while block := unshaped.read(BLOCK):
                     copy.write(block)
-            cursor.execute(f"ANALYZE {name}", [])
+            staging.dialect.analyze(cursor, name)
     staging.unshaped = True
 
 
@@ -330,7 +330,7 @@ def dues_fill(staging: Staging, dues: Dues) -> None:
                 copy.write(block)
         # The typed rows join it: without statistics PostgreSQL hashes the wide staged rows
         # instead of these narrow ones.
-        cursor.execute(f"ANALYZE {due}", [])
+        d.analyze(cursor, due)
 
 
 def catalog_joins(staging: Staging) -> str:

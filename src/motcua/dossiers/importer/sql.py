@@ -89,6 +89,21 @@ class Dialect:
     def table(self, model: type[Model]) -> str:
         return self.quote(model._meta.db_table)
 
+    def analyze(self, cursor: Any, table: str) -> None:
+        """PostgreSQL: gather the statistics of one of the import's temporary tables (quoted
+        `table`), which has none until asked (autovacuum never sees it), from 3,000 sampled
+        rows rather than the default 30,000. The planner needs the rows' count and the join
+        keys' distinct values (a few dozen codes, or all unique), which the small sample gives
+        as well; at the default a million staged rows took 0.6 s to analyze, 0.04 s so (three
+        such tables an import). The session's target is back to its default afterwards (a
+        failed ANALYZE inside the import's transaction takes the SET with it); one round trip,
+        sent without parameters, which PostgreSQL then takes as three statements."""
+        if not self.postgres:
+            return
+        cursor.execute(
+            f"SET default_statistics_target = 10; ANALYZE {table}; RESET default_statistics_target"
+        )
+
     def column(self, model: type[Model], name: str) -> str:
         return self.quote(cast(Field, model._meta.get_field(name)).column)
 

@@ -296,7 +296,7 @@ class Staging:
         to the catalog by nested loops that compare every row with every procedure."""
         if self.dialect.postgres:
             with self.connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {self.name}", [])
+                self.dialect.analyze(cursor, self.name)
 
     def drop(self) -> None:
         """Drop the import's temporary tables (on PostgreSQL in one statement)."""

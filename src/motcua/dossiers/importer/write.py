@@ -248,7 +248,7 @@ def resolve(staging: Staging, *, source: str, rows: int) -> None:
         )
         if d.postgres:
             # A temporary table has no statistics until asked; the planner needs them.
-            cursor.execute(f"ANALYZE {new}", [])
+            d.analyze(cursor, new)
 
 
 @dataclass
