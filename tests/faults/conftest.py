@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
-from tests.faults.instance import Instance
+from tests.faults.instance import Instance, on_postgres
 
 CITIZENS = 6
 
 
 @pytest.fixture(scope="session")
-def prepared(tmp_path_factory):
+def prepared(tmp_path_factory, migrated_sqlite):
     template = Instance(tmp_path_factory.mktemp("faults-template"))
+    if not on_postgres():
+        # The run's migrated file: the preparation's own `migrate` then has nothing to do.
+        shutil.copy(migrated_sqlite, template.var / "motcua.sqlite3")
     try:
         template.prepare(citizens=CITIZENS)
         yield template
