@@ -23,7 +23,7 @@ hypothesis_settings.load_profile("motcua")
 
 
 @pytest.fixture(scope="session")
-def migrated_sqlite(tmp_path_factory, worker_id) -> Path:
+def migrated_sqlite(tmp_path_factory) -> Path:
     """A SQLite database file that `motcua migrate` made, once for the whole run: the tests
     that start `motcua` in a process of its own on a fresh SQLite file copy it into their var
     folder as `motcua.sqlite3` instead of migrating again (about 18 s each on this machine).
@@ -32,7 +32,7 @@ def migrated_sqlite(tmp_path_factory, worker_id) -> Path:
     lock): their base folders have the run's own folder as parent. Without xdist the run's
     folder is the base itself (its parent holds earlier runs, made by older code)."""
     base = tmp_path_factory.getbasetemp()
-    root = base.parent if worker_id != "master" else base
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     template = root / "migrated.sqlite3"
     with (root / "migrated.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -41,13 +41,14 @@ def migrated_sqlite(tmp_path_factory, worker_id) -> Path:
             var.mkdir(exist_ok=True)
             env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
             env.update(MOTCUA_VAR_DIR=str(var), MOTCUA_DEMO="1")
-            subprocess.run(
+            done = subprocess.run(
                 [str(Path(sys.executable).with_name("motcua")), "migrate", "--noinput", "-v", "0"],
                 env=env,
-                check=True,
                 capture_output=True,
+                text=True,
                 timeout=300,
             )
+            assert done.returncode == 0, f"motcua migrate: {done.stdout}{done.stderr}"
             # Renamed whole, so that no worker copies a file still being written.
             (var / "motcua.sqlite3").rename(template)
     return template
