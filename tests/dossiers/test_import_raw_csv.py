@@ -59,12 +59,15 @@ def write(tmp_path):
 
 HEADER = ",".join(COLUMNS)
 RAW_COPY = re.compile(r'^COPY "motcua_import_staging" \([a-z_, ]+\) FROM STDIN \(FORMAT csv')
+# The Python way's `COPY` of the rows it prepared, numbered by their lines.
+PYTHON_COPY = re.compile(r'^COPY "motcua_import_staging" \(line, [a-z_, ]+\) FROM STDIN$')
 EXAMPLE = "(ví dụ 2026-02-13T16:30:00+07:00)"
 
 
 def imported(path: Path, *, batch_size: int = 5000) -> tuple[list[str], bool]:
     """Import `path`; the problems (empty when it was imported) and whether its bytes were
-    `COPY`'d as they are."""
+    `COPY`'d as they are — and kept: a `COPY` that met a line not plain is cancelled, and the
+    file staged again the Python way."""
     with CaptureQueriesContext(connection) as captured:
         try:
             dossiers_import(actor=None, path=path, batch_size=batch_size)
@@ -72,7 +75,8 @@ def imported(path: Path, *, batch_size: int = 5000) -> tuple[list[str], bool]:
             problems = [str(p) for p in rejected.problems]
         else:
             problems = []
-    raw = any(RAW_COPY.match(q["sql"]) for q in captured.captured_queries)
+    statements = [q["sql"] for q in captured.captured_queries]
+    raw = any(map(RAW_COPY.match, statements)) and not any(map(PYTHON_COPY.match, statements))
     return problems, raw
 
 
@@ -323,6 +327,42 @@ def test_a_line_with_too_many_fields_and_a_blank_line_are_read_the_python_way(ca
 
     assert raw is False
     assert problems == ["line 4, column 21: dòng có 21 trường, tiêu đề có 20 cột"]
+
+
+NOT_PLAIN = {
+    "too many fields": lambda line: line + ",x",
+    "a quote": lambda line: line.replace("K-9", '"K-9"'),
+    "a blank line": lambda line: "",
+}
+
+
+@pytest.mark.parametrize("case", NOT_PLAIN)
+def test_a_line_not_plain_after_lines_already_sent_cancels_the_copy(
+    case, catalog, tmp_path, monkeypatch
+):
+    """The lines are proven plain as they are sent (`raw.Dues.feed`): one found not plain
+    after many others went to PostgreSQL cancels the `COPY`, whose rows are taken away, and
+    the file is read the Python way from the start — here inside the test's transaction,
+    which stays usable."""
+    monkeypatch.setattr(raw, "BLOCK", 150)
+    good = [line_of({**OPEN, "code": f"K-{n}"}) for n in range(1, 9)]
+    bad = NOT_PLAIN[case](line_of({**OPEN, "code": "K-9"}))
+    last = line_of({**OPEN, "code": "K-10", "channel": "fax"})
+
+    problems, taken_raw = imported(write_lines(tmp_path / "hoso.csv", [HEADER, *good, bad, last]))
+
+    fax = "line 11, column channel: 'fax' không hợp lệ; phải là một trong: online, direct, postal"
+    assert taken_raw is False
+    assert (
+        problems
+        == {
+            "too many fields": ["line 10, column 21: dòng có 21 trường, tiêu đề có 20 cột", fax],
+            # Python's reader takes the quoted code as K-9, and the blank line as no record.
+            "a quote": [fax],
+            "a blank line": [fax],
+        }[case]
+    )
+    assert Dossier.objects.count() == 0
 
 
 def test_a_line_that_is_not_utf8_is_read_the_python_way(catalog, tmp_path):

@@ -16,14 +16,15 @@ reference and the `import` event's hash are computed in SQL (`REFERENCE`,
 `event_hash_sql`).
 
 The file is taken this way only when PostgreSQL's CSV reader cannot read it otherwise than
-Python's `csv.reader` (`plain_csv`): no quote (a quoted field may hold a line break, and the
-line numbers would drift), no backslash (`\\.` alone on a line ends a `COPY`), no NUL, no blank
-line, no carriage return but before a line feed, a header `records.header_problems` accepts.
-Anything else — a JSON Lines file, a quoted CSV, a line with another number of fields or
-bytes that are not UTF-8 (one scan of the file finds these before anything is sent), a
-field longer than `csv.reader` takes — goes the Python way, from the start, which reports
-what is wrong line by line. So does a file with a moment in a proven shape on a day no
-calendar has (30 February): PostgreSQL refuses to cast it (`check.check_typed`).
+Python's `csv.reader` (`Dues.feed` proves it of each line before the line is sent): no quote
+(a quoted field may hold a line break, and the line numbers would drift), no backslash (`\\.`
+alone on a line ends a `COPY`), no NUL, no blank line, no carriage return but before a line
+feed, a header `records.header_problems` accepts. Anything else — a JSON Lines file, a quoted
+CSV, a line with another number of fields or bytes that are not UTF-8 (the `COPY` is then
+cancelled and rolled back, having seen only proven lines), a field longer than `csv.reader`
+takes — goes the Python way, from the start, which reports what is wrong line by line. So
+does a file with a moment in a proven shape on a day no calendar has (30 February):
+PostgreSQL refuses to cast it (`check.check_typed`).
 """
 
 from __future__ import annotations
@@ -34,8 +35,10 @@ import re
 import tempfile
 from collections.abc import Callable
 from datetime import datetime
-from operator import itemgetter, methodcaller
+from operator import itemgetter
 from pathlib import Path
+
+from django.db import transaction
 
 from motcua.catalog.models import Procedure
 from motcua.core.errors import ValidationFailed
@@ -54,39 +57,6 @@ REFERENCE = "'NK-' || upper(substr(encode(sha256(convert_to({code}, 'UTF8')), 'h
 
 class NotPlain(Exception):
     """The file is not one PostgreSQL may read for Python: read it the Python way."""
-
-
-def plain_csv(path: Path, *, after: int, width: int) -> bool:
-    """Whether every record of the CSV at `path` after its first `after` bytes (the header)
-    is one line PostgreSQL reads as Python does and takes without an error: UTF-8, `width`
-    fields, none of the quirks of the module's doc. Reads the file once, in blocks."""
-    commas = {width - 1}
-    tail = b""
-    with path.open("rb") as handle:
-        handle.seek(after)
-        while True:
-            block = handle.read(BLOCK)
-            window = tail + block
-            cut = len(window) if not block else window.rfind(b"\n") + 1
-            lines, tail = window[:cut], window[cut:]
-            if lines and not _plain_lines(lines, commas):
-                return False
-            if not block:
-                return True
-
-
-def _plain_lines(lines: bytes, commas: set[int]) -> bool:
-    if any(quirk in lines for quirk in _QUIRKS):
-        return False
-    if lines.count(b"\r") != lines.count(b"\r\n"):
-        return False
-    try:
-        lines.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    # Without quotes a line's fields are its commas and one: PostgreSQL refuses a line
-    # with another number, which the Python way reports.
-    return set(map(methodcaller("count", b","), lines.splitlines())) == commas
 
 
 def _header(path: Path) -> tuple[list[str], int] | None:
@@ -125,33 +95,38 @@ def load_raw(
     if found is None:
         raise NotPlain
     header, skip = found
-    if not plain_csv(path, after=skip, width=len(header)):
-        raise NotPlain
     columns = ", ".join(header)
     statement = (
         f"COPY {staging.name} ({columns}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL ({columns}))"
     )
     dues = Dues(catalog, header)
+    connection = staging.connection
     try:
+        # A line found not plain cancels the `COPY`; the savepoint (or transaction) takes the
+        # rows sent before it away, and leaves the connection usable for the Python way.
         with (
-            staging.connection.cursor() as cursor,
+            transaction.atomic(using=connection.alias),
+            connection.cursor() as cursor,
             cursor.copy(statement) as copy,
             path.open("rb") as handle,
         ):
             handle.seek(skip)
             if on_bytes is not None:
                 on_bytes(skip)
-            # Every line is one row (`plain_csv`): the rows are the line feeds, and a last
-            # line without one.
+            # Every line is one row (`Dues.feed` proved it): the rows are the line feeds, and
+            # a last line without one.
             rows, last = 0, b"\n"
-            while block := handle.read(BLOCK):
-                copy.write(block)
-                dues.feed(block)
-                rows += block.count(b"\n")
-                last = block[-1:]
+            while True:
+                block = handle.read(BLOCK)
+                lines = dues.feed(block, end=not block)
+                if lines:
+                    copy.write(lines)
+                    rows += lines.count(b"\n")
+                    last = lines[-1:]
+                if not block:
+                    break
                 if on_bytes is not None:
                     on_bytes(len(block))
-            dues.feed(b"", end=True)
     except BaseException:
         dues.discard()
         raise
@@ -165,9 +140,10 @@ class Dues:
     `due_at` empty, on each agency's working calendar (`Catalog.clock`, as the Python pass
     computes them).
 
-    `load_raw` hands each block to `feed` after sending it to PostgreSQL, so the work runs
-    while the server parses and stores the same bytes, and the staged rows are not read back
-    for it (a million rows, load and due moments: 6.3 s before, 5.9 s so, 3.9 s since the
+    `load_raw` hands each block of the file to `feed` and sends PostgreSQL the whole lines it
+    returns, proven plain (`NotPlain` otherwise): the work on one block runs while the server
+    parses and stores the one before, the file is read once, and the staged rows are not read
+    back for it (a million rows, load and due moments: 6.3 s before, 5.9 s so, 3.9 s since the
     clock searches timestamps; the shapes, once `LIKE`s and a `translate` in the check's SQL,
     3 s there, about 1 s here: see docs/performance.md). The lines out of shape are sent
     before the check (`unshaped_fill`): the checker reads those rows back and says why, or
@@ -183,6 +159,7 @@ class Dues:
         self.received = header.index("received_at")
         self.due = header.index("due_at")
         self.moments = itemgetter(*(header.index(name) for name in MOMENT_COLUMNS))
+        self.width = len(header)
         self.line = 2  # the file's line of the next row (line 1 is the header)
         self.tail = b""
         # Every clock made before the `COPY` starts: a calendar reads the database, which
@@ -196,20 +173,37 @@ class Dues:
         self.unshaped = tempfile.TemporaryFile()  # noqa: SIM115
         self.spool = tempfile.TemporaryFile()  # noqa: SIM115
 
-    def feed(self, block: bytes, *, end: bool = False) -> None:
+    def feed(self, block: bytes, *, end: bool = False) -> bytes:
+        """The whole lines of the file up to the end of `block` (all that is left, at the
+        `end`), each one PostgreSQL reads as Python's `csv.reader` does and takes without an
+        error — UTF-8, as many fields as the header, none of the module's quirks — or
+        `NotPlain`. The part of a line the block ends in waits for the next block."""
         window = self.tail + block
         cut = len(window) if end else window.rfind(b"\n") + 1
         lines, self.tail = window[:cut], window[cut:]
         if lines:
-            self._compute(lines.decode().removesuffix("\n").split("\n"))
+            if any(quirk in lines for quirk in _QUIRKS) or lines.count(b"\r") != lines.count(
+                b"\r\n"
+            ):
+                raise NotPlain
+            try:
+                text = lines.decode("utf-8")
+            except UnicodeDecodeError:
+                raise NotPlain from None
+            self._compute(text.removesuffix("\n").split("\n"))
+        return lines
 
     def _compute(self, lines: list[str]) -> None:
         limits, hours_of = self.catalog.limits, self.catalog.agency_hours
         p, a, r, d = self.procedure, self.agency, self.received, self.due
-        moments, shaped = self.moments, _ROW_SHAPED.fullmatch
+        moments, shaped, width = self.moments, _ROW_SHAPED.fullmatch, self.width
         out, unshaped = [], []
         for number, text in enumerate(lines, self.line):
             fields = text.removesuffix("\r").split(",")
+            # Without quotes a line's fields are its commas and one: PostgreSQL refuses a
+            # line with another number (a blank line among them), which the Python way reports.
+            if len(fields) != width:
+                raise NotPlain
             if not shaped(",".join(moments(fields))):
                 unshaped.append(f"{number}\n")
                 continue
@@ -348,7 +342,6 @@ __all__ = [
     "NotPlain",
     "dues_fill",
     "load_raw",
-    "plain_csv",
     "unshaped_fill",
     "unshaped_join",
 ]
