@@ -55,6 +55,11 @@ _QUIRKS = (b'"', b"\\", b"\x00", b"\n\n", b"\n\r\n")
 REFERENCE = "'NK-' || upper(substr(encode(sha256(convert_to({code}, 'UTF8')), 'hex'), 1, 20))"
 
 
+def _quirky(lines: bytes) -> bool:
+    """`lines` hold one of the `_QUIRKS`, or a carriage return not before a line feed."""
+    return any(quirk in lines for quirk in _QUIRKS) or lines.count(b"\r") != lines.count(b"\r\n")
+
+
 class NotPlain(Exception):
     """The file is not one PostgreSQL may read for Python: read it the Python way."""
 
@@ -66,7 +71,7 @@ def _header(path: Path) -> tuple[list[str], int] | None:
     size = len(first)
     if first.startswith(codecs.BOM_UTF8):
         first = first[len(codecs.BOM_UTF8) :]
-    if any(quirk in first for quirk in _QUIRKS) or first.count(b"\r") != first.count(b"\r\n"):
+    if _quirky(first):
         return None
     try:
         text = first.decode("utf-8")
@@ -113,16 +118,11 @@ def load_raw(
             handle.seek(skip)
             if on_bytes is not None:
                 on_bytes(skip)
-            # Every line is one row (`Dues.feed` proved it): the rows are the line feeds, and
-            # a last line without one.
-            rows, last = 0, b"\n"
             while True:
                 block = handle.read(BLOCK)
                 lines = dues.feed(block, end=not block)
                 if lines:
                     copy.write(lines)
-                    rows += lines.count(b"\n")
-                    last = lines[-1:]
                 if not block:
                     break
                 if on_bytes is not None:
@@ -131,7 +131,7 @@ def load_raw(
         dues.discard()
         raise
     staging.raw = True
-    return rows + (last != b"\n"), dues
+    return dues.rows, dues
 
 
 class Dues:
@@ -182,9 +182,7 @@ class Dues:
         cut = len(window) if end else window.rfind(b"\n") + 1
         lines, self.tail = window[:cut], window[cut:]
         if lines:
-            if any(quirk in lines for quirk in _QUIRKS) or lines.count(b"\r") != lines.count(
-                b"\r\n"
-            ):
+            if _quirky(lines):
                 raise NotPlain
             try:
                 text = lines.decode("utf-8")
@@ -236,6 +234,11 @@ class Dues:
         except ValidationFailed as refused:
             self.refused[hours] = refused
             return None
+
+    @property
+    def rows(self) -> int:
+        """The rows fed so far: every line is one (`feed` proved it)."""
+        return self.line - 2
 
     def discard(self) -> None:
         self.unshaped.close()
