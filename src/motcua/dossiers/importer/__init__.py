@@ -1,7 +1,7 @@
 """`motcua import-dossiers FILE.csv|FILE.jsonl` (domain.md §9): dossier history from another
 system, all or nothing, idempotent by dossier code.
 
-One pass over the file streams it, in chunks, into a temporary staging table (`stage`: `COPY`
+One pass over the file streams it, in chunks, into a staging work table (`stage`: `COPY`
 on PostgreSQL, `executemany` on SQLite), judging on the way only what SQL cannot — the
 line's syntax and the moments — and computing the due moments the rows leave empty. The
 staged rows are then checked all at once in SQL (`check`): procedure and agency codes
@@ -74,7 +74,7 @@ from motcua.dossiers.importer.rows import (
 )
 from motcua.dossiers.importer.sql import Dialect, insert_rows, moment_adapter
 from motcua.dossiers.importer.stage import Staging, reference_for
-from motcua.dossiers.importer.write import ATTNAMES, FIELDS, Writer, resolve
+from motcua.dossiers.importer.write import ATTNAMES, FIELDS, Writer, ids_reserve, resolve
 from motcua.dossiers.models import Dossier, DossierEvent
 
 __all__ = [
@@ -193,6 +193,7 @@ def _import(
     report = ImportReport(rows=rows)
     bar = None
     try:
+        ids_reserve(staging, rows)
         if not staging.raw:
             resolve(staging, source=path.name, rows=rows)
         try:

@@ -235,7 +235,7 @@ def _order(staging: Staging, catalog: Catalog, problems: list[Problem], source: 
     )
     with staging.connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT s.line, {', '.join(f's.{c}' for c in COLUMNS)} FROM {d.quote(NEW)} n "
+            f"SELECT s.line, {', '.join(f's.{c}' for c in COLUMNS)} FROM {d.work(NEW)} n "
             f"JOIN {staging.name} s ON s.line = n.line WHERE ({disorder}) IS TRUE "
             "ORDER BY s.line",
             [],

@@ -282,10 +282,10 @@ def unshaped_fill(staging: Staging, dues: Dues) -> None:
         if not unshaped.tell():  # nothing written: every line in shape
             return
         unshaped.seek(0)
-        name = staging.dialect.quote(UNSHAPED)
+        name = staging.dialect.work(UNSHAPED)
         with staging.connection.cursor() as cursor:
             # `Staging.create` dropped any left by an earlier import on this connection.
-            cursor.execute(f"CREATE TEMP TABLE {name} (line integer)", [])
+            cursor.execute(staging.dialect.create_work(UNSHAPED, "(line integer)"), [])
             with cursor.copy(f"COPY {name} (line) FROM STDIN") as copy:
                 while block := unshaped.read(BLOCK):
                     copy.write(block)
@@ -298,7 +298,7 @@ def unshaped_join(staging: Staging) -> str:
     one), or nothing when there is none."""
     if not staging.unshaped:
         return ""
-    return f"LEFT JOIN {staging.dialect.quote(UNSHAPED)} u ON u.line = s.line"
+    return f"LEFT JOIN {staging.dialect.work(UNSHAPED)} u ON u.line = s.line"
 
 
 def dues_fill(staging: Staging, dues: Dues) -> None:
@@ -306,7 +306,7 @@ def dues_fill(staging: Staging, dues: Dues) -> None:
     Refuses the import, as the Python pass does, when a row SQL proved good needs the
     calendar of office hours that could not be read."""
     d = staging.dialect
-    due = d.quote(DUE_MOMENTS)
+    due = d.work(DUE_MOMENTS)
     with staging.connection.cursor() as cursor, dues.spool as spool:
         if dues.refused:
             cursor.execute(
@@ -320,7 +320,7 @@ def dues_fill(staging: Staging, dues: Dues) -> None:
             if needed is not None:
                 raise dues.refused[needed[0]]
         # `Staging.create` dropped any left by an earlier import on this connection.
-        cursor.execute(f"CREATE TEMP TABLE {due} (line integer, due timestamptz)", [])
+        cursor.execute(d.create_work(DUE_MOMENTS, "(line integer, due timestamptz)"), [])
         spool.seek(0)
         with cursor.copy(f"COPY {due} (line, due) FROM STDIN") as copy:
             while block := spool.read(BLOCK):

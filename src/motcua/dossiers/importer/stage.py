@@ -1,4 +1,4 @@
-"""The one pass over the file: every record into a temporary staging table, in chunks.
+"""The one pass over the file: every record into the staging work table, in chunks.
 
 What SQL cannot judge is judged here, row by row but cheaply: the line itself (CSV and JSON
 syntax, UTF-8, the header), and the moments, parsed with `datetime.fromisoformat` exactly as the
@@ -14,7 +14,10 @@ either it has problems, which are reported and the row is staged only as its lin
 the duplicate check), or it is good in a form the fast path does not read, and its checked
 values are staged in the canonical form.
 
-The staging table is `TEMP`: it belongs to this connection and is never seen by anyone else. On
+The staging table belongs to this connection and is never seen by anyone else: on SQLite a
+`TEMP` table; on PostgreSQL an unlogged table in a schema of the connection's own (`WORK`
+and the server process's id), so that the set-based steps scan it, and the other work
+tables, with parallel workers — a temporary table is scanned by one process only. On
 PostgreSQL the rows go in with `COPY … FROM STDIN`; on SQLite with `executemany`.
 """
 
@@ -37,7 +40,10 @@ from motcua.dossiers.importer.sql import Dialect
 from motcua.dossiers.models import Dossier
 
 STAGING = "motcua_import_staging"
-# The import's other temporary tables: for a file staged as it is, the lines whose moments
+# PostgreSQL: the schema of one connection's work tables is this and its server process's id.
+# A schema whose process is gone (an import killed) is dropped by the next import.
+WORK = "motcua_import_"
+# The import's other work tables: for a file staged as it is, the lines whose moments
 # are not in a shape SQL may cast (`raw.unshaped_fill`) and the due moments computed
 # (`raw.dues_fill`); the typed rows, the changed dossiers and their events' chain (`write`).
 UNSHAPED = "motcua_import_unshaped"
@@ -254,12 +260,15 @@ class Staging:
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
         self.connection = dialect.connection
-        self.name = dialect.quote(STAGING)
         self.columns = ("line", *COLUMNS, *EXTRA)
         # The rows are the file's text as it is (`raw.load_raw`), not prepared in Python.
         self.raw = False
         # ... and some of its lines have a moment out of shape (`raw.unshaped_fill`).
         self.unshaped = False
+        # PostgreSQL: the typed rows' dossiers, if new, get this plus their rank as their ids,
+        # or (None) each the next value of the sequence (`write.ids_reserve`).
+        self.id_offset: int | None = None
+        self.id_sequence = ""
 
     def create(self) -> None:
         self.raw = self.unshaped = False  # until `raw.load_raw` fills it
@@ -283,26 +292,59 @@ class Staging:
         )
         with self.connection.cursor() as cursor:
             if self.dialect.postgres:
-                # Every temporary table an earlier import on this connection may have left,
-                # in one statement, so that the later steps create theirs without asking.
-                self.drop()
+                # Every work table an earlier import on this connection may have left goes,
+                # so that the later steps create theirs without asking.
+                self._work_schema(cursor)
             else:
                 cursor.execute(f"DROP TABLE IF EXISTS {self.name}", [])
-            cursor.execute(f"CREATE TEMP TABLE {self.name} ({columns})", [])
+            cursor.execute(self.dialect.create_work(STAGING, f"({columns})"), [])
+
+    def _work_schema(self, cursor: Any) -> None:
+        """PostgreSQL: a fresh schema of this connection's own for the work tables, the
+        schemas of connections that are gone dropped; temporary tables instead when the
+        database user may not create a schema (what was there before this session)."""
+        d = self.dialect
+        cursor.execute(
+            "SELECT pg_backend_pid(), has_database_privilege(current_database(), 'CREATE'), "
+            "ARRAY(SELECT nspname FROM pg_namespace WHERE nspname ~ %s "
+            "AND pg_has_role(nspowner, 'MEMBER') "
+            "AND nspname NOT IN (SELECT %s || pid FROM pg_stat_activity))",
+            [f"^{WORK}[0-9]+$", WORK],
+        )
+        pid, may_create, gone = cursor.fetchone()
+        if not may_create:
+            d.schema = None
+            self.drop()
+            return
+        d.schema = f"{WORK}{pid}"
+        schemas = ", ".join(map(d.quote, [*gone, d.schema]))
+        # Two statements in one round trip (sent without parameters).
+        cursor.execute(
+            f"DROP SCHEMA IF EXISTS {schemas} CASCADE; CREATE SCHEMA {d.quote(d.schema)}"
+        )
+
+    @property
+    def name(self) -> str:
+        """The staging table, quoted (in the connection's work schema once `create` made it)."""
+        return self.dialect.work(STAGING)
 
     def analyze(self) -> None:
-        """PostgreSQL: gather the staged rows' statistics. A temporary table has none until
-        asked (autovacuum never sees it), and the planner, taking it for a few rows, joins it
-        to the catalog by nested loops that compare every row with every procedure."""
+        """PostgreSQL: gather the staged rows' statistics. A new table has none until
+        asked (autovacuum comes by later, if ever), and the planner, taking it for a few rows,
+        joins it to the catalog by nested loops that compare every row with every procedure."""
         if self.dialect.postgres:
             with self.connection.cursor() as cursor:
                 self.dialect.analyze(cursor, self.name)
 
     def drop(self) -> None:
-        """Drop the import's temporary tables (on PostgreSQL in one statement)."""
-        quote = self.dialect.quote
+        """Drop the import's work tables (on PostgreSQL in one statement)."""
+        d = self.dialect
+        quote = d.quote
         with self.connection.cursor() as cursor:
-            if self.dialect.postgres:
+            if d.postgres:
+                if d.schema is not None:
+                    cursor.execute(f"DROP SCHEMA IF EXISTS {quote(d.schema)} CASCADE", [])
+                    return
                 names = (STAGING, UNSHAPED, DUE_MOMENTS, NEW, CHANGED, CHAINED)
                 cursor.execute(f"DROP TABLE IF EXISTS {', '.join(map(quote, names))}", [])
                 return
