@@ -30,7 +30,7 @@ from motcua.dossiers.importer import (
     moment_adapter,
     reference_for,
 )
-from motcua.dossiers.importer.catalog import DueClock
+from motcua.dossiers.importer.catalog import EPOCH, DueClock, micros
 from motcua.dossiers.lifecycle import dossier_record
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.index.engine import Period, kpi_compute
@@ -1102,6 +1102,31 @@ def test_the_due_clock_gives_the_calendar_due_moment(start, minutes, hours, utc)
     duration = timedelta(minutes=minutes)
 
     assert clock.add(start, duration) == calendar.add(start, duration)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.datetimes(
+        min_value=datetime(1975, 11, 1), max_value=datetime(2027, 2, 1), timezones=st.just(TZ)
+    ),
+    microseconds=st.integers(min_value=0, max_value=480 * 90 * 60_000_000),
+    hours=st.sampled_from(["07:30-11:30,13:00-17:00", "08:00-12:00", "07:00-17:00"]),
+)
+def test_the_due_clock_in_microseconds_gives_the_calendar_due_moment(start, microseconds, hours):
+    """`DueClock.add_micros`, which the import's pass over a plain file uses, gives the same
+    instant as `WorkingCalendar.add`, to the microsecond, on either side of 1976 (from which
+    a day in Viet Nam begins at a fixed offset)."""
+    calendar = WorkingCalendar(
+        hours=OfficeHours.parse(hours),
+        extra_days_off=frozenset({date(2026, 3, 3)}),
+        extra_working_days=frozenset({date(2026, 3, 7)}),
+    )
+    clock = _CLOCKS.setdefault(("micros", hours), DueClock(calendar))
+    duration = timedelta(microseconds=microseconds)
+
+    due = clock.add_micros(micros(start), microseconds)
+
+    assert EPOCH + timedelta(microseconds=due) == calendar.add(start, duration)
 
 
 _CLOCKS: dict = {}

@@ -44,7 +44,7 @@ from motcua.catalog.models import Procedure
 from motcua.core.errors import ValidationFailed
 from motcua.directory.models import Agency
 from motcua.dossiers.audit.chain import ImportEventHash
-from motcua.dossiers.importer.catalog import Catalog, DueClock
+from motcua.dossiers.importer.catalog import EPOCH, MICROSECOND, Catalog, DueClock
 from motcua.dossiers.importer.records import COLUMNS, header_problems
 from motcua.dossiers.importer.stage import DUE_MOMENTS, MOMENT_COLUMNS, UNSHAPED, Staging
 
@@ -154,6 +154,12 @@ class Dues:
 
     def __init__(self, catalog: Catalog, header: list[str]) -> None:
         self.catalog = catalog
+        # Each procedure's time limit in microseconds, for `DueClock.add_micros`.
+        self.limits = {
+            code: limit // MICROSECOND
+            for code, limit in catalog.limits.items()
+            if limit is not None
+        }
         self.procedure = header.index("procedure_code")
         self.agency = header.index("agency_code")
         self.received = header.index("received_at")
@@ -192,7 +198,7 @@ class Dues:
         return lines
 
     def _compute(self, lines: list[str]) -> None:
-        limits, hours_of = self.catalog.limits, self.catalog.agency_hours
+        limits, hours_of = self.limits, self.catalog.agency_hours
         p, a, r, d = self.procedure, self.agency, self.received, self.due
         moments, shaped, width = self.moments, _ROW_SHAPED.fullmatch, self.width
         out, unshaped = [], []
@@ -220,9 +226,8 @@ class Dues:
                 # In shape but on no calendar (30 February, 25 o'clock): the typed table's
                 # cast refuses it (`check.check_typed`), and the file is read the Python way.
                 continue
-            # A clock's moment is in the zone's offset, which every database takes:
-            # `moment_text`'s care for other offsets is not needed here.
-            out.append(f"{number}\t{clock.add(start, limit).isoformat()}\n")
+            # Microseconds since the epoch, which `write.resolve` turns into the moment.
+            out.append(f"{number}\t{clock.add_micros((start - EPOCH) // MICROSECOND, limit)}\n")
         self.line += len(lines)
         self.spool.write("".join(out).encode())
         if unshaped:
@@ -320,7 +325,7 @@ def dues_fill(staging: Staging, dues: Dues) -> None:
             if needed is not None:
                 raise dues.refused[needed[0]]
         # `Staging.create` dropped any left by an earlier import on this connection.
-        cursor.execute(d.create_work(DUE_MOMENTS, "(line integer, due timestamptz)"), [])
+        cursor.execute(d.create_work(DUE_MOMENTS, "(line integer, due bigint)"), [])
         spool.seek(0)
         with cursor.copy(f"COPY {due} (line, due) FROM STDIN") as copy:
             while block := spool.read(BLOCK):

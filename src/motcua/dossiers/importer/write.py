@@ -154,7 +154,8 @@ def resolve(staging: Staging, *, source: str, rows: int) -> None:
             source, reference="t.reference", at="t.received_at", state="t.state"
         )
         event_hash_expr = f"COALESCE(NULLIF(t.event_hash, ''), {computed})"
-        due = f"COALESCE({due}, dd.due)"
+        # `raw.Dues` sent each due moment as microseconds since the epoch.
+        due = f"COALESCE({due}, TIMESTAMPTZ 'epoch' + dd.due * INTERVAL '1 microsecond')"
         due_join = f"LEFT JOIN {d.work(DUE_MOMENTS)} dd ON dd.line = s.line"
     typed = f"""
         SELECT s.line, s.code, {reference} AS reference, s.event_hash,
