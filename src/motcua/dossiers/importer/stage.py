@@ -302,7 +302,7 @@ class Staging:
     def _work_schema(self, cursor: Any) -> None:
         """PostgreSQL: a fresh schema of this connection's own for the work tables, the
         schemas of connections that are gone dropped; temporary tables instead when the
-        database user may not create a schema (what was there before this session)."""
+        database user may not create a schema (as every import did before decision 0009)."""
         d = self.dialect
         cursor.execute(
             "SELECT pg_backend_pid(), has_database_privilege(current_database(), 'CREATE'), "
