@@ -50,99 +50,73 @@ class DueClock:
     instead of a walk over the days. Starts outside the span widen it; a duration that runs
     past its end is left to the calendar itself.
 
-    The searches compare POSIX timestamps, not datetimes: a start read from a file carries a
-    fixed offset and the periods the zone's, and comparing such datetimes converts both, which
-    was a third of the due moments' time (a million rows: 1.36 s in `bisect_right` alone).
-    Floats keep each microsecond of these years apart, and the same instant gives the same
-    float, so the order is the datetimes' order.
-
-    `add_micros` does the same on whole microseconds since the epoch, for the import's own
-    pass over a plain file (`raw.Dues`), which writes the due moment as that number: integer
-    sums and searches instead of `timedelta`s and a `datetime` formatted a row."""
+    The searches and sums are on whole microseconds — since the epoch for the periods' ends,
+    of working time for the elapsed — not on datetimes and timedeltas: a start read from a
+    file carries a fixed offset and the periods the zone's, and comparing such datetimes
+    converts both (a million rows: 1.36 s in `bisect_right` alone, when it did). The import's
+    own pass over a plain file (`raw.Dues`) asks in microseconds (`add_micros`) and writes
+    the due moment as that number, which SQL turns into the moment."""
 
     # Days laid out beyond the latest start: a year covers every published time limit.
     AHEAD = 400
 
     def __init__(self, calendar: WorkingCalendar) -> None:
         self.calendar = calendar
-        self.first = self.last = date.min
+        # The span laid out, as day ordinals (none yet).
         self.first_day = self.last_day = date.min.toordinal()
-        self.starts: list[datetime] = []
-        self.start_stamps: list[float] = []
-        self.end_stamps: list[float] = []
-        self.before: list[timedelta] = []  # working time from the span's start to each period
-        self.through: list[timedelta] = []  # ... and to each period's end
-        # The same four in microseconds (since the epoch, or of working time).
-        self.start_us: list[int] = []
-        self.end_us: list[int] = []
-        self.before_us: list[int] = []
-        self.through_us: list[int] = []
+        # Each period's start and end (since the epoch), and the working time from the
+        # span's start to the period's start and to its end.
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.before: list[int] = []
+        self.through: list[int] = []
 
     def _lay_out(self, first: date, last: date) -> None:
-        self.first, self.last = first, last
-        self.starts, self.before, self.through = [], [], []
-        self.start_stamps, self.end_stamps = [], []
-        self.start_us, self.end_us, self.before_us, self.through_us = [], [], [], []
-        elapsed = timedelta(0)
+        self.starts, self.ends, self.before, self.through = [], [], [], []
+        elapsed = 0
         day = first
         while day <= last:
             for start, end in self.calendar.periods_on(day):
-                self.starts.append(start)
-                self.start_stamps.append(start.timestamp())
-                self.end_stamps.append(end.timestamp())
-                self.start_us.append(micros(start))
-                self.end_us.append(micros(end))
+                self.starts.append(micros(start))
+                self.ends.append(micros(end))
                 self.before.append(elapsed)
-                self.before_us.append(elapsed // MICROSECOND)
-                elapsed += end - start
+                elapsed += (end - start) // MICROSECOND
                 self.through.append(elapsed)
-                self.through_us.append(elapsed // MICROSECOND)
             day += timedelta(days=1)
         self.first_day, self.last_day = first.toordinal(), last.toordinal()
 
-    def _cover(self, day: date) -> None:
-        """Lay the periods out again if `day` is not in the span with a year after it."""
-        if day < self.first or day + timedelta(days=self.AHEAD) > self.last:
-            first = day - timedelta(days=31) if day < self.first or not self.starts else self.first
-            self._lay_out(first, max(self.last, day + timedelta(days=self.AHEAD + 31)))
-
     def add(self, start: datetime, duration: timedelta) -> datetime:
-        self._cover(start.astimezone(TZ).date())
-        stamp = start.timestamp()
-        index = bisect_right(self.end_stamps, stamp)
-        if index == len(self.end_stamps):
-            return self.calendar.add(start, duration)
-        period_start = self.starts[index]
-        begun = period_start if self.start_stamps[index] > stamp else start
-        target = self.before[index] + (begun - period_start) + duration
-        found = bisect_left(self.through, target, lo=index)
-        if found == len(self.through):
-            return self.calendar.add(start, duration)
-        if found == index:
-            return begun.astimezone(TZ) + duration
-        return self.starts[found] + (target - self.before[found])
+        due = self.add_micros(micros(start), duration // MICROSECOND)
+        return (EPOCH + due * MICROSECOND).astimezone(TZ)
 
     def add_micros(self, start: int, duration: int) -> int:
         """`add` on microseconds: `start` since the epoch, `duration` of working time."""
         if start < _FIXED_FROM:
-            moment = self.add(EPOCH + start * MICROSECOND, duration * MICROSECOND)
-            return micros(moment)
+            return self._by_calendar(start, duration)
         day = (start + _OFFSET) // _DAY + _EPOCH_DAY
         if day < self.first_day or day + self.AHEAD > self.last_day:
-            self._cover(date.fromordinal(day))
-        ends = self.end_us
-        index = bisect_right(ends, start)
-        if index == len(ends):
-            return micros(self.add(EPOCH + start * MICROSECOND, duration * MICROSECOND))
-        period_start = self.start_us[index]
+            # Lay the periods out again, the start's day in the span with a year after it.
+            first = day - 31 if day < self.first_day or not self.starts else self.first_day
+            last = max(self.last_day, day + self.AHEAD + 31)
+            self._lay_out(date.fromordinal(first), date.fromordinal(last))
+        index = bisect_right(self.ends, start)
+        if index == len(self.ends):
+            return self._by_calendar(start, duration)
+        period_start = self.starts[index]
         begun = period_start if period_start > start else start
-        target = self.before_us[index] + (begun - period_start) + duration
-        found = bisect_left(self.through_us, target, lo=index)
-        if found == len(self.through_us):
-            return micros(self.add(EPOCH + start * MICROSECOND, duration * MICROSECOND))
+        target = self.before[index] + (begun - period_start) + duration
+        found = bisect_left(self.through, target, lo=index)
+        if found == len(self.through):
+            return self._by_calendar(start, duration)
         if found == index:
             return begun + duration
-        return self.start_us[found] + (target - self.before_us[found])
+        return self.starts[found] + (target - self.before[found])
+
+    def _by_calendar(self, start: int, duration: int) -> int:
+        """The calendar's own walk: a start before 1976 (when Viet Nam's offset last changed,
+        so a day's bounds are not a fixed number of microseconds), or a due moment past the
+        laid-out span."""
+        return micros(self.calendar.add(EPOCH + start * MICROSECOND, duration * MICROSECOND))
 
 
 class Catalog:
