@@ -44,7 +44,7 @@ from motcua.catalog.models import Procedure
 from motcua.core.errors import ValidationFailed
 from motcua.directory.models import Agency
 from motcua.dossiers.audit.chain import ImportEventHash
-from motcua.dossiers.importer.catalog import EPOCH, MICROSECOND, Catalog, DueClock
+from motcua.dossiers.importer.catalog import MICROSECOND, Catalog, DueClock, micros
 from motcua.dossiers.importer.records import COLUMNS, header_problems
 from motcua.dossiers.importer.stage import DUE_MOMENTS, MOMENT_COLUMNS, UNSHAPED, Staging
 
@@ -227,7 +227,7 @@ class Dues:
                 # cast refuses it (`check.check_typed`), and the file is read the Python way.
                 continue
             # Microseconds since the epoch, which `write.resolve` turns into the moment.
-            out.append(f"{number}\t{clock.add_micros((start - EPOCH) // MICROSECOND, limit)}\n")
+            out.append(f"{number}\t{clock.add_micros(micros(start), limit)}\n")
         self.line += len(lines)
         self.spool.write("".join(out).encode())
         if unshaped:
