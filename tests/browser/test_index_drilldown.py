@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import second_factor_pass
+from tests.browser.conftest import sign_in
 from tests.index.test_drilldown import build_scenario
 
 
@@ -17,12 +17,7 @@ from tests.index.test_drilldown import build_scenario
 def test_a_leader_finds_who_delayed_a_late_dossier(live_server, page, screenshot):
     s = build_scenario()
 
-    page.goto(f"{live_server.url}/dang-nhap/")
-    page.get_by_label("Tên đăng nhập").fill(s.leader.username)
-    page.get_by_label("Mật khẩu").fill("matkhau-thu-nghiem")
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_load_state("networkidle")
-    second_factor_pass(page, s.leader.username)  # a leader types the authenticator's code
+    sign_in(page, live_server, s.leader.username)  # a leader types the authenticator's code too
     page.wait_for_url(f"{live_server.url}/chi-so/**")
 
     query = urlencode(s.query())
@@ -61,12 +56,7 @@ def test_a_leader_pages_through_an_officers_steps(live_server, page, screenshot,
 
     monkeypatch.setattr(views_drilldown, "PAGE_SIZE", 2)  # the officer's 3 steps on 2 pages
     s = build_scenario()
-    page.goto(f"{live_server.url}/dang-nhap/")
-    page.get_by_label("Tên đăng nhập").fill(s.leader.username)
-    page.get_by_label("Mật khẩu").fill("matkhau-thu-nghiem")
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_load_state("networkidle")
-    second_factor_pass(page, s.leader.username)
+    sign_in(page, live_server, s.leader.username)  # a leader types the authenticator's code too
     page.wait_for_url(f"{live_server.url}/chi-so/**")
 
     page.goto(f"{live_server.url}/chi-so/can-bo/{s.slow.pk}/?{urlencode(s.query())}")

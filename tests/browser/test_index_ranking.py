@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from motcua.directory.models import Role
-from tests.browser.conftest import second_factor_pass
+from tests.browser.conftest import sign_in
 from tests.factories import staff
 from tests.index.test_ranking_gaps import build_city
 
@@ -18,12 +18,7 @@ def test_a_leader_sees_the_idle_department_apart_from_the_ranking(live_server, p
     city = build_city()
     leader = staff(Role.LEADER, city, username="lanhdao_xh", full_name="Nguyễn Thanh Sơn")
 
-    page.goto(f"{live_server.url}/dang-nhap/")
-    page.get_by_label("Tên đăng nhập").fill(leader.username)
-    page.get_by_label("Mật khẩu").fill("matkhau-thu-nghiem")
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_load_state("networkidle")
-    second_factor_pass(page, leader.username)  # a leader types the authenticator's code
+    sign_in(page, live_server, leader.username)  # a leader types the authenticator's code too
     page.wait_for_url(f"{live_server.url}/chi-so/**")
 
     page.goto(f"{live_server.url}/chi-so/?from=01/03/2026&to=31/03/2026")

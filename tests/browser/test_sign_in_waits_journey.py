@@ -26,8 +26,8 @@ def try_password(page, live_server, personal_id: str, password: str) -> None:
     page.goto(f"{live_server.url}/dang-nhap/")
     page.get_by_label("Tên đăng nhập").fill(personal_id)
     page.get_by_label("Mật khẩu").fill(password)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Đăng nhập").click()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -9,7 +9,7 @@ On SQLite the same pages are checked with EXPLAIN QUERY PLAN for the queries who
 the dossier table itself (SQLite names a subquery's table by its alias, U0 or V0, which
 could be any table).
 
-The rows are written with batched INSERTs (`insert_dossiers`, as in test_scale.py): the
+The rows are written straight into the table (`insert_dossiers`, as in test_scale.py): the
 pages read only dossier rows and their events, and 20,000 dossiers through the services
 would take many minutes.
 """

@@ -1,11 +1,11 @@
 """The queue and the agency's day at 100,000 dossiers: a fixed number of queries, whatever the
 data size.
 
-Test-data shortcut: the dossiers are written with batched INSERTs straight into the table
-(no events, no index counters, no outbox), which the lifecycle would never do; `bulk_create`
-took over a minute here for 100,000 rows, raw batches a fraction of it. These pages
-read only the dossier rows, so the shortcut changes nothing they show; it keeps the seeding
-to seconds instead of hours.
+Test-data shortcut: the dossiers are written straight into the table (a COPY on PostgreSQL,
+batched INSERTs on SQLite; no events, no index counters, no outbox), which the lifecycle would
+never do; `bulk_create` took over a minute here for 100,000 rows, raw writes a fraction of
+it. These pages read only the dossier rows, so the shortcut changes nothing they show; it keeps
+the seeding to seconds instead of hours.
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ STEPS += [("Phê duyệt", Role.APPROVER, 30)]
 
 
 def insert_dossiers(rows: list[dict]) -> None:
-    """One INSERT … executemany per 5,000 rows. Every column gets a value: the ones a row
-    names, the model's defaults (prepared once) for the others."""
+    """A COPY on PostgreSQL, one INSERT … executemany per 5,000 rows on SQLite. Every column
+    gets a value: the ones a row names, the model's defaults (prepared once) for the others."""
     fields = [f for f in Dossier._meta.concrete_fields if not f.primary_key]
     template = Dossier(channel=Channel.DIRECT, applicant_name="Nguyễn Văn Thử")
     template.updated_at = timezone.now()
@@ -57,17 +57,21 @@ def insert_dossiers(rows: list[dict]) -> None:
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {Dossier._meta.db_table} ({columns}) VALUES ({marks})"
     names = [f.attname for f in fields]
+
+    def values(row: dict) -> list:
+        return [
+            (adapt(row[n]) if n in moments else row[n]) if n in row else constant[n] for n in names
+        ]
+
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A COPY seeds the 100,000 rows in a quarter of the executemany's time.
+            with cursor.copy(f"COPY {Dossier._meta.db_table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(values(row))
+            return
         for start in range(0, len(rows), 5000):
-            batch = []
-            for row in rows[start : start + 5000]:
-                batch.append(
-                    [
-                        (adapt(row[n]) if n in moments else row[n]) if n in row else constant[n]
-                        for n in names
-                    ]
-                )
-            cursor.executemany(sql, batch)
+            cursor.executemany(sql, [values(row) for row in rows[start : start + 5000]])
 
 
 @pytest.fixture
