@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.passes import sqlite_pass_only
+
 MOTCUA = Path(sys.executable).with_name("motcua")
 
 
@@ -25,6 +27,7 @@ def test_import_catalog_by_its_dashed_name_rejects_malformed_json(tmp_path):
     assert result.stderr == f"{bad}:1:15: JSON sai cú pháp: Expecting value\n"
 
 
+@sqlite_pass_only
 def test_a_read_only_command_starts_without_importing_the_urlconf(tmp_path, migrated_sqlite):
     """System checks import every view through the URLconf; `deadline`, `index` and `kpi`
     skip them, which is most of a read-only command's start-up."""

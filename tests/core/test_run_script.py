@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.passes import sqlite_pass_only
+
 ROOT = Path(__file__).resolve().parents[2]
 MOTCUA = Path(sys.executable).parent / "motcua"
 
@@ -50,6 +52,7 @@ def children_of(pid: int) -> list[int]:
 
 
 @pytest.mark.slow
+@sqlite_pass_only  # the demo's database, as `make run` serves it
 def test_run_sh_serves_with_debug_off_and_stops_all_three_processes(tmp_path, migrated_sqlite):
     port, standins_port = free_port(), free_port()
     env = {

@@ -18,6 +18,7 @@ from django.core.management import call_command
 
 from motcua.core.models import CalendarOverride
 from tests.factories import AgencyFactory
+from tests.passes import sqlite_pass_only
 
 MOTCUA = Path(sys.executable).with_name("motcua")
 
@@ -191,6 +192,7 @@ def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
     )
 
 
+@sqlite_pass_only
 def test_console_script_prints_the_spec_example(cli_env):
     result = run_cli(cli_env, "--start", "2026-02-13T16:30:00+07:00", "--duration", "3d")
 
@@ -201,6 +203,7 @@ def test_console_script_prints_the_spec_example(cli_env):
     )
 
 
+@sqlite_pass_only
 def test_console_script_refuses_a_missing_argument(cli_env):
     # Only a real process shows this: in-process, argparse errors become CommandError.
     result = run_cli(cli_env, "--start", "2026-02-13T16:30:00+07:00")

@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from tests.faults.test_kill import CATALOG, PROVINCE
+from tests.passes import on_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
@@ -32,10 +33,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def on_postgres() -> bool:
-    return os.environ.get("DATABASE_URL", "").startswith("postgres")
 
 
 class Instance:

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.passes import sqlite_pass_only
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
 DRIVER = ROOT / "tests" / "national" / "network_driver.py"
@@ -29,10 +31,7 @@ WALK = [str(BIN / "python"), str(DRIVER), "walk", "--province", PROVINCE]
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not (BIN / "motcua").exists(), reason="needs the installed venv"),
-    pytest.mark.skipif(
-        os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="runs in the SQLite pass only (the process uses its own SQLite database)",
-    ),
+    sqlite_pass_only,
 ]
 
 CATALOG = {

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.passes import sqlite_pass_only
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
 DRIVER = Path(__file__).with_name("network_driver.py")
@@ -33,12 +35,8 @@ PERIOD = ("2026-03-01", "2026-03-31")
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not (BIN / "gunicorn").exists(), reason="needs the installed venv"),
-    # Its own processes and SQLite files: it does not touch the test database, so it runs
-    # once, in the SQLite pass of `make test`.
-    pytest.mark.skipif(
-        os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="runs in the SQLite pass only (the instances use their own SQLite databases)",
-    ),
+    # Its own processes and SQLite files: it does not touch the test database.
+    sqlite_pass_only,
 ]
 
 
