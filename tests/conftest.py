@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.test import override_settings
 from hypothesis import settings as hypothesis_settings
 
@@ -66,6 +67,16 @@ def _immediate_tasks():
         ],
     ):
         yield
+
+
+@pytest.fixture
+def replica_on(settings):
+    """Leaders' reads go to the "replica" alias (tests/settings.py: a second connection to the
+    test database). Its connection is closed afterwards: otherwise it stays open into the
+    tests after, until a request's end happens to close it."""
+    settings.MOTCUA_READ_REPLICA = True
+    yield settings
+    connections["replica"].close()
 
 
 @pytest.fixture

@@ -350,13 +350,12 @@ def test_the_admin_shows_the_secret_once_and_revokes(admin_client, agency):
 
 
 @pytest.mark.django_db(transaction=True, databases=["default", "replica"])
-def test_a_token_is_read_on_the_primary_and_the_figures_on_the_replica(client, settings):
+def test_a_token_is_read_on_the_primary_and_the_figures_on_the_replica(client, replica_on):
     """A revoked token must stop at once, which a replica a few seconds behind would not give;
     noting its use is a write that must not send the heavy reads back to the primary."""
     from django.db import connections
     from django.test.utils import CaptureQueriesContext
 
-    settings.MOTCUA_READ_REPLICA = True
     agency = AgencyFactory(code="000.00.31.H99", name="Sở thử nghiệm bản sao")
     secret = api_token_create(actor=None, name="A", agency_codes=[agency.code]).secret
 

@@ -27,12 +27,6 @@ def statements(context: CaptureQueriesContext, table: str) -> list[str]:
 
 
 @pytest.fixture
-def replica_on(settings):
-    settings.MOTCUA_READ_REPLICA = True
-    return settings
-
-
-@pytest.fixture
 def leader(db):
     city = AgencyFactory(code="000.00.00.H99", name="UBND thành phố thử nghiệm")
     AgencyFactory(code="000.00.11.H99", name="Sở Tư pháp thử nghiệm", parent=city)
