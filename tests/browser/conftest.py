@@ -107,8 +107,8 @@ def sign_in(page, live_server, username: str, password: str = PASSWORD) -> None:
 
 def submit(page, selector: str) -> None:
     """Clicks a form's button and returns once the page the form leads to has loaded. Waiting
-    for the navigation, not for the network to stay idle: "networkidle" sits out half a
-    second after every page, a minute of every pass over the journeys' sign-ins."""
+    for the navigation, not for the network to stay idle: "networkidle" sits out another half
+    second of quiet after the page has loaded."""
     with page.expect_navigation():
         page.click(selector)
 
