@@ -101,16 +101,16 @@ def sign_in(page, live_server, username: str, password: str = PASSWORD) -> None:
     page.goto(f"{live_server.url}/dang-nhap/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    submit(page, "button[type=submit]")
+    submit(page, page.locator("button[type=submit]"))
     second_factor_pass(page, username)
 
 
-def submit(page, selector: str) -> None:
+def submit(page, button) -> None:
     """Clicks a form's button and returns once the page the form leads to has loaded. Waiting
     for the navigation, not for the network to stay idle: "networkidle" sits out another half
     second of quiet after the page has loaded."""
     with page.expect_navigation():
-        page.click(selector)
+        button.click()
 
 
 def totp_code(secret: str, *, after_step: int = 0) -> str:
@@ -141,7 +141,7 @@ def second_factor_pass(page, username: str) -> None:
         factor = SecondFactor.objects.get(user__username=username)
         code = totp_code(factor.secret, after_step=factor.last_step)
     page.fill("#id_code", code)
-    submit(page, "button[type=submit]")
+    submit(page, page.locator("button[type=submit]"))
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from motcua.portal.models import LoginAttempt
-from tests.browser.conftest import PASSWORD
+from tests.browser.conftest import PASSWORD, submit
 from tests.factories import CitizenFactory
 
 
@@ -26,8 +26,7 @@ def try_password(page, live_server, personal_id: str, password: str) -> None:
     page.goto(f"{live_server.url}/dang-nhap/")
     page.get_by_label("Tên đăng nhập").fill(personal_id)
     page.get_by_label("Mật khẩu").fill(password)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Đăng nhập").click()
+    submit(page, page.get_by_role("button", name="Đăng nhập"))
 
 
 @pytest.mark.django_db(transaction=True)

@@ -54,8 +54,6 @@ def insert_dossiers(rows: list[dict]) -> None:
     moments = {f.attname for f in fields if isinstance(f, DateTimeField)}
     adapt = connection.ops.adapt_datetimefield_value
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {Dossier._meta.db_table} ({columns}) VALUES ({marks})"
     names = [f.attname for f in fields]
 
     def values(row: dict) -> list:
@@ -70,6 +68,8 @@ def insert_dossiers(rows: list[dict]) -> None:
                 for row in rows:
                     copy.write_row(values(row))
             return
+        marks = ", ".join(["%s"] * len(fields))
+        sql = f"INSERT INTO {Dossier._meta.db_table} ({columns}) VALUES ({marks})"
         for start in range(0, len(rows), 5000):
             cursor.executemany(sql, [values(row) for row in rows[start : start + 5000]])
 
