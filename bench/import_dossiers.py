@@ -16,6 +16,11 @@ of N dossiers spread over the demo's agencies and procedures and the 12 months b
   with the same settings;
 - `import-dossiers FILE` in its own process twice: the first run creates every dossier, the
   second finds them all unchanged; each reports its wall time, CPU and peak RSS;
+- after the first import, two floors of writing what it wrote: the dossiers alone into a
+  table like the dossier table with its indexes (`floor_postgres_dossiers`,
+  `floor_sqlite_dossiers`), and the dossiers and their events written the cheapest way each
+  database has (`floor_postgres_written`, `floor_sqlite_written`), with what the goal (50,000
+  rows/s, or 0.25 of the bare load on SQLite) would leave for everything but that writing;
 - `--memory`: a file of 2N rows imported the same way (same database; most of its codes are
   the first file's, so it updates), to see that the peak RSS does not follow the rows;
 - `--verify`: the index counters compared with a rebuild;
@@ -430,6 +435,42 @@ def floor_postgres_dossiers(url: str, workdir: Path) -> tuple[int, float]:
     return rows, seconds
 
 
+def floor_postgres_written(url: str) -> tuple[int, float]:
+    """PostgreSQL: the dossiers and events the import wrote, copied (untimed) into unlogged
+    tables, then timed going back in the cheapest way there is — one `INSERT … SELECT` each
+    into a table like theirs with no index, then every index of the two tables built (the
+    unique ones included), in one transaction — with no file to read, no row to check or
+    type, no foreign key and no counter. A first load writes so too (`importer/bulk.py`).
+    Returns (dossiers, seconds)."""
+    import psycopg
+
+    tables = {"dossiers_dossier": "bench_written", "dossiers_dossierevent": "bench_written_e"}
+    with psycopg.connect(url, autocommit=True) as connection:
+        indexes = connection.execute(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes "
+            "WHERE tablename = ANY(%s) ORDER BY 1, 2",
+            [list(tables)],
+        ).fetchall()
+        for table, copy_of in tables.items():
+            connection.execute(f"DROP TABLE IF EXISTS {copy_of}, {copy_of}_rows")
+            connection.execute(
+                f"CREATE UNLOGGED TABLE {copy_of}_rows AS SELECT * FROM {table} ORDER BY id"
+            )
+            connection.execute(f"CREATE TABLE {copy_of} (LIKE {table} INCLUDING DEFAULTS)")
+        started = time.monotonic()
+        with connection.transaction():
+            for copy_of in tables.values():
+                connection.execute(f"INSERT INTO {copy_of} SELECT * FROM {copy_of}_rows")
+            for table, name, definition in indexes:
+                made = definition.replace(f" {name} ON ", f" bench_{name} ON ", 1)
+                connection.execute(made.replace(f".{table} ", f".{tables[table]} ", 1))
+        seconds = time.monotonic() - started
+        rows = connection.execute("SELECT COUNT(*) FROM bench_written").fetchone()[0]
+        for copy_of in tables.values():
+            connection.execute(f"DROP TABLE {copy_of}, {copy_of}_rows")
+    return rows, seconds
+
+
 def floor_sqlite_dossiers(database: Path, workdir: Path) -> tuple[int, float]:
     """The dossiers the import wrote, read back and timed going into a fresh database with
     one `executemany`, in one transaction, into a table like the dossier table — same
@@ -459,6 +500,44 @@ def floor_sqlite_dossiers(database: Path, workdir: Path) -> tuple[int, float]:
     count = target.execute("SELECT COUNT(*) FROM bench_like").fetchone()[0]
     target.close()
     source.close()
+    path.unlink()
+    return count, seconds
+
+
+def floor_sqlite_written(database: Path, workdir: Path) -> tuple[int, float]:
+    """SQLite: the dossiers and events the import wrote, copied by SQLite itself (one
+    `INSERT … SELECT` each from the attached import database, in code order, one
+    transaction, the import's 256 MiB page cache) into a fresh database with the two
+    tables' own definitions and indexes, without triggers: writing these rows as the
+    tables keep them, with no file to read, no row to check or type and no counter. Python
+    binds no value here, unlike `floor_sqlite_dossiers`. Returns (dossiers, seconds)."""
+    path = workdir / "floor-written.sqlite3"
+    target = sqlite3.connect(path, isolation_level=None)
+    target.execute("PRAGMA journal_mode=WAL")
+    target.execute("PRAGMA synchronous=NORMAL")
+    target.execute("PRAGMA cache_size = -262144")
+    target.execute("ATTACH DATABASE ? AS written", [str(database)])
+    tables = ("dossiers_dossier", "dossiers_dossierevent")
+    for table in tables:
+        for (sql,) in target.execute(
+            "SELECT sql FROM written.sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL"
+            " AND type IN ('table', 'index') ORDER BY type DESC",
+            [table],
+        ).fetchall():
+            target.execute(sql)
+    started = time.monotonic()
+    target.execute("BEGIN")
+    target.execute(
+        "INSERT INTO main.dossiers_dossier SELECT * FROM written.dossiers_dossier ORDER BY id"
+    )
+    target.execute(
+        "INSERT INTO main.dossiers_dossierevent "
+        "SELECT * FROM written.dossiers_dossierevent ORDER BY id"
+    )
+    target.execute("COMMIT")
+    seconds = time.monotonic() - started
+    count = target.execute("SELECT COUNT(*) FROM main.dossiers_dossier").fetchone()[0]
+    target.close()
     path.unlink()
     return count, seconds
 
@@ -549,6 +628,26 @@ def main() -> None:
                     f"the dossier table, with its indexes): {seconds:.1f} s = "
                     f"{rows / seconds:,.0f} rows/s; the first import = "
                     f"{(rows / seconds) and rate / (rows / seconds):.2f} of it",
+                    flush=True,
+                )
+                if database == "SQLite":
+                    imported = workdir / "var" / "motcua.sqlite3"
+                    rows, seconds = floor_sqlite_written(imported, workdir)
+                    # What each goal leaves for all but the writing: 0.25 of the bare load.
+                    left, how_written = floor / 0.25 - seconds, "copied by SQLite into"
+                    goal = "0.25 of the bare load"
+                else:
+                    rows, seconds = floor_postgres_written(
+                        url.replace("postgres://", "postgresql://")
+                    )
+                    left, how_written = rows / 50_000 - seconds, "inserted, then indexed, into"
+                    goal = "50,000 rows/s"
+                print(
+                    f"{database} floor (the {rows:,} imported dossiers and their events "
+                    f"{how_written} tables like theirs): {seconds:.1f} s = "
+                    f"{rows / seconds:,.0f} rows/s; the first import = "
+                    f"{rate / (rows / seconds):.2f} of it; {goal} would leave {left:.1f} s "
+                    "for reading, checking, typing and counting",
                     flush=True,
                 )
         if options.verify:
