@@ -506,11 +506,12 @@ def floor_sqlite_dossiers(database: Path, workdir: Path) -> tuple[int, float]:
 
 def floor_sqlite_written(database: Path, workdir: Path) -> tuple[int, float]:
     """SQLite: the dossiers and events the import wrote, copied by SQLite itself (one
-    `INSERT … SELECT` each from the attached import database, in code order, one
-    transaction, the import's 256 MiB page cache) into a fresh database with the two
-    tables' own definitions and indexes, without triggers: writing these rows as the
-    tables keep them, with no file to read, no row to check or type and no counter. Python
-    binds no value here, unlike `floor_sqlite_dossiers`. Returns (dossiers, seconds)."""
+    `INSERT … SELECT` each from the attached import database, in the order of their ids —
+    the codes' order, as the import wrote them — one transaction, the import's 256 MiB page
+    cache) into a fresh database with the two tables' own definitions and indexes, without
+    triggers: writing these rows as the tables keep them, with no file to read, no row to
+    check or type and no counter. Python binds no value here, unlike
+    `floor_sqlite_dossiers`. Returns (dossiers, seconds)."""
     path = workdir / "floor-written.sqlite3"
     target = sqlite3.connect(path, isolation_level=None)
     target.execute("PRAGMA journal_mode=WAL")
