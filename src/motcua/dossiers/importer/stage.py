@@ -337,7 +337,8 @@ class Staging:
                 self.dialect.analyze(cursor, self.name)
 
     def drop(self) -> None:
-        """Drop the import's work tables (on PostgreSQL in one statement)."""
+        """Drop the import's work tables: on PostgreSQL in one statement; on SQLite, outside
+        any transaction, by closing the connection."""
         d = self.dialect
         quote = d.quote
         with self.connection.cursor() as cursor:
@@ -348,7 +349,7 @@ class Staging:
                 names = (STAGING, UNSHAPED, DUE_MOMENTS, NEW, CHANGED, CHAINED)
                 cursor.execute(f"DROP TABLE IF EXISTS {', '.join(map(quote, names))}", [])
                 return
-        if not self.connection.in_atomic_block:
+        if self.connection.get_autocommit() and not self.connection.in_atomic_block:
             # SQLite keeps a connection's temporary tables in a file of its own, deleted when
             # the connection closes, where dropping them frees their pages one by one (a
             # million rows: 1–3.5 s). Django opens the connection again when next asked. (An
